@@ -1,0 +1,5 @@
+"""One module per verb; each is a thin click command over a library function."""
+
+from planner.commands.check import check
+
+COMMANDS = [check]

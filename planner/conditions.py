@@ -1,0 +1,326 @@
+"""Eligibility conditions: a small declarative form, compiled from YAML, evaluated in three values.
+
+A fact that is absent is unknown, never false: a test on it is unknown, ``all`` with an
+unknown part and no false part is unknown, ``any`` with an unknown part and no true part is
+unknown. Every evaluation explains itself in Chinese: which test passed, which failed, and
+which fact was missing. Nothing here uses eval or exec.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol
+
+PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
+_STATE = {True: PASS, False: FAIL, None: UNKNOWN}
+
+OPS = ("eq", "in", "gt", "gte", "lt", "lte", "prefix", "contains", "present", "some")
+# Which ops make sense on which field types.
+_OPS_FOR_TYPE = {
+    "text": {"eq", "in", "prefix", "present"},
+    "number": {"eq", "gt", "gte", "lt", "lte", "present"},
+    "bool": {"eq", "present"},
+    "enum": {"eq", "in", "present"},
+    "enum_list": {"contains", "present"},
+    "records": {"some", "present"},
+}
+
+
+class FieldInfo(Protocol):
+    id: str
+    label: str
+    type: str
+    vocabulary: str | None
+    items: dict
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One sentence of an explanation, with the state of the test it describes."""
+
+    state: str
+    text: str
+
+    def to_json(self) -> dict:
+        return {"state": self.state, "text": self.text}
+
+
+@dataclass
+class Outcome:
+    """The value of a condition (True, False or None for unknown), and why."""
+
+    value: bool | None
+    reasons: list[Reason] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+class Facts(Protocol):
+    """What a condition reads: a value per field (None when unknown) and how it is shown."""
+
+    def value(self, field_id: str) -> Any: ...
+
+    def show(self, field_id: str, value: Any) -> str: ...
+
+
+class ConditionError(Exception):
+    """A condition is malformed; ``path`` points inside it."""
+
+    def __init__(self, path: tuple, message: str):
+        super().__init__(message)
+        self.path = path
+        self.message = message
+
+
+# ---------------------------------------------------------------- compiled nodes
+
+@dataclass
+class All:
+    parts: list
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        outcomes = [p.evaluate(facts) for p in self.parts]
+        return _combine(outcomes, all_of=True)
+
+    def fields(self):
+        for p in self.parts:
+            yield from p.fields()
+
+
+@dataclass
+class AnyOf:
+    parts: list
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        outcomes = [p.evaluate(facts) for p in self.parts]
+        return _combine(outcomes, all_of=False)
+
+    def fields(self):
+        for p in self.parts:
+            yield from p.fields()
+
+
+@dataclass
+class Not:
+    part: Any
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        inner = self.part.evaluate(facts)
+        value = None if inner.value is None else not inner.value
+        state = _STATE[value]
+        reasons = [Reason(state if r.state != UNKNOWN else UNKNOWN, r.text) for r in inner.reasons]
+        return Outcome(value, reasons, inner.missing)
+
+    def fields(self):
+        yield from self.part.fields()
+
+
+def _combine(outcomes: list[Outcome], all_of: bool) -> Outcome:
+    decisive = False if all_of else True
+    if any(o.value is decisive for o in outcomes):
+        chosen = [o for o in outcomes if o.value is decisive]
+        return Outcome(decisive, [r for o in chosen for r in o.reasons])
+    reasons = [r for o in outcomes for r in o.reasons]
+    if any(o.value is None for o in outcomes):
+        missing = []
+        for o in outcomes:
+            for m in o.missing:
+                if m not in missing:
+                    missing.append(m)
+        return Outcome(None, reasons, missing)
+    return Outcome(not decisive, reasons)
+
+
+@dataclass
+class Test:
+    """A test of one field: ``{field: size, in: [small, micro]}``."""
+
+    field: FieldInfo
+    op: str
+    operand: Any
+    shown_operand: str
+    sub: Any = None  # compiled condition for `some`
+
+    def fields(self):
+        yield self.field.id
+
+    def evaluate(self, facts: Facts) -> Outcome:
+        label = self.field.label
+        actual = facts.value(self.field.id)
+        if self.op == "present":
+            known = actual not in (None, "", [])
+            if actual is None:
+                return Outcome(None, [Reason(UNKNOWN, f"{label}未知")], [self.field.id])
+            value = known == bool(self.operand)
+            shown = facts.show(self.field.id, actual) if known else "无"
+            return Outcome(value, [Reason(_STATE[value], f"{label}：{shown}")])
+        if actual is None:
+            return Outcome(None, [Reason(UNKNOWN, f"{label}未知（需{self._phrase(True)}）")], [self.field.id])
+        if self.op == "some":
+            return self._some(facts, actual)
+        value = _apply(self.op, actual, self.operand)
+        shown = facts.show(self.field.id, actual)
+        if self.field.type == "bool":
+            text = f"{label}：{shown}" + ("" if value else f"（需为“{'是' if self.operand else '否'}”）")
+        else:
+            text = f"{label}为{shown}，{self._phrase(value)}"
+        return Outcome(value, [Reason(_STATE[value], text)])
+
+    def _phrase(self, positive: bool) -> str:
+        words = {
+            "eq": ("为", "不为"),
+            "in": ("属于", "不属于"),
+            "gt": ("大于", "不大于"),
+            "gte": ("不低于", "低于"),
+            "lt": ("低于", "不低于"),
+            "lte": ("不超过", "超过"),
+            "prefix": ("属于", "不属于"),
+            "contains": ("包含", "不包含"),
+            "some": ("有符合条件的", "无符合条件的"),
+        }[self.op]
+        return words[0 if positive else 1] + self.shown_operand
+
+    def _some(self, facts: Facts, items: list) -> Outcome:
+        label = self.field.label
+        if not items:
+            return Outcome(False, [Reason(FAIL, f"{label}：无")])
+        results = []
+        for item in items:
+            results.append((item, self.sub.evaluate(_ItemFacts(facts, self.field, item))))
+        passing = [(item, o) for item, o in results if o.value is True]
+        if passing:
+            names = "；".join(_item_name(self.field, facts, item) for item, _ in passing)
+            why = "，".join(r.text for r in passing[0][1].reasons)
+            return Outcome(True, [Reason(PASS, f"{label}中有符合条件的款项：{names}（{why}）")])
+        unknown = [(item, o) for item, o in results if o.value is None]
+        if unknown:
+            names = "；".join(_item_name(self.field, facts, item) for item, _ in unknown)
+            missing_texts = "，".join(r.text for r in unknown[0][1].reasons if r.state == UNKNOWN)
+            return Outcome(None, [Reason(UNKNOWN, f"{label}待核实：{names}（{missing_texts}）")], [self.field.id])
+        why = "；".join(
+            f"{_item_name(self.field, facts, item)}：" + "，".join(r.text for r in o.reasons) for item, o in results
+        )
+        return Outcome(False, [Reason(FAIL, f"{label}均不符合条件（{why}）")])
+
+
+class _ItemFacts:
+    """The facts of one item of a list of records (one receivable)."""
+
+    def __init__(self, parent: Facts, field_info: FieldInfo, item: dict):
+        self.parent, self.field_info, self.item = parent, field_info, item
+
+    def value(self, field_id: str):
+        return self.item.get(field_id)
+
+    def show(self, field_id: str, value):
+        return self.parent.show(f"{self.field_info.id}.{field_id}", value)
+
+
+def _item_name(field_info: FieldInfo, facts: Facts, item: dict) -> str:
+    parts = [str(item.get("debtor") or "未具名单位")]
+    if item.get("amount") is not None:
+        parts.append(f"{facts.show(field_info.id + '.amount', item['amount'])}万元")
+    return " ".join(parts)
+
+
+def _apply(op: str, actual, operand) -> bool:
+    if op == "eq":
+        return actual == operand
+    if op == "in":
+        return actual in operand
+    if op == "gt":
+        return actual > operand
+    if op == "gte":
+        return actual >= operand
+    if op == "lt":
+        return actual < operand
+    if op == "lte":
+        return actual <= operand
+    if op == "prefix":
+        return any(str(actual).startswith(p) for p in operand)
+    if op == "contains":
+        return any(v in actual for v in operand)
+    raise ValueError(op)  # unreachable: compile() admits only the ops above
+
+
+# ---------------------------------------------------------------- compiling
+
+Resolver = Callable[[str], "FieldInfo | None"]
+
+
+def compile_condition(raw: Any, fields: dict, vocab_labels: Callable[[str, str], "str | None"], path=()):
+    """Compile a YAML condition against the record fields; raise ConditionError on a mistake.
+
+    ``fields`` maps field id to its FieldInfo; ``vocab_labels(vocabulary, value)`` gives the
+    Chinese label of a value or None when the vocabulary has no such value.
+    """
+    if not isinstance(raw, dict):
+        raise ConditionError(path, "a condition must be a mapping (all, any, not or field)")
+    combinators = [k for k in ("all", "any", "not") if k in raw]
+    if combinators:
+        if len(raw) != 1:
+            extra = sorted(str(k) for k in raw if k != combinators[0])
+            raise ConditionError(path + (extra[0],), f'unexpected key "{extra[0]}" beside "{combinators[0]}"')
+        key = combinators[0]
+        if key == "not":
+            return Not(compile_condition(raw["not"], fields, vocab_labels, path + ("not",)))
+        parts = raw[key]
+        if not isinstance(parts, list) or not parts:
+            raise ConditionError(path + (key,), f'"{key}" takes a non-empty list of conditions')
+        compiled = [compile_condition(p, fields, vocab_labels, path + (key, i)) for i, p in enumerate(parts)]
+        return All(compiled) if key == "all" else AnyOf(compiled)
+    if "field" not in raw:
+        keys = ", ".join(str(k) for k in raw) or "nothing"
+        raise ConditionError(path, f"expected all, any, not or field, got {keys}")
+    name = raw["field"]
+    info = fields.get(name) if isinstance(name, str) else None
+    if info is None:
+        raise ConditionError(path + ("field",), f'unknown record field "{name}"')
+    ops = [k for k in raw if k != "field"]
+    unknown = [k for k in ops if k not in OPS]
+    if unknown:
+        raise ConditionError(path + (unknown[0],), f'unknown test "{unknown[0]}" (expected one of {", ".join(OPS)})')
+    if len(ops) != 1:
+        raise ConditionError(path, f'a field test takes exactly one test, got {len(ops)}')
+    op = ops[0]
+    if op not in _OPS_FOR_TYPE[info.type]:
+        raise ConditionError(path + (op,), f'"{op}" does not apply to {info.type} field "{name}"')
+    operand = raw[op]
+    where = path + (op,)
+    if op == "some":
+        sub = compile_condition(operand, info.items, vocab_labels, where)
+        return Test(info, op, None, "款项", sub)
+    if op == "present":
+        if not isinstance(operand, bool):
+            raise ConditionError(where, "present takes true or false")
+        return Test(info, op, operand, "")
+    if op in ("in", "prefix", "contains"):
+        if not isinstance(operand, list) or not operand:
+            raise ConditionError(where, f"{op} takes a non-empty list")
+        values = operand
+    else:
+        values = [operand]
+    shown = [_check_value(info, v, vocab_labels, where) for v in values]
+    if op in ("in", "contains", "prefix"):
+        joined = "、".join(shown) if op != "contains" else "或".join(shown)
+        return Test(info, op, list(operand), f"“{joined}”" if op != "prefix" else f"{joined}类")
+    return Test(info, op, operand, shown[0] if op != "eq" else f"“{shown[0]}”")
+
+
+def _check_value(info, value, vocab_labels, where) -> str:
+    """Check one operand against the field's type; return how it is shown in Chinese."""
+    if info.type in ("enum", "enum_list"):
+        label = vocab_labels(info.vocabulary, value) if isinstance(value, str) else None
+        if label is None:
+            raise ConditionError(where, f'"{value}" is not a value of {info.vocabulary} (field "{info.id}")')
+        return label
+    if info.type == "number":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConditionError(where, f'field "{info.id}" is a number, got "{value}"')
+        return f"{value:g}"
+    if info.type == "bool":
+        if not isinstance(value, bool):
+            raise ConditionError(where, f'field "{info.id}" is yes/no, got "{value}"')
+        return "是" if value else "否"
+    if not isinstance(value, str):
+        raise ConditionError(where, f'field "{info.id}" is text, got "{value}"')
+    return value

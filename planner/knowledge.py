@@ -1,0 +1,470 @@
+"""The sector knowledge base: load sectors/, check it whole, and hand out typed objects."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from planner import schema
+from planner.conditions import ConditionError, compile_condition
+from planner.exceptions import KnowledgeError
+from planner.yamlio import Document, Problem, YamlSyntaxError, display_path, load_document
+
+CITYWIDE = "citywide"
+OTHER_SECTOR = "other"
+
+
+@dataclass(frozen=True)
+class VocabEntry:
+    id: str
+    label: str
+    aliases: tuple = ()
+
+
+class Vocabulary:
+    """One list of values, looked up by id, Chinese label or alias."""
+
+    def __init__(self, name: str, entries: list[VocabEntry]):
+        self.name = name
+        self.entries = {e.id: e for e in entries}
+        self._lookup: dict[str, str] = {}
+        for e in entries:
+            for spelling in (e.id, e.label, *e.aliases):
+                self._lookup.setdefault(_norm(spelling), e.id)
+
+    def label(self, value_id: str) -> str | None:
+        entry = self.entries.get(value_id)
+        return entry.label if entry else None
+
+    def resolve(self, text: str) -> str | None:
+        """The id of a value written as its id, label or alias; None when unknown."""
+        return self._lookup.get(_norm(text))
+
+    def __iter__(self):
+        return iter(self.entries.values())
+
+    def __contains__(self, value_id) -> bool:
+        return value_id in self.entries
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", str(text)).replace("\u201c", '"').replace("\u201d", '"').casefold()
+
+
+@dataclass
+class FieldSpec:
+    """One field of the enterprise record (fields.yaml)."""
+
+    id: str
+    label: str
+    type: str
+    aliases: tuple = ()
+    vocabulary: str | None = None
+    derived: bool = False
+    question: str | None = None
+    items: dict = field(default_factory=dict)
+
+
+@dataclass
+class Pressure:
+    id: str
+    title: str
+    description: str
+    signals: list
+
+
+@dataclass
+class Source:
+    part: str
+    quote: str
+    notices: list = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"part": self.part, "quote": self.quote, "notices": list(self.notices)}
+
+
+@dataclass
+class Measure:
+    """One measure of a sector profile or of the citywide file."""
+
+    id: str
+    scope: str
+    title: str
+    summary: str
+    actions: list
+    lead: list
+    pressures: list
+    difficulties: list
+    condition: Any
+    start: dt.date
+    end: dt.date | None
+    targets: list
+    activities: list
+    source: Source
+    questions: list
+    documents: list
+    notes: list
+    order: int
+
+
+@dataclass
+class Sector:
+    id: str
+    name: str
+    industry_codes: list
+    summary: str
+    source: Source
+    pressures: dict
+    measures: list
+
+
+@dataclass
+class Target:
+    id: str
+    title: str
+    action: str
+    measure: str
+    op: str
+    value: float
+    unit: str
+    due: dt.date | None
+    due_label: str
+    source: Source
+
+    def statement(self) -> str:
+        ops = {">": "超过", ">=": "不低于", "<": "低于", "<=": "不超过", "=": "达到"}
+        value = f"{self.value:g}"
+        return f"{self.title}{ops[self.op]}{value}{self.unit}（{self.due_label}）"
+
+
+@dataclass
+class Activity:
+    id: str
+    title: str
+    solves: str
+    difficulties: list
+
+
+@dataclass
+class Campaign:
+    id: str
+    title: str
+    issuer: str
+    start: dt.date
+    end: dt.date | None
+    actions: dict
+    targets: dict
+    activities: dict
+    city_actions: list
+    text: str
+
+
+@dataclass
+class KnowledgeBase:
+    """Everything in sectors/, checked and cross-referenced."""
+
+    root: Path
+    campaign: Campaign
+    vocabularies: dict
+    fields: dict
+    size_standard: dict
+    sectors: dict
+    citywide: list
+    digest: str
+
+    def measures_for(self, sector_id: str) -> list[Measure]:
+        """The measures an enterprise of ``sector_id`` is decided against: its sector's, then citywide."""
+        sector = self.sectors.get(sector_id)
+        return (sector.measures if sector else []) + self.citywide
+
+    def all_measures(self) -> list[Measure]:
+        return [m for s in self.sectors.values() for m in s.measures] + self.citywide
+
+    def sector_for_code(self, code: str) -> tuple[str, str] | None:
+        """The sector whose industry code prefix matches ``code`` longest, with that prefix."""
+        best = None
+        for sector in self.sectors.values():
+            for prefix in sector.industry_codes:
+                if code.startswith(prefix) and (best is None or len(prefix) > len(best[1])):
+                    best = (sector.id, prefix)
+        return best
+
+    def vocab_label(self, vocabulary: str, value: str) -> str | None:
+        vocab = self.vocabularies.get(vocabulary)
+        return vocab.label(value) if vocab else None
+
+    def summary_line(self) -> str:
+        pressures = sum(len(s.pressures) for s in self.sectors.values())
+        return (
+            f"{display_path(self.root)}: {len(self.sectors)} sectors, {pressures} pressures, "
+            f"{len(self.all_measures())} measures ({len(self.citywide)} citywide), "
+            f"{len(self.campaign.targets)} targets, {len(self.campaign.activities)} activities"
+        )
+
+
+def load(root: Path) -> KnowledgeBase:
+    """Load and check the tree at ``root``; raise KnowledgeError listing every problem."""
+    problems: list[Problem] = []
+    kb = _Loader(Path(root), problems).load()
+    if problems or kb is None:
+        raise KnowledgeError(sorted(set(problems), key=lambda p: (p.file, p.line, str(p.path))))
+    return kb
+
+
+def tree_digest(root: Path) -> str:
+    """A hash of every file of the tree, so a plan records which profiles it came from."""
+    h = hashlib.sha256()
+    for path in sorted(Path(root).iterdir()):
+        if path.is_file() and not path.name.startswith((".", "_")) and path.suffix in (".yaml", ".txt"):
+            h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+class _Loader:
+    def __init__(self, root: Path, problems: list[Problem]):
+        self.root = root
+        self.problems = problems
+        self.docs: dict[str, Document] = {}
+
+    # -- helpers
+    def report(self, doc: Document, path: tuple, message: str) -> None:
+        self.problems.append(doc.problem(path, message))
+
+    def _shown(self, name: str) -> str:
+        return display_path(self.root / name)
+
+    def load(self) -> KnowledgeBase | None:
+        if not self.root.is_dir():
+            self.problems.append(Problem(display_path(self.root), 1, (), "not a folder"))
+            return None
+        files = sorted(p for p in self.root.glob("*.yaml") if not p.name.startswith("_"))
+        for name in schema.FIXED_FILES:
+            if not (self.root / name).is_file():
+                self.problems.append(Problem(self._shown(name), 1, (), "file is missing"))
+        sector_files = [p for p in files if p.name not in schema.FIXED_FILES]
+        if not sector_files:
+            self.problems.append(Problem(display_path(self.root), 1, (), "no sector profile (*.yaml) found"))
+        for path in files:
+            spec = schema.FIXED_FILES.get(path.name, schema.SECTOR_FILE)
+            try:
+                doc, dup = load_document(path, self._shown(path.name))
+            except YamlSyntaxError as exc:
+                self.problems.append(exc.problem)
+                continue
+            self.problems.extend(dup)
+            before = len(self.problems)
+            spec.check(doc.data, (), lambda p, m, d=doc: self.report(d, p, m))
+            if len(self.problems) == before:
+                self.docs[path.name] = doc
+        needed = set(schema.FIXED_FILES)
+        if not needed <= set(self.docs):
+            return None  # cross-checks need every fixed file structurally sound
+        return self._build([p.name for p in sector_files if p.name in self.docs])
+
+    def _build(self, sector_names: list[str]) -> KnowledgeBase:
+        vocab_doc = self.docs["vocabulary.yaml"]
+        vocabularies = {}
+        for name, entries in vocab_doc.data.items():
+            self._unique(vocab_doc, (name,), entries, "id")
+            self._ambiguous_spellings(vocab_doc, name, entries)
+            vocabularies[name] = Vocabulary(
+                name, [VocabEntry(e["id"], e["label"], tuple(e.get("aliases", []))) for e in entries]
+            )
+        sector_docs = {n[:-5]: self.docs[n] for n in sector_names}
+        sector_entries = [VocabEntry(sid, d.data["name"], ()) for sid, d in sector_docs.items()]
+        vocabularies["sectors"] = Vocabulary("sectors", sector_entries + [VocabEntry(OTHER_SECTOR, "其他", ("其它",))])
+
+        fields = self._fields(vocabularies)
+        campaign = self._campaign(vocabularies)
+        size_standard = self._size_standard(fields)
+
+        def vocab_label(vocabulary, value):
+            vocab = vocabularies.get(vocabulary)
+            return vocab.label(value) if vocab else None
+
+        ctx = _Context(vocabularies, fields, campaign, vocab_label)
+        sectors = {}
+        order = 0
+        seen_measures: dict[str, str] = {}
+        seen_codes: dict[str, str] = {}
+        for sid, doc in sector_docs.items():
+            data = doc.data
+            if data["id"] != sid:
+                self.report(doc, ("id",), f'id "{data["id"]}" does not match the file name "{sid}.yaml"')
+            for i, code in enumerate(data["industry_codes"]):
+                if code in seen_codes:
+                    self.report(doc, ("industry_codes", i), f'industry code {code} already belongs to sector "{seen_codes[code]}"')
+                seen_codes.setdefault(code, sid)
+            self._quote(doc, ("source",), data["source"], campaign)
+            self._unique(doc, ("pressures",), data["pressures"], "id")
+            pressures = {}
+            for i, p in enumerate(data["pressures"]):
+                self._known(doc, ("pressures", i, "signals"), p["signals"], vocabularies["difficulties"], "difficulty")
+                pressures[p["id"]] = Pressure(p["id"], p["title"], p["description"], list(p["signals"]))
+            measures = []
+            for i, m in enumerate(data["measures"]):
+                order += 1
+                measures.append(self._measure(doc, ("measures", i), m, sid, pressures, ctx, seen_measures, order))
+            sectors[sid] = Sector(sid, data["name"], list(data["industry_codes"]), data["summary"],
+                                  _source(data["source"]), pressures, measures)
+        city_doc = self.docs["citywide.yaml"]
+        citywide = []
+        for i, m in enumerate(city_doc.data["measures"]):
+            order += 1
+            citywide.append(self._measure(city_doc, ("measures", i), m, CITYWIDE, {}, ctx, seen_measures, order))
+        return KnowledgeBase(self.root, campaign, vocabularies, fields, size_standard, sectors, citywide,
+                             tree_digest(self.root))
+
+    # -- fixed files
+    def _fields(self, vocabularies) -> dict:
+        doc = self.docs["fields.yaml"]
+        self._unique(doc, ("fields",), doc.data["fields"], "id")
+
+        def build(raw, path) -> FieldSpec:
+            if raw["type"] in ("enum", "enum_list"):
+                name = raw.get("vocabulary")
+                if name is None:
+                    self.report(doc, path + ("vocabulary",), f'a {raw["type"]} field needs a vocabulary')
+                elif name not in vocabularies:
+                    self.report(doc, path + ("vocabulary",), f'unknown vocabulary "{name}"')
+            elif "vocabulary" in raw:
+                self.report(doc, path + ("vocabulary",), f'a {raw["type"]} field takes no vocabulary')
+            if raw["type"] == "records" and "items" not in raw:
+                self.report(doc, path + ("items",), "a records field needs items")
+            items = {}
+            for i, item in enumerate(raw.get("items", [])):
+                items[item["id"]] = build(item, path + ("items", i))
+            return FieldSpec(raw["id"], raw["label"], raw["type"], tuple(raw.get("aliases", [])),
+                             raw.get("vocabulary"), bool(raw.get("derived", False)), raw.get("question"), items)
+
+        return {raw["id"]: build(raw, ("fields", i)) for i, raw in enumerate(doc.data["fields"])}
+
+    def _campaign(self, vocabularies) -> Campaign:
+        doc = self.docs["campaign.yaml"]
+        data = doc.data
+        text_path = self.root / data["text"]
+        try:
+            text = text_path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.report(doc, ("text",), f"cannot read the campaign text {display_path(text_path)}: {exc}")
+            text = ""
+        campaign = Campaign(data["id"], data["title"], data["issuer"], data["period"]["start"],
+                            data["period"]["end"], {}, {}, {}, [], text)
+        self._period(doc, ("period",), data["period"])
+        for key in ("actions", "targets", "activities", "city_actions"):
+            self._unique(doc, (key,), data.get(key, []), "id")
+        for i, a in enumerate(data["actions"]):
+            self._quote(doc, ("actions", i, "source"), a["source"], campaign)
+            campaign.actions[a["id"]] = a
+        for i, t in enumerate(data["targets"]):
+            if t["action"] not in campaign.actions:
+                self.report(doc, ("targets", i, "action"), f'unknown action "{t["action"]}"')
+            self._quote(doc, ("targets", i, "source"), t["source"], campaign)
+            campaign.targets[t["id"]] = Target(t["id"], t["title"], t["action"], t["measure"], t["op"], t["value"],
+                                               t["unit"], t["due"]["date"], t["due"]["label"], _source(t["source"]))
+        for i, a in enumerate(data["activities"]):
+            self._known(doc, ("activities", i, "difficulties"), a["difficulties"], vocabularies["difficulties"], "difficulty")
+            campaign.activities[a["id"]] = Activity(a["id"], a["title"], a["solves"], list(a["difficulties"]))
+        self._quote(doc, ("activities_source",), data["activities_source"], campaign)
+        for i, c in enumerate(data.get("city_actions", [])):
+            self._quote(doc, ("city_actions", i, "source"), c["source"], campaign)
+            campaign.city_actions.append({"id": c["id"], "title": c["title"], "source": _source(c["source"])})
+        return campaign
+
+    def _size_standard(self, fields) -> dict:
+        doc = self.docs["size_standard.yaml"]
+        data = doc.data
+        for name in data["indicators"]:
+            if name not in fields or fields[name].type != "number":
+                self.report(doc, ("indicators", name), f'"{name}" is not a number field of fields.yaml')
+        self._unique(doc, ("classes",), data["classes"], "id")
+        for i, cls in enumerate(data["classes"]):
+            for name, b in cls["bounds"].items():
+                if name not in data["indicators"]:
+                    self.report(doc, ("classes", i, "bounds", name), f'unknown indicator "{name}"')
+                if not b["large"] >= b["medium"] >= b["small"] >= 0:
+                    self.report(doc, ("classes", i, "bounds", name), "bounds must fall: large >= medium >= small >= 0")
+        return data
+
+    # -- measures
+    def _measure(self, doc, path, m, scope, pressures, ctx, seen, order) -> Measure:
+        if m["id"] in seen:
+            self.report(doc, path + ("id",), f'duplicate measure id "{m["id"]}" (also in {seen[m["id"]]})')
+        seen.setdefault(m["id"], doc.file)
+        answers = m["answers"]
+        for i, pid in enumerate(answers.get("pressures", [])):
+            if pid not in pressures:
+                where = "this profile" if scope != CITYWIDE else "citywide measures (they have no pressures)"
+                self.report(doc, path + ("answers", "pressures", i), f'unknown pressure "{pid}" in {where}')
+        self._known(doc, path + ("answers", "difficulties"), answers.get("difficulties", []),
+                    ctx.vocabularies["difficulties"], "difficulty")
+        for i, tid in enumerate(m.get("targets", [])):
+            if tid not in ctx.campaign.targets:
+                self.report(doc, path + ("targets", i), f'unknown target "{tid}"')
+        for i, aid in enumerate(m.get("activities", [])):
+            if aid not in ctx.campaign.activities:
+                self.report(doc, path + ("activities", i), f'unknown activity "{aid}"')
+        self._period(doc, path + ("period",), m["period"])
+        self._quote(doc, path + ("source",), m["source"], ctx.campaign)
+        condition = None
+        if "eligibility" in m:
+            try:
+                condition = compile_condition(m["eligibility"], ctx.fields, ctx.vocab_label)
+            except ConditionError as exc:
+                self.report(doc, path + ("eligibility",) + exc.path, exc.message)
+        return Measure(
+            m["id"], scope, m["title"], m["summary"], list(m["actions"]), list(m["lead"]),
+            list(answers.get("pressures", [])), list(answers.get("difficulties", [])), condition,
+            m["period"]["start"], m["period"]["end"], list(m.get("targets", [])), list(m.get("activities", [])),
+            _source(m["source"]), list(m.get("questions", [])), list(m.get("documents", [])),
+            list(m.get("notes", [])), order,
+        )
+
+    # -- shared checks
+    def _unique(self, doc, path, items, key) -> None:
+        seen = set()
+        for i, item in enumerate(items):
+            if item[key] in seen:
+                self.report(doc, path + (i, key), f'duplicate id "{item[key]}"')
+            seen.add(item[key])
+
+    def _ambiguous_spellings(self, doc, name, entries) -> None:
+        owner: dict[str, str] = {}
+        for i, e in enumerate(entries):
+            for spelling in {_norm(s) for s in (e["id"], e["label"], *e.get("aliases", []))}:
+                if spelling in owner and owner[spelling] != e["id"]:
+                    self.report(doc, (name, i), f'"{spelling}" names both "{owner[spelling]}" and "{e["id"]}"')
+                owner.setdefault(spelling, e["id"])
+
+    def _known(self, doc, path, values, vocab: Vocabulary, what: str) -> None:
+        for i, value in enumerate(values):
+            if value not in vocab:
+                self.report(doc, path + (i,), f'unknown {what} "{value}"')
+
+    def _period(self, doc, path, period) -> None:
+        if period["end"] is not None and period["end"] < period["start"]:
+            self.report(doc, path + ("end",), f'ends ({period["end"]}) before it starts ({period["start"]})')
+
+    def _quote(self, doc, path, source, campaign: Campaign) -> None:
+        if campaign.text and _squash(source["quote"]) not in _squash(campaign.text):
+            self.report(doc, path + ("quote",), "quote not found in the campaign text")
+
+
+@dataclass
+class _Context:
+    vocabularies: dict
+    fields: dict
+    campaign: Campaign
+    vocab_label: Any
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _source(raw: dict) -> Source:
+    return Source(raw["part"], raw["quote"], list(raw.get("notices", [])))

@@ -1,0 +1,345 @@
+"""The schema of every file in sectors/, declared in one place, one field per line.
+
+Checking here is structural (keys, types, dates). References between files — a measure's
+pressures, a condition's fields — are checked in `knowledge`, once every file is loaded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+Report = Callable[[tuple, str], None]
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "a yes/no value"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    if isinstance(value, dt.date):
+        return f"a date ({value.isoformat()})"
+    if isinstance(value, str):
+        return f'text "{value}"'
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+class Type:
+    """A value's expected shape."""
+
+    expected = "a value"
+
+    def check(self, value: Any, path: tuple, report: Report) -> None:
+        raise NotImplementedError
+
+
+class Text(Type):
+    expected = "text"
+
+    def check(self, value, path, report):
+        if not isinstance(value, str):
+            report(path, f"expected {self.expected}, got {_describe(value)}")
+        elif not value.strip():
+            report(path, "must not be empty")
+
+
+class Identifier(Text):
+    expected = "an id (lowercase letters, digits and _)"
+    pattern = re.compile(r"^[a-z][a-z0-9_]*$")
+
+    def check(self, value, path, report):
+        if not isinstance(value, str) or not self.pattern.match(value):
+            report(path, f"expected {self.expected}, got {_describe(value)}")
+
+
+class Code(Text):
+    """A short code: vocabulary ids such as `A`, industry code prefixes such as `C36`."""
+
+    expected = "a code (letters, digits and _)"
+    pattern = re.compile(r"^[A-Za-z0-9_]*$")
+
+    def check(self, value, path, report):
+        if not isinstance(value, str) or not self.pattern.match(value):
+            report(path, f"expected {self.expected}, got {_describe(value)}")
+
+
+class Number(Type):
+    expected = "a number"
+
+    def check(self, value, path, report):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            report(path, f"expected {self.expected}, got {_describe(value)}")
+
+
+class Boolean(Type):
+    expected = "true or false"
+
+    def check(self, value, path, report):
+        if not isinstance(value, bool):
+            report(path, f"expected {self.expected}, got {_describe(value)}")
+
+
+class Date(Type):
+    expected = "a date (YYYY-MM-DD)"
+
+    def __init__(self, nullable: bool = False):
+        self.nullable = nullable
+
+    def check(self, value, path, report):
+        if value is None and self.nullable:
+            return
+        if isinstance(value, str):
+            report(path, f'not a date: "{value}"')
+        elif not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+            report(path, f"expected {self.expected}, got {_describe(value)}")
+
+
+class OneOf(Type):
+    def __init__(self, *choices):
+        self.choices = choices
+        self.expected = "one of " + ", ".join(str(c) for c in choices)
+
+    def check(self, value, path, report):
+        if value not in self.choices or isinstance(value, bool):
+            report(path, f"expected {self.expected}, got {_describe(value)}")
+
+
+class Anything(Type):
+    """Checked later, by whoever compiles it (conditions)."""
+
+    def check(self, value, path, report):
+        pass
+
+
+class ListOf(Type):
+    def __init__(self, item: Type, min_items: int = 0):
+        self.item = item
+        self.min_items = min_items
+        self.expected = "a list"
+
+    def check(self, value, path, report):
+        if not isinstance(value, list):
+            report(path, f"expected a list, got {_describe(value)}")
+            return
+        if len(value) < self.min_items:
+            report(path, f"needs at least {self.min_items} item(s)")
+        for i, item in enumerate(value):
+            self.item.check(item, path + (i,), report)
+
+
+class MapOf(Type):
+    def __init__(self, key: Type, value: Type):
+        self.key = key
+        self.value = value
+
+    def check(self, value, path, report):
+        if not isinstance(value, dict):
+            report(path, f"expected a mapping, got {_describe(value)}")
+            return
+        for k, v in value.items():
+            self.key.check(k, path + (k,), report)
+            self.value.check(v, path + (k,), report)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key of a mapping: its type, whether it must be there, and what it means."""
+
+    type: Type
+    doc: str
+    required: bool = True
+
+
+class Struct(Type):
+    """A mapping with known keys; an unknown key is an error, never ignored."""
+
+    def __init__(self, fields: dict[str, Field]):
+        self.fields = fields
+
+    def check(self, value, path, report):
+        if not isinstance(value, dict):
+            report(path, f"expected a mapping, got {_describe(value)}")
+            return
+        for key, item in value.items():
+            spec = self.fields.get(key)
+            if spec is None:
+                near = difflib.get_close_matches(str(key), self.fields, n=1)
+                hint = f' (did you mean "{near[0]}"?)' if near else ""
+                report(path + (key,), f'unknown key "{key}"{hint}')
+                continue
+            spec.type.check(item, path + (key,), report)
+        for key, spec in self.fields.items():
+            if spec.required and key not in value:
+                report(path + (key,), "required key is missing")
+
+
+def optional(type_: Type, doc: str) -> Field:
+    return Field(type_, doc, required=False)
+
+
+ID = Identifier()
+TEXT = Text()
+TEXTS = ListOf(TEXT)
+
+SOURCE = Struct({
+    "part": Field(OneOf("A", "B"), "part of the campaign text: A 畅循环稳工业, B 稳企业强主体"),
+    "quote": Field(TEXT, "a short quote found word for word in campaign.txt"),
+    "notices": optional(TEXTS, "national or provincial notices the facts come from"),
+})
+
+PERIOD = Struct({
+    "start": Field(Date(), "first day the measure is in force"),
+    "end": Field(Date(nullable=True), "last day in force; null for open-ended"),
+})
+
+VOCABULARY_ENTRY = Struct({
+    "id": Field(Code(), "the value as written in files and conditions"),
+    "label": Field(TEXT, "the Chinese label shown to readers"),
+    "aliases": optional(TEXTS, "other spellings accepted in records"),
+})
+
+VOCABULARY_FILE = MapOf(ID, ListOf(VOCABULARY_ENTRY, 1))
+
+FIELD_TYPES = ("text", "number", "bool", "enum", "enum_list", "records")
+
+_FIELD_KEYS = {
+    "id": Field(ID, "the field's name in records and conditions"),
+    "label": Field(TEXT, "the Chinese column header"),
+    "aliases": optional(TEXTS, "other headers accepted"),
+    "type": Field(OneOf(*FIELD_TYPES), "the kind of value"),
+    "vocabulary": optional(ID, "for enum and enum_list: a list in vocabulary.yaml, or sectors"),
+    "derived": optional(Boolean(), "computed by the tool, never read from a record"),
+    "question": optional(TEXT, "asked on a visit when the fact is unknown"),
+}
+RECORD_ITEM_FIELD = Struct(_FIELD_KEYS)
+RECORD_FIELD = Struct({**_FIELD_KEYS, "items": optional(ListOf(RECORD_ITEM_FIELD, 1), "fields of each item (records)")})
+
+FIELDS_FILE = Struct({"fields": Field(ListOf(RECORD_FIELD, 1), "the enterprise record's fields")})
+
+BOUNDS = Struct({
+    "large": Field(Number(), "lower bound of large"),
+    "medium": Field(Number(), "lower bound of medium"),
+    "small": Field(Number(), "lower bound of small; below it is micro"),
+})
+
+SIZE_STANDARD_FILE = Struct({
+    "source": Field(TEXT, "the standard"),
+    "indicators": Field(MapOf(ID, TEXT), "indicator (record field) → Chinese name"),
+    "classes": Field(ListOf(Struct({
+        "id": Field(ID, "class id"),
+        "label": Field(TEXT, "industry as named in the standard"),
+        "codes": Field(ListOf(Code(), 1), "industry code prefixes; '' matches every code"),
+        "bounds": Field(MapOf(ID, BOUNDS), "indicator → lower bounds"),
+    }), 1), "industry classes"),
+    "unclassified": Field(Struct({
+        "codes": Field(ListOf(Code(), 1), "industry code prefixes not size-classified"),
+        "note": Field(TEXT, "why, shown to readers"),
+    }), "industries whose size must be given"),
+    "above_scale": Field(Struct({
+        "label": Field(TEXT, "the term"),
+        "codes": Field(ListOf(Code(), 1), "industry code prefixes it applies to"),
+        "revenue_min": Field(Number(), "revenue line in 万元"),
+        "source": Field(TEXT, "the statistical rule"),
+    }), "the above-designated-size line"),
+})
+
+TARGET = Struct({
+    "id": Field(ID, "target id"),
+    "title": Field(TEXT, "what is measured"),
+    "action": Field(ID, "the action it belongs to"),
+    "measure": Field(TEXT, "the indicator"),
+    "op": Field(OneOf(">", ">=", "<", "<=", "="), "comparison"),
+    "value": Field(Number(), "the number"),
+    "unit": Field(TEXT, "unit"),
+    "due": Field(Struct({
+        "date": Field(Date(nullable=True), "the date, null when ongoing"),
+        "label": Field(TEXT, "as the text says it, e.g. 上半年"),
+    }), "when it is due"),
+    "source": Field(SOURCE, "where the text sets it"),
+})
+
+CAMPAIGN_FILE = Struct({
+    "id": Field(ID, "campaign id"),
+    "title": Field(TEXT, "campaign title"),
+    "text": Field(TEXT, "file name of the campaign text, beside this file"),
+    "issuer": Field(TEXT, "issuing bureau, default PDF author"),
+    "period": Field(PERIOD, "the campaign's period"),
+    "actions": Field(ListOf(Struct({
+        "id": Field(ID, "action id"),
+        "title": Field(TEXT, "action title"),
+        "part": Field(OneOf("A", "B"), "part of the text"),
+        "summary": Field(TEXT, "what it does"),
+        "source": Field(SOURCE, "where the text says so"),
+    }), 1), "the campaign's actions"),
+    "targets": Field(ListOf(TARGET, 1), "the city's targets"),
+    "activities": Field(ListOf(Struct({
+        "id": Field(ID, "activity id"),
+        "title": Field(TEXT, "activity title"),
+        "solves": Field(TEXT, "what it solves"),
+        "difficulties": Field(ListOf(Code(), 1), "difficulties it answers"),
+    }), 1), "matchmaking activities"),
+    "activities_source": Field(SOURCE, "where the text lists the activities"),
+    "city_actions": optional(ListOf(Struct({
+        "id": Field(ID, "id"),
+        "title": Field(TEXT, "what the city does"),
+        "source": Field(SOURCE, "where the text says so"),
+    })), "city-level work that is not a measure for one enterprise"),
+})
+
+MEASURE = Struct({
+    "id": Field(ID, "unique across the tree"),
+    "title": Field(TEXT, "short Chinese title"),
+    "summary": Field(TEXT, "what the city does"),
+    "actions": Field(ListOf(TEXT, 1), "concrete steps"),
+    "lead": Field(ListOf(TEXT, 1), "lead department(s)"),
+    "answers": Field(Struct({
+        "pressures": optional(ListOf(ID), "pressures of the same profile"),
+        "difficulties": optional(ListOf(Code()), "difficulties of vocabulary.yaml"),
+    }), "what it answers"),
+    "eligibility": optional(Anything(), "a condition; absent means every enterprise in scope"),
+    "period": Field(PERIOD, "validity"),
+    "targets": optional(ListOf(ID), "campaign targets it serves"),
+    "activities": optional(ListOf(ID), "matchmaking activities it uses"),
+    "source": Field(SOURCE, "where the text says so"),
+    "questions": optional(TEXTS, "what a cadre asks to confirm it fits"),
+    "documents": optional(TEXTS, "what the enterprise prepares"),
+    "notes": optional(TEXTS, "details shown with the measure"),
+})
+
+SECTOR_FILE = Struct({
+    "id": Field(ID, "the file name without .yaml"),
+    "name": Field(TEXT, "Chinese name"),
+    "industry_codes": Field(ListOf(Code(), 1), "GB/T 4754 code prefixes of the sector"),
+    "summary": Field(TEXT, "the sector's situation in one sentence"),
+    "source": Field(SOURCE, "where the text names the sector"),
+    "pressures": Field(ListOf(Struct({
+        "id": Field(ID, "pressure id, unique in the profile"),
+        "title": Field(TEXT, "short Chinese title"),
+        "description": Field(TEXT, "what it is"),
+        "signals": Field(ListOf(Code(), 1), "reported difficulties that signal it"),
+    }), 1), "what presses on the sector"),
+    "measures": Field(ListOf(MEASURE, 1), "the sector's measures"),
+})
+
+CITYWIDE_FILE = Struct({
+    "id": Field(OneOf("citywide"), "always citywide"),
+    "name": Field(TEXT, "Chinese name"),
+    "measures": Field(ListOf(MEASURE, 1), "measures for every enterprise"),
+})
+
+FIXED_FILES = {
+    "campaign.yaml": CAMPAIGN_FILE,
+    "vocabulary.yaml": VOCABULARY_FILE,
+    "fields.yaml": FIELDS_FILE,
+    "size_standard.yaml": SIZE_STANDARD_FILE,
+    "citywide.yaml": CITYWIDE_FILE,
+}
