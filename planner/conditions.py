@@ -119,15 +119,17 @@ def _combine(outcomes: list[Outcome], all_of: bool) -> Outcome:
     if any(o.value is decisive for o in outcomes):
         chosen = [o for o in outcomes if o.value is decisive]
         return Outcome(decisive, [r for o in chosen for r in o.reasons])
-    reasons = [r for o in outcomes for r in o.reasons]
     if any(o.value is None for o in outcomes):
+        # `all` shows what passed and what is unknown; `any` only the parts still open.
+        shown = outcomes if all_of else [o for o in outcomes if o.value is None]
+        reasons = [r for o in shown for r in o.reasons]
         missing = []
         for o in outcomes:
             for m in o.missing:
                 if m not in missing:
                     missing.append(m)
         return Outcome(None, reasons, missing)
-    return Outcome(not decisive, reasons)
+    return Outcome(not decisive, [r for o in outcomes for r in o.reasons])
 
 
 @dataclass
@@ -160,7 +162,7 @@ class Test:
         value = _apply(self.op, actual, self.operand)
         shown = facts.show(self.field.id, actual)
         if self.field.type == "bool":
-            text = f"{label}：{shown}" + ("" if value else f"（需为“{'是' if self.operand else '否'}”）")
+            text = f"{label}：{shown}" + ("" if value else f"，需为“{'是' if self.operand else '否'}”")
         else:
             text = f"{label}为{shown}，{self._phrase(value)}"
         return Outcome(value, [Reason(_STATE[value], text)])

@@ -1,5 +1,6 @@
 """One module per verb; each is a thin click command over a library function."""
 
 from planner.commands.check import check
+from planner.commands.match import match
 
-COMMANDS = [check]
+COMMANDS = [check, match]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
 
 from planner import knowledge
+from planner.matching import campaign_notice
 from planner.resources import bundled
 
 sectors_option = click.option(
@@ -21,3 +23,37 @@ sectors_option = click.option(
 def load_knowledge(sectors_dir: Path | None) -> knowledge.KnowledgeBase:
     """Load the sector tree, or exit with every problem in it listed."""
     return knowledge.load(sectors_dir or bundled("sectors"))
+
+
+records_argument = click.argument("records", type=click.Path(dir_okay=False, path_type=Path))
+
+
+def _parse_date(ctx, param, value):
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f'not a date: "{value}" (use YYYY-MM-DD)') from None
+
+
+as_of_option = click.option(
+    "--as-of",
+    callback=_parse_date,
+    metavar="YYYY-MM-DD",
+    help="Decide measures as of this date (default: today).",
+)
+
+
+def report_read(read, kb, as_of) -> None:
+    """Print the campaign notice, warnings and rejected records to stderr; exit 1 if any was rejected."""
+    notice = campaign_notice(kb, as_of)
+    if notice:
+        click.echo(notice, err=True)
+    for w in read.warnings:
+        click.echo(f"警告：{w}", err=True)
+    for p in read.rejected:
+        click.echo(f"错误：{p}", err=True)
+    if read.rejected_count:
+        click.echo(f"{read.rejected_count}条记录未通过校验，已跳过；其余{len(read.records)}条已处理。", err=True)
+        raise SystemExit(1)

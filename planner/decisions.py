@@ -1,0 +1,31 @@
+"""The decision table: every measure's decision for one enterprise, as terminal text."""
+
+from __future__ import annotations
+
+from planner.knowledge import KnowledgeBase
+from planner.matching import show_value
+from planner.plan import Plan
+
+STATUS_LABELS = {"applies": "适用", "verify": "待核实", "upcoming": "未开始", "not_matched": "不适用",
+                 "expired": "已到期"}
+
+
+def decision_table(plan: Plan, kb: KnowledgeBase) -> str:
+    """Every decision with its reasons, the facts used, and the visit questions."""
+    e = plan.enterprise
+    sector = show_value(kb.fields["sector"], e.get("sector"), kb)
+    lines = [f"== {e['name']}（{e['id']}）· {sector} · 基准日{plan.as_of.isoformat()}"]
+    for m in plan.measures:
+        lines.append(f"[{STATUS_LABELS[m.status]}] {m.id} {m.title}")
+        lines += [f"    - {r}" for r in m.reasons]
+        if m.deadline_warning:
+            lines.append(f"    ! {m.deadline_warning}")
+    for status, items in (("not_matched", plan.not_matched), ("expired", plan.expired)):
+        for m in items:
+            lines.append(f"[{STATUS_LABELS[status]}] {m['id']} {m['title']}")
+            lines += [f"    - {r}" for r in m["reasons"]]
+    if plan.questions:
+        lines.append("访谈问题：")
+        for i, q in enumerate(plan.questions, start=1):
+            lines.append(f"  {i}. {q.text}（涉及{len(q.settles)}项措施）")
+    return "\n".join(lines)

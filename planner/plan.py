@@ -1,0 +1,106 @@
+"""The Plan: everything decided for one enterprise, and its JSON form (plan.json)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Question:
+    """A visit question and the measures its answer settles."""
+
+    text: str
+    kind: str  # "fact": its answer settles unknown facts
+    settles: list
+    fields: list
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class PlanMeasure:
+    """A measure the plan proposes: applies, verify or upcoming, with its reasons."""
+
+    id: str
+    title: str
+    scope: str
+    status: str
+    reasons: list
+    verify: list
+    lead: list
+    period: dict
+    deadline_warning: str | None
+    deadlines: list
+    source: dict
+    actions: list
+    summary: str = ""
+    documents: list = field(default_factory=list)
+    questions: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    answers: list = field(default_factory=list)
+    activities: list = field(default_factory=list)
+    targets: list = field(default_factory=list)
+    order: int = 0
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data.pop("order")
+        return data
+
+
+@dataclass
+class Plan:
+    """One enterprise's plan as of a date."""
+
+    enterprise: dict
+    derived: dict
+    as_of: dt.date
+    measures: list
+    questions: list
+    not_matched: list
+    expired: list
+    pressures: list
+    targets: list
+    provenance: dict
+    source: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.enterprise["id"]
+
+    @property
+    def name(self) -> str:
+        return self.enterprise["name"]
+
+    def timeline(self) -> list[dict]:
+        """Every date of the plan in order: starts, deadlines, ends, target dates."""
+        events: dict[tuple, dict] = {}
+
+        def add(date, text, measure=None):
+            if date:
+                events.setdefault((date, text), {"date": date, "text": text, "measure": measure})
+
+        for m in self.measures:
+            if m.period["start"] > self.as_of.isoformat():
+                add(m.period["start"], f"{m.title}开始实施", m.id)
+            for d in m.deadlines:
+                add(d["date"], f"{d['title']}（{d['label']}）", None)
+            if m.period["end"]:
+                add(m.period["end"], f"{m.title}截止", m.id)
+        return sorted(events.values(), key=lambda e: (e["date"], e["text"]))
+
+    def to_json(self) -> dict:
+        return {
+            "enterprise": {**self.enterprise, "derived": self.derived},
+            "as_of": self.as_of.isoformat(),
+            "measures": [m.to_json() for m in self.measures],
+            "questions": [q.to_json() for q in self.questions],
+            "not_matched": self.not_matched,
+            "expired": self.expired,
+            "pressures": self.pressures,
+            "targets": self.targets,
+            "timeline": self.timeline(),
+            "provenance": self.provenance,
+        }

@@ -1,0 +1,414 @@
+"""Enterprise records: read an officer's list (YAML, CSV, XLSX), normalise it, reject bad rows.
+
+Headers may be field ids or the Chinese labels of fields.yaml; enumerated values may be ids,
+labels or aliases. An empty cell is an unknown fact, never false. A bad record is reported
+with its file, row and field, and skipped; every good record is still returned.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from planner import uscc
+from planner.exceptions import RecordsError
+from planner.knowledge import FieldSpec, KnowledgeBase
+from planner.yamlio import YamlSyntaxError, display_path, load_document
+
+LIST_SEPARATORS = re.compile(r"[、;；,，\n]")
+TRUE_WORDS = {"是", "有", "true", "yes", "y", "1", "√", "✓"}
+FALSE_WORDS = {"否", "无", "没有", "false", "no", "n", "0", "×", "✗"}
+NONE_WORDS = {"无", "没有", "none"}
+INDUSTRY_CODE = re.compile(r"^[A-T]\d{2,4}$")
+RECEIVABLES_SHEETS = ("被拖欠账款", "receivables", "账款")
+
+
+@dataclass
+class Record:
+    """One enterprise's facts: field id → value; an absent field is unknown."""
+
+    facts: dict
+    where: str
+    derived: dict = field(default_factory=dict)  # field id → the Chinese basis of the derivation
+
+    @property
+    def id(self) -> str:
+        return self.facts["id"]
+
+    @property
+    def name(self) -> str:
+        return self.facts["name"]
+
+
+@dataclass(frozen=True)
+class RecordProblem:
+    """Why one record was rejected, or a warning about the list."""
+
+    where: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.field}: {self.message}"
+
+
+@dataclass
+class ReadResult:
+    records: list
+    rejected: list  # RecordProblem, one or more per rejected record
+    warnings: list
+    rejected_count: int = 0
+
+
+@dataclass
+class _Raw:
+    """A row before normalisation: header → cell, and where it came from."""
+
+    values: dict
+    where: str
+    receivables: list | None = None
+
+
+def read_records(path: Path, kb: KnowledgeBase) -> ReadResult:
+    """Read, normalise and validate every record of ``path``."""
+    path = Path(path)
+    if not path.is_file():
+        raise RecordsError(f"{display_path(path)}: no such file")
+    suffix = path.suffix.lower()
+    reader = {".yaml": _read_yaml, ".yml": _read_yaml, ".csv": _read_csv, ".xlsx": _read_xlsx}.get(suffix)
+    if reader is None:
+        raise RecordsError(f"{display_path(path)}: unknown format {suffix or '(none)'}; use .yaml, .csv or .xlsx")
+    warnings: list[RecordProblem] = []
+    raws = reader(path, kb, warnings)
+    return _normalise_all(raws, kb, warnings)
+
+
+# ---------------------------------------------------------------- readers
+
+def _read_yaml(path: Path, kb, warnings) -> list[_Raw]:
+    try:
+        doc, dup = load_document(path)
+    except YamlSyntaxError as exc:
+        raise RecordsError(str(exc.problem)) from None
+    data = doc.data
+    if isinstance(data, dict) and "enterprises" in data:
+        items, base = data["enterprises"], ("enterprises",)
+    else:
+        items, base = data, ()
+    if not isinstance(items, list):
+        raise RecordsError(f"{doc.file}:1: expected a list of enterprises (or a key enterprises: with one)")
+    for p in dup:
+        warnings.append(RecordProblem(f"{p.file}:{p.line}", str(p.path[-1]), "重复的键，仅保留第一个"))
+    raws = []
+    for i, item in enumerate(items):
+        where = f"{doc.file}:{doc.line(base + (i,))}"
+        if not isinstance(item, dict):
+            raws.append(_Raw({}, where))
+            continue
+        values = dict(item)
+        receivables = values.pop("receivables", None)
+        for key in list(values):
+            if key in kb.fields and kb.fields[key].type == "records":
+                receivables = values.pop(key)
+        if receivables is not None and not isinstance(receivables, list):
+            receivables = [receivables]
+        raws.append(_Raw(values, where, receivables))
+    return raws
+
+
+def _decode(data: bytes, shown: str) -> str:
+    """UTF-8 with or without BOM, else GB18030 (what Chinese Excel saves as 'CSV')."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise RecordsError(f"{shown}: not UTF-8 or GB18030 text") from None
+
+
+def _table_rows(rows: Iterable[list], shown: str) -> tuple[list[str], list[tuple[int, list]]]:
+    rows = iter(rows)
+    for number, header in enumerate(rows, start=1):
+        if any(_blank(c) is False for c in header):
+            body = [(n, r) for n, r in enumerate(rows, start=number + 1) if any(_blank(c) is False for c in r)]
+            return [("" if c is None else str(c)).strip() for c in header], body
+    raise RecordsError(f"{shown}: no header row")
+
+
+def _blank(cell) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _read_csv(path: Path, kb, warnings) -> list[_Raw]:
+    shown = display_path(path)
+    header, body = _table_rows(csv.reader(io.StringIO(_decode(path.read_bytes(), shown))), shown)
+    raws = _rows_to_raws(header, body, shown, kb, warnings)
+    for candidate in (path.with_name(f"{path.stem}.receivables.csv"), path.with_name(f"{path.stem}_被拖欠账款.csv")):
+        if candidate.is_file():
+            rshown = display_path(candidate)
+            rheader, rbody = _table_rows(csv.reader(io.StringIO(_decode(candidate.read_bytes(), rshown))), rshown)
+            _attach_receivables(raws, rheader, rbody, rshown, kb, warnings)
+    return raws
+
+
+def _read_xlsx(path: Path, kb, warnings) -> list[_Raw]:
+    import openpyxl  # imported here: only XLSX lists need it
+
+    shown = display_path(path)
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise RecordsError(f"{shown}: not a readable XLSX workbook ({exc})") from None
+    try:
+        sheets = book.worksheets
+        main = sheets[0]
+        header, body = _table_rows(main.iter_rows(values_only=True), f"{shown}[{main.title}]")
+        raws = _rows_to_raws(header, body, f"{shown}[{main.title}]", kb, warnings)
+        for sheet in sheets[1:]:
+            if sheet.title.strip().lower() in RECEIVABLES_SHEETS:
+                rshown = f"{shown}[{sheet.title}]"
+                rheader, rbody = _table_rows(sheet.iter_rows(values_only=True), rshown)
+                _attach_receivables(raws, rheader, rbody, rshown, kb, warnings)
+            else:
+                warnings.append(RecordProblem(f"{shown}[{sheet.title}]", "-", "未识别的工作表，已忽略"))
+    finally:
+        book.close()
+    return raws
+
+
+def _header_map(header: list[str], specs: dict, shown: str, warnings) -> dict[int, str]:
+    lookup = {}
+    for spec in specs.values():
+        for spelling in (spec.id, spec.label, *spec.aliases):
+            lookup.setdefault(_norm_header(spelling), spec.id)
+    columns = {}
+    for i, name in enumerate(header):
+        if not name:
+            continue
+        field_id = lookup.get(_norm_header(name))
+        if field_id is None or specs[field_id].derived:
+            warnings.append(RecordProblem(f"{shown}:1", name, "未识别的列，已忽略"))
+        elif field_id in columns.values():
+            warnings.append(RecordProblem(f"{shown}:1", name, f"与前面的列重复（{field_id}），已忽略"))
+        else:
+            columns[i] = field_id
+    return columns
+
+
+def _norm_header(text: str) -> str:
+    text = re.sub(r"\s+", "", str(text)).replace("（", "(").replace("）", ")")
+    return text.replace("\u201c", '"').replace("\u201d", '"').casefold()
+
+
+def _rows_to_raws(header, body, shown, kb, warnings) -> list[_Raw]:
+    columns = _header_map(header, kb.fields, shown, warnings)
+    raws = []
+    for number, row in body:
+        values = {columns[i]: cell for i, cell in enumerate(row) if i in columns and not _blank(cell)}
+        values.pop("receivables", None)
+        raws.append(_Raw(values, f"{shown}:{number}"))
+    return raws
+
+
+def _attach_receivables(raws, header, body, shown, kb, warnings) -> None:
+    records_field = next(f for f in kb.fields.values() if f.type == "records")
+    specs = dict(records_field.items)
+    specs["id"] = kb.fields["id"]
+    columns = _header_map(header, specs, shown, warnings)
+    if "id" not in columns.values():
+        raise RecordsError(f"{shown}:1: the receivables table needs a column {kb.fields['id'].label}")
+    by_id = {}
+    for raw in raws:
+        code = raw.values.get("id")
+        if code is not None:
+            by_id.setdefault(str(code).strip().upper(), raw)
+            raw.receivables = raw.receivables if raw.receivables is not None else None
+    for number, row in body:
+        values = {columns[i]: cell for i, cell in enumerate(row) if i in columns and not _blank(cell)}
+        code = str(values.pop("id", "")).strip().upper()
+        owner = by_id.get(code)
+        if owner is None:
+            warnings.append(RecordProblem(f"{shown}:{number}", "id", f"企业名单中没有统一社会信用代码“{code}”，该笔账款已忽略"))
+            continue
+        values["_where"] = f"{shown}:{number}"
+        owner.receivables = (owner.receivables or []) + [values]
+
+
+# ---------------------------------------------------------------- normalising
+
+def _normalise_all(raws: list[_Raw], kb: KnowledgeBase, warnings) -> ReadResult:
+    records, rejected = [], []
+    seen: dict[str, str] = {}
+    rejected_count = 0
+    for raw in raws:
+        problems: list[RecordProblem] = []
+        facts = _normalise(raw, kb, problems)
+        code = facts.get("id")
+        if code and code in seen:
+            problems.append(RecordProblem(raw.where, "id", f"统一社会信用代码{code}重复（首次出现于{seen[code]}）"))
+        if problems:
+            rejected.extend(problems)
+            rejected_count += 1
+            continue
+        seen[code] = raw.where
+        records.append(Record(facts, raw.where))
+    return ReadResult(records, rejected, warnings, rejected_count)
+
+
+def _normalise(raw: _Raw, kb: KnowledgeBase, problems: list) -> dict:
+    facts: dict[str, Any] = {}
+    if not raw.values and raw.receivables is None:
+        problems.append(RecordProblem(raw.where, "-", "不是一条企业记录（应为键值映射）"))
+        return facts
+    for key, value in raw.values.items():
+        spec = _spec_for(key, kb.fields)
+        if spec is None or spec.derived or spec.type == "records":
+            problems.append(RecordProblem(raw.where, str(key), "未知字段"))
+            continue
+        converted = _convert(value, spec, kb, raw.where, problems)
+        if converted is not None:
+            facts[spec.id] = converted
+    if raw.receivables is not None:
+        facts["receivables"] = _receivables(raw.receivables, kb, raw.where, problems)
+    _check_record(facts, raw.where, problems)
+    return facts
+
+
+def _spec_for(key, specs: dict) -> FieldSpec | None:
+    if key in specs:
+        return specs[key]
+    wanted = _norm_header(key)
+    for spec in specs.values():
+        if wanted in {_norm_header(s) for s in (spec.id, spec.label, *spec.aliases)}:
+            return spec
+    return None
+
+
+def _receivables(items: list, kb, where, problems) -> list[dict]:
+    spec = next(f for f in kb.fields.values() if f.type == "records")
+    out = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            problems.append(RecordProblem(where, f"{spec.id}[{i}]", "应为键值映射（欠款单位、类型、金额……）"))
+            continue
+        item = dict(item)
+        item_where = item.pop("_where", where)
+        entry = {}
+        for key, value in item.items():
+            sub = _spec_for(key, spec.items)
+            if sub is None:
+                problems.append(RecordProblem(item_where, f"{spec.id}[{i}].{key}", "未知字段"))
+                continue
+            if _blank(value):
+                continue
+            converted = _convert(value, sub, kb, item_where, problems, prefix=f"{spec.id}[{i}].")
+            if converted is not None:
+                entry[sub.id] = converted
+        out.append(entry)
+    return out
+
+
+def _convert(value, spec: FieldSpec, kb: KnowledgeBase, where, problems, prefix="") -> Any:
+    """The value of ``spec``'s type, None when blank; a problem when it cannot be converted."""
+    name = prefix + spec.id
+
+    def bad(message):
+        problems.append(RecordProblem(where, name, message))
+
+    if _blank(value):
+        return None
+    if spec.type == "text":
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, (dt.date, dt.datetime)):
+            value = value.isoformat()
+        return str(value) if not isinstance(value, str) else value
+    if spec.type == "number":
+        number = _number(value)
+        if number is None:
+            bad(f"{spec.label}不是数字：“{value}”")
+        elif number < 0:
+            bad(f"{spec.label}不能为负数：{value}")
+        return number
+    if spec.type == "bool":
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().casefold()
+        if isinstance(value, (int, float)) and value in (0, 1):
+            return bool(value)
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        bad(f"{spec.label}应为“是”或“否”，实为“{value}”")
+        return None
+    vocab = kb.vocabularies[spec.vocabulary]
+    if spec.type == "enum":
+        resolved = vocab.resolve(str(value).strip())
+        if resolved is None:
+            bad(f"{spec.label}的取值“{value}”不在可选范围内（{'、'.join(e.label for e in vocab)}）")
+        return resolved
+    # enum_list
+    if isinstance(value, list):
+        parts = [str(v) for v in value]
+    elif str(value).strip().casefold() in NONE_WORDS:
+        return []
+    else:
+        parts = LIST_SEPARATORS.split(str(value))
+    out = []
+    for part in (p.strip() for p in parts):
+        if not part:
+            continue
+        resolved = vocab.resolve(part)
+        if resolved is None:
+            bad(f"{spec.label}中的“{part}”不在可选范围内（{'、'.join(e.label for e in vocab)}）")
+        elif resolved not in out:
+            out.append(resolved)
+    return out
+
+
+def _number(value) -> float | int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        number = value
+    else:
+        text = str(value).strip().replace(",", "").replace("，", "")
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+    if number != number or number in (float("inf"), float("-inf")):
+        return None
+    return int(number) if float(number).is_integer() else number
+
+
+def _check_record(facts: dict, where: str, problems: list) -> None:
+    code = facts.get("id")
+    if code is None:
+        problems.append(RecordProblem(where, "id", "缺少统一社会信用代码"))
+    else:
+        code = code.strip().upper()
+        facts["id"] = code
+        why = uscc.problem(code)
+        if why:
+            problems.append(RecordProblem(where, "id", f"{why}（“{code}”）"))
+    if not facts.get("name", "").strip():
+        problems.append(RecordProblem(where, "name", "缺少企业名称"))
+    industry_code = facts.get("industry_code")
+    if industry_code is not None:
+        industry_code = industry_code.strip().upper()
+        facts["industry_code"] = industry_code
+        if not INDUSTRY_CODE.match(industry_code):
+            problems.append(RecordProblem(where, "industry_code", f"行业代码应为门类字母加2-4位数字（如C3670），实为“{industry_code}”"))
+    if "sector" not in facts and "industry_code" not in facts:
+        problems.append(RecordProblem(where, "sector", "所属产业和行业代码至少填写一项"))
