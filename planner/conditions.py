@@ -163,6 +163,8 @@ class Test:
         shown = facts.show(self.field.id, actual)
         if self.field.type == "bool":
             text = f"{label}：{shown}" + ("" if value else f"，需为“{'是' if self.operand else '否'}”")
+        elif self.op == "eq":
+            text = f"{label}为{shown}" + ("" if value else f"，需为{self.shown_operand}")
         else:
             text = f"{label}为{shown}，{self._phrase(value)}"
         return Outcome(value, [Reason(_STATE[value], text)])

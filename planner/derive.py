@@ -35,7 +35,8 @@ def derive(record: Record, kb: KnowledgeBase) -> Record:
         else:
             facts["sector"] = OTHER_SECTOR
             record.derived["sector"] = f"行业代码{code}不属于八个重点产业"
-    if "size" not in facts and code and facts.get("entity_type") != "individual_business":
+    # Individual businesses are classified by the same standard (工信部联企业〔2011〕300号, art. 7).
+    if "size" not in facts and code:
         size = classify_size(code, facts, kb)
         if size:
             facts["size"], record.derived["size"] = size

@@ -214,8 +214,13 @@ def _rows_to_raws(header, body, shown, kb, warnings) -> list[_Raw]:
     raws = []
     for number, row in body:
         values = {columns[i]: cell for i, cell in enumerate(row) if i in columns and not _blank(cell)}
-        values.pop("receivables", None)
-        raws.append(_Raw(values, f"{shown}:{number}"))
+        receivables = None
+        for field_id in [k for k in values if kb.fields[k].type == "records"]:
+            # The main table says only whether there are any ("无" = known none); items come from
+            # the receivables table.
+            if str(values.pop(field_id)).strip().casefold() in NONE_WORDS | FALSE_WORDS:
+                receivables = []
+        raws.append(_Raw(values, f"{shown}:{number}", receivables))
     return raws
 
 
@@ -231,7 +236,6 @@ def _attach_receivables(raws, header, body, shown, kb, warnings) -> None:
         code = raw.values.get("id")
         if code is not None:
             by_id.setdefault(str(code).strip().upper(), raw)
-            raw.receivables = raw.receivables if raw.receivables is not None else None
     for number, row in body:
         values = {columns[i]: cell for i, cell in enumerate(row) if i in columns and not _blank(cell)}
         code = str(values.pop("id", "")).strip().upper()
@@ -412,3 +416,63 @@ def _check_record(facts: dict, where: str, problems: list) -> None:
             problems.append(RecordProblem(where, "industry_code", f"行业代码应为门类字母加2-4位数字（如C3670），实为“{industry_code}”"))
     if "sector" not in facts and "industry_code" not in facts:
         problems.append(RecordProblem(where, "sector", "所属产业和行业代码至少填写一项"))
+
+
+# ---------------------------------------------------------------- writing
+
+def table_rows(records: list[Record], kb: KnowledgeBase) -> tuple[list[list], list[list]]:
+    """The records as two tables with Chinese headers and labels: enterprises, receivables.
+
+    Only the facts a record gives are written (derived ones are recomputed on reading).
+    """
+    from planner.matching import show_value
+
+    main_fields = [f for f in kb.fields.values() if not f.derived]
+    records_field = next(f for f in kb.fields.values() if f.type == "records")
+    item_fields = list(records_field.items.values())
+    enterprises = [[f.label for f in main_fields]]
+    receivables = [[kb.fields["id"].label] + [f.label for f in item_fields]]
+    for record in records:
+        given = {k: v for k, v in record.facts.items() if k not in record.derived}
+        row = []
+        for f in main_fields:
+            value = given.get(f.id)
+            if f.type == "records":
+                row.append(None if value is None else ("无" if not value else f"{len(value)}笔，见{f.label}表"))
+            else:
+                row.append(value if value is None or f.type in ("number", "text") else show_value(f, value, kb))
+        enterprises.append(row)
+        for item in given.get(records_field.id) or []:
+            receivables.append([record.id] + [
+                item.get(f.id) if item.get(f.id) is None or f.type in ("number", "text")
+                else show_value(f, item[f.id], kb) for f in item_fields
+            ])
+    return enterprises, receivables
+
+
+def write_table(records: list[Record], path: Path, kb: KnowledgeBase) -> list[Path]:
+    """Write records as XLSX (two sheets) or CSV (UTF-8 with BOM, receivables beside it)."""
+    path = Path(path)
+    enterprises, receivables = table_rows(records, kb)
+    records_label = next(f for f in kb.fields.values() if f.type == "records").label
+    if path.suffix.lower() == ".xlsx":
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.title = "企业名单"
+        for row in enterprises:
+            sheet.append(row)
+        second = book.create_sheet(records_label)
+        for row in receivables:
+            second.append(row)
+        book.save(path)
+        return [path]
+    if path.suffix.lower() == ".csv":
+        side = path.with_name(f"{path.stem}.receivables.csv")
+        for target, rows in ((path, enterprises), (side, receivables)):
+            buffer = io.StringIO()
+            csv.writer(buffer, lineterminator="\r\n").writerows(["" if c is None else c for c in r] for r in rows)
+            target.write_text(buffer.getvalue(), encoding="utf-8-sig", newline="")
+        return [path, side]
+    raise RecordsError(f"{display_path(path)}: can write .xlsx or .csv, not {path.suffix or '(none)'}")

@@ -34,3 +34,34 @@ def sectors_copy(tmp_path, monkeypatch):
     shutil.copytree(bundled("sectors"), target)
     monkeypatch.chdir(tmp_path)
     return target
+
+
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode  # noqa: E402
+
+
+class MarkdownSnapshot(SingleFileSnapshotExtension):
+    """Snapshots stored as readable .md files, one per test, so a reviewer reads the diff."""
+
+    _write_mode = WriteMode.TEXT
+    file_extension = "md"
+
+
+@pytest.fixture
+def snapshot_md(snapshot):
+    return snapshot.use_extension(MarkdownSnapshot)
+
+
+@pytest.fixture(scope="session")
+def sample_records(kb):
+    from planner.records import read_records
+
+    result = read_records(EXAMPLES / "enterprises.yaml", kb)
+    assert not result.rejected and not result.warnings
+    return result.records
+
+
+def sample_ids():
+    import yaml
+
+    data = yaml.safe_load((EXAMPLES / "enterprises.yaml").read_text(encoding="utf-8"))
+    return [e["id"] for e in data["enterprises"]]

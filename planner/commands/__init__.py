@@ -1,6 +1,7 @@
 """One module per verb; each is a thin click command over a library function."""
 
 from planner.commands.check import check
+from planner.commands.convert import convert
 from planner.commands.match import match
 
-COMMANDS = [check, match]
+COMMANDS = [check, match, convert]

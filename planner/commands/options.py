@@ -47,7 +47,7 @@ as_of_option = click.option(
 
 def report_read(read, kb, as_of) -> None:
     """Print the campaign notice, warnings and rejected records to stderr; exit 1 if any was rejected."""
-    notice = campaign_notice(kb, as_of)
+    notice = campaign_notice(kb, as_of) if as_of else None
     if notice:
         click.echo(notice, err=True)
     for w in read.warnings:

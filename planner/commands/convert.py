@@ -1,0 +1,27 @@
+"""planner convert: an enterprise list in another format (e.g. YAML to an Excel sheet with Chinese headers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from planner.commands.options import load_knowledge, records_argument, report_read, sectors_option
+from planner.records import read_records, write_table
+from planner.yamlio import display_path
+
+
+@click.command()
+@records_argument
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@sectors_option
+def convert(records: Path, output: Path, sectors_dir):
+    """Convert RECORDS to OUTPUT (.xlsx, or .csv with a .receivables.csv beside it).
+
+    Headers and values are written in Chinese, as officers keep them.
+    """
+    kb = load_knowledge(sectors_dir)
+    read = read_records(records, kb)
+    written = write_table(read.records, output, kb)
+    click.echo(f"{len(read.records)} enterprises written to {', '.join(display_path(p) for p in written)}")
+    report_read(read, kb, None)

@@ -1,0 +1,158 @@
+"""Each rule form, evaluated in three values, with its Chinese explanation."""
+
+from __future__ import annotations
+
+import pytest
+
+from planner.conditions import ConditionError, compile_condition
+from planner.matching import RecordFacts
+from planner.records import Record
+
+
+def evaluate(kb, raw, facts):
+    condition = compile_condition(raw, kb.fields, kb.vocab_label)
+    return condition.evaluate(RecordFacts(Record(dict(facts), "test"), kb))
+
+
+SIZE = {"field": "size", "in": ["small", "micro"]}
+
+
+@pytest.mark.parametrize(
+    "facts,value,text",
+    [
+        ({"size": "small"}, True, "企业规模为小型，属于“小型、微型”"),
+        ({"size": "large"}, False, "企业规模为大型，不属于“小型、微型”"),
+        ({}, None, "企业规模未知（需属于“小型、微型”）"),
+    ],
+)
+def test_in(kb, facts, value, text):
+    outcome = evaluate(kb, SIZE, facts)
+    assert outcome.value is value
+    assert [r.text for r in outcome.reasons] == [text]
+    assert outcome.missing == ([] if value is not None else ["size"])
+
+
+@pytest.mark.parametrize(
+    "op,operand,actual,value",
+    [("gt", 0, 1, True), ("gt", 0, 0, False), ("gte", 5, 5, True), ("gte", 5, 4.9, False),
+     ("lt", 10, 9, True), ("lt", 10, 10, False), ("lte", 10, 10, True), ("lte", 10, 11, False),
+     ("eq", 3, 3, True), ("eq", 3, 4, False)],
+)
+def test_number_comparisons(kb, op, operand, actual, value):
+    assert evaluate(kb, {"field": "rd_ratio", op: operand}, {"rd_ratio": actual}).value is value
+
+
+def test_bool_eq_explains_what_was_needed(kb):
+    outcome = evaluate(kb, {"field": "in_affected_area", "eq": True}, {"in_affected_area": False})
+    assert outcome.value is False
+    assert outcome.reasons[0].text == "位于疫情严重影响地区：否，需为“是”"
+
+
+def test_prefix_and_contains(kb):
+    assert evaluate(kb, {"field": "industry_code", "prefix": ["N77"]}, {"industry_code": "N7721"}).value is True
+    assert evaluate(kb, {"field": "industry_code", "prefix": ["N77"]}, {"industry_code": "N7810"}).value is False
+    cond = {"field": "difficulties", "contains": ["chip_shortage", "parts_shortage"]}
+    assert evaluate(kb, cond, {"difficulties": ["logistics", "parts_shortage"]}).value is True
+    assert evaluate(kb, cond, {"difficulties": []}).value is False  # known: none reported
+    assert evaluate(kb, cond, {}).value is None
+
+
+def test_present(kb):
+    cond = {"field": "major_project", "present": True}
+    assert evaluate(kb, cond, {"major_project": "40万吨聚烯烃项目"}).reasons[0].text == "在建重大项目：40万吨聚烯烃项目"
+    assert evaluate(kb, cond, {}).value is None
+
+
+@pytest.mark.parametrize(
+    "a,b,all_value,any_value",
+    [
+        ("small", True, True, True),
+        ("small", False, False, True),
+        ("large", None, False, None),
+        ("small", None, None, True),
+        (None, None, None, None),
+        ("large", False, False, False),
+    ],
+)
+def test_all_any_truth_tables(kb, a, b, all_value, any_value):
+    facts = {k: v for k, v in (("size", a), ("key_enterprise", b)) if v is not None}
+    parts = [SIZE, {"field": "key_enterprise", "eq": True}]
+    assert evaluate(kb, {"all": parts}, facts).value is all_value
+    assert evaluate(kb, {"any": parts}, facts).value is any_value
+
+
+def test_all_with_a_false_part_names_only_what_rules_it_out(kb):
+    outcome = evaluate(kb, {"all": [SIZE, {"field": "key_enterprise", "eq": True}]}, {"size": "large"})
+    assert [(r.state, r.text) for r in outcome.reasons] == [("fail", "企业规模为大型，不属于“小型、微型”")]
+    assert outcome.missing == []
+
+
+def test_not_inverts_and_keeps_unknown(kb):
+    cond = {"not": {"field": "honors", "contains": ["high_tech"]}}
+    assert evaluate(kb, cond, {"honors": ["high_tech"]}).value is False
+    assert evaluate(kb, cond, {"honors": ["eagle"]}).value is True
+    assert evaluate(kb, cond, {}).value is None
+
+
+ARREARS = {
+    "field": "receivables",
+    "some": {"all": [
+        {"field": "disputed", "eq": False},
+        {"field": "in_litigation", "eq": False},
+        {"field": "debtor_type", "in": ["government", "public_institution", "large_enterprise"]},
+    ]},
+}
+
+
+def item(**kw):
+    base = {"debtor": "某局", "debtor_type": "government", "amount": 50, "disputed": False, "in_litigation": False}
+    return {**base, **kw}
+
+
+@pytest.mark.parametrize(
+    "items,value",
+    [
+        ([item()], True),
+        ([item(disputed=True)], False),
+        ([item(in_litigation=True)], False),
+        ([item(debtor_type="other")], False),
+        ([item(in_litigation=True), item(debtor="某大型集团", debtor_type="large_enterprise")], True),
+        ([{k: v for k, v in item().items() if k != "disputed"}], None),
+        ([], False),
+    ],
+)
+def test_some_receivable(kb, items, value):
+    assert evaluate(kb, ARREARS, {"receivables": items}).value is value
+
+
+def test_some_names_the_qualifying_debt(kb):
+    outcome = evaluate(kb, ARREARS, {"receivables": [item(debtor="某区住建局", amount=120)]})
+    assert outcome.reasons[0].text == (
+        "被拖欠账款中有符合条件的款项：某区住建局 120万元（有争议：否，已进入司法程序：否，"
+        "欠款单位类型为机关，属于“机关、事业单位、大型企业”）"
+    )
+
+
+def test_unknown_receivables_are_unknown(kb):
+    outcome = evaluate(kb, ARREARS, {})
+    assert outcome.value is None and outcome.missing == ["receivables"]
+
+
+@pytest.mark.parametrize(
+    "raw,path,message",
+    [
+        ({"field": "scale", "in": ["small"]}, ("field",), 'unknown record field "scale"'),
+        ({"field": "size", "in": ["mini"]}, ("in",), '"mini" is not a value of sizes (field "size")'),
+        ({"field": "size", "gt": 3}, ("gt",), '"gt" does not apply to enum field "size"'),
+        ({"field": "size", "eval": "1"}, ("eval",),
+         'unknown test "eval" (expected one of eq, in, gt, gte, lt, lte, prefix, contains, present, some)'),
+        ({"all": []}, ("all",), '"all" takes a non-empty list of conditions'),
+        ({"any": [SIZE], "not": SIZE}, ("not",), 'unexpected key "not" beside "any"'),
+        ({"field": "employees", "gt": "10"}, ("gt",), 'field "employees" is a number, got "10"'),
+        ("size == small", (), "a condition must be a mapping (all, any, not or field)"),
+    ],
+)
+def test_malformed_conditions(kb, raw, path, message):
+    with pytest.raises(ConditionError) as info:
+        compile_condition(raw, kb.fields, kb.vocab_label)
+    assert (info.value.path, info.value.message) == (path, message)
