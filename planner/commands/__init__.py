@@ -2,6 +2,7 @@
 
 from planner.commands.check import check
 from planner.commands.convert import convert
+from planner.commands.generate import generate
 from planner.commands.match import match
 
-COMMANDS = [check, match, convert]
+COMMANDS = [check, match, generate, convert]

@@ -57,3 +57,12 @@ def report_read(read, kb, as_of) -> None:
     if read.rejected_count:
         click.echo(f"{read.rejected_count}条记录未通过校验，已跳过；其余{len(read.records)}条已处理。", err=True)
         raise SystemExit(1)
+
+
+templates_option = click.option(
+    "--templates",
+    "templates_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Templates folder searched before the bundled templates.",
+)

@@ -1,0 +1,41 @@
+"""planner generate: plans and briefs for every enterprise of a list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from planner.commands.options import (as_of_option, load_knowledge, records_argument, report_read, sectors_option,
+                                      templates_option)
+from planner.generate import FORMATS, generate as generate_all
+from planner.render import Templates
+from planner.yamlio import display_path
+
+
+def _formats(ctx, param, value):
+    chosen = tuple(f.strip() for f in value.split(",") if f.strip())
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise click.BadParameter(f"use md, pdf or md,pdf (got {value})")
+    return chosen
+
+
+@click.command()
+@records_argument
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
+              show_default=True, help="Folder for DIR/<credit code>/plan.md, plan.pdf, plan.json, brief.md, brief.pdf.")
+@as_of_option
+@click.option("--format", "formats", default="md,pdf", show_default=True, callback=_formats,
+              help="md writes Markdown and JSON only; md,pdf adds the PDFs.")
+@click.option("--author", help="PDF author (default: the issuing bureau of campaign.yaml).")
+@click.option("--workers", type=click.IntRange(1), help="PDF worker processes (default: one per core).")
+@templates_option
+@sectors_option
+def generate(records: Path, out_dir: Path, as_of, formats, author, workers, templates_dir, sectors_dir):
+    """Write the plan (一企一策帮扶方案) and visit brief (走访简报) of every enterprise in RECORDS."""
+    kb = load_knowledge(sectors_dir)
+    result = generate_all(records, out_dir, kb, Templates.from_option(templates_dir), as_of, formats, author, workers)
+    click.echo(f"{len(result.written)} plans written, {result.rejected} records rejected, "
+               f"in {display_path(out_dir)}/")
+    report_read(result.read, kb, as_of)

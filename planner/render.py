@@ -1,0 +1,95 @@
+"""Templates to Markdown, Markdown to HTML: the text half of rendering.
+
+Every value a template prints is Markdown-escaped on the way out (Jinja's ``finalize``), so a
+record field such as ``[a](javascript:x)`` or ``| a | b |`` prints literally; markdown-it then
+escapes it for HTML, with raw HTML and images disabled. Record fields are data only: they are
+never used as template source.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from planner.exceptions import RenderError
+from planner.resources import bundled
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&$^])")
+_LINE_START = re.compile(r"^(\d+)([.)])|^([-=:>])")
+
+
+class MarkdownText(str):
+    """Text that is already Markdown and must not be escaped again."""
+
+
+def md_escape(value) -> str:
+    """``value`` as Markdown that renders as exactly that text, on one line."""
+    if isinstance(value, MarkdownText):
+        return value
+    text = " ".join(str(value).split())
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return _LINE_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1) else f"\\{m.group(3)}", text)
+
+
+def _finalize(value):
+    if value is None:
+        return ""
+    return md_escape(value)
+
+
+@dataclass
+class Templates:
+    """The template search path: the user's folder first, then the bundled templates."""
+
+    dirs: list
+
+    @classmethod
+    def from_option(cls, user_dir: Path | None) -> "Templates":
+        dirs = [Path(user_dir)] if user_dir else []
+        if user_dir and not Path(user_dir).is_dir():
+            raise RenderError(f"{user_dir}: templates folder not found")
+        return cls(dirs + [bundled("templates")])
+
+    def __post_init__(self):
+        loader = jinja2.FileSystemLoader([str(d) for d in self.dirs])
+        common = dict(loader=loader, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      keep_trailing_newline=True)
+        self.markdown_env = SandboxedEnvironment(finalize=_finalize, autoescape=False, **common)
+        self.html_env = SandboxedEnvironment(autoescape=True, **common)
+
+    def markdown(self, kind: str, context: dict, sector: str | None = None) -> str:
+        """Render ``kind`` (plan or brief), preferring ``kind-<sector>.md.j2`` when it exists."""
+        names = ([f"{kind}-{sector}.md.j2"] if sector else []) + [f"{kind}.md.j2"]
+        try:
+            template = self.markdown_env.select_template(names)
+            return template.render(**context)
+        except jinja2.TemplateError as exc:
+            raise RenderError(f"template {getattr(exc, 'name', None) or names[-1]}: {exc}") from None
+
+    def html(self, body_html: str, meta: dict) -> str:
+        """The full HTML document handed to WeasyPrint."""
+        try:
+            return self.html_env.get_template("document.html.j2").render(body=Markup(body_html), **meta)
+        except jinja2.TemplateError as exc:
+            raise RenderError(f"template document.html.j2: {exc}") from None
+
+    def stylesheet(self, name: str) -> tuple[str, Path]:
+        """The text of a stylesheet on the search path, and the folder it was found in."""
+        for folder in self.dirs:
+            path = folder / name
+            if path.is_file():
+                return path.read_text(encoding="utf-8"), folder
+        raise RenderError(f"stylesheet {name} not found in {', '.join(str(d) for d in self.dirs)}")
+
+
+def markdown_to_html(text: str) -> str:
+    """CommonMark plus tables, with raw HTML and images disabled."""
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable("table").disable("image")
+    return md.render(text)
