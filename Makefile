@@ -5,10 +5,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils
 
-.PHONY: demo test setup system-packages bench clean
+.PHONY: demo test setup system-packages bench clean readme-images
+
+DEMO_AS_OF := 2022-06-15
 
 demo: setup
 	$(BIN)/planner check
+	$(BIN)/planner generate examples/enterprises.yaml --out output --as-of $(DEMO_AS_OF)
+	$(BIN)/planner briefs examples/enterprises.yaml --combined output/briefs.pdf --as-of $(DEMO_AS_OF)
+	@echo "Plans and briefs: output/<credit code>/plan.pdf, brief.pdf (Markdown and JSON beside them);"
+	@echo "all briefs in one PDF to print: output/briefs.pdf"
 
 test: setup
 	$(BIN)/python -m pytest -q
@@ -40,3 +46,9 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) output/*/ build dist
+
+# The PNGs the README shows: page 1 of a sample plan and brief.
+readme-images: demo
+	mkdir -p docs
+	pdftoppm -png -r 70 -f 1 -l 1 -singlefile output/91330282NB0000040U/plan.pdf docs/plan-page1
+	pdftoppm -png -r 70 -f 1 -l 1 -singlefile output/91330282NB0000040U/brief.pdf docs/brief-page1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,9 +75,11 @@ class Renderer:
         }
         return self.templates.html(markdown_to_html(markdown_text), meta)
 
+    def stylesheets(self, kind: str) -> tuple:
+        return self._css["print.css"], self._css[f"{kind}.css"]
+
     def pdf_job(self, plan: Plan, markdown_text: str, kind: str, target: Path) -> PdfJob:
-        sheets = (self._css["print.css"], self._css[f"{kind}.css"])
-        return PdfJob(self.html(plan, markdown_text, kind), sheets, str(target),
+        return PdfJob(self.html(plan, markdown_text, kind), self.stylesheets(kind), str(target),
                       max_pages=1 if kind == "brief" else None)
 
 
@@ -125,3 +128,59 @@ def _shrink_brief(renderer: Renderer, rendered: Rendered, target: Path) -> None:
         atomic_write(target.with_suffix(".md"), brief_md)
         return
     raise RenderError(f"{target}: the brief does not fit on one page even at its shortest")
+
+
+def select_plans(plans: list, kb: KnowledgeBase, district: str | None = None, cadre: str | None = None) -> list:
+    """The plans of one district (name, id or code) and/or one cadre (name contained in 包联干部)."""
+    chosen = plans
+    if district:
+        wanted = kb.vocabularies["districts"].resolve(district)
+        if wanted is None:
+            labels = "、".join(e.label for e in kb.vocabularies["districts"])
+            raise RenderError(f"unknown district {district} (one of {labels})")
+        chosen = [p for p in chosen if p.enterprise.get("district") == wanted]
+    if cadre:
+        chosen = [p for p in chosen if cadre.strip() in str(p.enterprise.get("cadre", ""))]
+    return chosen
+
+
+def combined_briefs(records: Path, target: Path, kb: KnowledgeBase, templates: Templates, as_of: dt.date,
+                    district: str | None = None, cadre: str | None = None, author: str | None = None):
+    """One PDF of briefs, one page each, in list order, to print in one job. Returns (plans, read)."""
+    batch = plan_records(records, kb, as_of)
+    plans = select_plans(batch.plans, kb, district, cadre)
+    if not plans:
+        raise RenderError("no enterprise matches the selection; nothing written")
+    renderer = Renderer(kb, templates, author)
+    limits = {plan.id: BriefLimits() for plan in plans}
+    for attempt in range(2):
+        body = "".join(
+            f'<section class="brief-page">{markdown_to_html(renderer.brief_markdown(p, limits[p.id]))}</section>'
+            for p in plans
+        )
+        meta = {"title": f"千名干部助企纾困走访简报（{len(plans)}份）", "doc_title": "千名干部助企纾困走访简报",
+                "author": renderer.author, "subject": kb.campaign.title, "keywords": "走访简报",
+                "generator": f"planner {__version__}", "created": as_of.isoformat(), "kind": "brief"}
+        job = PdfJob(templates.html(body, meta), renderer.stylesheets("brief"), str(target), max_pages=len(plans))
+        try:
+            render_pdf(job)
+            return plans, batch.read
+        except PageLimitError:
+            if attempt:
+                raise RenderError(f"{target}: a brief ran onto a second page; nothing written") from None
+            # Rare: find the briefs that overflow on their own and print them shorter.
+            limits = {p.id: _limits_that_fit(renderer, p) for p in plans}
+    raise AssertionError("unreachable")
+
+
+def _limits_that_fit(renderer: Renderer, plan: Plan) -> BriefLimits:
+    """The longest brief limits with which ``plan``'s brief fits one page."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for limits in (BriefLimits(),) + FALLBACK_LIMITS:
+            job = renderer.pdf_job(plan, renderer.brief_markdown(plan, limits), "brief", Path(tmp) / "brief.pdf")
+            try:
+                render_pdf(job)
+                return limits
+            except PageLimitError:
+                continue
+    raise RenderError(f"the brief of {plan.id} does not fit on one page even at its shortest")

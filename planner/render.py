@@ -21,7 +21,7 @@ from planner.exceptions import RenderError
 from planner.resources import bundled
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&$^])")
-_LINE_START = re.compile(r"^(\d+)([.)])|^([-=:>])")
+_LINE_START = re.compile(r"^(\d+)([.)])(?=\s|$)|^([-=:>])")
 
 
 class MarkdownText(str):

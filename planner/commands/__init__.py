@@ -1,8 +1,9 @@
 """One module per verb; each is a thin click command over a library function."""
 
+from planner.commands.briefs import briefs
 from planner.commands.check import check
 from planner.commands.convert import convert
 from planner.commands.generate import generate
 from planner.commands.match import match
 
-COMMANDS = [check, match, generate, convert]
+COMMANDS = [check, match, generate, briefs, convert]
