@@ -52,3 +52,11 @@ readme-images: demo
 	mkdir -p docs
 	pdftoppm -png -r 70 -f 1 -l 1 -singlefile output/91330282NB0000040U/plan.pdf docs/plan-page1
 	pdftoppm -png -r 70 -f 1 -l 1 -singlefile output/91330282NB0000040U/brief.pdf docs/brief-page1
+	rm -rf build/redline && mkdir -p build/redline
+	sed '/91330206NB0000059N/,/production_status/ s/production_status: normal/production_status: stopped/' \
+	  examples/enterprises.yaml > build/redline/enterprises.yaml
+	$(BIN)/planner generate examples/enterprises.yaml --out build/redline/out --as-of $(DEMO_AS_OF) --format md
+	$(BIN)/planner generate build/redline/enterprises.yaml --out build/redline/out --as-of $(DEMO_AS_OF) --format md
+	$(BIN)/planner diff build/redline/out/91330206NB0000059N@v1 build/redline/out/91330206NB0000059N \
+	  --format pdf --output build/redline/redline.pdf || test $$? = 1
+	pdftoppm -png -r 70 -f 1 -l 1 -singlefile build/redline/redline.pdf docs/redline-page1

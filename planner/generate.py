@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from planner import __version__
+from planner.diff import change_summary
 from planner.exceptions import RenderError
 from planner.knowledge import KnowledgeBase
 from planner.pdf import PageLimitError, PdfJob, PdfPool, render_pdf
@@ -16,6 +17,7 @@ from planner.pipeline import plan_records
 from planner.plan import Plan
 from planner.render import Templates, markdown_to_html
 from planner.store import atomic_write
+from planner.versions import PlanStore, templates_digest
 from planner.view import BriefLimits, brief_context, plan_context
 
 FORMATS = ("md", "pdf")
@@ -35,7 +37,8 @@ class Rendered:
 
 @dataclass
 class GenerateResult:
-    written: list = field(default_factory=list)  # enterprise ids
+    written: list = field(default_factory=list)  # enterprise ids with a new version
+    unchanged: list = field(default_factory=list)  # enterprise ids whose inputs had not changed
     rejected: int = 0
     out_dir: Path | None = None
     read: object = None
@@ -83,37 +86,98 @@ class Renderer:
                       max_pages=1 if kind == "brief" else None)
 
 
-def write_enterprise(folder: Path, rendered: Rendered) -> None:
-    """Write the text outputs of one enterprise (each atomically)."""
+def write_texts(folder: Path, rendered: Rendered) -> None:
+    """Write the text documents of one enterprise into ``folder`` (each atomically)."""
     atomic_write(folder / "plan.md", rendered.plan_md)
     atomic_write(folder / "brief.md", rendered.brief_md)
     atomic_write(folder / "plan.json", rendered.plan_json)
 
 
+@dataclass
+class _Pending:
+    """An enterprise whose PDFs are being rendered; committed when the last one is done."""
+
+    staging: Path
+    inputs: dict
+    summary: str
+    remaining: int
+    complete_existing: object = None  # a kept Version being completed with missing PDFs
+
+
 def generate(records: Path, out_dir: Path, kb: KnowledgeBase, templates: Templates, as_of: dt.date,
-             formats: tuple = FORMATS, author: str | None = None, workers: int | None = None) -> GenerateResult:
-    """Plans and briefs for every good record of ``records`` under ``out_dir/<id>/``."""
+             formats: tuple = FORMATS, author: str | None = None, workers: int | None = None,
+             progress=None) -> GenerateResult:
+    """Plans and briefs for every good record of ``records`` under ``out_dir/<id>/``, versioned.
+
+    An enterprise whose inputs (record, profiles, templates, as-of date) are those of its latest
+    version is skipped; any change makes a new version. ``progress(done)`` is called per enterprise.
+    """
     batch = plan_records(records, kb, as_of)
     renderer = Renderer(kb, templates, author)
+    store = PlanStore(out_dir)
+    template_hash = templates_digest(templates.dirs)
     result = GenerateResult(rejected=batch.read.rejected_count, out_dir=out_dir, read=batch.read)
-    rendered_by_target = {}
+    pending: dict[str, tuple] = {}  # folder being written → (enterprise id, _Pending)
+    rendered_by_target: dict[str, Rendered] = {}
+    tick = progress or (lambda done: None)
+
+    def finish(eid: str, entry: _Pending) -> None:
+        if entry.complete_existing is not None:
+            store.publish(eid, entry.complete_existing)
+            result.unchanged.append(eid)
+        else:
+            store.commit(eid, entry.staging, entry.inputs, formats, entry.summary)
+            result.written.append(eid)
+        tick(1)
 
     def jobs():
         for plan in batch.plans:
+            eid = plan.id
+            store.clean_staging(eid)
+            inputs = {"record": plan.provenance["record"], "profiles": kb.digest, "templates": template_hash,
+                      "as_of": as_of.isoformat()}
+            latest = store.latest(eid)
+            wanted = [f"{kind}.pdf" for kind in ("plan", "brief")] if "pdf" in formats else []
+            if latest is not None and latest.inputs == inputs:
+                missing = [name for name in wanted if not (latest.path / name).is_file()]
+                if not missing:
+                    store.publish(eid, latest)
+                    result.unchanged.append(eid)
+                    tick(1)
+                    continue
+                folder, entry = latest.path, _Pending(latest.path, inputs, "", len(missing), latest)
+            else:
+                folder = store.stage(eid)
+                missing = wanted
+                previous = latest.path / "plan.json" if latest else None
+                entry = _Pending(folder, inputs, "", len(missing))
             rendered = renderer.render(plan)
-            folder = out_dir / plan.id
-            write_enterprise(folder, rendered)
-            result.written.append(plan.id)
-            if "pdf" in formats:
-                rendered_by_target[str(folder / "brief.pdf")] = rendered
-                yield renderer.pdf_job(plan, rendered.plan_md, "plan", folder / "plan.pdf")
-                yield renderer.pdf_job(plan, rendered.brief_md, "brief", folder / "brief.pdf")
+            if entry.complete_existing is None:
+                write_texts(folder, rendered)
+                entry.summary = change_summary(previous, rendered.plan_json, kb)
+            if not missing:
+                finish(eid, entry)
+                continue
+            pending[str(folder)] = (eid, entry)
+            for name in missing:
+                kind = name.split(".")[0]
+                target = folder / name
+                if kind == "brief":
+                    rendered_by_target[str(target)] = rendered
+                markdown_text = rendered.plan_md if kind == "plan" else rendered.brief_md
+                yield renderer.pdf_job(plan, markdown_text, kind, target)
 
-    with PdfPool(workers if "pdf" in formats else 1) as pool:
+    with store.locked(), PdfPool(workers if "pdf" in formats else 1) as pool:
         for job, outcome in pool.map(jobs()):
+            target = Path(job.target)
             if isinstance(outcome, PageLimitError):
-                _shrink_brief(renderer, rendered_by_target[job.target], Path(job.target))
+                _shrink_brief(renderer, rendered_by_target[job.target], target)
             rendered_by_target.pop(job.target, None)
+            eid, entry = pending[str(target.parent)]
+            entry.remaining -= 1
+            if entry.remaining == 0:
+                del pending[str(target.parent)]
+                finish(eid, entry)
     return result
 
 

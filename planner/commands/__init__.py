@@ -3,7 +3,10 @@
 from planner.commands.briefs import briefs
 from planner.commands.check import check
 from planner.commands.convert import convert
+from planner.commands.diff import diff
 from planner.commands.generate import generate
+from planner.commands.history import history
+from planner.commands.impact import impact
 from planner.commands.match import match
 
-COMMANDS = [check, match, generate, briefs, convert]
+COMMANDS = [check, match, generate, briefs, history, diff, impact, convert]

@@ -36,6 +36,6 @@ def generate(records: Path, out_dir: Path, as_of, formats, author, workers, temp
     """Write the plan (一企一策帮扶方案) and visit brief (走访简报) of every enterprise in RECORDS."""
     kb = load_knowledge(sectors_dir)
     result = generate_all(records, out_dir, kb, Templates.from_option(templates_dir), as_of, formats, author, workers)
-    click.echo(f"{len(result.written)} plans written, {result.rejected} records rejected, "
-               f"in {display_path(out_dir)}/")
+    click.echo(f"{len(result.written)} plans written, {len(result.unchanged)} unchanged, "
+               f"{result.rejected} records rejected, in {display_path(out_dir)}/")
     report_read(result.read, kb, as_of)

@@ -1,0 +1,263 @@
+"""Diffing two versions of a plan: first what changed in meaning and why, then a redline.
+
+The meaning comes from the two plan.json files: measures added, removed and changed field by
+field, questions added or settled, enterprise facts changed, each change with its cause. The
+redline compares the two plan.md texts at character granularity (diff-match-patch), so a changed
+date inside a sentence shows only the changed characters.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from diff_match_patch import diff_match_patch
+
+from planner.exceptions import PlannerError
+from planner.knowledge import KnowledgeBase
+from planner.matching import show_value
+from planner.versions import versions_in
+
+STATUS = {"applies": "适用", "verify": "待核实", "upcoming": "即将实施"}
+INSERT, DELETE, EQUAL = 1, -1, 0
+
+
+class DiffError(PlannerError):
+    """A side of a diff cannot be found or read."""
+
+    exit_code = 2
+
+
+@dataclass
+class Side:
+    """One side of a diff: its plan.json, its plan.md (when there) and how to name it."""
+
+    label: str
+    plan: dict
+    markdown: str | None
+
+
+def load_side(spec: str) -> Side:
+    """A plan.json file, a plan folder (its latest version) or ``DIR/<id>@v<N>``."""
+    match = re.fullmatch(r"(.+)@v(\d+)", spec)
+    if match:
+        folder, number = Path(match.group(1)), int(match.group(2))
+        found = {v.number: v for v in versions_in(folder)}
+        if number not in found:
+            known = ", ".join(f"v{n}" for n in sorted(found)) or "none"
+            raise DiffError(f"{spec}: no version {number} in {folder} (versions: {known})")
+        json_path = found[number].path / "plan.json"
+    else:
+        path = Path(spec)
+        json_path = path / "plan.json" if path.is_dir() else path
+    if not json_path.is_file():
+        raise DiffError(f"{spec}: no plan.json there")
+    try:
+        plan = json.loads(json_path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DiffError(f"{json_path}: not a plan.json ({exc})") from None
+    if not isinstance(plan, dict) or "measures" not in plan or "enterprise" not in plan:
+        raise DiffError(f"{json_path}: not a plan.json (no enterprise and measures)")
+    md_path = json_path.with_name("plan.md")
+    markdown = md_path.read_text(encoding="utf-8") if md_path.is_file() else None
+    return Side(spec, plan, markdown)
+
+
+@dataclass
+class MeasureChange:
+    kind: str  # added, removed, changed
+    id: str
+    title: str
+    details: list = field(default_factory=list)
+    cause: str = ""
+
+    def line(self) -> str:
+        head = {"added": "新增", "removed": "移除", "changed": "变更"}[self.kind]
+        text = f"{head}：{self.title}"
+        if self.details:
+            text += "（" + "；".join(self.details) + "）"
+        return text + (f" —— 原因：{self.cause}" if self.cause else "")
+
+
+@dataclass
+class PlanDiff:
+    """What changed between two plans, in meaning and in text."""
+
+    old: Side
+    new: Side
+    facts: list  # (label, old shown, new shown)
+    context: list  # as-of date, profiles, generator
+    measures: list  # MeasureChange
+    questions_added: list
+    questions_settled: list
+    redline: list  # hunks: lists of lines, each a list of (op, text)
+
+    @property
+    def same(self) -> bool:
+        return not (self.facts or self.measures or self.questions_added or self.questions_settled
+                    or self.redline)
+
+    def summary(self) -> str:
+        counts = {k: sum(1 for m in self.measures if m.kind == k) for k in ("added", "removed", "changed")}
+        if self.same:
+            return "无变化"
+        parts = []
+        if any(counts.values()):
+            parts.append(f"措施新增{counts['added']}项、移除{counts['removed']}项、变更{counts['changed']}项")
+        if self.facts:
+            parts.append("企业信息变化：" + "、".join(f[0] for f in self.facts))
+        if self.questions_added or self.questions_settled:
+            parts.append(f"待核实问题新增{len(self.questions_added)}个、已解决{len(self.questions_settled)}个")
+        return "；".join(parts) or "仅文字调整"
+
+
+def diff_plans(old: Side, new: Side, kb: KnowledgeBase) -> PlanDiff:
+    """The meaning and the redline of the change from ``old`` to ``new``."""
+    facts = _fact_changes(old.plan, new.plan, kb)
+    changed_fields = {f[3] for f in facts}
+    context = []
+    if old.plan.get("as_of") != new.plan.get("as_of"):
+        context.append(f"基准日由{old.plan.get('as_of')}变为{new.plan.get('as_of')}")
+    old_prov, new_prov = old.plan.get("provenance", {}), new.plan.get("provenance", {})
+    if old_prov.get("profiles") != new_prov.get("profiles"):
+        context.append("措施库已调整")
+    measures = _measure_changes(old.plan, new.plan, kb, facts, changed_fields, context)
+    old_q = [q["text"] for q in old.plan.get("questions", [])]
+    new_q = [q["text"] for q in new.plan.get("questions", [])]
+    redline = redline_hunks(old.markdown, new.markdown) if old.markdown is not None and new.markdown is not None else []
+    return PlanDiff(old, new, [f[:3] for f in facts], context, measures,
+                    [q for q in new_q if q not in old_q], [q for q in old_q if q not in new_q], redline)
+
+
+def _fact_changes(old: dict, new: dict, kb: KnowledgeBase) -> list[tuple]:
+    a, b = old["enterprise"], new["enterprise"]
+    out = []
+    for field_id, spec in kb.fields.items():
+        if a.get(field_id) != b.get(field_id):
+            out.append((spec.label, show_value(spec, a.get(field_id), kb), show_value(spec, b.get(field_id), kb),
+                        field_id))
+    return out
+
+
+def _measure_changes(old, new, kb, facts, changed_fields, context) -> list[MeasureChange]:
+    before = {m["id"]: m for m in old["measures"]}
+    after = {m["id"]: m for m in new["measures"]}
+    by_id = {m.id: m for m in kb.all_measures()}
+    expired_now = {m["id"]: m for m in new.get("expired", [])}
+    out = []
+
+    def cause(measure_id: str) -> str:
+        measure = by_id.get(measure_id)
+        used = set(measure.condition.fields()) if measure and measure.condition else set()
+        used.add("sector")
+        because = [f"{label}由“{a}”变为“{b}”" for label, a, b, fid in facts if fid in used]
+        if measure_id in expired_now:
+            because.append(f"已于{expired_now[measure_id]['ended']}到期")
+        return "；".join(because or context)
+
+    for mid, m in after.items():
+        if mid not in before:
+            out.append(MeasureChange("added", mid, m["title"], [f"状态：{STATUS[m['status']]}"], cause(mid)))
+    for mid, m in before.items():
+        if mid not in after:
+            out.append(MeasureChange("removed", mid, m["title"], [], cause(mid)))
+    for mid, m in after.items():
+        if mid in before:
+            details = _field_changes(before[mid], m)
+            if details:
+                out.append(MeasureChange("changed", mid, m["title"], details, cause(mid)))
+    return out
+
+
+def _field_changes(a: dict, b: dict) -> list[str]:
+    def period(p):
+        return f"{p['start']}至{p['end'] or '长期'}"
+
+    def deadlines(m):
+        return "；".join(f"{d['date']} {d['title']}" for d in m.get("deadlines", [])) or "无"
+
+    def verify(m):
+        return "、".join(v["label"] for v in m.get("verify", [])) or "无"
+
+    checks = [
+        ("状态", lambda m: STATUS.get(m["status"], m["status"])),
+        ("实施期限", lambda m: period(m["period"])),
+        ("时间节点", deadlines),
+        ("截止提醒", lambda m: m.get("deadline_warning") or "无"),
+        ("牵头部门", lambda m: "、".join(m["lead"])),
+        ("具体举措", lambda m: "；".join(m["actions"])),
+        ("待核实", verify),
+        ("名称", lambda m: m["title"]),
+    ]
+    return [f"{name}：{get(a)} → {get(b)}" for name, get in checks if get(a) != get(b)]
+
+
+def character_diff(old: str, new: str) -> list[tuple[int, str]]:
+    """Lines first, then characters inside each replaced run of lines.
+
+    Whole inserted or removed paragraphs stay whole lines; a changed date inside a sentence
+    shows only the characters that changed.
+    """
+    engine = diff_match_patch()
+    engine.Diff_Timeout = 5
+    a, b, table = engine.diff_linesToChars(old, new)
+    by_line = engine.diff_main(a, b, False)
+    engine.diff_charsToLines(by_line, table)
+    out: list[tuple[int, str]] = []
+    i = 0
+    while i < len(by_line):
+        op, text = by_line[i]
+        if op == DELETE and i + 1 < len(by_line) and by_line[i + 1][0] == INSERT:
+            inner = engine.diff_main(text, by_line[i + 1][1], False)
+            engine.diff_cleanupSemantic(inner)
+            out.extend(inner)
+            i += 2
+            continue
+        out.append((op, text))
+        i += 1
+    return out
+
+
+def redline_hunks(old: str, new: str, context: int = 1) -> list[list[list[tuple]]]:
+    """The changed lines of ``old`` → ``new`` with ``context`` lines around, marked per character."""
+    diffs = character_diff(old, new)
+    lines: list[list[tuple]] = [[]]
+    for op, text in diffs:
+        parts = text.split("\n")
+        for i, part in enumerate(parts):
+            if i:
+                lines.append([])
+            if part:
+                lines[-1].append((op, part))
+    changed = [i for i, line in enumerate(lines) if any(op != EQUAL for op, _ in line)]
+    hunks, current, last = [], [], None
+    for i in changed:
+        start = max(0, i - context)
+        if last is not None and start <= last + 1:
+            current += list(range(last + 1, i + 1))
+        else:
+            if current:
+                hunks.append(current)
+            current = list(range(start, i + 1))
+        last = i
+    if current:
+        hunks.append(current)
+    out = []
+    for hunk in hunks:
+        end = min(len(lines) - 1, hunk[-1] + context)
+        indices = hunk + list(range(hunk[-1] + 1, end + 1))
+        out.append([lines[i] for i in indices])
+    return out
+
+
+def change_summary(previous_json: Path | None, new_json_text: str, kb: KnowledgeBase) -> str:
+    """One line saying what a new version changed against the previous one."""
+    if previous_json is None or not Path(previous_json).is_file():
+        return "首个版本"
+    old = Side("old", json.loads(Path(previous_json).read_text(encoding="utf-8")), None)
+    new = Side("new", json.loads(new_json_text), None)
+    result = diff_plans(old, new, kb)
+    return "无实质变化（文字或模板调整）" if result.same else result.summary()
+

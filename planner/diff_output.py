@@ -1,0 +1,83 @@
+"""A PlanDiff as terminal text, Markdown, HTML or a printable PDF redline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from planner import __version__
+from planner.diff import DELETE, EQUAL, INSERT, PlanDiff
+from planner.pdf import PdfJob, render_pdf
+from planner.render import Templates
+
+
+def meaning_lines(d: PlanDiff) -> list[tuple[str, list[str]]]:
+    """The semantic part as (heading, lines) sections, in the order a reviewer reads them."""
+    sections = []
+    if d.context:
+        sections.append(("背景", d.context))
+    if d.measures:
+        sections.append(("措施变化", [m.line() for m in d.measures]))
+    if d.facts:
+        sections.append(("企业信息变化", [f"{label}：{a} → {b}" for label, a, b in d.facts]))
+    if d.questions_added or d.questions_settled:
+        sections.append(("走访核实事项",
+                         [f"新增问题：{q}" for q in d.questions_added] + [f"已解决：{q}" for q in d.questions_settled]))
+    return sections
+
+
+def as_terminal(d: PlanDiff, color: bool) -> str:
+    """Coloured text: insertions underlined green, deletions struck through red."""
+
+    def mark(op, text):
+        if not color:
+            return {INSERT: f"{{+{text}+}}", DELETE: f"[-{text}-]"}.get(op, text)
+        if op == INSERT:
+            return click.style(text, fg="green", underline=True)
+        if op == DELETE:
+            return click.style(text, fg="red", strikethrough=True)
+        return text
+
+    out = [f"--- {d.old.label}", f"+++ {d.new.label}", f"概要：{d.summary()}"]
+    for heading, lines in meaning_lines(d):
+        out.append(f"\n{heading}：")
+        out += [f"  {line}" for line in lines]
+    if d.redline:
+        out.append("\n文本修订：")
+        for hunk in d.redline:
+            out.append("  @@")
+            out += ["  " + "".join(mark(op, text) for op, text in line) for line in hunk]
+    return "\n".join(out) + "\n"
+
+
+def as_markdown(d: PlanDiff) -> str:
+    """Markdown for a reviewer; the redline sits in a text block with {+inserted+} [-deleted-]."""
+    out = ["# 帮扶方案版本比较", "", f"- 旧版本：`{d.old.label}`", f"- 新版本：`{d.new.label}`",
+           f"- 概要：{d.summary()}", ""]
+    for heading, lines in meaning_lines(d):
+        out += [f"## {heading}", ""] + [f"- {line}" for line in lines] + [""]
+    if d.redline:
+        out += ["## 文本修订", "", "插入以 {+…+} 标出，删除以 [-…-] 标出。", ""]
+        for hunk in d.redline:
+            out.append("```text")
+            out += ["".join({INSERT: f"{{+{t}+}}", DELETE: f"[-{t}-]"}.get(op, t) for op, t in line) for line in hunk]
+            out += ["```", ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def as_html(d: PlanDiff, templates: Templates) -> str:
+    """An HTML page (templates/diff.html.j2), escaped, with <ins> and <del>."""
+    template = templates.html_env.get_template("diff.html.j2")
+    kinds = {EQUAL: "eq", INSERT: "ins", DELETE: "del"}
+    hunks = [[[(kinds[op], text) for op, text in line] for line in hunk] for hunk in d.redline]
+    css = "\n".join(templates.stylesheet(name)[0] for name in ("diff.css",))
+    return template.render(old=d.old.label, new=d.new.label, summary=d.summary(), sections=meaning_lines(d),
+                           hunks=hunks, css=css, generator=f"planner {__version__}",
+                           name=d.new.plan["enterprise"].get("name", ""))
+
+
+def write_pdf(d: PlanDiff, templates: Templates, target: Path) -> None:
+    """The HTML redline printed on A4 by WeasyPrint."""
+    sheets = (templates.stylesheet("print.css"), templates.stylesheet("diff.css"))
+    render_pdf(PdfJob(as_html(d, templates), sheets, str(target)))

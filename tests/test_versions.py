@@ -1,0 +1,202 @@
+"""Versioned output, history, semantic diffs and redlines, impact of a profile edit."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from planner import knowledge
+from planner.cli import main
+from planner.diff import diff_plans, load_side
+from planner.diff_output import as_html, as_markdown, as_terminal
+from planner.generate import generate
+from planner.render import Templates
+from planner.versions import versions_in
+
+from conftest import AS_OF, EXAMPLES
+
+AUTO = "91330206NB0000059N"  # automotive, production normal
+
+
+def write_records(path: Path, change=None) -> Path:
+    data = yaml.safe_load((EXAMPLES / "enterprises.yaml").read_text(encoding="utf-8"))
+    if change:
+        change(data["enterprises"])
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def stop(enterprises):
+    next(e for e in enterprises if e["id"] == AUTO)["production_status"] = "stopped"
+
+
+@pytest.fixture
+def two_versions(kb, tmp_path):
+    templates = Templates.from_option(None)
+    out = tmp_path / "out"
+    generate(write_records(tmp_path / "v1.yaml"), out, kb, templates, AS_OF, ("md",))
+    generate(write_records(tmp_path / "v2.yaml", stop), out, kb, templates, AS_OF, ("md",))
+    return out
+
+
+def test_a_changed_fact_makes_a_new_version(two_versions, kb, snapshot_md):
+    folder = two_versions / AUTO
+    assert [v.number for v in versions_in(folder)] == [1, 2]
+    assert (folder / "plan.md").read_bytes() == (folder / "history" / "v2" / "plan.md").read_bytes()
+    other = next(p for p in two_versions.iterdir() if p.is_dir() and p.name != AUTO)
+    assert [v.number for v in versions_in(other)] == [1]  # the others had nothing to change
+    result = diff_plans(load_side(f"{folder}@v1"), load_side(str(folder)), kb)
+    assert "新增：多元化拓展供应链渠道（状态：适用） —— 原因：生产状态由“正常”变为“停产”" in [
+        m.line() for m in result.measures]
+    assert as_terminal(result, color=False).replace(str(two_versions), "OUT") == snapshot_md
+
+
+def test_history_lists_versions_with_trigger_and_summary(two_versions, runner):
+    result = runner.invoke(main, ["history", str(two_versions / AUTO)])
+    assert result.exit_code == 0
+    rows = [line.split("\t") for line in result.output.splitlines()]
+    assert rows[0] == ["版本", "生成时间", "基准日", "触发原因", "变化概要"]
+    assert [r[0] for r in rows[1:]] == ["v1", "v2"]
+    assert rows[1][3:] == ["首次生成", "首个版本"]
+    assert rows[2][2:] == ["2022-06-15", "企业记录变化", "措施新增1项、移除0项、变更0项；企业信息变化：生产状态"]
+
+
+def test_unchanged_rerun_makes_no_version(kb, tmp_path):
+    records = write_records(tmp_path / "list.yaml")
+    templates = Templates.from_option(None)
+    first = generate(records, tmp_path / "out", kb, templates, AS_OF, ("md",))
+    again = generate(records, tmp_path / "out", kb, templates, AS_OF, ("md",))
+    assert len(first.written) == 20 and again.written == [] and len(again.unchanged) == 20
+    assert all(len(versions_in(p)) == 1 for p in (tmp_path / "out").iterdir() if p.is_dir())
+    later = generate(records, tmp_path / "out", kb, templates, AS_OF.replace(day=20), ("md",))
+    assert len(later.written) == 20
+    assert versions_in(tmp_path / "out" / AUTO)[-1].meta["trigger"] == ["基准日变化"]
+
+
+def test_diff_exit_status_like_diff1(two_versions, runner):
+    folder = two_versions / AUTO
+    assert runner.invoke(main, ["diff", f"{folder}@v1", f"{folder}@v1"]).exit_code == 0
+    assert runner.invoke(main, ["diff", f"{folder}@v1", str(folder)]).exit_code == 1
+    missing = runner.invoke(main, ["diff", f"{folder}@v1", f"{folder}@v7"])
+    assert missing.exit_code == 2
+    assert missing.stderr == f"Error: {folder}@v7: no version 7 in {folder} (versions: v1, v2)\n"
+
+
+def test_an_interrupted_commit_leaves_v1_whole(kb, tmp_path, monkeypatch):
+    templates = Templates.from_option(None)
+    out = tmp_path / "out"
+    generate(write_records(tmp_path / "v1.yaml"), out, kb, templates, AS_OF, ("md",))
+    before = {p: p.read_bytes() for p in (out / AUTO).rglob("*") if p.is_file()}
+
+    def boom(*args):
+        raise RuntimeError("killed between the temporary write and the rename")
+
+    monkeypatch.setattr("planner.versions.os.rename", boom)
+    with pytest.raises(RuntimeError):
+        generate(write_records(tmp_path / "v2.yaml", stop), out, kb, templates, AS_OF, ("md",))
+    after = {p: p.read_bytes() for p in (out / AUTO).rglob("*") if p.is_file()}
+    assert after == before  # v1 and the published files untouched, nothing half-written left
+    assert not [p for p in out.rglob("*") if p.name.startswith(".staging") or p.name.endswith(".tmp")]
+
+
+def test_an_interrupted_file_write_leaves_no_partial_file(tmp_path, monkeypatch):
+    from planner.store import atomic_write
+
+    target = tmp_path / "plan.md"
+    atomic_write(target, "v1")
+    monkeypatch.setattr("planner.store.os.replace", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(target, "v2")
+    assert target.read_text() == "v1" and [p.name for p in tmp_path.iterdir()] == ["plan.md"]
+
+
+def test_two_concurrent_runs_give_consistent_versions(tmp_path):
+    a = write_records(tmp_path / "a.yaml")
+    b = write_records(tmp_path / "b.yaml", stop)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "planner", "generate", "--out", str(out), "--as-of", "2022-06-15",
+               "--format", "md"]
+    runs = [subprocess.Popen(command + [str(p)], stdout=subprocess.PIPE, stderr=subprocess.PIPE) for p in (a, b)]
+    assert all(r.wait(timeout=120) == 0 for r in runs)
+    for folder in (p for p in out.iterdir() if p.is_dir()):
+        found = versions_in(folder)
+        assert [v.number for v in found] == list(range(1, len(found) + 1))
+        for v in found:
+            assert sorted(p.name for p in v.path.iterdir()) == ["brief.md", "plan.json", "plan.md", "version.json"]
+        assert (folder / "plan.json").read_bytes() == (found[-1].path / "plan.json").read_bytes()
+    assert len(versions_in(out / AUTO)) == 2  # one run's record, then the other's
+
+
+def moved_deadline(root: Path) -> None:
+    """Move the chip matchmaking's end from 2022-12-31 to 2022-09-30 in a profile copy."""
+    path = root / "automotive.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("period: {start: 2022-06-01, end: 2022-12-31}",
+                                 "period: {start: 2022-06-01, end: 2022-09-30}", 1), encoding="utf-8")
+
+
+@pytest.fixture
+def edited_sectors(sectors_copy):
+    moved_deadline(sectors_copy)
+    return sectors_copy
+
+
+def test_impact_lists_exactly_the_affected_enterprises(runner, edited_sectors):
+    result = runner.invoke(main, ["impact", str(EXAMPLES / "enterprises.yaml"), "--sectors", str(edited_sectors),
+                                  "--as-of", "2022-06-15"])
+    assert result.exit_code == 0, result.output
+    automotive = ["91330206NB0000059N", "91330282NB0000040U"]
+    named = [line for line in result.output.splitlines() if line and not line.startswith(" ") and "（9" in line]
+    assert sorted(line.split("（")[1].split("）")[0] for line in named) == automotive
+    assert result.output.startswith("拟调整措施库影响2家企业（共20家）。")
+    assert "  “芯机”对接保障芯片供应（automotive_chip_matchmaking）：变更2家" in result.output
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_diff_snapshots_deadline_moved_in_a_profile(kb, edited_sectors, tmp_path, snapshot_md, fmt):
+    records = write_records(tmp_path / "list.yaml")
+    out = tmp_path / "out"
+    templates = Templates.from_option(None)
+    generate(records, out, kb, templates, AS_OF, ("md",))
+    generate(records, out, knowledge.load(edited_sectors), templates, AS_OF, ("md",))
+    result = diff_plans(load_side(f"{out / AUTO}@v1"), load_side(f"{out / AUTO}@v2"), kb)
+    assert [m.line() for m in result.measures] == [
+        "变更：“芯机”对接保障芯片供应（实施期限：2022-06-01至2022-12-31 → 2022-06-01至2022-09-30） —— 原因：措施库已调整"]
+    text = as_markdown(result) if fmt == "md" else as_html(result, templates)
+    assert text.replace(str(out), "OUT") == snapshot_md
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_diff_snapshots_normal_to_stopped(two_versions, kb, snapshot_md, fmt):
+    folder = two_versions / AUTO
+    result = diff_plans(load_side(f"{folder}@v1"), load_side(f"{folder}@v2"), kb)
+    text = as_markdown(result) if fmt == "md" else as_html(result, Templates.from_option(None))
+    assert text.replace(str(two_versions), "OUT") == snapshot_md
+
+
+def test_redline_of_a_date_shows_only_the_changed_characters():
+    from planner.diff import character_diff
+
+    old = "- **实施期限**：2022-06-01至2022-12-31\n"
+    new = "- **实施期限**：2022-06-01至2022-09-30\n"
+    diffs = character_diff(old, new)
+    assert diffs[0] == (0, "- **实施期限**：2022-06-01至2022-")  # the sentence itself is unchanged
+    assert sum(len(t) for op, t in diffs if op) <= 10  # only the changed digits are marked
+
+
+def test_pdf_redline(two_versions, runner, tmp_path):
+    from pypdf import PdfReader
+
+    target = tmp_path / "redline.pdf"
+    result = runner.invoke(main, ["diff", f"{two_versions / AUTO}@v1", str(two_versions / AUTO),
+                                  "--format", "pdf", "--output", str(target)])
+    assert result.exit_code == 1
+    text = "".join(p.extract_text() for p in PdfReader(target).pages)
+    assert "多元化拓展供应链渠道" in "".join(text.split())
+    assert PdfReader(target).pages[0].mediabox.width == pytest.approx(595.276, abs=0.5)
