@@ -1,24 +1,30 @@
-"""planner generate: every enterprise's plan and brief, as Markdown, JSON and PDF."""
+"""planner generate: every enterprise's plan and brief, as Markdown, JSON and PDF, versioned.
+
+Each enterprise is one task: match, render, write a new version. Tasks run in worker processes
+(one per core); an enterprise whose inputs are those of its latest version is skipped before any
+work is sent out, so a rerun after editing one record redoes one enterprise.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import tempfile
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from planner import __version__
+from planner import __version__, knowledge
 from planner.diff import change_summary
 from planner.exceptions import RenderError
 from planner.knowledge import KnowledgeBase
-from planner.pdf import PageLimitError, PdfJob, PdfPool, render_pdf
+from planner.matching import match, record_digest
+from planner.pdf import PageLimitError, PdfJob, pdf_bytes, render_pdf
 from planner.pipeline import plan_records
 from planner.plan import Plan
+from planner.records import Record, read_records
 from planner.render import Templates, markdown_to_html
-from planner.store import atomic_write
-from planner.versions import PlanStore, templates_digest
+from planner.versions import PlanStore, is_complete, templates_digest
 from planner.view import BriefLimits, brief_context, plan_context
+from planner.workers import WorkerPool
 
 FORMATS = ("md", "pdf")
 # Smaller and smaller briefs, tried in turn should one ever run onto a second page.
@@ -57,7 +63,7 @@ class Renderer:
         sector = plan.enterprise.get("sector")
         plan_md = self.templates.markdown("plan", plan_context(plan, self.kb), sector)
         brief_md = self.brief_markdown(plan, limits)
-        plan_json = json.dumps(plan.to_json(), ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+        plan_json = plan.dumps()
         return Rendered(plan, plan_md, brief_md, plan_json)
 
     def brief_markdown(self, plan: Plan, limits: BriefLimits) -> str:
@@ -78,6 +84,24 @@ class Renderer:
         }
         return self.templates.html(markdown_to_html(markdown_text), meta)
 
+    def pdfs(self, rendered: Rendered) -> dict:
+        """plan.pdf and brief.pdf as bytes; if the brief had to be cut further to fit one page,
+        the shorter brief.md comes back too."""
+        plan = rendered.plan
+        out = {"plan.pdf": pdf_bytes(self.pdf_job(plan, rendered.plan_md, "plan", "plan.pdf"))}
+        brief_md = rendered.brief_md
+        for limits in (None,) + FALLBACK_LIMITS:
+            if limits is not None:
+                brief_md = self.brief_markdown(plan, limits)
+            try:
+                out["brief.pdf"] = pdf_bytes(self.pdf_job(plan, brief_md, "brief", "brief.pdf"))
+            except PageLimitError:
+                continue
+            if limits is not None:
+                out["brief.md"] = brief_md
+            return out
+        raise RenderError(f"the brief of {plan.id} does not fit on one page even at its shortest")
+
     def stylesheets(self, kind: str) -> tuple:
         return self._css["print.css"], self._css[f"{kind}.css"]
 
@@ -86,22 +110,53 @@ class Renderer:
                       max_pages=1 if kind == "brief" else None)
 
 
-def write_texts(folder: Path, rendered: Rendered) -> None:
-    """Write the text documents of one enterprise into ``folder`` (each atomically)."""
-    atomic_write(folder / "plan.md", rendered.plan_md)
-    atomic_write(folder / "brief.md", rendered.brief_md)
-    atomic_write(folder / "plan.json", rendered.plan_json)
+@dataclass(frozen=True)
+class Settings:
+    """What every worker needs to process an enterprise; sent once, when the worker starts."""
+
+    sectors: str
+    templates: tuple
+    author: str | None
+    as_of: dt.date
+    formats: tuple
+    out_dir: str
 
 
-@dataclass
-class _Pending:
-    """An enterprise whose PDFs are being rendered; committed when the last one is done."""
+@dataclass(frozen=True)
+class Task:
+    """One enterprise to (re)generate: ``complete`` adds missing PDFs to an unchanged version."""
 
-    staging: Path
+    facts: dict
+    where: str
     inputs: dict
-    summary: str
-    remaining: int
-    complete_existing: object = None  # a kept Version being completed with missing PDFs
+    complete: bool = False
+
+
+_WORKER: dict = {}
+
+
+def _start_worker(settings: Settings, kb: KnowledgeBase | None = None) -> None:
+    kb = kb or knowledge.load(Path(settings.sectors))
+    _WORKER.update(settings=settings, kb=kb, store=PlanStore(Path(settings.out_dir)),
+                   renderer=Renderer(kb, Templates([Path(d) for d in settings.templates]), settings.author))
+
+
+def _process(task: Task) -> str:
+    """Match, render and write one enterprise; runs in a worker."""
+    settings, kb, store, renderer = (_WORKER[k] for k in ("settings", "kb", "store", "renderer"))
+    plan = match(Record(dict(task.facts), task.where), kb, settings.as_of)
+    rendered = renderer.render(plan)
+    pdfs = renderer.pdfs(rendered) if "pdf" in settings.formats else {}
+    if task.complete:
+        store.add_files(plan.id, pdfs, settings.formats)
+        return "unchanged"
+    files = {"plan.md": rendered.plan_md, "brief.md": rendered.brief_md, "plan.json": rendered.plan_json}
+    if "brief.md" in pdfs:  # the brief had to be cut further to fit its page
+        files["brief.md"] = pdfs.pop("brief.md")
+    files.update(pdfs)
+    summary = change_summary(store.folder(plan.id) / "plan.json", rendered.plan_json, kb)
+    store.write_version(plan.id, files, task.inputs, settings.formats, summary)
+    return "written"
 
 
 def generate(records: Path, out_dir: Path, kb: KnowledgeBase, templates: Templates, as_of: dt.date,
@@ -109,89 +164,38 @@ def generate(records: Path, out_dir: Path, kb: KnowledgeBase, templates: Templat
              progress=None) -> GenerateResult:
     """Plans and briefs for every good record of ``records`` under ``out_dir/<id>/``, versioned.
 
-    An enterprise whose inputs (record, profiles, templates, as-of date) are those of its latest
-    version is skipped; any change makes a new version. ``progress(done)`` is called per enterprise.
+    ``progress(n)`` is called as enterprises are done (skipped ones included).
     """
-    batch = plan_records(records, kb, as_of)
-    renderer = Renderer(kb, templates, author)
+    read = read_records(records, kb)
     store = PlanStore(out_dir)
+    result = GenerateResult(rejected=read.rejected_count, out_dir=out_dir, read=read)
+    tick = progress or (lambda n: None)
     template_hash = templates_digest(templates.dirs)
-    result = GenerateResult(rejected=batch.read.rejected_count, out_dir=out_dir, read=batch.read)
-    pending: dict[str, tuple] = {}  # folder being written → (enterprise id, _Pending)
-    rendered_by_target: dict[str, Rendered] = {}
-    tick = progress or (lambda done: None)
-
-    def finish(eid: str, entry: _Pending) -> None:
-        if entry.complete_existing is not None:
-            store.publish(eid, entry.complete_existing)
-            result.unchanged.append(eid)
-        else:
-            store.commit(eid, entry.staging, entry.inputs, formats, entry.summary)
-            result.written.append(eid)
-        tick(1)
-
-    def jobs():
-        for plan in batch.plans:
-            eid = plan.id
-            store.clean_staging(eid)
-            inputs = {"record": plan.provenance["record"], "profiles": kb.digest, "templates": template_hash,
+    settings = Settings(str(kb.root), tuple(str(d) for d in templates.dirs), author, as_of, tuple(formats),
+                        str(out_dir))
+    with store.locked():
+        tasks = []
+        for record in read.records:
+            inputs = {"record": record_digest(record), "profiles": kb.digest, "templates": template_hash,
                       "as_of": as_of.isoformat()}
-            latest = store.latest(eid)
-            wanted = [f"{kind}.pdf" for kind in ("plan", "brief")] if "pdf" in formats else []
-            if latest is not None and latest.inputs == inputs:
-                missing = [name for name in wanted if not (latest.path / name).is_file()]
-                if not missing:
-                    store.publish(eid, latest)
-                    result.unchanged.append(eid)
+            meta = store.latest_meta(record.id)
+            if meta is not None and meta.get("inputs") == inputs:
+                folder = store.folder(record.id)
+                if is_complete(folder, meta, formats):
+                    result.unchanged.append(record.id)
                     tick(1)
                     continue
-                folder, entry = latest.path, _Pending(latest.path, inputs, "", len(missing), latest)
+                complete = is_complete(folder, meta, ("md",)) and "pdf" in formats
+                tasks.append(Task(record.facts, record.where, inputs, complete))
             else:
-                folder = store.stage(eid)
-                missing = wanted
-                previous = latest.path / "plan.json" if latest else None
-                entry = _Pending(folder, inputs, "", len(missing))
-            rendered = renderer.render(plan)
-            if entry.complete_existing is None:
-                write_texts(folder, rendered)
-                entry.summary = change_summary(previous, rendered.plan_json, kb)
-            if not missing:
-                finish(eid, entry)
-                continue
-            pending[str(folder)] = (eid, entry)
-            for name in missing:
-                kind = name.split(".")[0]
-                target = folder / name
-                if kind == "brief":
-                    rendered_by_target[str(target)] = rendered
-                markdown_text = rendered.plan_md if kind == "plan" else rendered.brief_md
-                yield renderer.pdf_job(plan, markdown_text, kind, target)
-
-    with store.locked(), PdfPool(workers if "pdf" in formats else 1) as pool:
-        for job, outcome in pool.map(jobs()):
-            target = Path(job.target)
-            if isinstance(outcome, PageLimitError):
-                _shrink_brief(renderer, rendered_by_target[job.target], target)
-            rendered_by_target.pop(job.target, None)
-            eid, entry = pending[str(target.parent)]
-            entry.remaining -= 1
-            if entry.remaining == 0:
-                del pending[str(target.parent)]
-                finish(eid, entry)
+                tasks.append(Task(record.facts, record.where, inputs))
+        count = 1 if len(tasks) < 2 else min(workers or os.cpu_count() or 1, len(tasks))
+        init_args = (settings, kb) if count == 1 else (settings,)  # in this process: the kb at hand
+        with WorkerPool(count, _start_worker, init_args) as pool:
+            for task, outcome in pool.map(_process, tasks):
+                (result.written if outcome == "written" else result.unchanged).append(task.facts["id"])
+                tick(1)
     return result
-
-
-def _shrink_brief(renderer: Renderer, rendered: Rendered, target: Path) -> None:
-    """Cut a brief that ran onto a second page by priority until it fits, then rewrite brief.md too."""
-    for limits in FALLBACK_LIMITS:
-        brief_md = renderer.brief_markdown(rendered.plan, limits)
-        try:
-            render_pdf(renderer.pdf_job(rendered.plan, brief_md, "brief", target))
-        except PageLimitError:
-            continue
-        atomic_write(target.with_suffix(".md"), brief_md)
-        return
-    raise RenderError(f"{target}: the brief does not fit on one page even at its shortest")
 
 
 def select_plans(plans: list, kb: KnowledgeBase, district: str | None = None, cadre: str | None = None) -> list:
@@ -239,12 +243,10 @@ def combined_briefs(records: Path, target: Path, kb: KnowledgeBase, templates: T
 
 def _limits_that_fit(renderer: Renderer, plan: Plan) -> BriefLimits:
     """The longest brief limits with which ``plan``'s brief fits one page."""
-    with tempfile.TemporaryDirectory() as tmp:
-        for limits in (BriefLimits(),) + FALLBACK_LIMITS:
-            job = renderer.pdf_job(plan, renderer.brief_markdown(plan, limits), "brief", Path(tmp) / "brief.pdf")
-            try:
-                render_pdf(job)
-                return limits
-            except PageLimitError:
-                continue
+    for limits in (BriefLimits(),) + FALLBACK_LIMITS:
+        try:
+            pdf_bytes(renderer.pdf_job(plan, renderer.brief_markdown(plan, limits), "brief", "brief.pdf"))
+            return limits
+        except PageLimitError:
+            continue
     raise RenderError(f"the brief of {plan.id} does not fit on one page even at its shortest")

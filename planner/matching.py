@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from typing import Any
+
+import orjson
 
 from planner import __version__
 from planner.conditions import PASS, Reason
@@ -75,8 +76,8 @@ def campaign_notice(kb: KnowledgeBase, as_of: dt.date) -> str | None:
 def record_digest(record: Record) -> str:
     """A hash of the record as given (before derivation), for provenance and change detection."""
     given = {k: v for k, v in record.facts.items() if k not in record.derived}
-    blob = json.dumps(given, ensure_ascii=False, sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+    blob = orjson.dumps(given, option=orjson.OPT_SORT_KEYS, default=str)
+    return hashlib.sha256(blob).hexdigest()[:16]
 
 
 def match(record: Record, kb: KnowledgeBase, as_of: dt.date) -> Plan:

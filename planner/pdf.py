@@ -1,15 +1,11 @@
-"""HTML to PDF with WeasyPrint, in long-lived worker processes, reading only bundled assets.
+"""HTML to PDF with WeasyPrint, reading only bundled assets.
 
-A fresh process costs ~0.8 s per PDF against ~0.27 s warm, so workers live for many
-documents and keep one FontConfiguration each (memory stays flat); they are still recycled
-after a fixed number of tasks, since WeasyPrint's native memory creeps up.
+Rendering runs in the long-lived worker processes of ``planner.workers`` (a fresh process costs
+~0.8 s per PDF against ~0.27 s warm); each process keeps one FontConfiguration.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +13,6 @@ from urllib.parse import unquote, urlparse
 
 ASSET_SUFFIXES = {".css", ".png", ".jpg", ".jpeg", ".svg", ".otf", ".ttf", ".woff", ".woff2"}
 MAX_ASSET_BYTES = 5 * 1024 * 1024
-TASKS_PER_WORKER = 200
 
 
 def harfbuzz_subsetting() -> bool:
@@ -59,26 +54,20 @@ class PdfJob:
 
     html: str
     stylesheets: tuple  # (css text, base folder) pairs
-    target: str
+    target: str = ""
     max_pages: int | None = None
 
 
 _FONT_CONFIG = None
 
 
-def render_pdf(job: PdfJob, fetcher_log: list | None = None) -> int:
-    """Render ``job`` to its target (atomically); return the page count.
-
-    Raises PageLimitError when the document has more pages than ``job.max_pages``; nothing is
-    written then.
-    """
+def pdf_bytes(job: PdfJob, fetcher_log: list | None = None) -> bytes:
+    """Render ``job`` to PDF bytes; raise PageLimitError when it has more than ``max_pages`` pages."""
     global _FONT_CONFIG
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    from planner.store import atomic_write
-
-    if _FONT_CONFIG is None:
+    if _FONT_CONFIG is None:  # one per process: reusing it keeps memory flat
         _FONT_CONFIG = FontConfiguration()
     folders = sorted({str(base) for _, base in job.stylesheets})
     fetcher = make_fetcher([Path(f) for f in folders], fetcher_log)
@@ -88,8 +77,14 @@ def render_pdf(job: PdfJob, fetcher_log: list | None = None) -> int:
     pages = len(document.pages)
     if job.max_pages is not None and pages > job.max_pages:
         raise PageLimitError(job.target, pages, job.max_pages)
-    atomic_write(Path(job.target), document.write_pdf())
-    return pages
+    return document.write_pdf()
+
+
+def render_pdf(job: PdfJob, fetcher_log: list | None = None) -> None:
+    """Render ``job`` and write it to ``job.target`` atomically; nothing is written on error."""
+    from planner.store import atomic_write
+
+    atomic_write(Path(job.target), pdf_bytes(job, fetcher_log))
 
 
 class PageLimitError(Exception):
@@ -101,49 +96,3 @@ class PageLimitError(Exception):
 
     def __reduce__(self):  # crosses the process boundary back from a worker
         return PageLimitError, (self.target, self.pages, self.limit)
-
-
-def _run(job: PdfJob):
-    try:
-        return render_pdf(job)
-    except PageLimitError as exc:
-        return exc
-
-
-class PdfPool:
-    """Renders PdfJobs on every core in recycled worker processes; in-process with one worker."""
-
-    def __init__(self, workers: int | None = None):
-        self.workers = workers or os.cpu_count() or 1
-        self._executor = None
-
-    def __enter__(self):
-        if self.workers > 1:
-            context = multiprocessing.get_context("forkserver")
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=context,
-                                                 max_tasks_per_child=TASKS_PER_WORKER)
-        return self
-
-    def __exit__(self, *exc):
-        if self._executor is not None:
-            self._executor.shutdown(cancel_futures=True)
-
-    def map(self, jobs):
-        """Yield (job, result) in order; result is a page count or a PageLimitError.
-
-        ``jobs`` may be a generator: only a few jobs per worker are in flight at once, so the
-        HTML of a long list is never all in memory.
-        """
-        if self._executor is None:
-            for job in jobs:
-                yield job, _run(job)
-            return
-        window = deque()
-        for job in jobs:
-            window.append((job, self._executor.submit(_run, job)))
-            if len(window) >= self.workers * 4:
-                done, future = window.popleft()
-                yield done, future.result()
-        while window:
-            done, future = window.popleft()
-            yield done, future.result()

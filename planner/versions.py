@@ -1,13 +1,16 @@
-"""Plan versions: every generated version is kept, the latest is also at the top of the folder.
+"""Plan versions: the latest at the top of an enterprise's folder, every earlier one kept.
 
 Layout of one enterprise's folder::
 
     DIR/<id>/plan.md, plan.pdf, plan.json, brief.md, brief.pdf   the latest version
-    DIR/<id>/history/v1/ ... v<N>/                                 every version, never changed
-    DIR/<id>/history/v<N>/version.json                             what made it
+    DIR/<id>/version.json                                          what made it (written last)
+    DIR/<id>/history/v1/ ... v<N-1>/                               every earlier version
 
-A version is written into a staging folder and renamed into place whole, so an interrupted run
-leaves the previous version intact. A run holds a lock on DIR, so two runs cannot interleave.
+Before a new version is written, the current one is archived whole into ``history/v<N>/``
+(hard links, so no data is copied; a new file always replaces, never rewrites, so the archive
+keeps the old bytes). Every file is written to a temporary file and renamed; ``version.json``
+comes last, so an interrupted run leaves the previous version whole in the archive and the
+next run simply writes the new one again. A run holds a lock on DIR.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -24,7 +26,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from planner.exceptions import PlannerError
+import orjson
+
 from planner.store import atomic_write
 
 HISTORY = "history"
@@ -36,7 +39,7 @@ _VERSION_DIR = re.compile(r"^v(\d+)$")
 
 @dataclass
 class Version:
-    """One kept version of one enterprise's documents."""
+    """One version of one enterprise's documents: the latest (at the top) or an archived one."""
 
     number: int
     path: Path
@@ -55,6 +58,30 @@ def templates_digest(dirs: list[Path]) -> str:
             if path.is_file() and path.suffix in (".j2", ".css"):
                 h.update(f"{folder}:{path.name}".encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()[:16]
+
+
+def read_meta(folder: Path) -> dict | None:
+    try:
+        return orjson.loads((Path(folder) / META).read_bytes())
+    except FileNotFoundError:
+        return None
+
+
+def is_complete(folder: Path, meta: dict, formats: tuple) -> bool:
+    """Whether the top of ``folder`` holds the version ``meta`` describes, in every wanted format.
+
+    Sizes are checked against those recorded, which catches a run interrupted while replacing
+    the files without reading them all back.
+    """
+    sizes = meta.get("sizes", {})
+    wanted = [n for n in DOCUMENTS if n.endswith(".md") or n.endswith(".json") or "pdf" in formats]
+    for name in wanted:
+        try:
+            if (Path(folder) / name).stat().st_size != sizes.get(name, -1):
+                return False
+        except FileNotFoundError:
+            return False
+    return True
 
 
 class PlanStore:
@@ -77,33 +104,30 @@ class PlanStore:
     def folder(self, enterprise_id: str) -> Path:
         return self.root / enterprise_id
 
-    def versions(self, enterprise_id: str) -> list[Version]:
-        return versions_in(self.folder(enterprise_id))
+    def latest_meta(self, enterprise_id: str) -> dict | None:
+        return read_meta(self.folder(enterprise_id))
 
-    def latest(self, enterprise_id: str) -> Version | None:
-        found = self.versions(enterprise_id)
-        return found[-1] if found else None
-
-    def stage(self, enterprise_id: str) -> Path:
-        """A fresh staging folder for a version being written."""
-        path = self.folder(enterprise_id) / HISTORY / f".staging-{uuid.uuid4().hex[:12]}"
-        path.mkdir(parents=True)
-        return path
-
-    def clean_staging(self, enterprise_id: str) -> None:
-        """Remove what an interrupted run left half-written (never a version)."""
-        history = self.folder(enterprise_id) / HISTORY
-        for path in history.glob(".staging-*") if history.is_dir() else []:
-            shutil.rmtree(path, ignore_errors=True)
-
-    def commit(self, enterprise_id: str, staging: Path, inputs: dict, formats: tuple, summary: str) -> Version:
-        """Turn a complete staging folder into the next version, then publish it as the latest."""
-        previous = self.latest(enterprise_id)
-        number = previous.number + 1 if previous else 1
-        if previous is None:
+    def write_version(self, enterprise_id: str, files: dict, inputs: dict, formats: tuple, summary: str) -> dict:
+        """Archive the current version, then write ``files`` (name → text or bytes) as the new latest."""
+        folder = self.folder(enterprise_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        current = read_meta(folder)
+        if current is not None:
+            self._archive(folder, current)
+        number = current["version"] + 1 if current else 1
+        if current is None:
             trigger = ["首次生成"]
         else:
-            trigger = [TRIGGERS[k] for k in TRIGGERS if previous.inputs.get(k) != inputs.get(k)] or ["重新生成"]
+            old = current.get("inputs", {})
+            trigger = [TRIGGERS[k] for k in TRIGGERS if old.get(k) != inputs.get(k)] or ["重新生成"]
+        sizes = {}
+        for name, data in files.items():
+            payload = data.encode("utf-8") if isinstance(data, str) else data
+            atomic_write(folder / name, payload)
+            sizes[name] = len(payload)
+        for name in DOCUMENTS:  # a document the new version lacks must not pass for part of it
+            if name not in files and (folder / name).exists():
+                (folder / name).unlink()
         meta = {
             "version": number,
             "generated": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -112,40 +136,58 @@ class PlanStore:
             "formats": list(formats),
             "trigger": trigger,
             "summary": summary,
+            "sizes": sizes,
         }
-        atomic_write(staging / META, json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
-        target = staging.parent / f"v{number}"
-        if target.exists():
-            raise PlannerError(f"{target} already exists; a version is never overwritten")
+        atomic_write(folder / META, orjson.dumps(meta, option=orjson.OPT_INDENT_2) + b"\n")
+        return meta
+
+    def add_files(self, enterprise_id: str, files: dict, formats: tuple) -> dict:
+        """Complete the latest version with documents it lacks (PDFs asked for later)."""
+        folder = self.folder(enterprise_id)
+        meta = read_meta(folder)
+        for name, data in files.items():
+            atomic_write(folder / name, data)
+            meta["sizes"][name] = len(data)
+        meta["formats"] = sorted(set(meta["formats"]) | set(formats))
+        atomic_write(folder / META, orjson.dumps(meta, option=orjson.OPT_INDENT_2) + b"\n")
+        return meta
+
+    def _archive(self, folder: Path, meta: dict) -> None:
+        """Keep the current version whole under history/v<N>/ (once: a rerun after an interrupted
+        run finds it there already)."""
+        target = folder / HISTORY / f"v{meta['version']}"
+        if (target / META).is_file():
+            return
+        staging = folder / HISTORY / f".staging-{uuid.uuid4().hex[:12]}"
+        staging.mkdir(parents=True)
         try:
+            for name in DOCUMENTS + (META,):
+                source = folder / name
+                if source.is_file():
+                    try:
+                        os.link(source, staging / name)
+                    except OSError:  # a filesystem without hard links
+                        shutil.copy2(source, staging / name)
+            if target.exists():  # an empty or partial folder left by a killed run
+                shutil.rmtree(target)
             os.rename(staging, target)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        version = Version(number, target, meta)
-        self.publish(enterprise_id, version)
-        return version
-
-    def publish(self, enterprise_id: str, version: Version) -> None:
-        """Make the top of the folder show ``version`` (repairs a half-published one)."""
-        folder = self.folder(enterprise_id)
-        for name in DOCUMENTS:
-            source = version.path / name
-            if not source.is_file():
-                continue
-            current = folder / name
-            data = source.read_bytes()
-            if not current.is_file() or current.read_bytes() != data:
-                atomic_write(current, data)
 
 
 def versions_in(folder: Path) -> list[Version]:
-    """The versions kept in an enterprise folder, oldest first."""
-    history = Path(folder) / HISTORY
+    """Every version of an enterprise folder, oldest first; the last is the latest (at the top)."""
+    folder = Path(folder)
+    history = folder / HISTORY
     found = []
     for path in history.iterdir() if history.is_dir() else []:
         match = _VERSION_DIR.match(path.name)
-        if match and (path / META).is_file():
-            meta = json.loads((path / META).read_text(encoding="utf-8"))
+        meta = read_meta(path) if match else None
+        if meta is not None:
             found.append(Version(int(match.group(1)), path, meta))
+    latest = read_meta(folder)
+    if latest is not None:
+        found = [v for v in found if v.number != latest["version"]]
+        found.append(Version(latest["version"], folder, latest))
     return sorted(found, key=lambda v: v.number)

@@ -6,6 +6,7 @@ templates hold only wording and layout.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass
 
@@ -40,6 +41,7 @@ LINE_WIDTH = 92  # display columns of one body line (a Chinese character counts 
 TITLE_WIDTH = 64  # of one line of the 15pt title
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
@@ -54,7 +56,8 @@ def fit_brief(difficulties: list, measures: list, questions: list, limits: Brief
     budget = limits.lines - (title_lines - 1) * 2
     caps = {"d": min(len(difficulties), limits.difficulties), "m": min(len(measures), limits.measures),
             "q": min(len(questions), limits.questions)}
-    cost = {"d": lambda i: 1, "m": lambda i: 1, "q": lambda i: line_count(questions[i])}
+    question_lines = [line_count(q) for q in questions]
+    cost = {"d": lambda i: 1, "m": lambda i: 1, "q": lambda i: question_lines[i]}
     taken = {"d": 0, "m": 0, "q": 0}
     totals = {"d": len(difficulties), "m": len(measures), "q": len(questions)}
 

@@ -129,7 +129,7 @@ def test_generate_command(runner, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert result.output == "20 plans written, 0 unchanged, 0 records rejected, in output/\n"
     assert sorted(p.name for p in (tmp_path / "output" / "91330282NB0000040U").iterdir()) == [
-        "brief.md", "history", "plan.json", "plan.md"]
+        "brief.md", "plan.json", "plan.md", "version.json"]
     again = runner.invoke(main, ["generate", "enterprises.yaml", "--as-of", "2022-06-15", "--format", "md"])
     assert again.output == "0 plans written, 20 unchanged, 0 records rejected, in output/\n"
 
