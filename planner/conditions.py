@@ -8,6 +8,7 @@ which fact was missing. Nothing here uses eval or exec.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
@@ -40,9 +41,6 @@ class Reason:
 
     state: str
     text: str
-
-    def to_json(self) -> dict:
-        return {"state": self.state, "text": self.text}
 
 
 @dataclass
@@ -92,26 +90,17 @@ class AnyOf:
 
     def evaluate(self, facts: Facts) -> Outcome:
         outcomes = [p.evaluate(facts) for p in self.parts]
-        return _combine(outcomes, all_of=False)
+        result = _combine(outcomes, all_of=False)
+        if result.value is not True and len(self.parts) > 1:
+            # One sentence, so a reader sees these are alternatives, not requirements each.
+            shown = [o for o in outcomes if o.value is None] if result.value is None else outcomes
+            text = "；或".join("，".join(r.text for r in o.reasons) for o in shown)
+            result.reasons = [Reason(_STATE[result.value], "下列条件满足其一即可：" + text)]
+        return result
 
     def fields(self):
         for p in self.parts:
             yield from p.fields()
-
-
-@dataclass
-class Not:
-    part: Any
-
-    def evaluate(self, facts: Facts) -> Outcome:
-        inner = self.part.evaluate(facts)
-        value = None if inner.value is None else not inner.value
-        state = _STATE[value]
-        reasons = [Reason(state if r.state != UNKNOWN else UNKNOWN, r.text) for r in inner.reasons]
-        return Outcome(value, reasons, inner.missing)
-
-    def fields(self):
-        yield from self.part.fields()
 
 
 def _combine(outcomes: list[Outcome], all_of: bool) -> Outcome:
@@ -141,32 +130,39 @@ class Test:
     operand: Any
     shown_operand: str
     sub: Any = None  # compiled condition for `some`
+    negated: bool = False  # under a `not`: the test must fail for the condition to hold
 
     def fields(self):
         yield self.field.id
 
     def evaluate(self, facts: Facts) -> Outcome:
+        """The outcome of the test (after negation); the text always states the fact as it is."""
         label = self.field.label
         actual = facts.value(self.field.id)
-        if self.op == "present":
-            known = actual not in (None, "", [])
-            if actual is None:
-                return Outcome(None, [Reason(UNKNOWN, f"{label}未知")], [self.field.id])
-            value = known == bool(self.operand)
-            shown = facts.show(self.field.id, actual) if known else "无"
-            return Outcome(value, [Reason(_STATE[value], f"{label}：{shown}")])
         if actual is None:
-            return Outcome(None, [Reason(UNKNOWN, f"{label}未知（需{self._phrase(True)}）")], [self.field.id])
+            return Outcome(None, [Reason(UNKNOWN, f"{label}未知（需{self._phrase(not self.negated)}）")],
+                           [self.field.id])
+        if self.op == "present":
+            known = actual not in ("", [])
+            holds = known == bool(self.operand)
+            shown = facts.show(self.field.id, actual) if known else "无"
+            return self._outcome(holds, f"{label}：{shown}")
         if self.op == "some":
             return self._some(facts, actual)
-        value = _apply(self.op, actual, self.operand)
+        holds = _apply(self.op, actual, self.operand)
         shown = facts.show(self.field.id, actual)
+        wanted = holds != self.negated  # whether the condition is met
         if self.field.type == "bool":
-            text = f"{label}：{shown}" + ("" if value else f"，需为“{'是' if self.operand else '否'}”")
+            need = self.operand != self.negated
+            text = f"{label}：{shown}" + ("" if wanted else f"，需为“{'是' if need else '否'}”")
         elif self.op == "eq":
-            text = f"{label}为{shown}" + ("" if value else f"，需为{self.shown_operand}")
+            text = f"{label}为{shown}" + ("" if wanted else f"，需{self._phrase(not self.negated)}")
         else:
-            text = f"{label}为{shown}，{self._phrase(value)}"
+            text = f"{label}为{shown}，{self._phrase(holds)}"
+        return self._outcome(holds, text)
+
+    def _outcome(self, holds: bool, text: str) -> Outcome:
+        value = holds != self.negated
         return Outcome(value, [Reason(_STATE[value], text)])
 
     def _phrase(self, positive: bool) -> str:
@@ -180,13 +176,14 @@ class Test:
             "prefix": ("属于", "不属于"),
             "contains": ("包含", "不包含"),
             "some": ("有符合条件的", "无符合条件的"),
+            "present": ("已填写", "未填写"),
         }[self.op]
         return words[0 if positive else 1] + self.shown_operand
 
     def _some(self, facts: Facts, items: list) -> Outcome:
         label = self.field.label
         if not items:
-            return Outcome(False, [Reason(FAIL, f"{label}：无")])
+            return self._outcome(False, f"{label}：无")
         results = []
         for item in items:
             results.append((item, self.sub.evaluate(_ItemFacts(facts, self.field, item))))
@@ -194,7 +191,7 @@ class Test:
         if passing:
             names = "；".join(_item_name(self.field, facts, item) for item, _ in passing)
             why = "，".join(r.text for r in passing[0][1].reasons)
-            return Outcome(True, [Reason(PASS, f"{label}中有符合条件的款项：{names}（{why}）")])
+            return self._outcome(True, f"{label}中有符合条件的款项：{names}（{why}）")
         unknown = [(item, o) for item, o in results if o.value is None]
         if unknown:
             names = "；".join(_item_name(self.field, facts, item) for item, _ in unknown)
@@ -203,7 +200,7 @@ class Test:
         why = "；".join(
             f"{_item_name(self.field, facts, item)}：" + "，".join(r.text for r in o.reasons) for item, o in results
         )
-        return Outcome(False, [Reason(FAIL, f"{label}均不符合条件（{why}）")])
+        return self._outcome(False, f"{label}均不符合条件（{why}）")
 
 
 class _ItemFacts:
@@ -248,9 +245,6 @@ def _apply(op: str, actual, operand) -> bool:
 
 # ---------------------------------------------------------------- compiling
 
-Resolver = Callable[[str], "FieldInfo | None"]
-
-
 def compile_condition(raw: Any, fields: dict, vocab_labels: Callable[[str, str], "str | None"], path=()):
     """Compile a YAML condition against the record fields; raise ConditionError on a mistake.
 
@@ -266,7 +260,7 @@ def compile_condition(raw: Any, fields: dict, vocab_labels: Callable[[str, str],
             raise ConditionError(path + (extra[0],), f'unexpected key "{extra[0]}" beside "{combinators[0]}"')
         key = combinators[0]
         if key == "not":
-            return Not(compile_condition(raw["not"], fields, vocab_labels, path + ("not",)))
+            return negate(compile_condition(raw["not"], fields, vocab_labels, path + ("not",)))
         parts = raw[key]
         if not isinstance(parts, list) or not parts:
             raise ConditionError(path + (key,), f'"{key}" takes a non-empty list of conditions')
@@ -308,6 +302,15 @@ def compile_condition(raw: Any, fields: dict, vocab_labels: Callable[[str, str],
         joined = "、".join(shown) if op != "contains" else "或".join(shown)
         return Test(info, op, list(operand), f"“{joined}”" if op != "prefix" else f"{joined}类")
     return Test(info, op, operand, shown[0] if op != "eq" else f"“{shown[0]}”")
+
+
+def negate(node):
+    """``not`` pushed down to the field tests (De Morgan), so each test can explain itself."""
+    if isinstance(node, All):
+        return AnyOf([negate(p) for p in node.parts])
+    if isinstance(node, AnyOf):
+        return All([negate(p) for p in node.parts])
+    return dataclasses.replace(node, negated=not node.negated)
 
 
 def _check_value(info, value, vocab_labels, where) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from planner.knowledge import KnowledgeBase
 from planner.matching import show_value
 from planner.plan import Plan
+from planner.view import STATUS_LABELS as PROPOSED_LABELS
 
-STATUS_LABELS = {"applies": "适用", "verify": "待核实", "upcoming": "未开始", "not_matched": "不适用",
-                 "expired": "已到期"}
+STATUS_LABELS = {**PROPOSED_LABELS, "not_matched": "不适用", "expired": "已到期"}
 
 
 def decision_table(plan: Plan, kb: KnowledgeBase) -> str:
@@ -25,7 +25,7 @@ def decision_table(plan: Plan, kb: KnowledgeBase) -> str:
             lines.append(f"[{STATUS_LABELS[status]}] {m['id']} {m['title']}")
             lines += [f"    - {r}" for r in m["reasons"]]
     if plan.questions:
-        lines.append("访谈问题：")
+        lines.append("走访提问（需核实的企业信息）：")
         for i, q in enumerate(plan.questions, start=1):
             lines.append(f"  {i}. {q.text}（涉及{len(q.settles)}项措施）")
     return "\n".join(lines)

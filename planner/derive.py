@@ -34,7 +34,7 @@ def derive(record: Record, kb: KnowledgeBase) -> Record:
             record.derived["sector"] = f"按行业代码{code}推断"
         else:
             facts["sector"] = OTHER_SECTOR
-            record.derived["sector"] = f"行业代码{code}不属于八个重点产业"
+            record.derived["sector"] = f"行业代码{code}不属于任何重点产业"
     # Individual businesses are classified by the same standard (工信部联企业〔2011〕300号, art. 7).
     if "size" not in facts and code:
         size = classify_size(code, facts, kb)

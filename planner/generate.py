@@ -75,6 +75,7 @@ class Renderer:
         meta = {
             "title": f"{plan.name} {doc_title}",
             "doc_title": doc_title,
+            "running_title": f"{_shorten(plan.name, 28)} · {doc_title}",
             "author": self.author,
             "subject": self.kb.campaign.title,
             "keywords": f"{plan.id}, {doc_title}",
@@ -108,6 +109,11 @@ class Renderer:
     def pdf_job(self, plan: Plan, markdown_text: str, kind: str, target: Path) -> PdfJob:
         return PdfJob(self.html(plan, markdown_text, kind), self.stylesheets(kind), str(target),
                       max_pages=1 if kind == "brief" else None)
+
+
+def _shorten(text: str, most: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -170,6 +176,8 @@ def generate(records: Path, out_dir: Path, kb: KnowledgeBase, templates: Templat
     store = PlanStore(out_dir)
     result = GenerateResult(rejected=read.rejected_count, out_dir=out_dir, read=read)
     tick = progress or (lambda n: None)
+    if progress is not None and hasattr(progress, "total"):
+        progress.total = len(read.records)
     template_hash = templates_digest(templates.dirs)
     settings = Settings(str(kb.root), tuple(str(d) for d in templates.dirs), author, as_of, tuple(formats),
                         str(out_dir))
@@ -198,9 +206,17 @@ def generate(records: Path, out_dir: Path, kb: KnowledgeBase, templates: Templat
     return result
 
 
-def select_plans(plans: list, kb: KnowledgeBase, district: str | None = None, cadre: str | None = None) -> list:
-    """The plans of one district (name, id or code) and/or one cadre (name contained in 包联干部)."""
+def select_plans(plans: list, kb: KnowledgeBase, district: str | None = None, cadre: str | None = None,
+                 zone: str | None = None) -> list:
+    """The plans of one district (name, id or code), one functional zone and/or one cadre (name
+    contained in 包联干部)."""
     chosen = plans
+    if zone:
+        wanted = kb.vocabularies["zones"].resolve(zone)
+        if wanted is None:
+            labels = "、".join(e.label for e in kb.vocabularies["zones"])
+            raise RenderError(f"unknown zone {zone} (one of {labels})")
+        chosen = [p for p in chosen if p.enterprise.get("zone") == wanted]
     if district:
         wanted = kb.vocabularies["districts"].resolve(district)
         if wanted is None:
@@ -213,10 +229,11 @@ def select_plans(plans: list, kb: KnowledgeBase, district: str | None = None, ca
 
 
 def combined_briefs(records: Path, target: Path, kb: KnowledgeBase, templates: Templates, as_of: dt.date,
-                    district: str | None = None, cadre: str | None = None, author: str | None = None):
+                    district: str | None = None, cadre: str | None = None, author: str | None = None,
+                    zone: str | None = None):
     """One PDF of briefs, one page each, in list order, to print in one job. Returns (plans, read)."""
     batch = plan_records(records, kb, as_of)
-    plans = select_plans(batch.plans, kb, district, cadre)
+    plans = select_plans(batch.plans, kb, district, cadre, zone)
     if not plans:
         raise RenderError("no enterprise matches the selection; nothing written")
     renderer = Renderer(kb, templates, author)

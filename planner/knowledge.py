@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -175,6 +176,7 @@ class KnowledgeBase:
     sectors: dict
     citywide: list
     digest: str
+    relief: dict = field(default_factory=dict)
 
     def measures_for(self, sector_id: str) -> list[Measure]:
         """The measures an enterprise of ``sector_id`` is decided against: its sector's, then citywide."""
@@ -229,6 +231,16 @@ class _Loader:
         self.root = root
         self.problems = problems
         self.docs: dict[str, Document] = {}
+        self.broken: set[str] = set()
+
+    @contextmanager
+    def attempt(self, name: str):
+        """Cross-check one part; in a file with structural problems, skip a part that cannot be read."""
+        try:
+            yield
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError):
+            if name not in self.broken:
+                raise
 
     # -- helpers
     def report(self, doc: Document, path: tuple, message: str) -> None:
@@ -258,12 +270,17 @@ class _Loader:
             self.problems.extend(dup)
             before = len(self.problems)
             spec.check(doc.data, (), lambda p, m, d=doc: self.report(d, p, m))
-            if len(self.problems) == before:
-                self.docs[path.name] = doc
-        needed = set(schema.FIXED_FILES)
-        if not needed <= set(self.docs):
-            return None  # cross-checks need every fixed file structurally sound
-        return self._build([p.name for p in sector_files if p.name in self.docs])
+            if len(self.problems) != before:
+                self.broken.add(path.name)
+            self.docs[path.name] = doc
+        if not set(schema.FIXED_FILES) <= set(self.docs):
+            return None
+        try:
+            return self._build([p.name for p in sector_files if p.name in self.docs])
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError):
+            if not self.broken & set(schema.FIXED_FILES):
+                raise
+            return None  # a fixed file too broken to cross-check against; its problems are listed
 
     def _build(self, sector_names: list[str]) -> KnowledgeBase:
         vocab_doc = self.docs["vocabulary.yaml"]
@@ -275,7 +292,7 @@ class _Loader:
                 name, [VocabEntry(e["id"], e["label"], tuple(e.get("aliases", []))) for e in entries]
             )
         sector_docs = {n[:-5]: self.docs[n] for n in sector_names}
-        sector_entries = [VocabEntry(sid, d.data["name"], ()) for sid, d in sector_docs.items()]
+        sector_entries = [VocabEntry(sid, _name_of(d.data, sid), ()) for sid, d in sector_docs.items()]
         vocabularies["sectors"] = Vocabulary("sectors", sector_entries + [VocabEntry(OTHER_SECTOR, "其他", ("其它",))])
 
         fields = self._fields(vocabularies)
@@ -292,32 +309,59 @@ class _Loader:
         seen_measures: dict[str, str] = {}
         seen_codes: dict[str, str] = {}
         for sid, doc in sector_docs.items():
-            data = doc.data
-            if data["id"] != sid:
-                self.report(doc, ("id",), f'id "{data["id"]}" does not match the file name "{sid}.yaml"')
-            for i, code in enumerate(data["industry_codes"]):
-                if code in seen_codes:
-                    self.report(doc, ("industry_codes", i), f'industry code {code} already belongs to sector "{seen_codes[code]}"')
-                seen_codes.setdefault(code, sid)
-            self._quote(doc, ("source",), data["source"], campaign)
-            self._unique(doc, ("pressures",), data["pressures"], "id")
+            fname = f"{sid}.yaml"
+            data = doc.data if isinstance(doc.data, dict) else {}
+            with self.attempt(fname):
+                if data["id"] != sid:
+                    self.report(doc, ("id",), f'id "{data["id"]}" does not match the file name "{sid}.yaml"')
+            with self.attempt(fname):
+                for i, code in enumerate(data["industry_codes"]):
+                    if code in seen_codes:
+                        self.report(doc, ("industry_codes", i),
+                                    f'industry code {code} already belongs to sector "{seen_codes[code]}"')
+                    seen_codes.setdefault(code, sid)
+            with self.attempt(fname):
+                self._quote(doc, ("source",), data["source"], campaign)
+            with self.attempt(fname):
+                self._unique(doc, ("pressures",), data["pressures"], "id")
             pressures = {}
-            for i, p in enumerate(data["pressures"]):
-                self._known(doc, ("pressures", i, "signals"), p["signals"], vocabularies["difficulties"], "difficulty")
-                pressures[p["id"]] = Pressure(p["id"], p["title"], p["description"], list(p["signals"]))
+            for i, p in enumerate(_items(data.get("pressures"))):
+                with self.attempt(fname):
+                    self._known(doc, ("pressures", i, "signals"), p["signals"], vocabularies["difficulties"],
+                                "difficulty")
+                    pressures[p["id"]] = Pressure(p["id"], p["title"], p["description"], list(p["signals"]))
             measures = []
-            for i, m in enumerate(data["measures"]):
+            for i, m in enumerate(_items(data.get("measures"))):
                 order += 1
-                measures.append(self._measure(doc, ("measures", i), m, sid, pressures, ctx, seen_measures, order))
-            sectors[sid] = Sector(sid, data["name"], list(data["industry_codes"]), data["summary"],
-                                  _source(data["source"]), pressures, measures)
+                with self.attempt(fname):
+                    measures.append(self._measure(doc, ("measures", i), m, sid, pressures, ctx, seen_measures, order))
+            with self.attempt(fname):
+                sectors[sid] = Sector(sid, data["name"], list(data["industry_codes"]), data["summary"],
+                                      _source(data["source"]), pressures, measures)
         city_doc = self.docs["citywide.yaml"]
         citywide = []
-        for i, m in enumerate(city_doc.data["measures"]):
+        for i, m in enumerate(_items(city_doc.data.get("measures") if isinstance(city_doc.data, dict) else None)):
             order += 1
-            citywide.append(self._measure(city_doc, ("measures", i), m, CITYWIDE, {}, ctx, seen_measures, order))
+            with self.attempt("citywide.yaml"):
+                citywide.append(self._measure(city_doc, ("measures", i), m, CITYWIDE, {}, ctx, seen_measures, order))
+        relief = self._relief(fields, campaign, {m.id for s in sectors.values() for m in s.measures}
+                              | {m.id for m in citywide})
         return KnowledgeBase(self.root, campaign, vocabularies, fields, size_standard, sectors, citywide,
-                             tree_digest(self.root))
+                             tree_digest(self.root), relief)
+
+    def _relief(self, fields, campaign, measure_ids) -> dict:
+        doc = self.docs["relief.yaml"]
+        data = doc.data
+        if data["target"] not in campaign.targets:
+            self.report(doc, ("target",), f'unknown target "{data["target"]}"')
+        deferral = data["social_insurance_deferral"]
+        for i, mid in enumerate(deferral["measures"]):
+            if mid not in measure_ids:
+                self.report(doc, ("social_insurance_deferral", "measures", i), f'unknown measure "{mid}"')
+        name = deferral["payroll_field"]
+        if name not in fields or fields[name].type != "number":
+            self.report(doc, ("social_insurance_deferral", "payroll_field"), f'"{name}" is not a number field')
+        return data
 
     # -- fixed files
     def _fields(self, vocabularies) -> dict:
@@ -460,6 +504,15 @@ class _Context:
     fields: dict
     campaign: Campaign
     vocab_label: Any
+
+
+def _items(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _name_of(data, default: str) -> str:
+    name = data.get("name") if isinstance(data, dict) else None
+    return name if isinstance(name, str) else default
 
 
 def _squash(text: str) -> str:

@@ -69,7 +69,7 @@ def campaign_notice(kb: KnowledgeBase, as_of: dt.date) -> str | None:
     if as_of < c.start or (c.end is not None and as_of > c.end):
         end = c.end.isoformat() if c.end else "长期"
         return (f"注意：基准日{as_of.isoformat()}不在行动期（{c.start.isoformat()}至{end}）内，"
-                f"各项措施将显示为尚未开始或已到期。")
+                f"有期限的措施将显示为尚未开始或已到期。")
     return None
 
 

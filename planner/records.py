@@ -72,6 +72,7 @@ class _Raw:
     values: dict
     where: str
     receivables: list | None = None
+    expects_receivables: bool = False  # the main table says there are some, in the receivables table
 
 
 def read_records(path: Path, kb: KnowledgeBase) -> ReadResult:
@@ -85,6 +86,13 @@ def read_records(path: Path, kb: KnowledgeBase) -> ReadResult:
         raise RecordsError(f"{display_path(path)}: unknown format {suffix or '(none)'}; use .yaml, .csv or .xlsx")
     warnings: list[RecordProblem] = []
     raws = reader(path, kb, warnings)
+    if not raws:
+        raise RecordsError(f"{display_path(path)}: no enterprise records in the list")
+    label = next(f for f in kb.fields.values() if f.type == "records").label
+    for raw in raws:
+        if raw.expects_receivables and raw.receivables is None:
+            warnings.append(RecordProblem(raw.where, label, f"名单注明有{label}，但未找到{label}表"
+                                          f"（XLSX的“{label}”工作表或同名的 .receivables.csv），按未知处理"))
     return _normalise_all(raws, kb, warnings)
 
 
@@ -135,13 +143,26 @@ def _decode(data: bytes, shown: str) -> str:
         raise RecordsError(f"{shown}: not UTF-8 or GB18030 text") from None
 
 
-def _table_rows(rows: Iterable[list], shown: str) -> tuple[list[str], list[tuple[int, list]]]:
+HEADER_SEARCH_ROWS = 10
+
+
+def _table_rows(rows: Iterable[list], shown: str, specs: dict) -> tuple[list[str], list[tuple[int, list]]]:
+    """The header row and the body rows (with their row numbers) of a table.
+
+    The header is the first row naming at least two known columns, so a title row above it
+    (common in official lists) is skipped.
+    """
+    known = {_norm_header(s) for spec in specs.values() for s in (spec.id, spec.label, *spec.aliases)}
     rows = iter(rows)
-    for number, header in enumerate(rows, start=1):
-        if any(_blank(c) is False for c in header):
+    for number, row in enumerate(rows, start=1):
+        cells = [("" if c is None else str(c)).strip() for c in row]
+        if sum(1 for c in cells if c and _norm_header(c) in known) >= 2:
             body = [(n, r) for n, r in enumerate(rows, start=number + 1) if any(_blank(c) is False for c in r)]
-            return [("" if c is None else str(c)).strip() for c in header], body
-    raise RecordsError(f"{shown}: no header row")
+            return cells, body
+        if number >= HEADER_SEARCH_ROWS:
+            break
+    expected = "、".join(spec.label for spec in list(specs.values())[:3])
+    raise RecordsError(f"{shown}: no header row in the first {HEADER_SEARCH_ROWS} rows (expected columns such as {expected})")
 
 
 def _blank(cell) -> bool:
@@ -150,12 +171,13 @@ def _blank(cell) -> bool:
 
 def _read_csv(path: Path, kb, warnings) -> list[_Raw]:
     shown = display_path(path)
-    header, body = _table_rows(csv.reader(io.StringIO(_decode(path.read_bytes(), shown))), shown)
+    header, body = _table_rows(csv.reader(io.StringIO(_decode(path.read_bytes(), shown))), shown, kb.fields)
     raws = _rows_to_raws(header, body, shown, kb, warnings)
     for candidate in (path.with_name(f"{path.stem}.receivables.csv"), path.with_name(f"{path.stem}_被拖欠账款.csv")):
         if candidate.is_file():
             rshown = display_path(candidate)
-            rheader, rbody = _table_rows(csv.reader(io.StringIO(_decode(candidate.read_bytes(), rshown))), rshown)
+            rheader, rbody = _table_rows(csv.reader(io.StringIO(_decode(candidate.read_bytes(), rshown))), rshown,
+                                         _receivable_specs(kb))
             _attach_receivables(raws, rheader, rbody, rshown, kb, warnings)
     return raws
 
@@ -171,18 +193,37 @@ def _read_xlsx(path: Path, kb, warnings) -> list[_Raw]:
     try:
         sheets = book.worksheets
         main = sheets[0]
-        header, body = _table_rows(main.iter_rows(values_only=True), f"{shown}[{main.title}]")
+        header, body = _table_rows(_cell_values(main), f"{shown}[{main.title}]", kb.fields)
         raws = _rows_to_raws(header, body, f"{shown}[{main.title}]", kb, warnings)
         for sheet in sheets[1:]:
             if sheet.title.strip().lower() in RECEIVABLES_SHEETS:
                 rshown = f"{shown}[{sheet.title}]"
-                rheader, rbody = _table_rows(sheet.iter_rows(values_only=True), rshown)
+                rheader, rbody = _table_rows(_cell_values(sheet), rshown, _receivable_specs(kb))
                 _attach_receivables(raws, rheader, rbody, rshown, kb, warnings)
             else:
                 warnings.append(RecordProblem(f"{shown}[{sheet.title}]", "-", "未识别的工作表，已忽略"))
     finally:
         book.close()
     return raws
+
+
+def _cell_values(sheet):
+    """Cell values; a number formatted as a percentage in Excel (0.062 shown as 6.2%) is read
+    as the percentage the officer sees."""
+    for row in sheet.iter_rows():
+        values = []
+        for cell in row:
+            value = getattr(cell, "value", None)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in str(
+                    getattr(cell, "number_format", "") or ""):
+                value = round(value * 100, 10)
+            values.append(value)
+        yield values
+
+
+def _receivable_specs(kb) -> dict:
+    records_field = next(f for f in kb.fields.values() if f.type == "records")
+    return {**records_field.items, "id": kb.fields["id"]}
 
 
 def _header_map(header: list[str], specs: dict, shown: str, warnings) -> dict[int, str]:
@@ -214,20 +255,20 @@ def _rows_to_raws(header, body, shown, kb, warnings) -> list[_Raw]:
     raws = []
     for number, row in body:
         values = {columns[i]: cell for i, cell in enumerate(row) if i in columns and not _blank(cell)}
-        receivables = None
+        receivables, expects = None, False
         for field_id in [k for k in values if kb.fields[k].type == "records"]:
             # The main table says only whether there are any ("无" = known none); items come from
             # the receivables table.
             if str(values.pop(field_id)).strip().casefold() in NONE_WORDS | FALSE_WORDS:
                 receivables = []
-        raws.append(_Raw(values, f"{shown}:{number}", receivables))
+            else:
+                expects = True
+        raws.append(_Raw(values, f"{shown}:{number}", receivables, expects))
     return raws
 
 
 def _attach_receivables(raws, header, body, shown, kb, warnings) -> None:
-    records_field = next(f for f in kb.fields.values() if f.type == "records")
-    specs = dict(records_field.items)
-    specs["id"] = kb.fields["id"]
+    specs = _receivable_specs(kb)
     columns = _header_map(header, specs, shown, warnings)
     if "id" not in columns.values():
         raise RecordsError(f"{shown}:1: the receivables table needs a column {kb.fields['id'].label}")
@@ -386,7 +427,7 @@ def _number(value) -> float | int | None:
     if isinstance(value, (int, float)):
         number = value
     else:
-        text = str(value).strip().replace(",", "").replace("，", "")
+        text = str(value).strip().replace(",", "").replace("，", "").removesuffix("%").removesuffix("％")
         try:
             number = float(text)
         except ValueError:
@@ -461,11 +502,14 @@ def write_table(records: list[Record], path: Path, kb: KnowledgeBase) -> list[Pa
         book = openpyxl.Workbook()
         sheet = book.active
         sheet.title = "企业名单"
-        for row in enterprises:
-            sheet.append(row)
         second = book.create_sheet(records_label)
-        for row in receivables:
-            second.append(row)
+        for target, rows in ((sheet, enterprises), (second, receivables)):
+            for row in rows:
+                target.append(row)
+            for cells in target.iter_rows():
+                for cell in cells:
+                    if isinstance(cell.value, str) and cell.value.startswith("="):
+                        cell.data_type = "s"  # record text is data, never a formula
         book.save(path)
         return [path]
     if path.suffix.lower() == ".csv":

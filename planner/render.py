@@ -61,10 +61,10 @@ class Templates:
 
     @classmethod
     def from_option(cls, user_dir: Path | None) -> "Templates":
-        dirs = [Path(user_dir)] if user_dir else []
         if user_dir and not Path(user_dir).is_dir():
             raise RenderError(f"{user_dir}: templates folder not found")
-        return cls(dirs + [bundled("templates")])
+        dirs = [Path(user_dir).resolve()] if user_dir else []
+        return cls(dirs + [bundled("templates").resolve()])
 
     def __post_init__(self):
         loader = jinja2.FileSystemLoader([str(d) for d in self.dirs])
@@ -86,6 +86,9 @@ class Templates:
     def html(self, body_html: str, meta: dict) -> str:
         """The full HTML document handed to WeasyPrint."""
         try:
+            meta = {"figure": None, **meta}
+            meta["title"] = " ".join(str(meta.get("title", "")).split())
+            meta.setdefault("running_title", meta.get("doc_title", ""))
             return self.html_env.get_template("document.html.j2").render(body=Markup(body_html), **meta)
         except jinja2.TemplateError as exc:
             raise RenderError(f"template document.html.j2: {exc}") from None

@@ -336,10 +336,27 @@ CITYWIDE_FILE = Struct({
     "measures": Field(ListOf(MEASURE, 1), "measures for every enterprise"),
 })
 
+RELIEF_FILE = Struct({
+    "target": Field(ID, "the campaign target the estimate is compared with"),
+    "social_insurance_deferral": Field(Struct({
+        "measures": Field(ListOf(ID, 1), "the deferral measures"),
+        "payroll_field": Field(ID, "record field with the monthly payroll (万元)"),
+        "until": Field(Date(), "last day deferred"),
+        "rates": Field(ListOf(Struct({
+            "id": Field(ID, "insurance id"),
+            "label": Field(TEXT, "Chinese name"),
+            "rate": Field(Number(), "employer rate as a fraction"),
+            "source": Field(TEXT, "where the rate comes from"),
+        }), 1), "employer rates"),
+        "source": Field(TEXT, "the notice"),
+    }), "social-insurance deferral estimate"),
+})
+
 FIXED_FILES = {
     "campaign.yaml": CAMPAIGN_FILE,
     "vocabulary.yaml": VOCABULARY_FILE,
     "fields.yaml": FIELDS_FILE,
     "size_standard.yaml": SIZE_STANDARD_FILE,
     "citywide.yaml": CITYWIDE_FILE,
+    "relief.yaml": RELIEF_FILE,
 }

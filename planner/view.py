@@ -62,7 +62,7 @@ def fit_brief(difficulties: list, measures: list, questions: list, limits: Brief
     totals = {"d": len(difficulties), "m": len(measures), "q": len(questions)}
 
     def used():
-        pointers = sum(1 for k in ("m", "q") if taken[k] < totals[k])
+        pointers = sum(1 for k in ("d", "m", "q") if taken[k] < totals[k])
         return sum(cost[k](i) for k in taken for i in range(taken[k])) + pointers
 
     for floor in (3, None):
@@ -135,6 +135,10 @@ def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
             "source": source_text(m.source, kb),
         })
     questions = [{"text": q.text, "settles": "、".join(by_id[s].title for s in q.settles)} for q in plan.questions]
+    confirm: dict[str, list] = {}
+    for m in plan.measures:
+        for text in m.questions:
+            confirm.setdefault(text, []).append(m.title)
     return {
         "doc_title": "一企一策帮扶方案",
         "name": plan.name,
@@ -152,6 +156,7 @@ def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
         "measures": measures,
         "counts": {s: sum(1 for m in plan.measures if m.status == s) for s in STATUS_LABELS},
         "questions": questions,
+        "confirm_questions": [{"text": t, "settles": "、".join(titles)} for t, titles in confirm.items()],
         "timeline": plan.timeline(),
         "targets": plan.targets,
         "not_matched": plan.not_matched,
@@ -198,6 +203,7 @@ def brief_context(plan: Plan, kb: KnowledgeBase, limits: BriefLimits = BriefLimi
             ("包联干部", shown("cadre"), "基准日", plan.as_of.isoformat()),
         ],
         "difficulties": kept_d,
+        "more_difficulties": len(difficulties) - len(kept_d),
         "measures": kept_m,
         "more_measures": len(measures) - len(kept_m),
         "questions": kept_q,

@@ -42,6 +42,7 @@ def test_broken_copy_fails_with_exact_message(runner, sectors_copy, case):
 def test_all_problems_are_reported_together(runner, sectors_copy):
     text = (BROKEN / "valid" / "textile.yaml").read_text(encoding="utf-8")
     text = text.replace("lead: [市经信局]", "lead: 市经信局").replace("end: 2022-12-31}", "end: 7月底}")
+    text = text.replace("difficulties: [order_shortage]}", "difficulties: [order_jam]}")
     (sectors_copy / "textile.yaml").write_text(text, encoding="utf-8")
     (sectors_copy / "citywide.yaml").write_text(
         (sectors_copy / "citywide.yaml").read_text(encoding="utf-8").replace("    title:", "    titel:", 1),
@@ -53,6 +54,7 @@ def test_all_problems_are_reported_together(runner, sectors_copy):
         "sectors/citywide.yaml:8: measures[0].title: required key is missing",
         'sectors/citywide.yaml:9: measures[0].titel: unknown key "titel" (did you mean "title"?)',
         'sectors/textile.yaml:17: measures[0].lead: expected a list, got text "市经信局"',
+        'sectors/textile.yaml:18: measures[0].answers.difficulties[0]: unknown difficulty "order_jam"',
         'sectors/textile.yaml:22: measures[0].period.end: not a date: "7月底"',
     ]
 

@@ -156,3 +156,23 @@ def test_malformed_conditions(kb, raw, path, message):
     with pytest.raises(ConditionError) as info:
         compile_condition(raw, kb.fields, kb.vocab_label)
     assert (info.value.path, info.value.message) == (path, message)
+
+
+def test_not_over_an_unknown_fact_says_what_is_needed(kb):
+    outcome = evaluate(kb, {"not": {"field": "honors", "contains": ["high_tech"]}}, {})
+    assert [r.text for r in outcome.reasons] == ["荣誉资质未知（需不包含“高新技术企业”）"]
+
+
+def test_not_over_all_is_any_of_the_negations(kb):
+    cond = {"not": {"all": [SIZE, {"field": "key_enterprise", "eq": True}]}}
+    assert evaluate(kb, cond, {"size": "small", "key_enterprise": True}).value is False
+    assert evaluate(kb, cond, {"size": "small", "key_enterprise": False}).value is True
+    outcome = evaluate(kb, cond, {"size": "small"})
+    assert outcome.value is None and outcome.missing == ["key_enterprise"]
+
+
+def test_alternatives_are_explained_as_alternatives(kb):
+    cond = {"any": [{"field": "size", "in": ["small", "micro"]}, {"field": "entity_type", "eq": "individual_business"}]}
+    outcome = evaluate(kb, cond, {"size": "medium", "entity_type": "enterprise"})
+    assert [r.text for r in outcome.reasons] == [
+        "下列条件满足其一即可：企业规模为中型，不属于“小型、微型”；或主体类型为企业，需为“个体工商户”"]

@@ -8,5 +8,6 @@ from planner.commands.generate import generate
 from planner.commands.history import history
 from planner.commands.impact import impact
 from planner.commands.match import match
+from planner.commands.summary import summary
 
-COMMANDS = [check, match, generate, briefs, history, diff, impact, convert]
+COMMANDS = [check, match, generate, briefs, summary, history, diff, impact, convert]

@@ -18,15 +18,16 @@ from planner.yamlio import display_path
 @click.option("--combined", "target", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The PDF to write, one brief per page.")
 @click.option("--district", help="Only enterprises of this district (e.g. 北仑区, beilun or 330206).")
+@click.option("--zone", help="Only enterprises of this functional zone (e.g. 前湾新区, 高新区).")
 @click.option("--cadre", help="Only enterprises whose 包联干部 contains this name.")
 @as_of_option
 @click.option("--author", help="PDF author (default: the issuing bureau of campaign.yaml).")
 @templates_option
 @sectors_option
-def briefs(records: Path, target: Path, district, cadre, as_of, author, templates_dir, sectors_dir):
+def briefs(records: Path, target: Path, district, zone, cadre, as_of, author, templates_dir, sectors_dir):
     """Write the visit briefs (走访简报) of RECORDS into one PDF, one A4 page each."""
     kb = load_knowledge(sectors_dir)
     plans, read = combined_briefs(records, target, kb, Templates.from_option(templates_dir), as_of,
-                                  district, cadre, author)
+                                  district, cadre, author, zone)
     click.echo(f"{len(plans)} briefs written to {display_path(target)}")
     report_read(read, kb, as_of)

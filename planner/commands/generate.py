@@ -9,6 +9,7 @@ import click
 from planner.commands.options import (as_of_option, load_knowledge, records_argument, report_read, sectors_option,
                                       templates_option)
 from planner.generate import FORMATS, generate as generate_all
+from planner.progress import Progress
 from planner.render import Templates
 from planner.yamlio import display_path
 
@@ -29,13 +30,22 @@ def _formats(ctx, param, value):
 @click.option("--format", "formats", default="md,pdf", show_default=True, callback=_formats,
               help="md writes Markdown and JSON only; md,pdf adds the PDFs.")
 @click.option("--author", help="PDF author (default: the issuing bureau of campaign.yaml).")
-@click.option("--workers", type=click.IntRange(1), help="PDF worker processes (default: one per core).")
+@click.option("--workers", type=click.IntRange(1), help="Worker processes (default: one per core).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar (it only shows on a terminal anyway).")
 @templates_option
 @sectors_option
-def generate(records: Path, out_dir: Path, as_of, formats, author, workers, templates_dir, sectors_dir):
-    """Write the plan (一企一策帮扶方案) and visit brief (走访简报) of every enterprise in RECORDS."""
+def generate(records: Path, out_dir: Path, as_of, formats, author, workers, quiet, templates_dir, sectors_dir):
+    """Write the plan (一企一策帮扶方案) and visit brief (走访简报) of every enterprise in RECORDS.
+
+    Every version is kept (DIR/<id>/history/); an enterprise whose record, profiles, templates
+    and as-of date are unchanged is skipped, so a rerun only does what changed or is missing.
+    """
     kb = load_knowledge(sectors_dir)
-    result = generate_all(records, out_dir, kb, Templates.from_option(templates_dir), as_of, formats, author, workers)
+    progress = None if quiet else Progress(0, "生成")
+    result = generate_all(records, out_dir, kb, Templates.from_option(templates_dir), as_of, formats, author,
+                          workers, progress)
+    if progress:
+        progress.close()
     click.echo(f"{len(result.written)} plans written, {len(result.unchanged)} unchanged, "
                f"{result.rejected} records rejected, in {display_path(out_dir)}/")
     report_read(result.read, kb, as_of)
