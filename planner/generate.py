@@ -8,7 +8,7 @@ work is sent out, so a rerun after editing one record redoes one enterprise.
 from __future__ import annotations
 
 import datetime as dt
-import os
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,14 +17,15 @@ from planner.diff import change_summary
 from planner.exceptions import RenderError
 from planner.knowledge import KnowledgeBase
 from planner.matching import match, record_digest
-from planner.pdf import PageLimitError, PdfJob, pdf_bytes, render_pdf
+from planner.pdf import PageLimitError, PdfJob, pdf_bytes
 from planner.pipeline import plan_records
 from planner.plan import Plan
 from planner.records import Record, read_records
 from planner.render import Templates, markdown_to_html
+from planner.store import atomic_write
 from planner.versions import PlanStore, is_complete, templates_digest
 from planner.view import BriefLimits, brief_context, plan_context
-from planner.workers import WorkerPool
+from planner.workers import WorkerPool, usable_cpus
 
 FORMATS = ("md", "pdf")
 # Smaller and smaller briefs, tried in turn should one ever run onto a second page.
@@ -197,7 +198,7 @@ def generate(records: Path, out_dir: Path, kb: KnowledgeBase, templates: Templat
                 tasks.append(Task(record.facts, record.where, inputs, complete))
             else:
                 tasks.append(Task(record.facts, record.where, inputs))
-        count = 1 if len(tasks) < 2 else min(workers or os.cpu_count() or 1, len(tasks))
+        count = 1 if len(tasks) < 2 else min(workers or usable_cpus(), len(tasks))
         init_args = (settings, kb) if count == 1 else (settings,)  # in this process: the kb at hand
         with WorkerPool(count, _start_worker, init_args) as pool:
             for task, outcome in pool.map(_process, tasks):
@@ -228,34 +229,68 @@ def select_plans(plans: list, kb: KnowledgeBase, district: str | None = None, ca
     return chosen
 
 
+BRIEFS_PER_CHUNK = 50
+
+
+@dataclass(frozen=True)
+class BriefChunk:
+    """Consecutive briefs rendered as one document by one worker (one font subset per chunk)."""
+
+    records: tuple  # (facts, where) pairs
+
+
+def _render_chunk(chunk: BriefChunk) -> bytes:
+    """One PDF of the chunk's briefs, one page each; runs in a worker."""
+    settings, kb, renderer = (_WORKER[k] for k in ("settings", "kb", "renderer"))
+    plans = [match(Record(dict(facts), where), kb, settings.as_of) for facts, where in chunk.records]
+    limits = {p.id: BriefLimits() for p in plans}
+    for attempt in range(2):
+        body = "".join(
+            f'<section class="brief-page">{markdown_to_html(renderer.brief_markdown(p, limits[p.id]))}</section>'
+            for p in plans)
+        meta = {"title": f"千名干部助企纾困走访简报（{len(plans)}份）", "doc_title": "千名干部助企纾困走访简报",
+                "author": renderer.author, "subject": kb.campaign.title, "keywords": "走访简报",
+                "generator": f"planner {__version__}", "created": settings.as_of.isoformat(), "kind": "brief"}
+        job = PdfJob(renderer.templates.html(body, meta), renderer.stylesheets("brief"), "briefs",
+                     max_pages=len(plans))
+        try:
+            return pdf_bytes(job)
+        except PageLimitError:
+            if attempt:
+                raise RenderError("a brief ran onto a second page; nothing written") from None
+            # Rare: find the briefs that overflow on their own and print them shorter.
+            limits = {p.id: _limits_that_fit(renderer, p) for p in plans}
+    raise AssertionError("unreachable")
+
+
 def combined_briefs(records: Path, target: Path, kb: KnowledgeBase, templates: Templates, as_of: dt.date,
                     district: str | None = None, cadre: str | None = None, author: str | None = None,
-                    zone: str | None = None):
-    """One PDF of briefs, one page each, in list order, to print in one job. Returns (plans, read)."""
+                    zone: str | None = None, workers: int | None = None):
+    """One PDF of briefs, one page each, in list order, to print in one job. Returns (plans, read).
+
+    Chunks of briefs are rendered on every core and joined; the file is written atomically.
+    """
+    from pypdf import PdfWriter
+
     batch = plan_records(records, kb, as_of)
     plans = select_plans(batch.plans, kb, district, cadre, zone)
     if not plans:
         raise RenderError("no enterprise matches the selection; nothing written")
-    renderer = Renderer(kb, templates, author)
-    limits = {plan.id: BriefLimits() for plan in plans}
-    for attempt in range(2):
-        body = "".join(
-            f'<section class="brief-page">{markdown_to_html(renderer.brief_markdown(p, limits[p.id]))}</section>'
-            for p in plans
-        )
-        meta = {"title": f"千名干部助企纾困走访简报（{len(plans)}份）", "doc_title": "千名干部助企纾困走访简报",
-                "author": renderer.author, "subject": kb.campaign.title, "keywords": "走访简报",
-                "generator": f"planner {__version__}", "created": as_of.isoformat(), "kind": "brief"}
-        job = PdfJob(templates.html(body, meta), renderer.stylesheets("brief"), str(target), max_pages=len(plans))
-        try:
-            render_pdf(job)
-            return plans, batch.read
-        except PageLimitError:
-            if attempt:
-                raise RenderError(f"{target}: a brief ran onto a second page; nothing written") from None
-            # Rare: find the briefs that overflow on their own and print them shorter.
-            limits = {p.id: _limits_that_fit(renderer, p) for p in plans}
-    raise AssertionError("unreachable")
+    by_id = {r.id: r for r in batch.read.records}
+    chunks = [BriefChunk(tuple((by_id[p.id].facts, by_id[p.id].where) for p in plans[i:i + BRIEFS_PER_CHUNK]))
+              for i in range(0, len(plans), BRIEFS_PER_CHUNK)]
+    settings = Settings(str(kb.root), tuple(str(d) for d in templates.dirs), author, as_of, ("pdf",), "")
+    count = 1 if len(chunks) < 2 else min(workers or usable_cpus(), len(chunks))
+    writer = PdfWriter()
+    with WorkerPool(count, _start_worker, (settings, kb) if count == 1 else (settings,)) as pool:
+        for _, data in pool.map(_render_chunk, chunks):
+            writer.append(io.BytesIO(data))
+    writer.add_metadata({"/Title": f"千名干部助企纾困走访简报（{len(plans)}份）", "/Author": author or kb.campaign.issuer,
+                         "/Subject": kb.campaign.title})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    atomic_write(target, buffer.getvalue())
+    return plans, batch.read
 
 
 def _limits_that_fit(renderer: Renderer, plan: Plan) -> BriefLimits:

@@ -18,11 +18,19 @@ TASKS_PER_WORKER = 100
 IN_FLIGHT_PER_WORKER = 4
 
 
+def usable_cpus() -> int:
+    """The cores this process may run on (respects affinity and container limits)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 class WorkerPool:
     """``with WorkerPool(n, init, args) as pool: for task, result in pool.map(fn, tasks): ...``"""
 
     def __init__(self, workers: int | None, initializer: Callable, initargs: tuple = ()):
-        self.workers = workers or os.cpu_count() or 1
+        self.workers = workers or usable_cpus()
         self.initializer, self.initargs = initializer, initargs
         self._executor = None
 
