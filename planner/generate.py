@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from planner import __version__, knowledge
 from planner.diff import change_summary
-from planner.exceptions import RenderError
+from planner.exceptions import PlannerError, RenderError
 from planner.knowledge import KnowledgeBase
 from planner.matching import match, record_digest
 from planner.pdf import PageLimitError, PdfJob, pdf_bytes
@@ -200,10 +201,14 @@ def generate(records: Path, out_dir: Path, kb: KnowledgeBase, templates: Templat
                 tasks.append(Task(record.facts, record.where, inputs))
         count = 1 if len(tasks) < 2 else min(workers or usable_cpus(), len(tasks))
         init_args = (settings, kb) if count == 1 else (settings,)  # in this process: the kb at hand
-        with WorkerPool(count, _start_worker, init_args) as pool:
-            for task, outcome in pool.map(_process, tasks):
-                (result.written if outcome == "written" else result.unchanged).append(task.facts["id"])
-                tick(1)
+        try:
+            with WorkerPool(count, _start_worker, init_args) as pool:
+                for task, outcome in pool.map(_process, tasks):
+                    (result.written if outcome == "written" else result.unchanged).append(task.facts["id"])
+                    tick(1)
+        except BrokenProcessPool:
+            raise PlannerError(f"a worker process died (killed, or out of memory) after {len(result.written)} new "
+                               f"plans; run the same command again to finish: what is done is kept") from None
     return result
 
 

@@ -157,7 +157,7 @@ def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
         "counts": {s: sum(1 for m in plan.measures if m.status == s) for s in STATUS_LABELS},
         "questions": questions,
         "confirm_questions": [{"text": t, "settles": "、".join(titles)} for t, titles in confirm.items()],
-        "timeline": plan.timeline(),
+        "timeline": [{**e, "past": e["date"] < plan.as_of.isoformat()} for e in plan.timeline()],
         "targets": plan.targets,
         "not_matched": plan.not_matched,
         "expired": plan.expired,

@@ -1,0 +1,156 @@
+"""City-scale batches: incremental reruns, resuming after a killed worker, the bureau's summary."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from planner.cli import main
+from planner.generate import generate
+from planner.render import Templates
+from planner.summary import load_plans, summarize
+from planner.versions import versions_in
+
+from conftest import AS_OF, EXAMPLES
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+import synthetic  # noqa: E402
+
+DOCUMENTS = ("plan.md", "brief.md", "plan.json")
+
+
+def documents(out: Path) -> dict:
+    return {(p.name, name): (p / name).read_bytes() for p in sorted(out.iterdir()) if p.is_dir()
+            for name in DOCUMENTS}
+
+
+def test_a_one_record_edit_regenerates_exactly_one_enterprise(kb, tmp_path):
+    data = yaml.safe_load((EXAMPLES / "enterprises.yaml").read_text(encoding="utf-8"))
+    path = tmp_path / "list.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    templates = Templates.from_option(None)
+    generate(path, tmp_path / "out", kb, templates, AS_OF, ("md",), workers=2)
+    data["enterprises"][3]["employees"] += 1
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    again = generate(path, tmp_path / "out", kb, templates, AS_OF, ("md",), workers=2)
+    assert again.written == [data["enterprises"][3]["id"]]
+    assert len(again.unchanged) == 19
+
+
+def descendants(pid: int) -> list[int]:
+    children = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid == pid:
+                children.append(int(entry))
+    return children + [d for c in children for d in descendants(c)]
+
+
+def test_a_killed_worker_resumes_to_the_same_outputs(tmp_path):
+    synthetic.write(tmp_path / "list.yaml", 400)
+    command = [sys.executable, "-m", "planner", "generate", str(tmp_path / "list.yaml"), "--as-of",
+               AS_OF.isoformat(), "--format", "md", "--workers", "2", "-q"]
+    interrupted = tmp_path / "interrupted"
+    run = subprocess.Popen(command + ["--out", str(interrupted)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while len(list(interrupted.glob("*/version.json"))) < 30 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    workers = [p for p in descendants(run.pid) if p != run.pid]
+    assert workers, "the run finished before a worker could be killed"
+    os.kill(workers[-1], signal.SIGKILL)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 1
+    assert "run the same command again to finish" in err.decode()
+    done_before = len(list(interrupted.glob("*/version.json")))
+    assert 30 <= done_before < 400
+
+    resumed = subprocess.run(command + ["--out", str(interrupted)], capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    written = int(resumed.stdout.split(" plans written")[0])
+    assert written == 400 - done_before  # only what was missing
+
+    clean = tmp_path / "clean"
+    subprocess.run(command + ["--out", str(clean)], check=True, capture_output=True, timeout=120)
+    assert documents(interrupted) == documents(clean)
+    assert all([v.number for v in versions_in(p)] == [1] for p in interrupted.iterdir() if p.is_dir())
+    assert not list(interrupted.rglob(".*.tmp")) and not list(interrupted.rglob(".staging-*"))
+
+
+def test_summary_counts_agree_with_the_plans(kb, tmp_path):
+    out = tmp_path / "out"
+    generate(EXAMPLES / "enterprises.yaml", out, kb, Templates.from_option(None), AS_OF, ("md",))
+    from_dir, _ = load_plans(out, kb, AS_OF)
+    from_records, _ = load_plans(EXAMPLES / "enterprises.yaml", kb, AS_OF)
+    a, b = summarize(from_dir, kb, AS_OF), summarize(from_records, kb, AS_OF)
+    assert a == b
+    assert a["total"] == 20 and sum(n for _, n in a["by_sector"]) == 20
+    for row in a["measures"]:
+        proposing = [p for p in from_dir if any(m["id"] == row["id"] for m in p["measures"])]
+        assert row["total"] == len(proposing)
+    key = [p for p in from_dir if p["enterprise"].get("key_enterprise")
+           and p["enterprise"].get("production_status") in ("reduced", "stopped")]
+    assert a["coverage"]["key"] == len(key) == 4
+
+
+def test_summary_markdown_snapshot(runner, tmp_path, snapshot_md):
+    target = tmp_path / "summary.md"
+    result = runner.invoke(main, ["summary", str(EXAMPLES / "enterprises.yaml"), "--out", str(target),
+                                  "--as-of", AS_OF.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert target.read_text(encoding="utf-8") == snapshot_md
+
+
+def test_summary_names_a_key_enterprise_without_assistance(kb):
+    plans, _ = load_plans(EXAMPLES / "enterprises.yaml", kb, AS_OF)
+    victim = next(p for p in plans if p["enterprise"].get("key_enterprise")
+                  and p["enterprise"].get("production_status") == "stopped")
+    victim["measures"] = [m for m in victim["measures"] if m["id"] != "citywide_key_enterprise_assistance"]
+    coverage = summarize(plans, kb, AS_OF)["coverage"]
+    assert coverage["missing"] == [{"name": victim["enterprise"]["name"], "id": victim["enterprise"]["id"]}]
+    assert coverage["rate"] == "75%"
+
+
+def test_summary_pdf_has_the_chart(runner, tmp_path):
+    from pypdf import PdfReader
+
+    target = tmp_path / "summary.pdf"
+    result = runner.invoke(main, ["summary", str(EXAMPLES / "enterprises.yaml"), "--out", str(target),
+                                  "--as-of", AS_OF.isoformat()])
+    assert result.exit_code == 0, result.output
+    text = "".join("".join(p.extract_text().split()) for p in PdfReader(target).pages)
+    assert "图1各项措施覆盖企业数" in text and "停产减产重点企业帮扶覆盖" in text
+
+
+def test_progress_is_silent_when_not_a_terminal(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["generate", str(EXAMPLES / "enterprises.yaml"), "--as-of", "2022-06-15",
+                                  "--format", "md"])
+    assert result.output == "20 plans written, 0 unchanged, 0 records rejected, in output/\n"
+
+
+@pytest.mark.parametrize("quiet", [True, False])
+def test_progress_on_a_terminal(quiet):
+    import io
+
+    from planner.progress import Progress
+
+    stream = io.StringIO()
+    progress = Progress(4, "生成", stream=stream, enabled=not quiet)
+    for _ in range(4):
+        progress(1)
+    progress.close()
+    assert (stream.getvalue() == "") is quiet
+    if not quiet:
+        assert "4/4" in stream.getvalue()
