@@ -26,7 +26,7 @@ from planner.render import Templates, markdown_to_html
 from planner.store import atomic_write
 from planner.versions import PlanStore, is_complete, templates_digest
 from planner.view import BriefLimits, brief_context, plan_context
-from planner.workers import WorkerPool, usable_cpus
+from planner.workers import TASKS_PER_WORKER, WorkerPool, usable_cpus
 
 FORMATS = ("md", "pdf")
 # Smaller and smaller briefs, tried in turn should one ever run onto a second page.
@@ -149,6 +149,13 @@ def _start_worker(settings: Settings, kb: KnowledgeBase | None = None) -> None:
                    renderer=Renderer(kb, Templates([Path(d) for d in settings.templates]), settings.author))
 
 
+TASKS_PER_CHUNK = 8  # enterprises sent to a worker at once: one round trip for several
+
+
+def _process_chunk(tasks: tuple) -> list[str]:
+    return [_process(task) for task in tasks]
+
+
 def _process(task: Task) -> str:
     """Match, render and write one enterprise; runs in a worker."""
     settings, kb, store, renderer = (_WORKER[k] for k in ("settings", "kb", "store", "renderer"))
@@ -201,11 +208,15 @@ def generate(records: Path, out_dir: Path, kb: KnowledgeBase, templates: Templat
                 tasks.append(Task(record.facts, record.where, inputs))
         count = 1 if len(tasks) < 2 else min(workers or usable_cpus(), len(tasks))
         init_args = (settings, kb) if count == 1 else (settings,)  # in this process: the kb at hand
+        chunks = [tuple(tasks[i:i + TASKS_PER_CHUNK]) for i in range(0, len(tasks), TASKS_PER_CHUNK)]
+        # Markdown work does not grow a worker's memory; PDF work does, so those workers are recycled.
+        recycle = TASKS_PER_WORKER if "pdf" in formats else None
         try:
-            with WorkerPool(count, _start_worker, init_args) as pool:
-                for task, outcome in pool.map(_process, tasks):
-                    (result.written if outcome == "written" else result.unchanged).append(task.facts["id"])
-                    tick(1)
+            with WorkerPool(count, _start_worker, init_args, recycle) as pool:
+                for chunk, outcomes in pool.map(_process_chunk, chunks):
+                    for task, outcome in zip(chunk, outcomes):
+                        (result.written if outcome == "written" else result.unchanged).append(task.facts["id"])
+                    tick(len(chunk))
         except BrokenProcessPool:
             raise PlannerError(f"a worker process died (killed, or out of memory) after {len(result.written)} new "
                                f"plans; run the same command again to finish: what is done is kept") from None

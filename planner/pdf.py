@@ -59,6 +59,7 @@ class PdfJob:
 
 
 _FONT_CONFIG = None
+_SHEETS: dict = {}  # (css text, folder) → parsed CSS, reused for every document of this process
 
 
 def pdf_bytes(job: PdfJob, fetcher_log: list | None = None) -> bytes:
@@ -71,8 +72,13 @@ def pdf_bytes(job: PdfJob, fetcher_log: list | None = None) -> bytes:
         _FONT_CONFIG = FontConfiguration()
     folders = sorted({str(base) for _, base in job.stylesheets})
     fetcher = make_fetcher([Path(f) for f in folders], fetcher_log)
-    sheets = [CSS(string=text, base_url=Path(base).as_uri() + "/", url_fetcher=fetcher, font_config=_FONT_CONFIG)
-              for text, base in job.stylesheets]
+    sheets = []
+    for text, base in job.stylesheets:
+        key = (text, str(base))
+        if key not in _SHEETS or fetcher_log is not None:  # a logged render parses afresh, to log it all
+            _SHEETS[key] = CSS(string=text, base_url=Path(base).as_uri() + "/", url_fetcher=fetcher,
+                               font_config=_FONT_CONFIG)
+        sheets.append(_SHEETS[key])
     document = HTML(string=job.html, url_fetcher=fetcher).render(stylesheets=sheets, font_config=_FONT_CONFIG)
     pages = len(document.pages)
     if job.max_pages is not None and pages > job.max_pages:

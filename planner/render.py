@@ -68,8 +68,9 @@ class Templates:
 
     def __post_init__(self):
         loader = jinja2.FileSystemLoader([str(d) for d in self.dirs])
+        # No auto-reload: a template does not change during a run, and the check costs a stat per render.
         common = dict(loader=loader, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
+                      keep_trailing_newline=True, auto_reload=False)
         # Templates are the bureau's own files; record text only ever arrives as escaped data.
         self.markdown_env = jinja2.Environment(finalize=_finalize, autoescape=False, **common)
         self.html_env = jinja2.Environment(autoescape=True, **common)

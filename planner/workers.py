@@ -14,7 +14,7 @@ from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterable
 
-TASKS_PER_WORKER = 100
+TASKS_PER_WORKER = 10  # tasks of PDF work; a new worker costs ~0.5 s, a task of PDFs ~10 s
 IN_FLIGHT_PER_WORKER = 4
 
 
@@ -29,16 +29,18 @@ def usable_cpus() -> int:
 class WorkerPool:
     """``with WorkerPool(n, init, args) as pool: for task, result in pool.map(fn, tasks): ...``"""
 
-    def __init__(self, workers: int | None, initializer: Callable, initargs: tuple = ()):
+    def __init__(self, workers: int | None, initializer: Callable, initargs: tuple = (),
+                 tasks_per_worker: int | None = TASKS_PER_WORKER):
         self.workers = workers or usable_cpus()
         self.initializer, self.initargs = initializer, initargs
+        self.tasks_per_worker = tasks_per_worker
         self._executor = None
 
     def __enter__(self):
         if self.workers > 1:
             context = multiprocessing.get_context("forkserver")
             self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=self.initializer,
-                                                 initargs=self.initargs, max_tasks_per_child=TASKS_PER_WORKER)
+                                                 initargs=self.initargs, max_tasks_per_child=self.tasks_per_worker)
         else:
             self.initializer(*self.initargs)
         return self
