@@ -228,18 +228,13 @@ def select_plans(plans: list, kb: KnowledgeBase, district: str | None = None, ca
     """The plans of one district (name, id or code), one functional zone and/or one cadre (name
     contained in 包联干部)."""
     chosen = plans
-    if zone:
-        wanted = kb.vocabularies["zones"].resolve(zone)
-        if wanted is None:
-            labels = "、".join(e.label for e in kb.vocabularies["zones"])
-            raise RenderError(f"unknown zone {zone} (one of {labels})")
-        chosen = [p for p in chosen if p.enterprise.get("zone") == wanted]
-    if district:
-        wanted = kb.vocabularies["districts"].resolve(district)
-        if wanted is None:
-            labels = "、".join(e.label for e in kb.vocabularies["districts"])
-            raise RenderError(f"unknown district {district} (one of {labels})")
-        chosen = [p for p in chosen if p.enterprise.get("district") == wanted]
+    for field_id, vocabulary, value in (("zone", "zones", zone), ("district", "districts", district)):
+        if value:
+            wanted = kb.vocabularies[vocabulary].resolve(value)
+            if wanted is None:
+                labels = "、".join(e.label for e in kb.vocabularies[vocabulary])
+                raise RenderError(f"unknown {field_id} {value} (one of {labels})")
+            chosen = [p for p in chosen if p.enterprise.get(field_id) == wanted]
     if cadre:
         chosen = [p for p in chosen if cadre.strip() in str(p.enterprise.get("cadre", ""))]
     return chosen
