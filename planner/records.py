@@ -299,7 +299,8 @@ def _normalise_all(raws: list[_Raw], kb: KnowledgeBase, warnings) -> ReadResult:
         facts = _normalise(raw, kb, problems)
         code = facts.get("id")
         if code and code in seen:
-            problems.append(RecordProblem(raw.where, "id", f"统一社会信用代码{code}重复（首次出现于{seen[code]}）"))
+            problems.append(RecordProblem(raw.where, kb.fields["id"].label,
+                                          f"统一社会信用代码{code}重复（首次出现于{seen[code]}）"))
         if problems:
             rejected.extend(problems)
             rejected_count += 1
@@ -324,7 +325,7 @@ def _normalise(raw: _Raw, kb: KnowledgeBase, problems: list) -> dict:
             facts[spec.id] = converted
     if raw.receivables is not None:
         facts["receivables"] = _receivables(raw.receivables, kb, raw.where, problems)
-    _check_record(facts, raw.where, problems)
+    _check_record(facts, raw.where, problems, {k: f.label for k, f in kb.fields.items()})
     return facts
 
 
@@ -343,7 +344,7 @@ def _receivables(items: list, kb, where, problems) -> list[dict]:
     out = []
     for i, item in enumerate(items):
         if not isinstance(item, dict):
-            problems.append(RecordProblem(where, f"{spec.id}[{i}]", "应为键值映射（欠款单位、类型、金额……）"))
+            problems.append(RecordProblem(where, f"{spec.label}[{i + 1}]", "应为键值映射（欠款单位、类型、金额……）"))
             continue
         item = dict(item)
         item_where = item.pop("_where", where)
@@ -351,11 +352,11 @@ def _receivables(items: list, kb, where, problems) -> list[dict]:
         for key, value in item.items():
             sub = _spec_for(key, spec.items)
             if sub is None:
-                problems.append(RecordProblem(item_where, f"{spec.id}[{i}].{key}", "未知字段"))
+                problems.append(RecordProblem(item_where, f"{spec.label}[{i + 1}].{key}", "未知字段"))
                 continue
             if _blank(value):
                 continue
-            converted = _convert(value, sub, kb, item_where, problems, prefix=f"{spec.id}[{i}].")
+            converted = _convert(value, sub, kb, item_where, problems, prefix=f"{spec.label}[{i + 1}].")
             if converted is not None:
                 entry[sub.id] = converted
         out.append(entry)
@@ -364,7 +365,7 @@ def _receivables(items: list, kb, where, problems) -> list[dict]:
 
 def _convert(value, spec: FieldSpec, kb: KnowledgeBase, where, problems, prefix="") -> Any:
     """The value of ``spec``'s type, None when blank; a problem when it cannot be converted."""
-    name = prefix + spec.id
+    name = prefix + spec.label  # the column header the officer sees
 
     def bad(message):
         problems.append(RecordProblem(where, name, message))
@@ -437,26 +438,26 @@ def _number(value) -> float | int | None:
     return int(number) if float(number).is_integer() else number
 
 
-def _check_record(facts: dict, where: str, problems: list) -> None:
+def _check_record(facts: dict, where: str, problems: list, labels: dict) -> None:
     code = facts.get("id")
     if code is None:
-        problems.append(RecordProblem(where, "id", "缺少统一社会信用代码"))
+        problems.append(RecordProblem(where, labels["id"], "缺少统一社会信用代码"))
     else:
         code = code.strip().upper()
         facts["id"] = code
         why = uscc.problem(code)
         if why:
-            problems.append(RecordProblem(where, "id", f"{why}（“{code}”）"))
+            problems.append(RecordProblem(where, labels["id"], f"{why}（“{code}”）"))
     if not facts.get("name", "").strip():
-        problems.append(RecordProblem(where, "name", "缺少企业名称"))
+        problems.append(RecordProblem(where, labels["name"], "缺少企业名称"))
     industry_code = facts.get("industry_code")
     if industry_code is not None:
         industry_code = industry_code.strip().upper()
         facts["industry_code"] = industry_code
         if not INDUSTRY_CODE.match(industry_code):
-            problems.append(RecordProblem(where, "industry_code", f"行业代码应为门类字母加2-4位数字（如C3670），实为“{industry_code}”"))
+            problems.append(RecordProblem(where, labels["industry_code"], f"行业代码应为门类字母加2-4位数字（如C3670），实为“{industry_code}”"))
     if "sector" not in facts and "industry_code" not in facts:
-        problems.append(RecordProblem(where, "sector", "所属产业和行业代码至少填写一项"))
+        problems.append(RecordProblem(where, labels["sector"], "所属产业和行业代码至少填写一项"))
 
 
 # ---------------------------------------------------------------- writing

@@ -90,11 +90,11 @@ def test_bad_records_one_message_each_good_rows_planned(runner, tmp_path, monkey
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         "警告：bad_records.csv:1: 备注: 未识别的列，已忽略",
-        "错误：bad_records.csv:3: id: 统一社会信用代码第18位校验码应为9，实为X（“91330206NB0000016X”）",
-        "错误：bad_records.csv:4: sector: 所属产业的取值“造船”不在可选范围内（服装、家电、汽车、装备、磁性材料、光学膜、绿色石化、文具、其他）",
-        "错误：bad_records.csv:5: employees: 从业人员不能为负数：-5",
-        "错误：bad_records.csv:6: id: 统一社会信用代码91330206NB00000169重复（首次出现于bad_records.csv:2）",
-        "错误：bad_records.csv:7: name: 缺少企业名称",
+        "错误：bad_records.csv:3: 统一社会信用代码: 统一社会信用代码第18位校验码应为9，实为X（“91330206NB0000016X”）",
+        "错误：bad_records.csv:4: 所属产业: 所属产业的取值“造船”不在可选范围内（服装、家电、汽车、装备、磁性材料、光学膜、绿色石化、文具、其他）",
+        "错误：bad_records.csv:5: 从业人员: 从业人员不能为负数：-5",
+        "错误：bad_records.csv:6: 统一社会信用代码: 统一社会信用代码91330206NB00000169重复（首次出现于bad_records.csv:2）",
+        "错误：bad_records.csv:7: 企业名称: 缺少企业名称",
         "5条记录未通过校验，已跳过；其余2条已处理。",
     ]
     planned = [line for line in result.stdout.splitlines() if line.startswith("== ")]
@@ -118,5 +118,5 @@ def test_yaml_record_errors_name_the_line(kb, tmp_path):
     )
     result = read_records(path, kb)
     assert len(result.records) == 1
-    assert [p.field for p in result.rejected] == ["size", "sector"]
+    assert [p.field for p in result.rejected] == ["企业规模", "所属产业"]
     assert str(result.rejected[0]).split(": ", 1)[0].endswith("list.yaml:5")
