@@ -56,7 +56,7 @@ def templates_digest(dirs: list[Path]) -> str:
     for folder in dirs:
         for path in sorted(Path(folder).glob("*")):
             if path.is_file() and path.suffix in (".j2", ".css"):
-                h.update(f"{folder}:{path.name}".encode() + b"\0" + path.read_bytes() + b"\0")
+                h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")  # not the path: a copy is the same
     return h.hexdigest()[:16]
 
 
@@ -111,6 +111,8 @@ class PlanStore:
         """Archive the current version, then write ``files`` (name → text or bytes) as the new latest."""
         folder = self.folder(enterprise_id)
         folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob(".*.tmp"):  # left by a process killed mid-write
+            stale.unlink(missing_ok=True)
         current = read_meta(folder)
         if current is not None:
             self._archive(folder, current)
