@@ -6,7 +6,6 @@ Rendering runs in the long-lived worker processes of ``planner.workers`` (a fres
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse

@@ -148,8 +148,9 @@ class PlanStore:
         folder = self.folder(enterprise_id)
         meta = read_meta(folder)
         for name, data in files.items():
-            atomic_write(folder / name, data)
-            meta["sizes"][name] = len(data)
+            payload = data.encode("utf-8") if isinstance(data, str) else data
+            atomic_write(folder / name, payload)
+            meta["sizes"][name] = len(payload)  # bytes, as is_complete compares them
         meta["formats"] = sorted(set(meta["formats"]) | set(formats))
         atomic_write(folder / META, orjson.dumps(meta, option=orjson.OPT_INDENT_2) + b"\n")
         return meta

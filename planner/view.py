@@ -10,7 +10,6 @@ import functools
 import unicodedata
 from dataclasses import dataclass
 
-from planner import __version__
 from planner.knowledge import CITYWIDE, KnowledgeBase
 from planner.matching import show_value
 from planner.plan import Plan
