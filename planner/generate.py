@@ -8,6 +8,7 @@ work is sent out, so a rerun after editing one record redoes one enterprise.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -147,6 +148,10 @@ def _start_worker(settings: Settings, kb: KnowledgeBase | None = None) -> None:
     kb = kb or knowledge.load(Path(settings.sectors))
     _WORKER.update(settings=settings, kb=kb, store=PlanStore(Path(settings.out_dir)),
                    renderer=Renderer(kb, Templates([Path(d) for d in settings.templates]), settings.author))
+    # What is loaded now lives as long as the worker: keep the collector from scanning it again
+    # and again while WeasyPrint and Jinja make and drop millions of objects.
+    gc.collect()
+    gc.freeze()
 
 
 TASKS_PER_CHUNK = 8  # enterprises sent to a worker at once: one round trip for several

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import orjson
 
-from planner.store import atomic_write
+from planner.store import TMP_SUFFIX, atomic_write
 
 HISTORY = "history"
 META = "version.json"
@@ -110,10 +110,15 @@ class PlanStore:
     def write_version(self, enterprise_id: str, files: dict, inputs: dict, formats: tuple, summary: str) -> dict:
         """Archive the current version, then write ``files`` (name → text or bytes) as the new latest."""
         folder = self.folder(enterprise_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        for stale in folder.glob(".*.tmp"):  # left by a process killed mid-write
-            stale.unlink(missing_ok=True)
-        current = read_meta(folder)
+        try:
+            folder.mkdir(parents=True)
+            present = set()  # a new enterprise: nothing to archive, clean or replace
+        except FileExistsError:
+            present = {entry.name for entry in os.scandir(folder)}
+        for name in present:
+            if name.startswith(".") and name.endswith(TMP_SUFFIX):  # left by a process killed mid-write
+                (folder / name).unlink(missing_ok=True)
+        current = read_meta(folder) if META in present else None
         if current is not None:
             self._archive(folder, current)
         number = current["version"] + 1 if current else 1
@@ -128,8 +133,8 @@ class PlanStore:
             atomic_write(folder / name, payload)
             sizes[name] = len(payload)
         for name in DOCUMENTS:  # a document the new version lacks must not pass for part of it
-            if name not in files and (folder / name).exists():
-                (folder / name).unlink()
+            if name not in files and name in present:
+                (folder / name).unlink(missing_ok=True)
         meta = {
             "version": number,
             "generated": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
