@@ -8,6 +8,11 @@ import click
 class PlannerError(click.ClickException):
     """Base of every error the user can cause and fix."""
 
+    prefix = "错误："
+
+    def show(self, file=None) -> None:
+        click.echo(f"{self.prefix}{self.format_message()}", err=True, file=file)
+
 
 class KnowledgeError(PlannerError):
     """The sector tree has problems; `problems` lists them all."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import io
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,9 +26,10 @@ from planner.render import Templates, markdown_to_html
 from planner.store import atomic_write
 from planner.versions import PlanStore, is_complete, templates_digest
 from planner.view import BriefLimits, brief_context, plan_context
-from planner.workers import TASKS_PER_WORKER, WorkerPool, usable_cpus
+from planner.workers import TASKS_PER_WORKER, WorkerDied, WorkerPool, usable_cpus
 
 FORMATS = ("md", "pdf")
+DOCUMENT_TITLES = {"plan": "一企一策帮扶方案", "brief": "千名干部助企纾困走访简报"}
 # Smaller and smaller briefs, tried in turn should one ever run onto a second page.
 FALLBACK_LIMITS = (BriefLimits(lines=16), BriefLimits(lines=13, request_lines=4), BriefLimits(4, 4, 3, 3, 10))
 
@@ -48,6 +48,7 @@ class Rendered:
 class GenerateResult:
     written: list = field(default_factory=list)  # enterprise ids with a new version
     unchanged: list = field(default_factory=list)  # enterprise ids whose inputs had not changed
+    failed: list = field(default_factory=list)  # (where, enterprise id, why) of those that could not be made
     rejected: int = 0
     out_dir: Path | None = None
     read: object = None
@@ -74,19 +75,26 @@ class Renderer:
 
     def html(self, plan: Plan, markdown_text: str, kind: str) -> str:
         """The HTML document WeasyPrint renders; its head carries the PDF metadata."""
-        doc_title = "一企一策帮扶方案" if kind == "plan" else "千名干部助企纾困走访简报"
-        meta = {
-            "title": f"{plan.name} {doc_title}",
-            "doc_title": doc_title,
-            "running_title": f"{_shorten(plan.name, 28)} · {doc_title}",
-            "author": self.author,
-            "subject": self.kb.campaign.title,
-            "keywords": f"{plan.id}, {doc_title}",
-            "generator": f"planner {__version__}",
-            "created": plan.as_of.isoformat(),
-            "kind": kind,
-        }
-        return self.templates.html(markdown_to_html(markdown_text), meta)
+        doc_title = DOCUMENT_TITLES[kind]
+        return self.document(markdown_to_html(markdown_text), kind, title=f"{plan.name} {doc_title}",
+                             running_title=f"{_shorten(plan.name, 28)} · {doc_title}",
+                             keywords=f"{plan.id}, {doc_title}", created=plan.as_of)
+
+    def briefs_html(self, plans: list, limits: dict, as_of: dt.date) -> str:
+        """One HTML document of several briefs, one page each (``limits``: id → BriefLimits)."""
+        body = "".join(f'<section class="brief-page">{markdown_to_html(self.brief_markdown(p, limits[p.id]))}</section>'
+                       for p in plans)
+        doc_title = DOCUMENT_TITLES["brief"]
+        return self.document(body, "brief", title=f"{doc_title}（{len(plans)}份）", keywords=doc_title, created=as_of)
+
+    def document(self, body_html: str, kind: str, title: str, keywords: str, created: dt.date,
+                 running_title: str | None = None) -> str:
+        meta = {"title": title, "doc_title": DOCUMENT_TITLES[kind], "author": self.author,
+                "subject": self.kb.campaign.title, "keywords": keywords, "generator": f"planner {__version__}",
+                "created": created.isoformat(), "kind": kind}
+        if running_title:
+            meta["running_title"] = running_title
+        return self.templates.html(body_html, meta)
 
     def pdfs(self, rendered: Rendered) -> dict:
         """plan.pdf and brief.pdf as bytes; if the brief had to be cut further to fit one page,
@@ -154,15 +162,32 @@ def _start_worker(settings: Settings, kb: KnowledgeBase | None = None) -> None:
     gc.freeze()
 
 
-TASKS_PER_CHUNK = 8  # enterprises sent to a worker at once: one round trip for several
+MARKDOWN_CHUNK = 16  # enterprises per round trip to a worker when only Markdown is made (~30 ms of work)
 
 
-def _process_chunk(tasks: tuple) -> list[str]:
+def chunk_size(tasks: int, workers: int, formats: tuple) -> int:
+    """Enterprises sent to a worker at once: one for PDF work (a second or more each), for
+    Markdown several to save round trips, but small enough that every worker has a fair share."""
+    if "pdf" in formats or workers < 2:
+        return 1 if "pdf" in formats else MARKDOWN_CHUNK
+    return max(1, min(MARKDOWN_CHUNK, tasks // (workers * 4)))
+
+
+def _process_chunk(tasks: tuple) -> list[tuple[str, str]]:
     return [_process(task) for task in tasks]
 
 
-def _process(task: Task) -> str:
-    """Match, render and write one enterprise; runs in a worker."""
+def _process(task: Task) -> tuple[str, str]:
+    """Match, render and write one enterprise; runs in a worker. Returns (outcome, message):
+    written, unchanged (PDFs added to an unchanged version) or failed, with why."""
+    try:
+        return _do_process(task), ""
+    except Exception as exc:  # one enterprise's failure must not cost the others theirs
+        message = exc.format_message() if isinstance(exc, PlannerError) else f"{type(exc).__name__}: {exc}"
+        return "failed", message
+
+
+def _do_process(task: Task) -> str:
     settings, kb, store, renderer = (_WORKER[k] for k in ("settings", "kb", "store", "renderer"))
     plan = match(Record(dict(task.facts), task.where), kb, settings.as_of)
     rendered = renderer.render(plan)
@@ -174,8 +199,8 @@ def _process(task: Task) -> str:
     if "brief.md" in pdfs:  # the brief had to be cut further to fit its page
         files["brief.md"] = pdfs.pop("brief.md")
     files.update(pdfs)
-    summary = change_summary(store.folder(plan.id) / "plan.json", rendered.plan_json, kb)
-    store.write_version(plan.id, files, task.inputs, settings.formats, summary)
+    store.write_version(plan.id, files, task.inputs, settings.formats,
+                        lambda previous: change_summary(previous, rendered.plan_json, kb))
     return "written"
 
 
@@ -184,7 +209,9 @@ def generate(records: Path, out_dir: Path, kb: KnowledgeBase, templates: Templat
              progress=None) -> GenerateResult:
     """Plans and briefs for every good record of ``records`` under ``out_dir/<id>/``, versioned.
 
-    ``progress(n)`` is called as enterprises are done (skipped ones included).
+    ``progress(n)`` is called as enterprises are done (skipped ones included). An enterprise
+    that fails (or whose worker was killed) is listed in ``result.failed`` and the rest go on.
+    Ctrl-C stops at once with ``Interrupted``; what was written stays, whole.
     """
     read = read_records(records, kb)
     store = PlanStore(out_dir)
@@ -213,19 +240,50 @@ def generate(records: Path, out_dir: Path, kb: KnowledgeBase, templates: Templat
                 tasks.append(Task(record.facts, record.where, inputs))
         count = 1 if len(tasks) < 2 else min(workers or usable_cpus(), len(tasks))
         init_args = (settings, kb) if count == 1 else (settings,)  # in this process: the kb at hand
-        chunks = [tuple(tasks[i:i + TASKS_PER_CHUNK]) for i in range(0, len(tasks), TASKS_PER_CHUNK)]
-        # Markdown work does not grow a worker's memory; PDF work does, so those workers are recycled.
+        size = chunk_size(len(tasks), count, formats)
+        chunks = [tuple(tasks[i:i + size]) for i in range(0, len(tasks), size)]
+        # Markdown work does not grow a worker's memory; PDF work does, so those workers are replaced.
         recycle = TASKS_PER_WORKER if "pdf" in formats else None
+        preload = ("planner.generate", "weasyprint") if "pdf" in formats else ("planner.generate",)
         try:
-            with WorkerPool(count, _start_worker, init_args, recycle) as pool:
+            with WorkerPool(count, _start_worker, init_args, recycle, preload) as pool:
                 for chunk, outcomes in pool.map(_process_chunk, chunks):
-                    for task, outcome in zip(chunk, outcomes):
-                        (result.written if outcome == "written" else result.unchanged).append(task.facts["id"])
+                    if isinstance(outcomes, WorkerDied):  # some of the chunk may have been written whole
+                        outcomes = [("written", "") if _finished(store, t, formats) else ("failed", WORKER_DIED)
+                                    for t in chunk]
+                    for task, (outcome, message) in zip(chunk, outcomes):
+                        if outcome == "failed":
+                            result.failed.append((task.where, task.facts["id"], message))
+                        else:
+                            (result.written if outcome == "written" else result.unchanged).append(task.facts["id"])
                     tick(len(chunk))
-        except BrokenProcessPool:
-            raise PlannerError(f"a worker process died (killed, or out of memory) after {len(result.written)} new "
-                               f"plans; run the same command again to finish: what is done is kept") from None
+        except WorkerDied:
+            raise PlannerError(f"工作进程接连意外退出（被终止或内存不足），已停止；本次已生成{len(result.written)}家企业，"
+                               f"均已完整保存。请检查内存后再次运行同一命令，只会补齐其余企业。") from None
+        except KeyboardInterrupt:
+            raise Interrupted(len(result.written), len(tasks) - len(result.written) - len(result.failed)) from None
     return result
+
+
+WORKER_DIED = "生成这家企业时工作进程意外退出（被终止或内存不足）"
+
+
+def _finished(store: PlanStore, task: Task, formats: tuple) -> bool:
+    """Whether ``task``'s enterprise has a whole version made from its current inputs."""
+    meta = store.latest_meta(task.facts["id"])
+    return meta is not None and meta.get("inputs") == task.inputs and is_complete(
+        store.folder(task.facts["id"]), meta, formats)
+
+
+class Interrupted(PlannerError):
+    """Ctrl-C: the run stopped; every enterprise finished so far is kept whole."""
+
+    exit_code = 130
+    prefix = ""
+
+    def __init__(self, written: int, left: int):
+        super().__init__(f"已中断：本次已生成{written}家企业，均已完整保存；其余{left}家未生成。"
+                         f"再次运行同一命令即可从中断处继续。")
 
 
 def select_plans(plans: list, kb: KnowledgeBase, district: str | None = None, cadre: str | None = None,
@@ -261,13 +319,7 @@ def _render_chunk(chunk: BriefChunk) -> bytes:
     plans = [match(Record(dict(facts), where), kb, settings.as_of) for facts, where in chunk.records]
     limits = {p.id: BriefLimits() for p in plans}
     for attempt in range(2):
-        body = "".join(
-            f'<section class="brief-page">{markdown_to_html(renderer.brief_markdown(p, limits[p.id]))}</section>'
-            for p in plans)
-        meta = {"title": f"千名干部助企纾困走访简报（{len(plans)}份）", "doc_title": "千名干部助企纾困走访简报",
-                "author": renderer.author, "subject": kb.campaign.title, "keywords": "走访简报",
-                "generator": f"planner {__version__}", "created": settings.as_of.isoformat(), "kind": "brief"}
-        job = PdfJob(renderer.templates.html(body, meta), renderer.stylesheets("brief"), "briefs",
+        job = PdfJob(renderer.briefs_html(plans, limits, settings.as_of), renderer.stylesheets("brief"), "briefs",
                      max_pages=len(plans))
         try:
             return pdf_bytes(job)
@@ -298,10 +350,13 @@ def combined_briefs(records: Path, target: Path, kb: KnowledgeBase, templates: T
     settings = Settings(str(kb.root), tuple(str(d) for d in templates.dirs), author, as_of, ("pdf",), "")
     count = 1 if len(chunks) < 2 else min(workers or usable_cpus(), len(chunks))
     writer = PdfWriter()
-    with WorkerPool(count, _start_worker, (settings, kb) if count == 1 else (settings,)) as pool:
+    with WorkerPool(count, _start_worker, (settings, kb) if count == 1 else (settings,), TASKS_PER_WORKER,
+                    ("planner.generate", "weasyprint")) as pool:
         for _, data in pool.map(_render_chunk, chunks):
+            if isinstance(data, WorkerDied):
+                raise RenderError("a worker process ended (killed, or out of memory); nothing written")
             writer.append(io.BytesIO(data))
-    writer.add_metadata({"/Title": f"千名干部助企纾困走访简报（{len(plans)}份）", "/Author": author or kb.campaign.issuer,
+    writer.add_metadata({"/Title": f"{DOCUMENT_TITLES['brief']}（{len(plans)}份）", "/Author": author or kb.campaign.issuer,
                          "/Subject": kb.campaign.title})
     buffer = io.BytesIO()
     writer.write(buffer)

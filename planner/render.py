@@ -96,11 +96,14 @@ class Templates:
     def markdown(self, kind: str, context: dict, sector: str | None = None) -> str:
         """Render ``kind`` (plan or brief), preferring ``kind-<sector>.md.j2`` when it exists."""
         names = ([f"{kind}-{sector}.md.j2"] if sector else []) + [f"{kind}.md.j2"]
+        template = None
         try:
             template = self.markdown_env.select_template(names)
             return template.render(**context)
         except jinja2.TemplateError as exc:
-            raise RenderError(f"template {getattr(exc, 'name', None) or names[-1]}: {exc}") from None
+            name = getattr(exc, "name", None) or (template.name if template is not None else names[-1])
+            line = f"第{exc.lineno}行" if getattr(exc, "lineno", None) else ""
+            raise RenderError(f"模板 {name} {line}出错：{exc.message or exc}") from None
 
     def html(self, body_html: str, meta: dict) -> str:
         """The full HTML document handed to WeasyPrint."""

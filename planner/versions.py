@@ -107,8 +107,13 @@ class PlanStore:
     def latest_meta(self, enterprise_id: str) -> dict | None:
         return read_meta(self.folder(enterprise_id))
 
-    def write_version(self, enterprise_id: str, files: dict, inputs: dict, formats: tuple, summary: str) -> dict:
-        """Archive the current version, then write ``files`` (name → text or bytes) as the new latest."""
+    def write_version(self, enterprise_id: str, files: dict, inputs: dict, formats: tuple, summarize) -> dict:
+        """Archive the current version, then write ``files`` (name → text or bytes) as the new latest.
+
+        ``summarize(previous)`` says what changed, given the archived plan.json of the version
+        being replaced (None for a first version): the archive, not the top of the folder, which
+        an interrupted run may already have overwritten with the new plan.
+        """
         folder = self.folder(enterprise_id)
         try:
             folder.mkdir(parents=True)
@@ -119,8 +124,10 @@ class PlanStore:
             if name.startswith(".") and name.endswith(TMP_SUFFIX):  # left by a process killed mid-write
                 (folder / name).unlink(missing_ok=True)
         current = read_meta(folder) if META in present else None
+        previous = None
         if current is not None:
-            self._archive(folder, current)
+            previous = self._archive(folder, current) / "plan.json"
+        summary = summarize(previous if previous is not None and previous.is_file() else None)
         number = current["version"] + 1 if current else 1
         if current is None:
             trigger = ["首次生成"]
@@ -160,12 +167,12 @@ class PlanStore:
         atomic_write(folder / META, orjson.dumps(meta, option=orjson.OPT_INDENT_2) + b"\n")
         return meta
 
-    def _archive(self, folder: Path, meta: dict) -> None:
+    def _archive(self, folder: Path, meta: dict) -> Path:
         """Keep the current version whole under history/v<N>/ (once: a rerun after an interrupted
-        run finds it there already)."""
+        run finds it there already). Returns that folder."""
         target = folder / HISTORY / f"v{meta['version']}"
         if (target / META).is_file():
-            return
+            return target
         staging = folder / HISTORY / f".staging-{uuid.uuid4().hex[:12]}"
         staging.mkdir(parents=True)
         try:
@@ -182,6 +189,7 @@ class PlanStore:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
+        return target
 
 
 def versions_in(folder: Path) -> list[Version]:

@@ -1,21 +1,32 @@
-"""A pool of long-lived worker processes, one per core, recycled after a fixed number of tasks.
+"""A pool of long-lived worker processes, one per core, each replaced after a fixed number of tasks.
 
-WeasyPrint's native memory grows with every document, so workers are replaced every
-TASKS_PER_WORKER tasks and peak memory stays flat however long the list. Only a few tasks per
-worker are in flight, so a long list is never all in memory. With one worker everything runs in
-this process, which keeps tests and small runs simple.
+WeasyPrint's native memory grows with every document, so a worker doing PDF work exits after
+``tasks_per_worker`` tasks and a fresh one takes its place (started while the old one finishes
+its last task, from a forkserver that has the heavy modules imported already); peak memory stays
+flat however long the list. The pool is our own rather than ``ProcessPoolExecutor`` because:
+
+- ``max_tasks_per_child`` can deadlock on Python 3.11 (gh-115634);
+- a worker that dies (killed, out of memory) must be reported with the task it was doing;
+- Ctrl-C must stop the run at once: workers ignore SIGINT (the terminal sends it to the whole
+  process group) and are terminated by the pool, and a worker dies with its parent, so a killed
+  planner leaves no orphan behind.
+
+Each worker has one task at a time; results come back in task order. With one worker everything
+runs in this process, which keeps tests and small runs simple.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import traceback
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.connection import wait
 from typing import Callable, Iterable
 
-TASKS_PER_WORKER = 10  # tasks of PDF work; a new worker costs ~0.5 s, a task of PDFs ~10 s
-IN_FLIGHT_PER_WORKER = 4
+TASKS_PER_WORKER = 40  # PDF tasks (enterprises) before a worker is replaced; a new one costs ~0.5 s
+RESULTS_AHEAD_PER_WORKER = 8  # tasks sent out beyond the oldest unfinished one, per worker
 
 
 def usable_cpus() -> int:
@@ -26,41 +37,213 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
+class WorkerDied(Exception):
+    """A worker process ended while it had a task (killed, or out of memory).
+
+    ``map`` yields it as that task's result and carries on with a fresh worker; it raises it
+    only when workers keep dying one after another, which no retry would mend.
+    """
+
+    def __init__(self, task, exitcode):
+        super().__init__(f"a worker process ended with exit code {exitcode} during a task")
+        self.task, self.exitcode = task, exitcode
+
+
+class WorkerError(Exception):
+    """A task raised an exception that could not be sent back as it was."""
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent (the forkserver) ends."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _serve(conn, initializer: Callable, initargs: tuple, limit: int | None) -> None:
+    """A worker's life: initialise, then answer (index, fn, task) messages until the limit or EOF."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _die_with_parent()
+    if os.getppid() == 1:  # the parent ended before we could ask
+        return
+    failure = None
+    try:
+        initializer(*initargs)
+    except BaseException as exc:  # reported with the first task
+        failure = exc
+    served = 0
+    while limit is None or served < limit:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        index, fn, task = message
+        try:
+            if failure is not None:
+                raise failure
+            reply = (index, True, fn(task))
+        except BaseException as exc:
+            reply = (index, False, exc)
+        try:
+            conn.send(reply)
+        except Exception:  # the exception would not pickle: send its text
+            text = "".join(traceback.format_exception(reply[2])) if not reply[1] else "unpicklable result"
+            conn.send((index, False, WorkerError(text)))
+        served += 1
+
+
+class _Worker:
+    def __init__(self, context, initializer, initargs, limit):
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, initializer, initargs, limit), daemon=True)
+        self.process.start()
+        child.close()
+        self.limit = limit
+        self.sent = 0
+        self.busy = None  # index of the task it is doing
+
+    @property
+    def spent(self) -> bool:
+        return self.limit is not None and self.sent >= self.limit
+
+
 class WorkerPool:
     """``with WorkerPool(n, init, args) as pool: for task, result in pool.map(fn, tasks): ...``"""
 
     def __init__(self, workers: int | None, initializer: Callable, initargs: tuple = (),
-                 tasks_per_worker: int | None = TASKS_PER_WORKER):
+                 tasks_per_worker: int | None = TASKS_PER_WORKER, preload: tuple = ()):
         self.workers = workers or usable_cpus()
         self.initializer, self.initargs = initializer, initargs
         self.tasks_per_worker = tasks_per_worker
-        self._executor = None
+        self.preload = preload
+        self._context = None
+        self._live: list[_Worker] = []
+        self._retiring: list[_Worker] = []
 
     def __enter__(self):
         if self.workers > 1:
-            context = multiprocessing.get_context("forkserver")
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=context, initializer=self.initializer,
-                                                 initargs=self.initargs, max_tasks_per_child=self.tasks_per_worker)
+            self._context = multiprocessing.get_context("forkserver")
+            if self.preload:
+                self._context.set_forkserver_preload(list(self.preload))
+            self._live = [self._start() for _ in range(self.workers)]
         else:
             self.initializer(*self.initargs)
         return self
 
     def __exit__(self, *exc):
-        if self._executor is not None:
-            self._executor.shutdown(cancel_futures=True)
+        self.close(graceful=exc[0] is None)
+
+    def _start(self) -> _Worker:
+        return _Worker(self._context, self.initializer, self.initargs, self.tasks_per_worker)
+
+    def close(self, graceful: bool = True) -> None:
+        """Stop every worker: let idle ones exit, terminate the rest (on an error or Ctrl-C)."""
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut this short
+        try:
+            workers = self._live + self._retiring
+            self._live, self._retiring = [], []
+            for w in workers:
+                if graceful and w.busy is None:
+                    try:
+                        w.conn.send(None)
+                    except OSError:
+                        pass
+                else:
+                    w.process.terminate()
+            for w in workers:
+                w.process.join(5)
+                if w.process.is_alive():
+                    w.process.kill()
+                    w.process.join()
+                w.conn.close()
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
     def map(self, fn: Callable, tasks: Iterable):
-        """Yield (task, result) in task order as results come in."""
-        if self._executor is None:
+        """Yield (task, result) in task order as results come in.
+
+        A task whose worker ended during it (killed, out of memory) gets a WorkerDied as its
+        result and a fresh worker takes over. Raises the task's own exception if a task raised
+        one, and WorkerDied when workers keep dying; the ``with`` block then stops the rest.
+        """
+        if self._context is None:
             for task in tasks:
                 yield task, fn(task)
             return
-        window = deque()
-        for task in tasks:
-            window.append((task, self._executor.submit(fn, task)))
-            if len(window) >= self.workers * IN_FLIGHT_PER_WORKER:
-                done, future = window.popleft()
-                yield done, future.result()
-        while window:
-            done, future = window.popleft()
-            yield done, future.result()
+        source = iter(tasks)
+        waiting: dict[int, object] = {}  # index → task, sent and not yet yielded
+        results: dict[int, object] = {}
+        sent = yielded = deaths = 0
+        exhausted = False
+        window = self.workers * RESULTS_AHEAD_PER_WORKER
+        while True:
+            dispatched = True
+            while dispatched and not exhausted:
+                dispatched = False
+                for w in [w for w in self._live if w.busy is None]:
+                    if sent - yielded >= window:
+                        break
+                    try:
+                        task = next(source)
+                    except StopIteration:
+                        exhausted = True
+                        break
+                    waiting[sent] = task
+                    w.conn.send((sent, fn, task))
+                    w.busy, w.sent = sent, w.sent + 1
+                    sent += 1
+                    dispatched = True
+                    if w.spent:  # its last task: start its replacement now, so start-up overlaps work
+                        self._live.remove(w)
+                        self._retiring.append(w)
+                        self._live.append(self._start())
+            busy = [w for w in self._live + self._retiring if w.busy is not None]
+            if not busy:
+                break  # nothing out and nothing left to send (or to yield: see below)
+            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
+            for w in busy:
+                if w.conn in ready or w.conn.poll():
+                    try:
+                        index, ok, value = w.conn.recv()
+                    except (EOFError, OSError):
+                        deaths = self._bury(w, waiting, results, deaths)
+                        continue
+                    w.busy, deaths = None, 0
+                    if not ok:
+                        raise value
+                    results[index] = value
+                elif w.process.sentinel in ready:
+                    deaths = self._bury(w, waiting, results, deaths)
+            for w in [w for w in self._retiring if w.busy is None]:
+                self._retiring.remove(w)
+                w.process.join(5)
+                w.conn.close()
+            for w in [w for w in self._live if w.busy is None and not w.process.is_alive()]:
+                self._live.remove(w)  # died while idle (out of memory, say): replace it quietly
+                w.conn.close()
+                self._live.append(self._start())
+            while yielded in results:
+                yield waiting.pop(yielded), results.pop(yielded)
+                yielded += 1
+
+    def _bury(self, w: _Worker, waiting: dict, results: dict, deaths: int) -> int:
+        """A worker ended during a task: that task's result is a WorkerDied; start a fresh worker."""
+        w.process.join()
+        died = WorkerDied(waiting[w.busy], w.process.exitcode)
+        results[w.busy] = died
+        w.busy = None
+        w.conn.close()
+        if w in self._retiring:
+            self._retiring.remove(w)
+        else:
+            self._live.remove(w)
+            self._live.append(self._start())
+        if deaths + 1 > 2 * self.workers + 1:  # dying one after another: something is wrong with all
+            raise died
+        return deaths + 1

@@ -58,34 +58,84 @@ def descendants(pid: int) -> list[int]:
     return children + [d for c in children for d in descendants(c)]
 
 
-def test_a_killed_worker_resumes_to_the_same_outputs(tmp_path):
-    synthetic.write(tmp_path / "list.yaml", 400)
+def start_run(tmp_path, out: Path, count: int = 400) -> tuple[list, subprocess.Popen]:
+    if not (tmp_path / "list.yaml").exists():
+        synthetic.write(tmp_path / "list.yaml", count)
     command = [sys.executable, "-m", "planner", "generate", str(tmp_path / "list.yaml"), "--as-of",
                AS_OF.isoformat(), "--format", "md", "--workers", "2", "-q"]
-    interrupted = tmp_path / "interrupted"
-    run = subprocess.Popen(command + ["--out", str(interrupted)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    run = subprocess.Popen(command + ["--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           start_new_session=True)
     deadline = time.monotonic() + 60
-    while len(list(interrupted.glob("*/version.json"))) < 30 and time.monotonic() < deadline:
+    while len(list(out.glob("*/version.json"))) < 30 and time.monotonic() < deadline:
         time.sleep(0.02)
+    return command, run
+
+
+def finish_and_compare(tmp_path, command: list, out: Path, count: int = 400) -> None:
+    """Rerun into ``out``: only what is missing is made, and the result equals a clean run."""
+    done_before = sum(1 for p in out.glob("*/version.json"))
+    assert 30 <= done_before < count
+    resumed = subprocess.run(command + ["--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stdout.startswith(f"已生成{count - done_before}家企业的新版本")  # only what was missing
+    clean = tmp_path / "clean"
+    subprocess.run(command + ["--out", str(clean)], check=True, capture_output=True, timeout=120)
+    assert documents(out) == documents(clean)
+    assert all([v.number for v in versions_in(p)] == [1] for p in out.iterdir() if p.is_dir())
+    assert not list(out.rglob(".*.tmp")) and not list(out.rglob(".staging-*"))
+
+
+def test_a_killed_worker_costs_only_its_enterprises_and_a_rerun_completes_them(tmp_path):
+    out = tmp_path / "interrupted"
+    command, run = start_run(tmp_path, out)
     workers = [p for p in descendants(run.pid) if p != run.pid]
     assert workers, "the run finished before a worker could be killed"
     os.kill(workers[-1], signal.SIGKILL)
     _, err = run.communicate(timeout=60)
-    assert run.returncode == 1
-    assert "run the same command again to finish" in err.decode()
-    done_before = len(list(interrupted.glob("*/version.json")))
-    assert 30 <= done_before < 400
+    err = err.decode()
+    assert run.returncode == 1, err
+    failed = [line for line in err.splitlines() if line.startswith("错误：") and "工作进程意外退出" in line]
+    assert 1 <= len(failed) <= 16  # the killed worker's chunk, less what it had written whole
+    assert "再次运行同一命令，只会补齐这些企业" in err
+    assert sum(1 for p in out.glob("*/version.json")) == 400 - len(failed)
+    finish_and_compare(tmp_path, command, out)
 
-    resumed = subprocess.run(command + ["--out", str(interrupted)], capture_output=True, text=True, timeout=120)
-    assert resumed.returncode == 0, resumed.stderr
-    written = int(resumed.stdout.split(" plans written")[0])
-    assert written == 400 - done_before  # only what was missing
 
-    clean = tmp_path / "clean"
-    subprocess.run(command + ["--out", str(clean)], check=True, capture_output=True, timeout=120)
-    assert documents(interrupted) == documents(clean)
-    assert all([v.number for v in versions_in(p)] == [1] for p in interrupted.iterdir() if p.is_dir())
-    assert not list(interrupted.rglob(".*.tmp")) and not list(interrupted.rglob(".staging-*"))
+def test_ctrl_c_stops_at_once_and_a_rerun_continues(tmp_path):
+    out = tmp_path / "interrupted"
+    command, run = start_run(tmp_path, out)
+    workers = [p for p in descendants(run.pid) if p != run.pid]
+    os.killpg(run.pid, signal.SIGINT)  # as a terminal sends it: to the whole process group
+    _, err = run.communicate(timeout=30)
+    assert run.returncode == 130
+    assert "已中断" in err.decode() and "Traceback" not in err.decode()
+    assert workers and all(wait_gone(pid) for pid in workers)
+    finish_and_compare(tmp_path, command, out)
+
+
+def test_a_killed_planner_leaves_no_worker_behind(tmp_path):
+    out = tmp_path / "interrupted"
+    command, run = start_run(tmp_path, out)
+    workers = [p for p in descendants(run.pid) if p != run.pid]
+    assert workers
+    run.kill()
+    run.wait()
+    assert all(wait_gone(pid) for pid in workers)
+    finish_and_compare(tmp_path, command, out)
+
+
+def wait_gone(pid: int, seconds: float = 10) -> bool:
+    """Whether ``pid`` has ended (or is a zombie) within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                if handle.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def test_summary_counts_agree_with_the_plans(kb, tmp_path):
@@ -137,7 +187,7 @@ def test_progress_is_silent_when_not_a_terminal(runner, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(main, ["generate", str(EXAMPLES / "enterprises.yaml"), "--as-of", "2022-06-15",
                                   "--format", "md"])
-    assert result.output == "20 plans written, 0 unchanged, 0 records rejected, in output/\n"
+    assert result.output == "已生成20家企业的新版本，0家未变化（跳过），0条记录未通过校验；输出目录 output/\n"
 
 
 @pytest.mark.parametrize("quiet", [True, False])
@@ -154,3 +204,22 @@ def test_progress_on_a_terminal(quiet):
     assert (stream.getvalue() == "") is quiet
     if not quiet:
         assert "4/4" in stream.getvalue()
+
+
+def test_an_enterprise_that_fails_does_not_stop_the_others(tmp_path):
+    """A bureau template that breaks for one sector: those enterprises are named, the rest are made."""
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "plan-automotive.md.j2").write_text("# {{ name }}\n{{ no_such_value }}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "planner", "generate", str(EXAMPLES / "enterprises.yaml"), "--out", str(out),
+               "--as-of", AS_OF.isoformat(), "--format", "md", "--workers", "2", "--templates", str(templates)]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    data = yaml.safe_load((EXAMPLES / "enterprises.yaml").read_text(encoding="utf-8"))["enterprises"]
+    automotive = {e["id"] for e in data if e.get("sector") == "automotive"}
+    assert run.returncode == 1 and len(automotive) == 2
+    assert run.stdout.startswith(f"已生成{len(data) - 2}家企业的新版本")
+    errors = [line for line in run.stderr.splitlines() if line.startswith("错误：")]
+    assert {line.split("：")[2] for line in errors} == automotive
+    assert all("enterprises.yaml" in line and "no_such_value" in line for line in errors)
+    assert {p.name for p in out.iterdir() if (p / "version.json").exists()} == {e["id"] for e in data} - automotive

@@ -86,7 +86,7 @@ def test_diff_exit_status_like_diff1(two_versions, runner):
     assert runner.invoke(main, ["diff", f"{folder}@v1", str(folder)]).exit_code == 1
     missing = runner.invoke(main, ["diff", f"{folder}@v1", f"{folder}@v7"])
     assert missing.exit_code == 2
-    assert missing.stderr == f"Error: {folder}@v7: no version 7 in {folder} (versions: v1, v2)\n"
+    assert missing.stderr == f"错误：{folder}@v7: no version 7 in {folder} (versions: v1, v2)\n"
 
 
 def test_an_interrupted_commit_leaves_v1_whole(kb, tmp_path, monkeypatch):
@@ -99,8 +99,9 @@ def test_an_interrupted_commit_leaves_v1_whole(kb, tmp_path, monkeypatch):
         raise RuntimeError("killed between the temporary write and the rename")
 
     monkeypatch.setattr("planner.versions.os.rename", boom)
-    with pytest.raises(RuntimeError):
-        generate(write_records(tmp_path / "v2.yaml", stop), out, kb, templates, AS_OF, ("md",))
+    result = generate(write_records(tmp_path / "v2.yaml", stop), out, kb, templates, AS_OF, ("md",))
+    assert result.written == [] and [f[1:] for f in result.failed] == [
+        (AUTO, "RuntimeError: killed between the temporary write and the rename")]
     after = {p: p.read_bytes() for p in (out / AUTO).rglob("*") if p.is_file()}
     assert after == before  # v1 and the published files untouched, nothing half-written left
     assert not [p for p in out.rglob("*") if p.name.startswith(".staging") or p.name.endswith(".tmp")]

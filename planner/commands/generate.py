@@ -42,10 +42,16 @@ def generate(records: Path, out_dir: Path, as_of, formats, author, workers, quie
     """
     kb = load_knowledge(sectors_dir)
     progress = None if quiet else Progress(0, "生成")
-    result = generate_all(records, out_dir, kb, Templates.from_option(templates_dir), as_of, formats, author,
-                          workers, progress)
-    if progress:
-        progress.close()
-    click.echo(f"{len(result.written)} plans written, {len(result.unchanged)} unchanged, "
-               f"{result.rejected} records rejected, in {display_path(out_dir)}/")
-    report_read(result.read, kb, as_of)
+    try:
+        result = generate_all(records, out_dir, kb, Templates.from_option(templates_dir), as_of, formats, author,
+                              workers, progress)
+    finally:
+        if progress:
+            progress.close()
+    click.echo(f"已生成{len(result.written)}家企业的新版本，{len(result.unchanged)}家未变化（跳过），"
+               f"{result.rejected}条记录未通过校验；输出目录 {display_path(out_dir)}/")
+    for where, enterprise_id, why in result.failed:
+        click.echo(f"错误：{where}：{enterprise_id}：{why}", err=True)
+    if result.failed:
+        click.echo(f"{len(result.failed)}家企业未能生成，其余均已保存；处理后再次运行同一命令，只会补齐这些企业。", err=True)
+    report_read(result.read, kb, as_of, failed=bool(result.failed))

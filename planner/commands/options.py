@@ -45,8 +45,9 @@ as_of_option = click.option(
 )
 
 
-def report_read(read, kb, as_of) -> None:
-    """Print the campaign notice, warnings and rejected records to stderr; exit 1 if any was rejected."""
+def report_read(read, kb, as_of, failed: bool = False) -> None:
+    """Print the campaign notice, warnings and rejected records to stderr; exit 1 if any record
+    was rejected or (``failed``) any enterprise could not be made."""
     notice = campaign_notice(kb, as_of) if as_of else None
     if notice:
         click.echo(notice, err=True)
@@ -56,6 +57,7 @@ def report_read(read, kb, as_of) -> None:
         click.echo(f"错误：{p}", err=True)
     if read.rejected_count:
         click.echo(f"{read.rejected_count}条记录未通过校验，已跳过；其余{len(read.records)}条已处理。", err=True)
+    if read.rejected_count or failed:
         raise SystemExit(1)
 
 
