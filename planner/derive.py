@@ -28,12 +28,10 @@ def derive(record: Record, kb: KnowledgeBase) -> Record:
         facts["entity_type"] = entity
         record.derived["entity_type"] = f"按统一社会信用代码第1-2位“{facts['id'][:2]}”推断"
     if "sector" not in facts and code:
-        match = kb.sector_for_code(code)
-        if match:
-            facts["sector"] = match[0]
+        facts["sector"] = sector_of(facts, kb)
+        if facts["sector"] != OTHER_SECTOR:
             record.derived["sector"] = f"按行业代码{code}推断"
         else:
-            facts["sector"] = OTHER_SECTOR
             record.derived["sector"] = f"行业代码{code}不属于任何重点产业"
     # Individual businesses are classified by the same standard (工信部联企业〔2011〕300号, art. 7).
     if "size" not in facts and code:
@@ -48,6 +46,17 @@ def derive(record: Record, kb: KnowledgeBase) -> Record:
             facts["above_scale"] = revenue >= line
             record.derived["above_scale"] = f"按营业收入{_num(revenue)}万元推算，规上标准为{_num(line)}万元"
     return record
+
+
+def sector_of(facts: dict, kb: KnowledgeBase) -> str | None:
+    """The sector of a record: as given, else by its industry code (None without either)."""
+    if facts.get("sector"):
+        return facts["sector"]
+    code = facts.get("industry_code")
+    if not code:
+        return None
+    match = kb.sector_for_code(code)
+    return match[0] if match else OTHER_SECTOR
 
 
 def size_class(code: str, kb: KnowledgeBase) -> dict | None:

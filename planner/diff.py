@@ -46,20 +46,20 @@ def load_side(spec: str) -> Side:
         folder, number = Path(match.group(1)), int(match.group(2))
         found = {v.number: v for v in versions_in(folder)}
         if number not in found:
-            known = ", ".join(f"v{n}" for n in sorted(found)) or "none"
-            raise DiffError(f"{spec}: no version {number} in {folder} (versions: {known})")
+            known = "、".join(f"v{n}" for n in sorted(found)) or "无"
+            raise DiffError(f"{spec}：{folder} 中没有第{number}版（现有版本：{known}）")
         json_path = found[number].path / "plan.json"
     else:
         path = Path(spec)
         json_path = path / "plan.json" if path.is_dir() else path
     if not json_path.is_file():
-        raise DiffError(f"{spec}: no plan.json there")
+        raise DiffError(f"{spec}：找不到 plan.json")
     try:
         plan = json.loads(json_path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise DiffError(f"{json_path}: not a plan.json ({exc})") from None
+        raise DiffError(f"{json_path}：不是有效的 plan.json（{exc}）") from None
     if not isinstance(plan, dict) or "measures" not in plan or "enterprise" not in plan:
-        raise DiffError(f"{json_path}: not a plan.json (no enterprise and measures)")
+        raise DiffError(f"{json_path}：不是有效的 plan.json（缺少 enterprise 或 measures）")
     md_path = json_path.with_name("plan.md")
     markdown = md_path.read_text(encoding="utf-8") if md_path.is_file() else None
     return Side(spec, plan, markdown)
@@ -190,6 +190,12 @@ def _field_changes(a: dict, b: dict) -> list[str]:
         ("具体举措", lambda m: "；".join(m["actions"])),
         ("待核实", verify),
         ("名称", lambda m: m["title"]),
+        ("内容摘要", lambda m: m.get("summary", "")),
+        ("需准备材料", lambda m: "；".join(m.get("documents", [])) or "无"),
+        ("走访确认", lambda m: "；".join(m.get("questions", [])) or "无"),
+        ("对接活动", lambda m: "、".join(m.get("activities", [])) or "无"),
+        ("说明", lambda m: "；".join(m.get("notes", [])) or "无"),
+        ("政策依据", lambda m: (m.get("source") or {}).get("quote", "") + "；".join((m.get("source") or {}).get("notices", []))),
     ]
     return [f"{name}：{get(a)} → {get(b)}" for name, get in checks if get(a) != get(b)]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -9,7 +10,7 @@ import click
 from planner import __version__
 from planner.diff import DELETE, EQUAL, INSERT, PlanDiff
 from planner.pdf import PdfJob, render_pdf
-from planner.render import Templates
+from planner.render import MarkdownText, Templates
 
 
 def meaning_lines(d: PlanDiff) -> list[tuple[str, list[str]]]:
@@ -51,19 +52,16 @@ def as_terminal(d: PlanDiff, color: bool) -> str:
     return "\n".join(out) + "\n"
 
 
-def as_markdown(d: PlanDiff) -> str:
-    """Markdown for a reviewer; the redline sits in a text block with {+inserted+} [-deleted-]."""
-    out = ["# 帮扶方案版本比较", "", f"- 旧版本：`{d.old.label}`", f"- 新版本：`{d.new.label}`",
-           f"- 概要：{d.summary()}", ""]
-    for heading, lines in meaning_lines(d):
-        out += [f"## {heading}", ""] + [f"- {line}" for line in lines] + [""]
-    if d.redline:
-        out += ["## 文本修订", "", "插入以 {+…+} 标出，删除以 [-…-] 标出。", ""]
-        for hunk in d.redline:
-            out.append("```text")
-            out += ["".join({INSERT: f"{{+{t}+}}", DELETE: f"[-{t}-]"}.get(op, t) for op, t in line) for line in hunk]
-            out += ["```", ""]
-    return "\n".join(out).rstrip("\n") + "\n"
+def as_markdown(d: PlanDiff, templates: Templates) -> str:
+    """Markdown for a reviewer (templates/diff.md.j2); the redline sits in a text block with
+    {+inserted+} and [-deleted-]."""
+    hunks = [[MarkdownText("".join({INSERT: f"{{+{t}+}}", DELETE: f"[-{t}-]"}.get(op, t) for op, t in line))
+              for line in hunk] for hunk in d.redline]
+    longest = max((len(run) for hunk in hunks for line in hunk for run in re.findall(r"`+", line)), default=0)
+    text = templates.markdown_env.get_template("diff.md.j2").render(
+        name=d.new.plan["enterprise"].get("name", ""), old=d.old.label, new=d.new.label, summary=d.summary(),
+        sections=meaning_lines(d), hunks=hunks, fence=MarkdownText("`" * max(3, longest + 1)))
+    return text.rstrip("\n") + "\n"
 
 
 def as_html(d: PlanDiff, templates: Templates) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from planner import __version__, knowledge
+from planner.derive import sector_of
 from planner.diff import change_summary
 from planner.exceptions import PlannerError, RenderError
 from planner.knowledge import KnowledgeBase
@@ -29,7 +30,6 @@ from planner.view import BriefLimits, brief_context, plan_context
 from planner.workers import TASKS_PER_WORKER, WorkerDied, WorkerPool, usable_cpus
 
 FORMATS = ("md", "pdf")
-DOCUMENT_TITLES = {"plan": "一企一策帮扶方案", "brief": "千名干部助企纾困走访简报"}
 # Smaller and smaller briefs, tried in turn should one ever run onto a second page.
 FALLBACK_LIMITS = (BriefLimits(lines=16), BriefLimits(lines=13, request_lines=4), BriefLimits(4, 4, 3, 3, 10))
 
@@ -75,7 +75,7 @@ class Renderer:
 
     def html(self, plan: Plan, markdown_text: str, kind: str) -> str:
         """The HTML document WeasyPrint renders; its head carries the PDF metadata."""
-        doc_title = DOCUMENT_TITLES[kind]
+        doc_title = self.kb.campaign.documents[kind]
         return self.document(markdown_to_html(markdown_text), kind, title=f"{plan.name} {doc_title}",
                              running_title=f"{_shorten(plan.name, 28)} · {doc_title}",
                              keywords=f"{plan.id}, {doc_title}", created=plan.as_of)
@@ -84,12 +84,12 @@ class Renderer:
         """One HTML document of several briefs, one page each (``limits``: id → BriefLimits)."""
         body = "".join(f'<section class="brief-page">{markdown_to_html(self.brief_markdown(p, limits[p.id]))}</section>'
                        for p in plans)
-        doc_title = DOCUMENT_TITLES["brief"]
+        doc_title = self.kb.campaign.documents["brief"]
         return self.document(body, "brief", title=f"{doc_title}（{len(plans)}份）", keywords=doc_title, created=as_of)
 
     def document(self, body_html: str, kind: str, title: str, keywords: str, created: dt.date,
                  running_title: str | None = None) -> str:
-        meta = {"title": title, "doc_title": DOCUMENT_TITLES[kind], "author": self.author,
+        meta = {"title": title, "doc_title": self.kb.campaign.documents[kind], "author": self.author,
                 "subject": self.kb.campaign.title, "keywords": keywords, "generator": f"planner {__version__}",
                 "created": created.isoformat(), "kind": kind}
         if running_title:
@@ -225,7 +225,8 @@ def generate(records: Path, out_dir: Path, kb: KnowledgeBase, templates: Templat
     with store.locked():
         tasks = []
         for record in read.records:
-            inputs = {"record": record_digest(record), "profiles": kb.digest, "templates": template_hash,
+            inputs = {"record": record_digest(record), "profiles": kb.digest_for(sector_of(record.facts, kb)),
+                      "templates": template_hash,
                       "as_of": as_of.isoformat()}
             meta = store.latest_meta(record.id)
             if meta is not None and meta.get("inputs") == inputs:
@@ -356,7 +357,7 @@ def combined_briefs(records: Path, target: Path, kb: KnowledgeBase, templates: T
             if isinstance(data, WorkerDied):
                 raise RenderError("a worker process ended (killed, or out of memory); nothing written")
             writer.append(io.BytesIO(data))
-    writer.add_metadata({"/Title": f"{DOCUMENT_TITLES['brief']}（{len(plans)}份）", "/Author": author or kb.campaign.issuer,
+    writer.add_metadata({"/Title": f"{kb.campaign.documents['brief']}（{len(plans)}份）", "/Author": author or kb.campaign.issuer,
                          "/Subject": kb.campaign.title})
     buffer = io.BytesIO()
     writer.write(buffer)

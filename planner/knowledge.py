@@ -135,6 +135,7 @@ class Target:
     due: dt.date | None
     due_label: str
     source: Source
+    population: Any = None  # a compiled condition: whom a coverage target counts
 
     def statement(self) -> str:
         ops = {">": "超过", ">=": "不低于", "<": "低于", "<=": "不超过", "=": "达到"}
@@ -162,6 +163,9 @@ class Campaign:
     activities: dict
     city_actions: list
     text: str
+    documents: dict = field(default_factory=dict)  # plan, brief, summary → title
+    reminders: dict = field(default_factory=dict)
+    coverage_target: str = ""
 
 
 @dataclass
@@ -177,6 +181,14 @@ class KnowledgeBase:
     citywide: list
     digest: str
     relief: dict = field(default_factory=dict)
+    sector_digests: dict = field(default_factory=dict)
+
+    def digest_for(self, sector_id: str | None) -> str:
+        """A hash of what decides a plan for an enterprise of ``sector_id``: every shared file,
+        every sector's industry codes (they decide which sector a code falls in) and that
+        sector's own profile. An edit to the automotive profile changes the plans of automotive
+        enterprises only, so only they get a new version."""
+        return self.sector_digests.get(sector_id) or self.sector_digests[None]
 
     def measures_for(self, sector_id: str) -> list[Measure]:
         """The measures an enterprise of ``sector_id`` is decided against: its sector's, then citywide."""
@@ -215,6 +227,27 @@ def load(root: Path) -> KnowledgeBase:
     if problems or kb is None:
         raise KnowledgeError(sorted(set(problems), key=lambda p: (p.file, p.line, str(p.path))))
     return kb
+
+
+def sector_digests(root: Path, sectors: dict) -> dict:
+    """``digest_for`` of every sector, and of an enterprise in none (key None)."""
+    shared = hashlib.sha256()
+    profiles = {}
+    for path in sorted(Path(root).iterdir()):
+        if not path.is_file() or path.name.startswith((".", "_")) or path.suffix not in (".yaml", ".txt"):
+            continue
+        if path.stem in sectors and path.suffix == ".yaml":
+            profiles[path.stem] = path.read_bytes()
+        else:
+            shared.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for sid in sorted(sectors):
+        shared.update(f"{sid}:{','.join(sectors[sid].industry_codes)}\0".encode())
+    digests = {None: shared.hexdigest()[:16]}
+    for sid, data in profiles.items():
+        h = shared.copy()
+        h.update(data)
+        digests[sid] = h.hexdigest()[:16]
+    return digests
 
 
 def tree_digest(root: Path) -> str:
@@ -304,6 +337,7 @@ class _Loader:
             return vocab.label(value) if vocab else None
 
         ctx = _Context(vocabularies, fields, campaign, vocab_label)
+        self._populations(campaign, ctx)
         sectors = {}
         order = 0
         seen_measures: dict[str, str] = {}
@@ -347,7 +381,7 @@ class _Loader:
         relief = self._relief(fields, campaign, {m.id for s in sectors.values() for m in s.measures}
                               | {m.id for m in citywide})
         return KnowledgeBase(self.root, campaign, vocabularies, fields, size_standard, sectors, citywide,
-                             tree_digest(self.root), relief)
+                             tree_digest(self.root), relief, sector_digests(self.root, sectors))
 
     def _relief(self, fields, campaign, measure_ids) -> dict:
         doc = self.docs["relief.yaml"]
@@ -397,7 +431,8 @@ class _Loader:
             self.report(doc, ("text",), f"cannot read the campaign text {display_path(text_path)}: {exc}")
             text = ""
         campaign = Campaign(data["id"], data["title"], data["issuer"], data["period"]["start"],
-                            data["period"]["end"], {}, {}, {}, [], text)
+                            data["period"]["end"], {}, {}, {}, [], text, dict(data["documents"]),
+                            dict(data["reminders"]), data["coverage_target"])
         self._period(doc, ("period",), data["period"])
         for key in ("actions", "targets", "activities", "city_actions"):
             self._unique(doc, (key,), data.get(key, []), "id")
@@ -467,6 +502,21 @@ class _Loader:
             _source(m["source"]), list(m.get("questions", [])), list(m.get("documents", [])),
             list(m.get("notes", [])), order,
         )
+
+    def _populations(self, campaign: Campaign, ctx) -> None:
+        doc = self.docs["campaign.yaml"]
+        for i, t in enumerate(doc.data["targets"]):
+            if "population" in t:
+                try:
+                    campaign.targets[t["id"]].population = compile_condition(t["population"], ctx.fields,
+                                                                             ctx.vocab_label)
+                except ConditionError as exc:
+                    self.report(doc, ("targets", i, "population") + exc.path, exc.message)
+        target = campaign.targets.get(campaign.coverage_target)
+        if target is None:
+            self.report(doc, ("coverage_target",), f'unknown target "{campaign.coverage_target}"')
+        elif target.population is None:
+            self.report(doc, ("coverage_target",), f'target "{target.id}" has no population to count')
 
     # -- shared checks
     def _unique(self, doc, path, items, key) -> None:

@@ -20,7 +20,6 @@ from planner.knowledge import CITYWIDE, KnowledgeBase, Measure
 from planner.plan import Plan, PlanMeasure, Question
 from planner.records import Record
 
-WARNING_DAYS = 30
 _STATUS_ORDER = {"applies": 0, "verify": 1, "upcoming": 2}
 
 
@@ -129,7 +128,7 @@ def match(record: Record, kb: KnowledgeBase, as_of: dt.date) -> Plan:
         expired=expired,
         pressures=_pressures(sector_id, reported, kb),
         targets=_targets(proposed, kb),
-        provenance={"profiles": kb.digest, "record": digest, "generator": f"planner {__version__}"},
+        provenance={"profiles": kb.digest_for(sector_id), "record": digest, "generator": f"planner {__version__}"},
         source=record.where,
     )
 
@@ -153,7 +152,7 @@ def _plan_measure(measure: Measure, status, reasons, missing, answered, as_of, k
         spec = kb.fields[field_id]
         verify.append({"field": field_id, "label": spec.label, "question": _question_for(field_id, kb)})
     warning = None
-    if measure.end is not None and 0 <= (measure.end - as_of).days <= WARNING_DAYS:
+    if measure.end is not None and 0 <= (measure.end - as_of).days <= kb.campaign.reminders["deadline_warning_days"]:
         days = (measure.end - as_of).days
         warning = f"{measure.end.isoformat()}截止，仅剩{days}天" if days else f"今日（{measure.end.isoformat()}）截止"
     deadlines = []

@@ -47,6 +47,15 @@ def _escape(text: str) -> str:
     return _LINE_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1) else f"\\{m.group(3)}", text)
 
 
+def md_code(value) -> MarkdownText:
+    """``value`` as a Markdown code span (the ``code`` filter): shown exactly, in a fence of more
+    backticks than any run inside it."""
+    text = " ".join(str(value).split())
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return MarkdownText(f"{'`' * (longest + 1)}{pad}{text}{pad}{'`' * (longest + 1)}")
+
+
 def _finalize(value):
     if value.__class__ is str:  # the common case, first: plain text, escaped once per distinct value
         return _escape(value)
@@ -91,6 +100,7 @@ class Templates:
                       keep_trailing_newline=True, auto_reload=False)
         # Templates are the bureau's own files; record text only ever arrives as escaped data.
         self.markdown_env = _Environment(finalize=_finalize, autoescape=False, **common)
+        self.markdown_env.filters["code"] = md_code
         self.html_env = _Environment(autoescape=True, **common)
 
     def markdown(self, kind: str, context: dict, sector: str | None = None) -> str:
@@ -108,7 +118,7 @@ class Templates:
     def html(self, body_html: str, meta: dict) -> str:
         """The full HTML document handed to WeasyPrint."""
         try:
-            meta = {"figure": None, **meta}
+            meta = dict(meta)
             meta["title"] = " ".join(str(meta.get("title", "")).split())
             meta.setdefault("running_title", meta.get("doc_title", ""))
             return self.html_env.get_template("document.html.j2").render(body=Markup(body_html), **meta)

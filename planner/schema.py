@@ -265,6 +265,8 @@ TARGET = Struct({
         "label": Field(TEXT, "as the text says it, e.g. 上半年"),
     }), "when it is due"),
     "source": Field(SOURCE, "where the text sets it"),
+    "population": optional(Anything(), "a condition: the enterprises a coverage target counts (the summary "
+                                       "reports how many of them a plan assists)"),
 })
 
 CAMPAIGN_FILE = Struct({
@@ -293,6 +295,16 @@ CAMPAIGN_FILE = Struct({
         "title": Field(TEXT, "what the city does"),
         "source": Field(SOURCE, "where the text says so"),
     })), "city-level work that is not a measure for one enterprise"),
+    "documents": Field(Struct({
+        "plan": Field(TEXT, "title of the plan, e.g. 一企一策帮扶方案"),
+        "brief": Field(TEXT, "title of the visit brief"),
+        "summary": Field(TEXT, "title of the bureau's summary"),
+    }), "what the documents are called"),
+    "reminders": Field(Struct({
+        "deadline_warning_days": Field(Number(), "a plan warns of a measure that ends within this many days"),
+        "summary_deadline_days": Field(Number(), "the summary lists the deadlines of this many coming days"),
+    }), "how far ahead deadlines are flagged"),
+    "coverage_target": Field(ID, "the target whose population the summary checks every plan against"),
 })
 
 MEASURE = Struct({

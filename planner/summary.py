@@ -11,11 +11,16 @@ from pathlib import Path
 import orjson
 
 from planner.knowledge import KnowledgeBase
-from planner.matching import match, show_value
-from planner.records import read_records
+from planner.matching import RecordFacts, match, show_value
+from planner.records import Record, read_records
 
-DEADLINE_DAYS = 30
 UNKNOWN = "未知"
+
+
+def plans_as_of(plans: list[dict]) -> dt.date | None:
+    """The as-of date of a folder's plans when they all share one (the date to summarise at)."""
+    dates = {p.get("as_of") for p in plans}
+    return dt.date.fromisoformat(dates.pop()) if len(dates) == 1 and None not in dates else None
 
 
 def load_plans(source: Path, kb: KnowledgeBase, as_of: dt.date):
@@ -59,7 +64,7 @@ def summarize(plans: list[dict], kb: KnowledgeBase, as_of: dt.date) -> dict:
           "facts": "、".join(f"{name}（{n}）" for name, n in c.most_common())} for mid, c in open_questions.items()),
         key=lambda r: (-r["enterprises"], r["title"]))
     return {
-        "title": "助企纾困“一企一策”帮扶工作汇总",
+        "title": kb.campaign.documents["summary"],
         "campaign": kb.campaign.title,
         "issuer": kb.campaign.issuer,
         "as_of": as_of.isoformat(),
@@ -71,17 +76,19 @@ def summarize(plans: list[dict], kb: KnowledgeBase, as_of: dt.date) -> dict:
         "measures": measure_rows,
         "coverage": _coverage(plans, kb),
         "questions": question_rows,
-        "deadlines": _deadlines(plans, as_of),
+        "deadlines": _deadlines(plans, as_of, kb.campaign.reminders["summary_deadline_days"]),
+        "deadline_days": kb.campaign.reminders["summary_deadline_days"],
         "relief": _relief(plans, kb, as_of),
     }
 
 
 def _coverage(plans: list[dict], kb: KnowledgeBase) -> dict:
-    """Stopped and reduced key enterprises, and whether each plan proposes their assistance."""
-    target = kb.campaign.targets["key_enterprise_assistance"]
+    """The enterprises the coverage target counts (its ``population`` in campaign.yaml: stopped
+    and reduced key enterprises), and whether each plan proposes a measure serving it."""
+    target = kb.campaign.targets[kb.campaign.coverage_target]
     serving = {m.id for m in kb.all_measures() if target.id in m.targets}
-    key = [p for p in plans if p["enterprise"].get("key_enterprise") is True
-           and p["enterprise"].get("production_status") in ("reduced", "stopped")]
+    key = [p for p in plans
+           if target.population.evaluate(RecordFacts(Record(p["enterprise"], ""), kb)).value is True]
     missing = [p for p in key if not any(m["id"] in serving for m in p["measures"])]
     covered = len(key) - len(missing)
     return {
@@ -93,8 +100,8 @@ def _coverage(plans: list[dict], kb: KnowledgeBase) -> dict:
     }
 
 
-def _deadlines(plans: list[dict], as_of: dt.date) -> list[dict]:
-    end = (as_of + dt.timedelta(days=DEADLINE_DAYS)).isoformat()
+def _deadlines(plans: list[dict], as_of: dt.date, days: int) -> list[dict]:
+    end = (as_of + dt.timedelta(days=days)).isoformat()
     c = Counter()
     for p in plans:
         for e in p.get("timeline", []):
@@ -132,9 +139,10 @@ def _relief(plans: list[dict], kb: KnowledgeBase, as_of: dt.date) -> dict:
     }
 
 
-def chart_rows(context: dict, limit: int = 20) -> list[dict]:
-    """Bars of the SVG chart: enterprises per measure, the longest first."""
-    rows = context["measures"][:limit]
+def chart_rows(context: dict) -> list[dict]:
+    """Bars of the SVG chart: enterprises per measure, the longest first (the template decides
+    how many it draws)."""
+    rows = context["measures"]
     top = max((r["total"] for r in rows), default=1) or 1
     return [{"title": r["title"], "total": r["total"], "applies": r["applies"],
              "share": r["total"] / top, "applies_share": r["applies"] / top} for r in rows]

@@ -139,7 +139,7 @@ def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
         for text in m.questions:
             confirm.setdefault(text, []).append(m.title)
     return {
-        "doc_title": "一企一策帮扶方案",
+        "doc_title": kb.campaign.documents["plan"],
         "name": plan.name,
         "id": plan.id,
         "as_of": plan.as_of.isoformat(),
@@ -192,7 +192,7 @@ def brief_context(plan: Plan, kb: KnowledgeBase, limits: BriefLimits = BriefLimi
     title = f"走访简报：{plan.name}"
     kept_d, kept_m, kept_q = fit_brief(difficulties, measures, questions, limits, line_count(title, TITLE_WIDTH))
     return {
-        "doc_title": "千名干部助企纾困走访简报",
+        "doc_title": kb.campaign.documents["brief"],
         "name": plan.name,
         "rows": [
             ("统一社会信用代码", plan.id, "所属产业", shown("sector")),

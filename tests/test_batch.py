@@ -181,6 +181,22 @@ def test_summary_pdf_has_the_chart(runner, tmp_path):
     assert result.exit_code == 0, result.output
     text = "".join("".join(p.extract_text().split()) for p in PdfReader(target).pages)
     assert "图1各项措施覆盖企业数" in text and "停产减产重点企业帮扶覆盖" in text
+    # the chart heads section 三, before its table, and says it shows only the 20 most common
+    assert text.index("三、各项措施覆盖企业数") < text.index("图1") < text.index("措施适用待核实即将实施合计")
+    assert "仅列覆盖企业最多的20项" in text and "图表位置" not in text
+
+
+def test_summary_of_a_folder_is_as_of_its_plans(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(main, ["generate", str(EXAMPLES / "enterprises.yaml"), "--as-of", "2022-06-15",
+                                "--format", "md"]).exit_code == 0
+    result = runner.invoke(main, ["summary", "output", "--out", "summary.md"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "已汇总20家企业（基准日 2022-06-15），写入 summary.md\n"
+    from_records = runner.invoke(main, ["summary", str(EXAMPLES / "enterprises.yaml"), "--out", "records.md",
+                                        "--as-of", "2022-06-15"])
+    assert from_records.exit_code == 0
+    assert (tmp_path / "summary.md").read_text(encoding="utf-8") == (tmp_path / "records.md").read_text(encoding="utf-8")
 
 
 def test_progress_is_silent_when_not_a_terminal(runner, tmp_path, monkeypatch):

@@ -100,3 +100,10 @@ def test_the_fetcher_refuses_everything_but_bundled_assets(kb, renderer, tmp_pat
             Path(secret).as_uri()} <= refused
     assert not any(allowed for _, allowed in fetched)
     assert not PdfReader(target).attachments
+
+
+def test_a_code_span_shows_backticks_literally():
+    from planner.render import md_code, markdown_to_html
+
+    assert md_code("a`b") == "``a`b``"
+    assert markdown_to_html(f"x {md_code('``[a](javascript:x)')} y") == "<p>x <code>``[a](javascript:x)</code> y</p>\n"

@@ -86,7 +86,19 @@ def test_diff_exit_status_like_diff1(two_versions, runner):
     assert runner.invoke(main, ["diff", f"{folder}@v1", str(folder)]).exit_code == 1
     missing = runner.invoke(main, ["diff", f"{folder}@v1", f"{folder}@v7"])
     assert missing.exit_code == 2
-    assert missing.stderr == f"错误：{folder}@v7: no version 7 in {folder} (versions: v1, v2)\n"
+    assert missing.stderr == f"错误：{folder}@v7：{folder} 中没有第7版（现有版本：v1、v2）\n"
+
+
+def test_diff_trouble_is_exit_2_with_a_message(two_versions, runner, tmp_path):
+    folder = two_versions / AUTO
+    nowhere = runner.invoke(main, ["diff", f"{folder}@v1", str(folder), "--format", "pdf", "--output",
+                                   str(tmp_path / "no" / "such" / "redline.pdf")])
+    assert nowhere.exit_code == 2 and "输出目录" in nowhere.stderr and not (tmp_path / "no").exists()
+    broken = tmp_path / "plan.json"
+    broken.write_text('{"enterprise": {}, "measures": [{"id": "x"}]}', encoding="utf-8")
+    result = runner.invoke(main, ["diff", f"{folder}@v1", str(broken)])
+    assert result.exit_code == 2 and "plan.json 内容不完整或已损坏" in result.stderr
+    assert "Traceback" not in result.output
 
 
 def test_an_interrupted_commit_leaves_v1_whole(kb, tmp_path, monkeypatch):
@@ -161,6 +173,29 @@ def test_impact_lists_exactly_the_affected_enterprises(runner, edited_sectors):
     assert "  “芯机”对接保障芯片供应（automotive_chip_matchmaking）：变更2家" in result.output
 
 
+def test_a_profile_edit_makes_new_versions_for_that_sector_only(kb, tmp_path, edited_sectors):
+    records = write_records(tmp_path / "list.yaml")
+    out = tmp_path / "out"
+    templates = Templates.from_option(None)
+    first = generate(records, out, kb, templates, AS_OF, ("md",))
+    again = generate(records, out, knowledge.load(edited_sectors), templates, AS_OF, ("md",))
+    assert sorted(again.written) == ["91330206NB0000059N", "91330282NB0000040U"]  # the two automotive
+    assert len(again.unchanged) == len(first.written) - 2
+    assert versions_in(out / AUTO)[-1].meta["trigger"] == ["措施库变化"]
+
+
+def test_impact_reports_a_wording_edit(runner, sectors_copy):
+    path = sectors_copy / "automotive.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("拓展芯片供应渠道，着力解决缺芯问题。", "拓展芯片供应渠道，优先保障重点整车企业。", 1),
+                    encoding="utf-8")
+    result = runner.invoke(main, ["impact", str(EXAMPLES / "enterprises.yaml"), "--sectors", str(sectors_copy),
+                                  "--as-of", "2022-06-15"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("拟调整措施库影响2家企业（共20家）。")
+    assert "内容摘要：组织芯片企业与整车、零部件企业开展“芯机”对接，拓展芯片供应渠道，着力解决缺芯问题。 → " in result.output
+
+
 @pytest.mark.parametrize("fmt", ["md", "html"])
 def test_diff_snapshots_deadline_moved_in_a_profile(kb, edited_sectors, tmp_path, snapshot_md, fmt):
     records = write_records(tmp_path / "list.yaml")
@@ -171,7 +206,7 @@ def test_diff_snapshots_deadline_moved_in_a_profile(kb, edited_sectors, tmp_path
     result = diff_plans(load_side(f"{out / AUTO}@v1"), load_side(f"{out / AUTO}@v2"), kb)
     assert [m.line() for m in result.measures] == [
         "变更：“芯机”对接保障芯片供应（实施期限：2022-06-01至2022-12-31 → 2022-06-01至2022-09-30） —— 原因：措施库已调整"]
-    text = as_markdown(result) if fmt == "md" else as_html(result, templates)
+    text = as_markdown(result, templates) if fmt == "md" else as_html(result, templates)
     assert text.replace(str(out), "OUT") == snapshot_md
 
 
@@ -179,7 +214,8 @@ def test_diff_snapshots_deadline_moved_in_a_profile(kb, edited_sectors, tmp_path
 def test_diff_snapshots_normal_to_stopped(two_versions, kb, snapshot_md, fmt):
     folder = two_versions / AUTO
     result = diff_plans(load_side(f"{folder}@v1"), load_side(f"{folder}@v2"), kb)
-    text = as_markdown(result) if fmt == "md" else as_html(result, Templates.from_option(None))
+    templates = Templates.from_option(None)
+    text = as_markdown(result, templates) if fmt == "md" else as_html(result, templates)
     assert text.replace(str(two_versions), "OUT") == snapshot_md
 
 

@@ -8,10 +8,11 @@ from pathlib import Path
 import click
 
 from planner.commands.options import load_knowledge, sectors_option, templates_option
-from planner.diff import diff_plans, load_side
+from planner.diff import DiffError, diff_plans, load_side
 from planner.diff_output import as_html, as_markdown, as_terminal, write_pdf
 from planner.exceptions import PlannerError
 from planner.render import Templates
+from planner.store import atomic_write
 
 
 @click.command()
@@ -31,22 +32,31 @@ def diff(ctx, old, new, fmt, output, templates_dir, sectors_dir):
     redline of the plan text. Exits 0 when the two are the same, 1 when they differ, 2 on error.
     """
     try:
+        if output is not None and not output.parent.is_dir():
+            raise DiffError(f"{output}：输出目录 {output.parent} 不存在")
         kb = load_knowledge(sectors_dir)
         templates = Templates.from_option(templates_dir)
-        result = diff_plans(load_side(old), load_side(new), kb)
+        sides = load_side(old), load_side(new)
+        try:
+            result = diff_plans(*sides, kb)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise DiffError(f"{old} 或 {new}：plan.json 内容不完整或已损坏（{type(exc).__name__}: {exc}）") from None
         if fmt == "pdf":
             if output is None:
-                raise PlannerError("--format pdf needs --output FILE")
+                raise DiffError("--format pdf 需要用 --output 指定 PDF 文件")
             write_pdf(result, templates, output)
-            click.echo(f"{result.summary()}；redline written to {output}")
+            click.echo(f"{result.summary()}；修订稿已写入 {output}")
         else:
             text = {"terminal": lambda: as_terminal(result, color=output is None and sys.stdout.isatty()),
-                    "md": lambda: as_markdown(result), "html": lambda: as_html(result, templates)}[fmt]()
+                    "md": lambda: as_markdown(result, templates), "html": lambda: as_html(result, templates)}[fmt]()
             if output is not None:
-                output.write_text(text, encoding="utf-8")
+                atomic_write(output, text)
             else:
                 click.echo(text, nl=False, color=True)
     except PlannerError as exc:
         exc.show()
+        ctx.exit(2)
+    except OSError as exc:
+        PlannerError(f"{exc.filename or output}：{exc.strerror or exc}").show()
         ctx.exit(2)
     ctx.exit(0 if result.same else 1)

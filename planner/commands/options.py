@@ -28,13 +28,15 @@ def load_knowledge(sectors_dir: Path | None) -> knowledge.KnowledgeBase:
 records_argument = click.argument("records", type=click.Path(dir_okay=False, path_type=Path))
 
 
-def _parse_date(ctx, param, value):
-    if value is None:
-        return dt.date.today()
+def parse_date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f'not a date: "{value}" (use YYYY-MM-DD)') from None
+        raise click.BadParameter(f"“{value}”不是日期（请用 YYYY-MM-DD）") from None
+
+
+def _parse_date(ctx, param, value):
+    return dt.date.today() if value is None else parse_date(value)
 
 
 as_of_option = click.option(
