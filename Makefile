@@ -42,7 +42,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 bench: setup
-	$(BIN)/python bench/run.py --records 10000 --pdf-records 2000 --ratio-records 100
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) output/*/ build dist

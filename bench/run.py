@@ -5,12 +5,12 @@ CSV an officer would export from Excel, then measures in one run:
 
 1. Markdown + JSON plans and briefs per second (`planner generate --format md`, all cores);
 2. a rerun with nothing changed;
-3. our PDF time with 1 worker against a bare WeasyPrint render of the same HTML (the engine's own
-   floor), on the first M records (--ratio-records), taken in the order ours, bare, bare, ours
-   over two halves so that a machine whose speed drifts during the run favours neither;
-4. PDFs per second with all cores on the same M records, against 1 worker;
+3. PDFs per second with 1 worker and with all cores on the same M records (--ratio-records);
+4. our per-enterprise PDF pipeline against a bare WeasyPrint render of the same HTML (the
+   engine's own floor), interleaved enterprise by enterprise in one warm process
+   (bench/floor.py), so that a machine whose speed drifts during the run favours neither;
 5. peak memory of all processes together (the planner, the forkserver and its workers) for the
-   all-cores PDF runs of N/4 and N records (--pdf-records), to show it does not grow with N.
+   all-cores PDF runs of N/8 and N records (--pdf-records), to show it does not grow with N.
 
 Every command is run as a user runs it (`python -m planner ...` in a subprocess); memory (PSS,
 so pages the workers share are counted once) is sampled from /proc every 50 ms over the whole
@@ -20,6 +20,7 @@ process tree. Prints a table.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -107,59 +108,14 @@ def write_csv(path: Path, count: int, start: int = 0) -> None:
     write_table(records, path, kb)
 
 
-def bare_weasyprint(html_dir: Path) -> float:
-    """Seconds for WeasyPrint alone to render every HTML file of ``html_dir`` with our CSS, warm,
-    in one process with one FontConfiguration (imports and a warm-up render not counted)."""
-    code = f"""
-import time, pathlib
-from weasyprint import HTML, CSS
-from weasyprint.text.fonts import FontConfiguration
-files = sorted(pathlib.Path({str(html_dir)!r}).glob("*.html"))
-fc = FontConfiguration()
-sheets = {{}}
-for kind in ("plan", "brief"):
-    sheets[kind] = [CSS(string=pathlib.Path({str(ROOT / 'templates')!r}, n).read_text(), font_config=fc)
-                    for n in ("print.css", kind + ".css")]
-HTML(string=files[0].read_text()).write_pdf(stylesheets=sheets["plan"], font_config=fc)  # warm up
-start = time.perf_counter()
-for f in files:
-    HTML(string=f.read_text()).write_pdf(stylesheets=sheets[f.stem.split("-")[-1]], font_config=fc)
-print(time.perf_counter() - start)
-"""
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return float(out.stdout.strip())
-
-
-def dump_html(records: Path, html_dir: Path, count: int) -> None:
-    """The exact HTML our pipeline hands WeasyPrint, for the first ``count`` enterprises."""
-    import copy
-    import datetime as dt
-
-    from planner import knowledge
-    from planner.generate import Renderer
-    from planner.matching import match
-    from planner.records import read_records
-    from planner.render import Templates
-    from planner.resources import bundled
-
-    kb = knowledge.load(bundled("sectors"))
-    renderer = Renderer(kb, Templates.from_option(None))
-    html_dir.mkdir(parents=True, exist_ok=True)
-    for i, record in enumerate(read_records(records, kb).records[:count]):
-        plan = match(copy.deepcopy(record), kb, dt.date.fromisoformat(AS_OF))
-        rendered = renderer.render(plan)
-        (html_dir / f"{i:05d}-plan.html").write_text(renderer.html(plan, rendered.plan_md, "plan"))
-        (html_dir / f"{i:05d}-brief.html").write_text(renderer.html(plan, rendered.brief_md, "brief"))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=10000, help="records for the Markdown runs")
-    parser.add_argument("--pdf-records", type=int, default=200,
-                        help="records for the all-cores PDF run whose peak memory is reported (and a quarter "
+    parser.add_argument("--pdf-records", type=int, default=2000,
+                        help="records for the all-cores PDF run whose peak memory is reported (and an eighth "
                              "of it, to show memory does not grow with N)")
-    parser.add_argument("--ratio-records", type=int, default=100,
-                        help="records for 1 worker against bare WeasyPrint and against all cores")
+    parser.add_argument("--ratio-records", type=int, default=80,
+                        help="records for 1 worker against all cores, and for our pipeline against bare WeasyPrint")
     parser.add_argument("--keep", action="store_true", help="keep the working folder")
     args = parser.parse_args()
     cores = len(os.sched_getaffinity(0))
@@ -177,38 +133,33 @@ def main() -> None:
         rows.append(("rerun, nothing changed", f"{wall:.1f} s", f"{args.records / wall:,.0f} records/s",
                      f"{peak / 1024:,.0f} MiB"))
 
-        # Our pipeline with 1 worker against bare WeasyPrint on the same HTML, in the order
-        # ours(A) bare(A) bare(B) ours(B) over two halves A and B, so a machine that speeds up or
-        # slows down during the run favours neither. Ours is the whole command (start-up, reading,
-        # matching, Markdown, writing); bare is its render loop only.
+        # PDFs as a user makes them, with 1 worker and with all cores, on the same M records.
         n = args.ratio_records
-        halves = [work / "ratio-a.csv", work / "ratio-b.csv"]
-        write_csv(halves[0], n // 2, start=0)
-        write_csv(halves[1], n - n // 2, start=n // 2)
-        ours = bare = 0.0
-        peak1 = 0
-        for i, half in enumerate(halves):
-            dump_html(half, work / f"html-{i}", n)
-            steps = ("ours", "bare") if i == 0 else ("bare", "ours")
-            for step in steps:
-                if step == "ours":
-                    wall, peak, _ = run(["generate", str(half), "--out", str(work / f"pdf1-{i}"), "--as-of", AS_OF,
-                                         "--workers", "1", "-q"])
-                    ours, peak1 = ours + wall, max(peak1, peak)
-                else:
-                    bare += bare_weasyprint(work / f"html-{i}")
-        rows.append((f"PDFs, {n} records ({2 * n} PDFs), 1 worker", f"{ours:.1f} s", f"{2 * n / ours:.2f} PDFs/s",
-                     f"{peak1 / 1024:,.0f} MiB"))
-        rows.append(("bare WeasyPrint on the same HTML, 1 process", f"{bare:.1f} s", f"{2 * n / bare:.2f} PDFs/s", "—"))
-        rows.append(("our PDF time / bare WeasyPrint (1 worker)", "", f"{ours / bare:.3f}", ""))
-
         both = work / "ratio.csv"
         write_csv(both, n)
+        one, peak1, _ = run(["generate", str(both), "--out", str(work / "pdf1"), "--as-of", AS_OF, "--workers", "1",
+                             "-q"])
+        rows.append((f"PDFs, {n} records ({2 * n} PDFs), 1 worker", f"{one:.1f} s", f"{2 * n / one:.2f} PDFs/s",
+                     f"{peak1 / 1024:,.0f} MiB"))
         wall, peak, _ = run(["generate", str(both), "--out", str(work / "pdfall"), "--as-of", AS_OF, "-q"])
         rows.append((f"PDFs, {n} records, {cores} workers", f"{wall:.1f} s",
-                     f"{2 * n / wall:.2f} PDFs/s ({ours / wall:.2f}x)", f"{peak / 1024:,.0f} MiB"))
+                     f"{2 * n / wall:.2f} PDFs/s ({one / wall:.2f}x)", f"{peak / 1024:,.0f} MiB"))
 
-        for count in (max(1, args.pdf_records // 4), args.pdf_records):
+        # Our per-enterprise PDF pipeline against bare WeasyPrint on the same HTML, interleaved
+        # enterprise by enterprise in one warm process (bench/floor.py).
+        out = subprocess.run([sys.executable, str(HERE / "floor.py"), str(both), str(work / "floor")],
+                             capture_output=True, text=True, cwd=ROOT)
+        if out.returncode != 0:
+            raise SystemExit(f"bench/floor.py failed:\n{out.stderr}")
+        floor = json.loads(out.stdout)
+        m = floor["enterprises"]
+        rows.append((f"our pipeline, {m} enterprises ({2 * m} PDFs), warm", f"{floor['ours']:.1f} s",
+                     f"{2 * m / floor['ours']:.2f} PDFs/s", "—"))
+        rows.append(("bare WeasyPrint, the same HTML, interleaved", f"{floor['bare']:.1f} s",
+                     f"{2 * m / floor['bare']:.2f} PDFs/s", "—"))
+        rows.append(("our PDF pipeline time / bare WeasyPrint", "", f"{floor['ours'] / floor['bare']:.3f}", ""))
+
+        for count in (max(1, args.pdf_records // 8), args.pdf_records):
             listing = work / f"pdf-{count}.csv"
             write_csv(listing, count)
             wall, peak, _ = run(["generate", str(listing), "--out", str(work / f"pdf-{count}"), "--as-of", AS_OF, "-q"])

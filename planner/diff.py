@@ -121,7 +121,8 @@ def diff_plans(old: Side, new: Side, kb: KnowledgeBase) -> PlanDiff:
     if old.plan.get("as_of") != new.plan.get("as_of"):
         context.append(f"基准日由{old.plan.get('as_of')}变为{new.plan.get('as_of')}")
     old_prov, new_prov = old.plan.get("provenance", {}), new.plan.get("provenance", {})
-    if old_prov.get("profiles") != new_prov.get("profiles"):
+    same_sector = old.plan["enterprise"].get("sector") == new.plan["enterprise"].get("sector")
+    if old_prov.get("profiles") != new_prov.get("profiles") and same_sector:  # else the record moved it
         context.append("措施库已调整")
     measures = _measure_changes(old.plan, new.plan, kb, facts, changed_fields, context)
     old_q = [q["text"] for q in old.plan.get("questions", [])]

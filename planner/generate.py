@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import io
+import multiprocessing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,10 +157,11 @@ def _start_worker(settings: Settings, kb: KnowledgeBase | None = None) -> None:
     kb = kb or knowledge.load(Path(settings.sectors))
     _WORKER.update(settings=settings, kb=kb, store=PlanStore(Path(settings.out_dir)),
                    renderer=Renderer(kb, Templates([Path(d) for d in settings.templates]), settings.author))
-    # What is loaded now lives as long as the worker: keep the collector from scanning it again
-    # and again while WeasyPrint and Jinja make and drop millions of objects.
-    gc.collect()
-    gc.freeze()
+    if multiprocessing.parent_process() is not None:  # a worker process, not the caller's
+        # What is loaded now lives as long as the worker: keep the collector from scanning it
+        # again and again while WeasyPrint and Jinja make and drop millions of objects.
+        gc.collect()
+        gc.freeze()
 
 
 MARKDOWN_CHUNK = 16  # enterprises per round trip to a worker when only Markdown is made (~30 ms of work)
@@ -216,18 +218,27 @@ def generate(records: Path, out_dir: Path, kb: KnowledgeBase, templates: Templat
     read = read_records(records, kb)
     store = PlanStore(out_dir)
     result = GenerateResult(rejected=read.rejected_count, out_dir=out_dir, read=read)
+    try:
+        _generate(read, store, result, kb, templates, as_of, formats, author, workers, progress)
+    except KeyboardInterrupt:
+        raise Interrupted(len(result.written)) from None
+    return result
+
+
+def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase, templates: Templates,
+              as_of: dt.date, formats: tuple, author: str | None, workers: int | None, progress) -> None:
     tick = progress or (lambda n: None)
     if progress is not None and hasattr(progress, "total"):
         progress.total = len(read.records)
     template_hash = templates_digest(templates.dirs)
     settings = Settings(str(kb.root), tuple(str(d) for d in templates.dirs), author, as_of, tuple(formats),
-                        str(out_dir))
+                        str(store.root))
     with store.locked():
         tasks = []
         for record in read.records:
-            inputs = {"record": record_digest(record), "profiles": kb.digest_for(sector_of(record.facts, kb)),
-                      "templates": template_hash,
-                      "as_of": as_of.isoformat()}
+            sector = sector_of(record.facts, kb)
+            inputs = {"record": record_digest(record), "sector": sector, "profiles": kb.digest_for(sector),
+                      "templates": template_hash, "as_of": as_of.isoformat()}
             meta = store.latest_meta(record.id)
             if meta is not None and meta.get("inputs") == inputs:
                 folder = store.folder(record.id)
@@ -250,8 +261,8 @@ def generate(records: Path, out_dir: Path, kb: KnowledgeBase, templates: Templat
             with WorkerPool(count, _start_worker, init_args, recycle, preload) as pool:
                 for chunk, outcomes in pool.map(_process_chunk, chunks):
                     if isinstance(outcomes, WorkerDied):  # some of the chunk may have been written whole
-                        outcomes = [("written", "") if _finished(store, t, formats) else ("failed", WORKER_DIED)
-                                    for t in chunk]
+                        outcomes = [(("unchanged" if t.complete else "written"), "") if _finished(store, t, formats)
+                                    else ("failed", WORKER_DIED) for t in chunk]
                     for task, (outcome, message) in zip(chunk, outcomes):
                         if outcome == "failed":
                             result.failed.append((task.where, task.facts["id"], message))
@@ -261,9 +272,6 @@ def generate(records: Path, out_dir: Path, kb: KnowledgeBase, templates: Templat
         except WorkerDied:
             raise PlannerError(f"工作进程接连意外退出（被终止或内存不足），已停止；本次已生成{len(result.written)}家企业，"
                                f"均已完整保存。请检查内存后再次运行同一命令，只会补齐其余企业。") from None
-        except KeyboardInterrupt:
-            raise Interrupted(len(result.written), len(tasks) - len(result.written) - len(result.failed)) from None
-    return result
 
 
 WORKER_DIED = "生成这家企业时工作进程意外退出（被终止或内存不足）"
@@ -282,9 +290,9 @@ class Interrupted(PlannerError):
     exit_code = 130
     prefix = ""
 
-    def __init__(self, written: int, left: int):
-        super().__init__(f"已中断：本次已生成{written}家企业，均已完整保存；其余{left}家未生成。"
-                         f"再次运行同一命令即可从中断处继续。")
+    def __init__(self, written: int):
+        super().__init__(f"已中断：已生成的企业均已完整保存（本次至少{written}家）；"
+                         f"再次运行同一命令即可从中断处继续，只会补齐其余企业。")
 
 
 def select_plans(plans: list, kb: KnowledgeBase, district: str | None = None, cadre: str | None = None,
@@ -305,6 +313,7 @@ def select_plans(plans: list, kb: KnowledgeBase, district: str | None = None, ca
 
 
 BRIEFS_PER_CHUNK = 50
+BRIEF_CHUNKS_PER_WORKER = 2  # a worker renders 100 briefs, then a fresh one takes over
 
 
 @dataclass(frozen=True)
@@ -351,7 +360,7 @@ def combined_briefs(records: Path, target: Path, kb: KnowledgeBase, templates: T
     settings = Settings(str(kb.root), tuple(str(d) for d in templates.dirs), author, as_of, ("pdf",), "")
     count = 1 if len(chunks) < 2 else min(workers or usable_cpus(), len(chunks))
     writer = PdfWriter()
-    with WorkerPool(count, _start_worker, (settings, kb) if count == 1 else (settings,), TASKS_PER_WORKER,
+    with WorkerPool(count, _start_worker, (settings, kb) if count == 1 else (settings,), BRIEF_CHUNKS_PER_WORKER,
                     ("planner.generate", "weasyprint")) as pool:
         for _, data in pool.map(_render_chunk, chunks):
             if isinstance(data, WorkerDied):

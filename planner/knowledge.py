@@ -240,8 +240,8 @@ def sector_digests(root: Path, sectors: dict) -> dict:
             profiles[path.stem] = path.read_bytes()
         else:
             shared.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    for sid in sorted(sectors):
-        shared.update(f"{sid}:{','.join(sectors[sid].industry_codes)}\0".encode())
+    for sid in sorted(sectors):  # what a profile adds to every plan: its name (in conditions' wording) and codes
+        shared.update(f"{sid}:{sectors[sid].name}:{','.join(sectors[sid].industry_codes)}\0".encode())
     digests = {None: shared.hexdigest()[:16]}
     for sid, data in profiles.items():
         h = shared.copy()

@@ -49,8 +49,10 @@ def _escape(text: str) -> str:
 
 def md_code(value) -> MarkdownText:
     """``value`` as a Markdown code span (the ``code`` filter): shown exactly, in a fence of more
-    backticks than any run inside it."""
+    backticks than any run inside it. Not for table cells, where a ``|`` would still split it."""
     text = " ".join(str(value).split())
+    if not text:
+        return MarkdownText("")
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return MarkdownText(f"{'`' * (longest + 1)}{pad}{text}{pad}{'`' * (longest + 1)}")
@@ -118,7 +120,7 @@ class Templates:
     def html(self, body_html: str, meta: dict) -> str:
         """The full HTML document handed to WeasyPrint."""
         try:
-            meta = dict(meta)
+            meta = {"figure": None, **meta}  # bureau copies of document.html.j2 may still test it
             meta["title"] = " ".join(str(meta.get("title", "")).split())
             meta.setdefault("running_title", meta.get("doc_title", ""))
             return self.html_env.get_template("document.html.j2").render(body=Markup(body_html), **meta)

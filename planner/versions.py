@@ -127,13 +127,19 @@ class PlanStore:
         previous = None
         if current is not None:
             previous = self._archive(folder, current) / "plan.json"
-        summary = summarize(previous if previous is not None and previous.is_file() else None)
+        try:
+            summary = summarize(previous if previous is not None and previous.is_file() else None)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:  # an old or damaged plan.json
+            summary = f"无法与上一版比较（{type(exc).__name__}）"
         number = current["version"] + 1 if current else 1
         if current is None:
             trigger = ["首次生成"]
         else:
             old = current.get("inputs", {})
-            trigger = [TRIGGERS[k] for k in TRIGGERS if old.get(k) != inputs.get(k)] or ["重新生成"]
+            changed = [k for k in TRIGGERS if old.get(k) != inputs.get(k)]
+            if "profiles" in changed and "record" in changed and old.get("sector") != inputs.get("sector"):
+                changed.remove("profiles")  # another sector's profile because the record moved it there
+            trigger = [TRIGGERS[k] for k in changed] or ["重新生成"]
         sizes = {}
         for name, data in files.items():
             payload = data.encode("utf-8") if isinstance(data, str) else data

@@ -20,6 +20,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
 import traceback
 from collections import deque
 from multiprocessing.connection import wait
@@ -88,8 +89,10 @@ def _serve(conn, initializer: Callable, initargs: tuple, limit: int | None) -> N
             if failure is not None:
                 raise failure
             reply = (index, True, fn(task))
-        except BaseException as exc:
+        except Exception as exc:
             reply = (index, False, exc)
+        except BaseException as exc:  # SystemExit and the like must not end the planner itself
+            reply = (index, False, WorkerError("".join(traceback.format_exception(exc))))
         try:
             conn.send(reply)
         except Exception:  # the exception would not pickle: send its text
@@ -144,7 +147,9 @@ class WorkerPool:
 
     def close(self, graceful: bool = True) -> None:
         """Stop every worker: let idle ones exit, terminate the rest (on an error or Ctrl-C)."""
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut this short
+        main_thread = threading.current_thread() is threading.main_thread()
+        if main_thread:  # a second Ctrl-C must not cut this short
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             workers = self._live + self._retiring
             self._live, self._retiring = [], []
@@ -163,7 +168,8 @@ class WorkerPool:
                     w.process.join()
                 w.conn.close()
         finally:
-            signal.signal(signal.SIGINT, previous)
+            if main_thread:
+                signal.signal(signal.SIGINT, previous)
 
     def map(self, fn: Callable, tasks: Iterable):
         """Yield (task, result) in task order as results come in.
@@ -195,10 +201,14 @@ class WorkerPool:
                         exhausted = True
                         break
                     waiting[sent] = task
-                    w.conn.send((sent, fn, task))
                     w.busy, w.sent = sent, w.sent + 1
                     sent += 1
                     dispatched = True
+                    try:
+                        w.conn.send((w.busy, fn, task))
+                    except OSError:  # it died since we last looked: this task's result is a WorkerDied
+                        deaths = self._bury(w, waiting, results, deaths)
+                        continue
                     if w.spent:  # its last task: start its replacement now, so start-up overlaps work
                         self._live.remove(w)
                         self._retiring.append(w)
@@ -214,15 +224,17 @@ class WorkerPool:
                     except (EOFError, OSError):
                         deaths = self._bury(w, waiting, results, deaths)
                         continue
+                    except Exception as exc:  # a reply that would not unpickle
+                        index, ok, value = w.busy, False, WorkerError(f"{type(exc).__name__}: {exc}")
                     w.busy, deaths = None, 0
                     if not ok:
                         raise value
                     results[index] = value
                 elif w.process.sentinel in ready:
                     deaths = self._bury(w, waiting, results, deaths)
-            for w in [w for w in self._retiring if w.busy is None]:
-                self._retiring.remove(w)
-                w.process.join(5)
+            for w in [w for w in self._retiring if w.busy is None and not w.process.is_alive()]:
+                self._retiring.remove(w)  # exited after its last task (close() stops any that lingers)
+                w.process.join()
                 w.conn.close()
             for w in [w for w in self._live if w.busy is None and not w.process.is_alive()]:
                 self._live.remove(w)  # died while idle (out of memory, say): replace it quietly

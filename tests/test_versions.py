@@ -239,3 +239,21 @@ def test_pdf_redline(two_versions, runner, tmp_path):
     text = "".join(p.extract_text() for p in PdfReader(target).pages)
     assert "多元化拓展供应链渠道" in "".join(text.split())
     assert PdfReader(target).pages[0].mediabox.width == pytest.approx(595.276, abs=0.5)
+
+
+def test_the_profile_digest_of_a_sector_covers_what_reaches_its_plans(kb, sectors_copy):
+    path = sectors_copy / "apparel.yaml"
+    text = path.read_text(encoding="utf-8")
+    summary_edit = knowledge.load(_edited(sectors_copy, path, text, "summary: ", "summary: 改写："))
+    assert summary_edit.digest_for("apparel") != kb.digest_for("apparel")
+    assert summary_edit.digest_for("automotive") == kb.digest_for("automotive")  # nothing of apparel's reaches it
+    renamed = knowledge.load(_edited(sectors_copy, path, text, "name: 服装", "name: 服装服饰"))
+    # a sector's name is printed in other sectors' plans (a citywide condition lists the key sectors)
+    assert renamed.digest_for("automotive") != kb.digest_for("automotive")
+    assert renamed.digest_for(None) != kb.digest_for(None)
+
+
+def _edited(root, path, text, old, new):
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return root

@@ -54,7 +54,13 @@ def summary(source: Path, target: Path, as_of_text, templates_dir, sectors_dir):
         atomic_write(target, text)
     else:
         figure = templates.html_env.get_template("chart.svg.j2").render(rows=chart_rows(context))
-        body = markdown_to_html(text).replace(f"<p>{place}</p>", figure)
+        body = markdown_to_html(text)
+        if f"<p>{place}</p>" in body:
+            body = body.replace(f"<p>{place}</p>", figure)
+        elif place in body:
+            raise PlannerError("模板 summary.md.j2：{{ chart }} 须单独成段（前后各空一行），图表才能放在那里")
+        else:  # a bureau template without {{ chart }}: the chart goes at the end
+            body += figure
         html = templates.html(body, {
             "title": context["title"], "doc_title": context["title"], "author": kb.campaign.issuer,
             "subject": kb.campaign.title, "keywords": "汇总", "generator": f"planner {__version__}",
