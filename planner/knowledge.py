@@ -214,9 +214,9 @@ class KnowledgeBase:
     def summary_line(self) -> str:
         pressures = sum(len(s.pressures) for s in self.sectors.values())
         return (
-            f"{display_path(self.root)}: {len(self.sectors)} sectors, {pressures} pressures, "
-            f"{len(self.all_measures())} measures ({len(self.citywide)} citywide), "
-            f"{len(self.campaign.targets)} targets, {len(self.campaign.activities)} activities"
+            f"{display_path(self.root)}：检查通过。{len(self.sectors)}个产业，{pressures}项共性压力，"
+            f"{len(self.all_measures())}项措施（其中全市通用{len(self.citywide)}项），"
+            f"{len(self.campaign.targets)}项目标，{len(self.campaign.activities)}类对接活动"
         )
 
 

@@ -38,6 +38,9 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
+_END = object()
+
+
 class WorkerDied(Exception):
     """A worker process ended while it had a task (killed, or out of memory).
 
@@ -183,23 +186,23 @@ class WorkerPool:
                 yield task, fn(task)
             return
         source = iter(tasks)
+        upcoming = next(source, _END)  # one task looked ahead: is there work for a replacement?
         waiting: dict[int, object] = {}  # index → task, sent and not yet yielded
         results: dict[int, object] = {}
         sent = yielded = deaths = 0
-        exhausted = False
+        exhausted = upcoming is _END
         window = self.workers * RESULTS_AHEAD_PER_WORKER
         while True:
             dispatched = True
             while dispatched and not exhausted:
                 dispatched = False
+                while len(self._live) < self.workers:  # replace the spent and the dead while work is left
+                    self._live.append(self._start())
                 for w in [w for w in self._live if w.busy is None]:
-                    if sent - yielded >= window:
+                    if exhausted or sent - yielded >= window:
                         break
-                    try:
-                        task = next(source)
-                    except StopIteration:
-                        exhausted = True
-                        break
+                    task, upcoming = upcoming, next(source, _END)
+                    exhausted = upcoming is _END
                     waiting[sent] = task
                     w.busy, w.sent = sent, w.sent + 1
                     sent += 1
@@ -209,10 +212,9 @@ class WorkerPool:
                     except OSError:  # it died since we last looked: this task's result is a WorkerDied
                         deaths = self._bury(w, waiting, results, deaths)
                         continue
-                    if w.spent:  # its last task: start its replacement now, so start-up overlaps work
-                        self._live.remove(w)
+                    if w.spent:  # its last task: its replacement starts at once if work is left,
+                        self._live.remove(w)  # so that start-up overlaps the work
                         self._retiring.append(w)
-                        self._live.append(self._start())
             busy = [w for w in self._live + self._retiring if w.busy is not None]
             if not busy:
                 break  # nothing out and nothing left to send (or to yield: see below)
@@ -237,25 +239,20 @@ class WorkerPool:
                 w.process.join()
                 w.conn.close()
             for w in [w for w in self._live if w.busy is None and not w.process.is_alive()]:
-                self._live.remove(w)  # died while idle (out of memory, say): replace it quietly
+                self._live.remove(w)  # died while idle (out of memory, say): replaced quietly
                 w.conn.close()
-                self._live.append(self._start())
             while yielded in results:
                 yield waiting.pop(yielded), results.pop(yielded)
                 yielded += 1
 
     def _bury(self, w: _Worker, waiting: dict, results: dict, deaths: int) -> int:
-        """A worker ended during a task: that task's result is a WorkerDied; start a fresh worker."""
+        """A worker ended during a task: that task's result is a WorkerDied."""
         w.process.join()
         died = WorkerDied(waiting[w.busy], w.process.exitcode)
         results[w.busy] = died
         w.busy = None
         w.conn.close()
-        if w in self._retiring:
-            self._retiring.remove(w)
-        else:
-            self._live.remove(w)
-            self._live.append(self._start())
+        (self._retiring if w in self._retiring else self._live).remove(w)  # replaced while work is left
         if deaths + 1 > 2 * self.workers + 1:  # dying one after another: something is wrong with all
             raise died
         return deaths + 1

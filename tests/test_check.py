@@ -18,7 +18,7 @@ def test_shipped_tree_passes(runner):
     result = runner.invoke(main, ["check"])
     assert result.exit_code == 0, result.output
     assert re.fullmatch(
-        r"\S*sectors: 8 sectors, \d+ pressures, \d+ measures \(\d+ citywide\), 15 targets, 8 activities\n",
+        r"\S*sectors：检查通过。8个产业，\d+项共性压力，\d+项措施（其中全市通用\d+项），15项目标，8类对接活动\n",
         result.output,
     )
 

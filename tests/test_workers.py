@@ -58,3 +58,10 @@ def test_a_task_that_exits_does_not_end_the_caller():
 def test_one_worker_runs_in_this_process():
     with WorkerPool(1, _init, ("here",)) as pool:
         assert [r for _, r in pool.map(_pid_of, [1, 2])] == [(1, os.getpid(), "here"), (2, os.getpid(), "here")]
+
+
+def test_no_replacement_is_started_when_no_work_is_left():
+    with WorkerPool(2, _init, ("x",), tasks_per_worker=1) as pool:
+        results = list(pool.map(_pid_of, range(2)))
+        assert pool._live == []  # both workers spent on the only two tasks: none started for nothing
+    assert [t for t, _ in results] == [0, 1] and len({r[1] for _, r in results}) == 2

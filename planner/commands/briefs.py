@@ -29,5 +29,5 @@ def briefs(records: Path, target: Path, district, zone, cadre, as_of, author, te
     kb = load_knowledge(sectors_dir)
     plans, read = combined_briefs(records, target, kb, Templates.from_option(templates_dir), as_of,
                                   district, cadre, author, zone)
-    click.echo(f"{len(plans)} briefs written to {display_path(target)}")
+    click.echo(f"已将{len(plans)}份走访简报（每份一页）写入 {display_path(target)}")
     report_read(read, kb, as_of)

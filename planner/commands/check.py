@@ -20,6 +20,6 @@ def check(sectors_dir):
     except KnowledgeError as exc:
         for problem in exc.problems:
             click.echo(str(problem))
-        click.echo(f"{len(exc.problems)} problem(s) found.", err=True)
+        click.echo(f"共{len(exc.problems)}处问题，请逐条修改后再运行 planner check。", err=True)
         raise SystemExit(1) from None
     click.echo(kb.summary_line())

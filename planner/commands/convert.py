@@ -23,5 +23,5 @@ def convert(records: Path, output: Path, sectors_dir):
     kb = load_knowledge(sectors_dir)
     read = read_records(records, kb)
     written = write_table(read.records, output, kb)
-    click.echo(f"{len(read.records)} enterprises written to {', '.join(display_path(p) for p in written)}")
+    click.echo(f"已将{len(read.records)}家企业写入 {'、'.join(display_path(p) for p in written)}")
     report_read(read, kb, None)
