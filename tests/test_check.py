@@ -27,7 +27,7 @@ def test_a_ninth_sector_is_a_yaml_edit(runner, sectors_copy):
     shutil.copy(BROKEN / "valid" / "textile.yaml", sectors_copy)
     result = runner.invoke(main, ["check", "--sectors", "sectors"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("sectors: 9 sectors,")
+    assert result.output.startswith("sectors：检查通过。9个产业，")
 
 
 @pytest.mark.parametrize("case", CASES)
