@@ -13,8 +13,8 @@ demo: setup
 	$(BIN)/planner check
 	$(BIN)/planner generate examples/enterprises.yaml --out output --as-of $(DEMO_AS_OF)
 	$(BIN)/planner briefs examples/enterprises.yaml --combined output/briefs.pdf --as-of $(DEMO_AS_OF)
-	@echo "Plans and briefs: output/<credit code>/plan.pdf, brief.pdf (Markdown and JSON beside them);"
-	@echo "all briefs in one PDF to print: output/briefs.pdf"
+	@echo "帮扶方案和走访简报：output/<统一社会信用代码>/plan.pdf、brief.pdf（同目录下有 Markdown 和 JSON）；"
+	@echo "全部走访简报合为一个 PDF，可一次打印：output/briefs.pdf"
 
 test: setup
 	$(BIN)/python -m pytest -q
