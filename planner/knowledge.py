@@ -179,14 +179,13 @@ class KnowledgeBase:
     size_standard: dict
     sectors: dict
     citywide: list
-    digest: str
+    sector_digests: dict  # sector id (None: no sector) → digest_for
     relief: dict = field(default_factory=dict)
-    sector_digests: dict = field(default_factory=dict)
 
     def digest_for(self, sector_id: str | None) -> str:
         """A hash of what decides a plan for an enterprise of ``sector_id``: every shared file,
-        every sector's industry codes (they decide which sector a code falls in) and that
-        sector's own profile. An edit to the automotive profile changes the plans of automotive
+        every sector's name and industry codes (they reach every plan) and that sector's own
+        profile. An edit to the automotive profile changes the plans of automotive
         enterprises only, so only they get a new version."""
         return self.sector_digests.get(sector_id) or self.sector_digests[None]
 
@@ -248,15 +247,6 @@ def sector_digests(root: Path, sectors: dict) -> dict:
         h.update(data)
         digests[sid] = h.hexdigest()[:16]
     return digests
-
-
-def tree_digest(root: Path) -> str:
-    """A hash of every file of the tree, so a plan records which profiles it came from."""
-    h = hashlib.sha256()
-    for path in sorted(Path(root).iterdir()):
-        if path.is_file() and not path.name.startswith((".", "_")) and path.suffix in (".yaml", ".txt"):
-            h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()[:16]
 
 
 class _Loader:
@@ -381,7 +371,7 @@ class _Loader:
         relief = self._relief(fields, campaign, {m.id for s in sectors.values() for m in s.measures}
                               | {m.id for m in citywide})
         return KnowledgeBase(self.root, campaign, vocabularies, fields, size_standard, sectors, citywide,
-                             tree_digest(self.root), relief, sector_digests(self.root, sectors))
+                             sector_digests(self.root, sectors), relief)
 
     def _relief(self, fields, campaign, measure_ids) -> dict:
         doc = self.docs["relief.yaml"]
