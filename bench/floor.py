@@ -24,8 +24,7 @@ from weasyprint import CSS, HTML  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 
 from planner import generate, knowledge  # noqa: E402
-from planner.derive import sector_of  # noqa: E402
-from planner.matching import match, record_digest  # noqa: E402
+from planner.matching import match  # noqa: E402
 from planner.records import read_records  # noqa: E402
 from planner.render import Templates  # noqa: E402
 from planner.resources import bundled  # noqa: E402
@@ -53,9 +52,7 @@ def main() -> None:
     read = read_records(records, kb)
     tasks, documents = [], []
     for record in read.records:
-        sector = sector_of(record.facts, kb)
-        inputs = {"record": record_digest(record), "sector": sector, "profiles": kb.digest_for(sector),
-                  "templates": templates_digest(templates.dirs), "as_of": AS_OF.isoformat()}
+        inputs = generate.inputs_of(record, kb, templates_digest(templates.dirs), AS_OF)
         tasks.append(generate.Task(record.facts, record.where, inputs))
         plan = match(copy.deepcopy(record), kb, AS_OF)
         rendered = renderer.render(plan)

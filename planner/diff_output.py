@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import click
@@ -10,7 +9,7 @@ import click
 from planner import __version__
 from planner.diff import DELETE, EQUAL, INSERT, PlanDiff
 from planner.pdf import PdfJob, render_pdf
-from planner.render import MarkdownText, Templates
+from planner.render import MarkdownText, Templates, backtick_fence
 
 
 def meaning_lines(d: PlanDiff) -> list[tuple[str, list[str]]]:
@@ -28,12 +27,17 @@ def meaning_lines(d: PlanDiff) -> list[tuple[str, list[str]]]:
     return sections
 
 
+def plain_mark(op: int, text: str) -> str:
+    """A redline piece without colour: {+inserted+}, [-deleted-], or the text as it was."""
+    return {INSERT: f"{{+{text}+}}", DELETE: f"[-{text}-]"}.get(op, text)
+
+
 def as_terminal(d: PlanDiff, color: bool) -> str:
     """Coloured text: insertions underlined green, deletions struck through red."""
 
     def mark(op, text):
         if not color:
-            return {INSERT: f"{{+{text}+}}", DELETE: f"[-{text}-]"}.get(op, text)
+            return plain_mark(op, text)
         if op == INSERT:
             return click.style(text, fg="green", underline=True)
         if op == DELETE:
@@ -55,12 +59,10 @@ def as_terminal(d: PlanDiff, color: bool) -> str:
 def as_markdown(d: PlanDiff, templates: Templates) -> str:
     """Markdown for a reviewer (templates/diff.md.j2); the redline sits in a text block with
     {+inserted+} and [-deleted-]."""
-    hunks = [[MarkdownText("".join({INSERT: f"{{+{t}+}}", DELETE: f"[-{t}-]"}.get(op, t) for op, t in line))
-              for line in hunk] for hunk in d.redline]
-    longest = max((len(run) for hunk in hunks for line in hunk for run in re.findall(r"`+", line)), default=0)
+    hunks = [[MarkdownText("".join(plain_mark(op, t) for op, t in line)) for line in hunk] for hunk in d.redline]
     text = templates.markdown_env.get_template("diff.md.j2").render(
         name=d.new.plan["enterprise"].get("name", ""), old=d.old.label, new=d.new.label, summary=d.summary(),
-        sections=meaning_lines(d), hunks=hunks, fence=MarkdownText("`" * max(3, longest + 1)))
+        sections=meaning_lines(d), hunks=hunks, fence=backtick_fence([t for h in hunks for t in h], least=3))
     return text.rstrip("\n") + "\n"
 
 

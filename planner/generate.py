@@ -170,8 +170,10 @@ MARKDOWN_CHUNK = 16  # enterprises per round trip to a worker when only Markdown
 def chunk_size(tasks: int, workers: int, formats: tuple) -> int:
     """Enterprises sent to a worker at once: one for PDF work (a second or more each), for
     Markdown several to save round trips, but small enough that every worker has a fair share."""
-    if "pdf" in formats or workers < 2:
-        return 1 if "pdf" in formats else MARKDOWN_CHUNK
+    if "pdf" in formats:
+        return 1
+    if workers < 2:
+        return MARKDOWN_CHUNK
     return max(1, min(MARKDOWN_CHUNK, tasks // (workers * 4)))
 
 
@@ -225,6 +227,13 @@ def generate(records: Path, out_dir: Path, kb: KnowledgeBase, templates: Templat
     return result
 
 
+def inputs_of(record: Record, kb: KnowledgeBase, template_hash: str, as_of: dt.date) -> dict:
+    """What a version is made from; an enterprise whose inputs equal its latest version's is skipped."""
+    sector = sector_of(record.facts, kb)
+    return {"record": record_digest(record), "sector": sector, "profiles": kb.digest_for(sector),
+            "templates": template_hash, "as_of": as_of.isoformat()}
+
+
 def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase, templates: Templates,
               as_of: dt.date, formats: tuple, author: str | None, workers: int | None, progress) -> None:
     tick = progress or (lambda n: None)
@@ -236,9 +245,7 @@ def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase,
     with store.locked():
         tasks = []
         for record in read.records:
-            sector = sector_of(record.facts, kb)
-            inputs = {"record": record_digest(record), "sector": sector, "profiles": kb.digest_for(sector),
-                      "templates": template_hash, "as_of": as_of.isoformat()}
+            inputs = inputs_of(record, kb, template_hash, as_of)
             meta = store.latest_meta(record.id)
             if meta is not None and meta.get("inputs") == inputs:
                 folder = store.folder(record.id)

@@ -47,15 +47,21 @@ def _escape(text: str) -> str:
     return _LINE_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1) else f"\\{m.group(3)}", text)
 
 
+def backtick_fence(texts, least: int = 1) -> MarkdownText:
+    """Backticks enough to fence ``texts`` as code: more than any run inside them, ``least`` at least."""
+    longest = max((len(run) for text in texts for run in re.findall(r"`+", text)), default=0)
+    return MarkdownText("`" * max(least, longest + 1))
+
+
 def md_code(value) -> MarkdownText:
-    """``value`` as a Markdown code span (the ``code`` filter): shown exactly, in a fence of more
-    backticks than any run inside it. Not for table cells, where a ``|`` would still split it."""
+    """``value`` as a Markdown code span (the ``code`` filter): shown exactly. Not for table
+    cells, where a ``|`` would still split it."""
     text = " ".join(str(value).split())
     if not text:
         return MarkdownText("")
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = backtick_fence([text])
     pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return MarkdownText(f"{'`' * (longest + 1)}{pad}{text}{pad}{'`' * (longest + 1)}")
+    return MarkdownText(f"{fence}{pad}{text}{pad}{fence}")
 
 
 def _finalize(value):

@@ -11,6 +11,7 @@ import click
 from planner import __version__
 from planner.commands.options import load_knowledge, parse_date, report_read, sectors_option, templates_option
 from planner.exceptions import PlannerError
+from planner.generate import Renderer
 from planner.pdf import PdfJob, render_pdf
 from planner.render import MarkdownText, Templates, markdown_to_html
 from planner.store import atomic_write
@@ -40,11 +41,11 @@ def summary(source: Path, target: Path, as_of_text, templates_dir, sectors_dir):
     as_of = parse_date(as_of_text) if as_of_text else None
     kb = load_knowledge(sectors_dir)
     templates = Templates.from_option(templates_dir)
-    plans, read = load_plans(source, kb, as_of or dt.date.today())
+    plans, read = load_plans(source, kb, as_of or dt.date.today())  # a records list is matched as of this
     if not plans:
         raise PlannerError(f"{source}：没有找到方案或企业记录")
-    if as_of is None:
-        as_of = (plans_as_of(plans) if read is None else None) or dt.date.today()
+    if as_of is None:  # a folder's plans carry their own date
+        as_of = (read is None and plans_as_of(plans)) or dt.date.today()
     context = summarize(plans, kb, as_of)
     place = CHART_PLACE.format(nonce=uuid.uuid4().hex)
     pdf = target.suffix.lower() == ".pdf"
@@ -61,10 +62,8 @@ def summary(source: Path, target: Path, as_of_text, templates_dir, sectors_dir):
             raise PlannerError("模板 summary.md.j2：{{ chart }} 须单独成段（前后各空一行），图表才能放在那里")
         else:  # a bureau template without {{ chart }}: the chart goes at the end
             body += figure
-        html = templates.html(body, {
-            "title": context["title"], "doc_title": context["title"], "author": kb.campaign.issuer,
-            "subject": kb.campaign.title, "keywords": "汇总", "generator": f"planner {__version__}",
-            "created": as_of.isoformat(), "kind": "summary"})
+        html = Renderer(kb, templates).document(body, "summary", title=context["title"], keywords="汇总",
+                                                created=as_of)
         sheets = (templates.stylesheet("print.css"), templates.stylesheet("summary.css"))
         render_pdf(PdfJob(html, sheets, str(target)))
     click.echo(f"已汇总{len(plans)}家企业（基准日 {as_of.isoformat()}），写入 {display_path(target)}")
