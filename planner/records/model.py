@@ -1,0 +1,78 @@
+"""The records' data: a record, a problem found in a list, the result of reading one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Record:
+    """One enterprise's facts: field id → value; an absent field is unknown."""
+
+    facts: dict
+    where: str
+    derived: dict = field(default_factory=dict)  # field id → the Chinese basis of the derivation
+
+    @property
+    def id(self) -> str:
+        return self.facts["id"]
+
+    @property
+    def name(self) -> str:
+        return self.facts["name"]
+
+
+@dataclass(frozen=True)
+class RecordProblem:
+    """One problem an officer must see: a rejected record's reason, a warning about a value
+    (the enterprise is kept), or a notice about the list. One row of 问题清单.xlsx.
+
+    ``where`` is the file (and sheet) with the row, as ``file:row`` or ``file[sheet]:row``;
+    ``field`` the column header as the officer sees it ("-" for the whole row or file);
+    ``name`` and ``code`` the enterprise as given on that row (may be empty); ``value`` the
+    cell as given; ``outcome`` what was done (已跳过 / 按未知处理 / 已按…解读 / 已忽略).
+    """
+
+    where: str
+    field: str
+    message: str
+    name: str = ""
+    code: str = ""
+    value: str = ""
+    outcome: str = ""
+    level: str = "warning"  # "rejected", "warning" or "notice"
+
+    def __str__(self) -> str:
+        who = f"{self.name}：" if self.name else ""
+        return f"{self.where}: {who}{self.field}: {self.message}"
+
+
+@dataclass(frozen=True)
+class RejectedRecord:
+    """A row that could not become a record (no usable identity), with what could be read of it:
+    the summary counts it, names it, and knows whether it was, say, a stopped key enterprise."""
+
+    where: str
+    name: str
+    code: str
+    facts: dict
+    problems: tuple  # RecordProblem, the reasons
+
+
+@dataclass
+class ReadResult:
+    records: list
+    rejected: list  # RecordProblem, one or more per rejected record
+    warnings: list
+    rejected_count: int = 0
+    rejected_records: list = field(default_factory=list)  # RejectedRecord, in list order
+
+
+@dataclass
+class Raw:
+    """A row before normalisation: header → cell, and where it came from."""
+
+    values: dict
+    where: str
+    receivables: list | None = None
+    expects_receivables: bool = False  # the main table says there are some, in the receivables table
