@@ -28,7 +28,7 @@ def read_records(path: Path, kb: KnowledgeBase) -> ReadResult:
     warnings: list[RecordProblem] = []
     raws = read_raw(path, kb, warnings)
     if not raws:
-        raise RecordsError(f"{display_path(path)}: no enterprise records in the list")
+        raise RecordsError(f"{display_path(path)}：名单中没有企业记录")
     label = next(f for f in kb.fields.values() if f.type == "records").label
     for raw in raws:
         if raw.expects_receivables and raw.receivables is None:
