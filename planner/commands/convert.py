@@ -22,6 +22,6 @@ def convert(records: Path, output: Path, sectors_dir):
     """
     kb = load_knowledge(sectors_dir)
     read = read_records(records, kb)
-    written = write_table(read.records, output, kb)
+    written = write_table(read.records, output, kb, read.warnings)  # problems of writing join those of reading
     click.echo(f"已将{len(read.records)}家企业写入 {'、'.join(display_path(p) for p in written)}")
     report_read(read, kb, None)

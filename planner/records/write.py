@@ -8,7 +8,8 @@ from pathlib import Path
 
 from planner.exceptions import RecordsError
 from planner.knowledge import KnowledgeBase
-from planner.records.model import Record
+from planner.records.model import Record, RecordProblem
+from planner.store import atomic_write
 from planner.yamlio import display_path
 
 
@@ -42,32 +43,75 @@ def table_rows(records: list[Record], kb: KnowledgeBase) -> tuple[list[list], li
     return enterprises, receivables
 
 
-def write_table(records: list[Record], path: Path, kb: KnowledgeBase) -> list[Path]:
-    """Write records as XLSX (two sheets) or CSV (UTF-8 with BOM, receivables beside it)."""
+# OWASP's rule against CSV/formula injection: a cell starting with one of these is prefixed with
+# "'" so no spreadsheet runs it (full-width forms too, which Chinese input methods type).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def inert(value):
+    """A cell as it may be written to a CSV file: text a spreadsheet would run is prefixed."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _xlsx_text(value: str, where: str, label: str, record, warnings) -> str:
+    """Text without the control characters XLSX cannot hold, each shown as ⟨U+XXXX⟩, with a warning."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if ILLEGAL_CHARACTERS_RE.search(value) is None:
+        return value
+    escaped = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"⟨U+{ord(m.group()):04X}⟩", value)
+    if warnings is not None:
+        codes = "、".join(dict.fromkeys(f"U+{ord(c):04X}" for c in ILLEGAL_CHARACTERS_RE.findall(value)))
+        warnings.append(RecordProblem(where, label, f"含有 Excel 工作簿不能保存的控制字符（{codes}），已写为“⟨U+XXXX⟩”形式",
+                                      name=str(record.facts.get("name", "")) if record else "",
+                                      code=str(record.facts.get("id", "")) if record else "",
+                                      value=escaped, outcome="已转义控制字符"))
+    return escaped
+
+
+def write_table(records: list[Record], path: Path, kb: KnowledgeBase, warnings: list | None = None) -> list[Path]:
+    """Write records as XLSX (two sheets) or CSV (UTF-8 with BOM, receivables beside it), each
+    file atomically. Nothing in them can run as a formula: XLSX cells of text are stored as text,
+    CSV cells that a spreadsheet would run are prefixed with "'". Control characters XLSX cannot
+    hold are written as ⟨U+XXXX⟩, with a RecordProblem appended to ``warnings`` for each cell."""
     path = Path(path)
     enterprises, receivables = table_rows(records, kb)
     records_label = next(f for f in kb.fields.values() if f.type == "records").label
-    if path.suffix.lower() == ".xlsx":
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
         import openpyxl
 
+        by_id = {r.id: r for r in records}
         book = openpyxl.Workbook()
         sheet = book.active
         sheet.title = "企业名单"
         second = book.create_sheet(records_label)
-        for target, rows in ((sheet, enterprises), (second, receivables)):
-            for row in rows:
-                target.append(row)
+        for target, rows, owner_of in ((sheet, enterprises, lambda i: records[i - 1]),
+                                       (second, receivables, lambda i: None)):
+            header = rows[0]
+            for i, row in enumerate(rows):
+                owner = owner_of(i) if i else None
+                if owner is None and i and row and row[0] in by_id:
+                    owner = by_id[row[0]]
+                where = owner.where if owner is not None else f"{display_path(path)}[{target.title}]:{i + 1}"
+                cells = [_xlsx_text(c, where, header[j], owner, warnings) if isinstance(c, str) else c
+                         for j, c in enumerate(row)]
+                target.append(cells)
             for cells in target.iter_rows():
                 for cell in cells:
-                    if isinstance(cell.value, str) and cell.value.startswith("="):
+                    if isinstance(cell.value, str):
                         cell.data_type = "s"  # record text is data, never a formula
-        book.save(path)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        atomic_write(path, buffer.getvalue())
         return [path]
-    if path.suffix.lower() == ".csv":
+    if suffix == ".csv":
         side = path.with_name(f"{path.stem}.receivables.csv")
         for target, rows in ((path, enterprises), (side, receivables)):
             buffer = io.StringIO()
-            csv.writer(buffer, lineterminator="\r\n").writerows(["" if c is None else c for c in r] for r in rows)
-            target.write_text(buffer.getvalue(), encoding="utf-8-sig", newline="")
+            csv.writer(buffer, lineterminator="\r\n").writerows(["" if c is None else inert(c) for c in r] for r in rows)
+            atomic_write(target, buffer.getvalue().encode("utf-8-sig"))
         return [path, side]
-    raise RecordsError(f"{display_path(path)}: can write .xlsx or .csv, not {path.suffix or '(none)'}")
+    raise RecordsError(f"{display_path(path)}：只能写为 .xlsx 或 .csv 文件，不能写为“{path.suffix or '（无扩展名）'}”")
