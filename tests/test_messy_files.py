@@ -20,6 +20,7 @@ CORPUS = Path(__file__).parent / "corpus"
 FILES = CORPUS / "files"
 sys.path.insert(0, str(CORPUS))
 
+import file_cases  # noqa: E402
 from file_cases import A, B, C  # noqa: E402
 
 NAMES = {A: "宁波甬兴汽车零部件有限公司", B: "宁波北仑明辉模具有限公司", C: "宁波港城文具有限公司"}
@@ -167,6 +168,28 @@ def test_an_empty_workbook_has_no_list(kb):
 
 def test_a_header_without_enterprises(kb):
     assert refused("header_only", kb) == "header_only/名单.xlsx[企业名单]：名单只有表头（第1行），没有企业"
+
+
+def test_no_header_in_the_first_50_rows_names_the_sheets(kb, tmp_path, monkeypatch):
+    import openpyxl
+
+    monkeypatch.chdir(tmp_path)
+    book = openpyxl.Workbook()
+    book.active.title = "名单"
+    for _ in range(50):
+        book.active.append(["说明文字"])
+    book.active.append(file_cases.HEADER)
+    book.active.append(file_cases.ROWS[0])
+    book.create_sheet("备用").append(["无关内容"])
+    book.save("名单.xlsx")
+    with pytest.raises(RecordsError) as caught:
+        read_records(Path("名单.xlsx"), kb)
+    assert caught.value.format_message() == ("名单.xlsx：工作簿中没有企业名单：工作表“名单”“备用”前50行中没有找到表头"
+                                             "（应有“统一社会信用代码”“企业名称”“所属产业”等列）")
+    Path("名单.csv").write_text("甲,乙\n1,2\n", encoding="utf-8")
+    with pytest.raises(RecordsError) as caught:
+        read_records(Path("名单.csv"), kb)
+    assert caught.value.format_message() == "名单.csv：前50行中没有找到表头（应有“统一社会信用代码”“企业名称”“所属产业”等列）"
 
 
 def test_a_header_below_a_title_block_is_found_and_named(kb):
@@ -378,22 +401,6 @@ def test_control_characters_are_escaped_with_a_warning_not_a_crash(kb, tmp_path,
     assert result.exit_code == 0, result.output
     assert Path("again.xlsx").is_file()
     assert message in result.stderr
-
-
-def test_a_failed_write_leaves_the_earlier_file(kb, tmp_path, monkeypatch):
-    path = tmp_path / "list.yaml"
-    path.write_text(f"- id: {A}\n  name: 甲\n  sector: other\n", encoding="utf-8")
-    records = read_records(path, kb).records
-    target = tmp_path / "out.xlsx"
-    target.write_bytes(b"the earlier list")
-    import openpyxl
-
-    def broken(self, filename):
-        raise OSError("disk full")
-    monkeypatch.setattr(openpyxl.Workbook, "save", broken)
-    with pytest.raises(OSError):
-        write_table(records, target, kb)
-    assert target.read_bytes() == b"the earlier list"
 
 
 def test_raw_rows_keep_their_sheet_and_row(kb):

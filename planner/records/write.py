@@ -88,17 +88,14 @@ def write_table(records: list[Record], path: Path, kb: KnowledgeBase, warnings: 
         sheet = book.active
         sheet.title = "企业名单"
         second = book.create_sheet(records_label)
-        for target, rows, owner_of in ((sheet, enterprises, lambda i: records[i - 1]),
-                                       (second, receivables, lambda i: None)):
+        for target, rows in ((sheet, enterprises), (second, receivables)):
             header = rows[0]
-            for i, row in enumerate(rows):
-                owner = owner_of(i) if i else None
-                if owner is None and i and row and row[0] in by_id:
-                    owner = by_id[row[0]]
-                where = owner.where if owner is not None else f"{display_path(path)}[{target.title}]:{i + 1}"
-                cells = [_xlsx_text(c, where, header[j], owner, warnings) if isinstance(c, str) else c
-                         for j, c in enumerate(row)]
-                target.append(cells)
+            target.append(header)
+            for i, row in enumerate(rows[1:], start=2):
+                owner = records[i - 2] if target is sheet else by_id.get(row[0])
+                where = owner.where if owner is not None else f"{display_path(path)}[{target.title}]:{i}"
+                target.append([_xlsx_text(c, where, header[j], owner, warnings) if isinstance(c, str) else c
+                               for j, c in enumerate(row)])
             for cells in target.iter_rows():
                 for cell in cells:
                     if isinstance(cell.value, str):
