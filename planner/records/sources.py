@@ -16,10 +16,12 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
+from xml.etree import ElementTree
 
 from planner.exceptions import RecordsError
 from planner.records.model import Raw, RecordProblem
@@ -403,9 +405,12 @@ def _rows_to_raws(header, header_number, rows, shown, kb, warnings) -> list[Raw]
 
 def _attach_receivables(raws, header, header_number, rows, shown, kb, warnings) -> None:
     specs = _receivable_specs(kb)
-    columns = _header_map(header, header_number, specs, shown, warnings)
+    found: list = []
+    columns = _header_map(header, header_number, specs, shown, found)
     id_label = kb.fields["id"].label
-    if "id" not in columns.values():
+    if "id" in columns.values():
+        warnings.extend(found)
+    else:  # the table is ignored: its columns need no notice
         warnings.append(RecordProblem(f"{shown}:{header_number}", id_label,
                                       f"被拖欠账款表缺少“{id_label}”列，无法对应到企业，该表已忽略", outcome="已忽略"))
         return
@@ -662,6 +667,9 @@ def _read_xlsx(path: Path, kb, warnings) -> list[Raw]:
     try:
         sheets = [_XlsxSheet(path, book, ws, i) for i, ws in enumerate(book.worksheets)]
         return _read_book(shown, sheets, kb, warnings)
+    except (zipfile.BadZipFile, KeyError, EOFError, zlib.error, ElementTree.ParseError):
+        # a sheet damaged inside a readable workbook shows only when its rows are streamed
+        raise RecordsError(f"{shown}：工作簿已损坏，工作表内容不完整，无法读取；{SAVE_AS}（Excel 会先尝试修复）") from None
     finally:
         book.close()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 
 from registry import case
@@ -45,8 +46,21 @@ def _xlsx(path, sheets, *, merges=None, hidden=(), formats=None):
             sheet.sheet_state = "hidden"
     for (title, ref), fmt in (formats or {}).items():
         book[title][ref].number_format = fmt
-    book.save(path)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    _fixed_zip(buffer.getvalue(), path)
     return path
+
+
+def _fixed_zip(data: bytes, path) -> None:
+    """The workbook with fixed times (zip entries, document properties), so that making the
+    corpus again gives the same bytes."""
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            member = source.read(info)
+            if info.filename == "docProps/core.xml":
+                member = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>2022-06-15T00:00:00Z", member)
+            target.writestr(zipfile.ZipInfo(info.filename, (2022, 6, 15, 0, 0, 0)), member, zipfile.ZIP_DEFLATED)
 
 
 def _xls(path, sheets, *, merges=None, hidden=(), styles=None):
@@ -135,6 +149,21 @@ def zip_not_workbook(folder):
     return [path]
 
 
+@case("damaged_sheet")
+def damaged_sheet(folder):
+    """A workbook whose sheet XML was cut short (a copy broken off half-way)."""
+    whole = _xlsx(folder / "whole.xlsx", {"企业名单": [HEADER, *ROWS]})
+    path = folder / "名单.xlsx"
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(path, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]
+            target.writestr(zipfile.ZipInfo(info.filename, (2022, 6, 15, 0, 0, 0)), data)
+    whole.unlink()
+    return [path]
+
+
 @case("html_named_xls")
 def html_named_xls(folder):
     """What many web systems export as "Excel": an HTML table under an .xls name."""
@@ -180,13 +209,7 @@ def formulas_uncomputed(folder):
             [*ROWS[0][:5], "=SUM(100,20)", 5000],
             [*ROWS[1][:5], 45, "=F3*100"],
             [*ROWS[2], "#DIV/0!"]]
-    path = _xlsx(folder / "名单.xlsx", {"企业名单": rows})
-    import openpyxl
-
-    book = openpyxl.load_workbook(path)
-    book["企业名单"]["G4"].data_type = "e"  # an error value as Excel stores it
-    book.save(path)
-    return [path]
+    return [_xlsx(folder / "名单.xlsx", {"企业名单": rows})]  # openpyxl stores "#DIV/0!" as an error value
 
 
 @case("hidden_old_list")
