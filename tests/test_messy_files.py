@@ -431,3 +431,12 @@ def test_a_receivables_sheet_without_credit_codes_costs_no_enterprise(kb, tmp_pa
         "名单.xlsx[被拖欠账款]:1: 统一社会信用代码: 被拖欠账款表缺少“统一社会信用代码”列，无法对应到企业，该表已忽略",
         "名单.xlsx[企业名单]:2: 被拖欠账款: 名单注明有被拖欠账款，但未找到被拖欠账款表（XLSX的“被拖欠账款”工作表或同名的 .receivables.csv），按未知处理",
     ]
+
+
+def test_an_old_format_file_that_xlrd_cannot_open(kb, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # what a password-protected workbook looks like from outside
+    Path("名单.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    with pytest.raises(RecordsError) as caught:
+        read_records(Path("名单.xlsx"), kb)
+    assert caught.value.format_message() == ("名单.xlsx：无法读取该工作簿（旧版 Excel 格式，文件可能已损坏；若设置了打开密码，"
+                                             f"请先取消密码）；{SAVE_AS}")

@@ -730,6 +730,6 @@ def _xls_sheets(path: Path, shown: str) -> list[_Sheet]:
     try:
         book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=False)
     except Exception:  # xlrd raises many kinds for a damaged or encrypted file
-        raise RecordsError(f"{shown}：无法读取该 .xls 工作簿（文件可能已损坏或设置了打开密码）；"
+        raise RecordsError(f"{shown}：无法读取该工作簿（旧版 Excel 格式，文件可能已损坏；若设置了打开密码，请先取消密码）；"
                            f"{SAVE_AS}") from None
     return [_XlsSheet(book, sheet) for sheet in book.sheets()]
