@@ -18,7 +18,7 @@ from planner.commands import COMMANDS  # noqa: E402
 
 OPTIONS_METAVAR = "[选项]"  # click's "[OPTIONS]" in a usage line; not a gettext message in click
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, options_metavar=OPTIONS_METAVAR,
+@click.group("planner", context_settings={"help_option_names": ["-h", "--help"]}, options_metavar=OPTIONS_METAVAR,
              subcommand_metavar="命令 [参数]...")
 @click.version_option(__version__, prog_name="planner")
 def main() -> None:

@@ -17,8 +17,8 @@ from planner.yamlio import display_path
 @records_argument
 @click.option("--combined", "target", required=True, type=click.Path(dir_okay=False, path_type=Path),
               metavar="FILE.pdf", help="要写入的 PDF 文件，每页一份简报。")
-@click.option("--district", metavar="NAME", help="只打印这个区县的企业（如 北仑区、beilun 或 330206）。")
-@click.option("--zone", metavar="NAME", help="只打印这个功能区的企业（如 前湾新区、高新区）。")
+@click.option("--district", metavar="NAME", help="只打印这个区县的企业（如北仑区、beilun 或 330206）。")
+@click.option("--zone", metavar="NAME", help="只打印这个功能区的企业（如前湾新区、高新区）。")
 @click.option("--cadre", metavar="NAME", help="只打印包联干部中有这个名字的企业。")
 @as_of_option
 @click.option("--author", metavar="TEXT", help="PDF 文件的作者（默认：campaign.yaml 中的发文单位）。")
