@@ -241,40 +241,56 @@ def test_check_messages(runner, sectors_copy, case):
     assert_chinese(result.output)
 
 
+# -- the README
+
+
+def test_readme_examples_call_what_make_demo_installs():
+    """After `make demo`, a bare `planner` is not on PATH: every example line calls .venv/bin/planner
+    (or make, cp, export …), and the Commands section says how to put .venv/bin on PATH."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    lines = [line.strip() for block in re.findall(r"```sh\n(.*?)```", readme, re.S) for line in block.splitlines()]
+    commands = [line.split()[0] for line in lines if line and not line.startswith("#")]
+    assert ".venv/bin/planner" in commands
+    assert set(commands) <= {".venv/bin/planner", ".venv/bin/python", "make", "cp", "export"}, commands
+    assert 'export PATH="$PWD/.venv/bin:$PATH"' in lines
+
+
 # -- the catalog
 
 
-def click_messages() -> set:
-    """Every message the installed click passes to gettext, read from its source."""
-    found = set()
+def click_calls() -> list:
+    """Every (message, plural or None) the installed click passes to gettext, read from its source."""
+    found = []
     for path in Path(click.__file__).parent.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "ngettext"):
-                if node.args and isinstance(node.args[0], ast.Constant):
-                    found.add(node.args[0].value)
-    return found | {"required"}  # passed to _() through a variable (core.py: [required])
+                texts = [a.value for a in node.args[:2] if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+                if texts:
+                    found.append((texts[0], texts[1] if node.func.id == "ngettext" else None))
+    return found + [("required", None)]  # passed to _() through a variable (core.py: [required])
 
 
 def test_catalog_has_every_click_message():
     catalog = i18n.catalog()
-    missing = sorted(m for m in click_messages() if m not in catalog.singulars and m not in catalog.plurals)
-    assert len(click_messages()) > 60
+    calls = click_calls()
+    missing = sorted({m for m, plural in calls if m not in (catalog.plurals if plural else catalog.singulars)})
+    assert len(calls) > 60
     assert not missing, f"add these to {i18n.CATALOG.relative_to(ROOT)}: {missing}"
 
 
-def test_catalog_keeps_every_placeholder_it_needs():
-    """A translation may drop a placeholder but never invent one (str.format would fail)."""
+def test_every_translation_formats_with_what_click_passes():
+    """A translation may drop a placeholder but never invent one, or str.format would fail."""
     catalog = i18n.catalog()
-    field = re.compile(r"\{(\w+)(?:![rsa])?\}")
-    for msgid, msgstr in catalog.singulars.items():
-        if msgid.startswith("%("):
-            assert set(re.findall(r"%\((\w+)\)s", msgstr)) <= set(re.findall(r"%\((\w+)\)s", msgid))
-            continue
-        assert set(field.findall(msgstr)) <= set(field.findall(msgid)), msgid
-    for msgid, forms in catalog.plurals.items():
-        assert len(forms) == 1  # Chinese has one plural form
-        both = set(field.findall(msgid))
-        both |= {n for f in (msgid,) for n in field.findall(f)}
+    field = re.compile(r"(?<!\{)\{(\w+)(?:![rsa])?\}")
+    for msgid, plural in click_calls():
+        given = {name: "x" for text in (msgid, plural or "") for name in field.findall(text)}
+        if plural:
+            for n in (1, 2, 5):
+                catalog.ngettext(msgid, plural, n).format(**given)
+        elif msgid.startswith("%("):
+            assert catalog.gettext(msgid) % {"prog": "planner", "version": "1.0"} == "planner 版本 1.0"
+        else:
+            catalog.gettext(msgid).format(**given)
     assert catalog.ngettext("Did you mean {possibility}?", "(Did you mean one of: {possibilities}?)", 3) == \
         "是否想输入 {possibilities}？"
 
