@@ -274,7 +274,8 @@ class _Loader:
 
     def load(self) -> KnowledgeBase | None:
         if not self.root.is_dir():
-            self.problems.append(Problem(display_path(self.root), 1, (), "不是文件夹"))
+            why = "不是文件夹" if self.root.exists() else "文件夹不存在"
+            self.problems.append(Problem(display_path(self.root), 1, (), why))
             return None
         files = sorted(p for p in self.root.glob("*.yaml") if not p.name.startswith("_"))
         for name in schema.FIXED_FILES:

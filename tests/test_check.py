@@ -70,7 +70,11 @@ def test_missing_folder(runner, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(main, ["check", "--sectors", "nowhere"])
     assert result.exit_code == 1
-    assert result.stdout == "nowhere:1: （整个文件）: 不是文件夹\n"
+    assert result.stdout == "nowhere:1: （整个文件）: 文件夹不存在\n"
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    result = runner.invoke(main, ["check", "--sectors", "a-file"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == "错误：'--sectors' 的值无效：“a-file”是一个文件，这里需要目录。"
 
 
 def test_duplicate_key(runner, sectors_copy):

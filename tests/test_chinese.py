@@ -343,3 +343,10 @@ def test_wrapping_by_display_width():
     assert all(helptext.width(line) <= 40 for line in lines)
     assert helptext.join_lines(["出处", "引文见 planner", "check，再运行", "planner generate"]) == \
         "出处引文见 planner check，再运行 planner generate"
+
+
+def test_wrapping_keeps_punctuation_and_unwrapped_blocks():
+    assert helptext.wrap("甲乙丙，丁", 6) == ["甲乙", "丙，丁"]  # a line never starts with ，
+    assert helptext.wrap("md,pdf 另外生成 PDF。 [默认：md,pdf]", 24) == ["md,pdf 另外生成 PDF。", "[默认：md,pdf]"]
+    assert helptext.wrap_paragraphs("第一段\n续行\n\n\b\n  x   y\n  z", 40, "  ") == [
+        "  第一段续行", "", "    x   y", "    z"]
