@@ -350,3 +350,10 @@ def test_wrapping_keeps_punctuation_and_unwrapped_blocks():
     assert helptext.wrap("md,pdf 另外生成 PDF。 [默认：md,pdf]", 24) == ["md,pdf 另外生成 PDF。", "[默认：md,pdf]"]
     assert helptext.wrap_paragraphs("第一段\n续行\n\n\b\n  x   y\n  z", 40, "  ") == [
         "  第一段续行", "", "    x   y", "    z"]
+
+
+def test_commands_imported_before_the_cli_are_chinese_too():
+    code = ("import click; from planner.commands.briefs import briefs; "
+            "print(sorted({p.type.name for p in briefs.params if isinstance(p.type, click.Path)}))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout == "['文件', '目录']\n"
