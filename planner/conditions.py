@@ -252,36 +252,36 @@ def compile_condition(raw: Any, fields: dict, vocab_labels: Callable[[str, str],
     Chinese label of a value or None when the vocabulary has no such value.
     """
     if not isinstance(raw, dict):
-        raise ConditionError(path, "a condition must be a mapping (all, any, not or field)")
+        raise ConditionError(path, "条件须为键值表（all、any、not 或 field）")
     combinators = [k for k in ("all", "any", "not") if k in raw]
     if combinators:
         if len(raw) != 1:
             extra = sorted(str(k) for k in raw if k != combinators[0])
-            raise ConditionError(path + (extra[0],), f'unexpected key "{extra[0]}" beside "{combinators[0]}"')
+            raise ConditionError(path + (extra[0],), f"“{combinators[0]}”旁边不能再有键“{extra[0]}”")
         key = combinators[0]
         if key == "not":
             return negate(compile_condition(raw["not"], fields, vocab_labels, path + ("not",)))
         parts = raw[key]
         if not isinstance(parts, list) or not parts:
-            raise ConditionError(path + (key,), f'"{key}" takes a non-empty list of conditions')
+            raise ConditionError(path + (key,), f"“{key}”后面须是一组条件（不能为空的列表）")
         compiled = [compile_condition(p, fields, vocab_labels, path + (key, i)) for i, p in enumerate(parts)]
         return All(compiled) if key == "all" else AnyOf(compiled)
     if "field" not in raw:
-        keys = ", ".join(str(k) for k in raw) or "nothing"
-        raise ConditionError(path, f"expected all, any, not or field, got {keys}")
+        keys = "、".join(f"“{k}”" for k in raw) or "空的键值表"
+        raise ConditionError(path, f"应为 all、any、not 或 field，实为{keys}")
     name = raw["field"]
     info = fields.get(name) if isinstance(name, str) else None
     if info is None:
-        raise ConditionError(path + ("field",), f'unknown record field "{name}"')
+        raise ConditionError(path + ("field",), f"未知的记录字段“{name}”")
     ops = [k for k in raw if k != "field"]
     unknown = [k for k in ops if k not in OPS]
     if unknown:
-        raise ConditionError(path + (unknown[0],), f'unknown test "{unknown[0]}" (expected one of {", ".join(OPS)})')
+        raise ConditionError(path + (unknown[0],), f"未知的检验“{unknown[0]}”（可用：{'、'.join(OPS)}）")
     if len(ops) != 1:
-        raise ConditionError(path, f'a field test takes exactly one test, got {len(ops)}')
+        raise ConditionError(path, f"一个字段条件只能有一种检验，这里有{len(ops)}种")
     op = ops[0]
     if op not in _OPS_FOR_TYPE[info.type]:
-        raise ConditionError(path + (op,), f'"{op}" does not apply to {info.type} field "{name}"')
+        raise ConditionError(path + (op,), f"“{op}”不能用于 {info.type} 类型的字段“{name}”")
     operand = raw[op]
     where = path + (op,)
     if op == "some":
@@ -289,11 +289,11 @@ def compile_condition(raw: Any, fields: dict, vocab_labels: Callable[[str, str],
         return Test(info, op, None, "款项", sub)
     if op == "present":
         if not isinstance(operand, bool):
-            raise ConditionError(where, "present takes true or false")
+            raise ConditionError(where, "present 后面须是 true 或 false")
         return Test(info, op, operand, "")
     if op in ("in", "prefix", "contains"):
         if not isinstance(operand, list) or not operand:
-            raise ConditionError(where, f"{op} takes a non-empty list")
+            raise ConditionError(where, f"{op} 后面须是不为空的列表")
         values = operand
     else:
         values = [operand]
@@ -318,16 +318,16 @@ def _check_value(info, value, vocab_labels, where) -> str:
     if info.type in ("enum", "enum_list"):
         label = vocab_labels(info.vocabulary, value) if isinstance(value, str) else None
         if label is None:
-            raise ConditionError(where, f'"{value}" is not a value of {info.vocabulary} (field "{info.id}")')
+            raise ConditionError(where, f"“{value}”不是取值表 {info.vocabulary} 中的值（字段“{info.id}”）")
         return label
     if info.type == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConditionError(where, f'field "{info.id}" is a number, got "{value}"')
+            raise ConditionError(where, f"字段“{info.id}”须写数字，这里是“{value}”")
         return f"{value:g}"
     if info.type == "bool":
         if not isinstance(value, bool):
-            raise ConditionError(where, f'field "{info.id}" is yes/no, got "{value}"')
+            raise ConditionError(where, f"字段“{info.id}”须写 true 或 false，这里是“{value}”")
         return "是" if value else "否"
     if not isinstance(value, str):
-        raise ConditionError(where, f'field "{info.id}" is text, got "{value}"')
+        raise ConditionError(where, f"字段“{info.id}”须写文字，这里是“{value}”")
     return value

@@ -312,11 +312,19 @@ def select_plans(plans: list, kb: KnowledgeBase, district: str | None = None, ca
             wanted = kb.vocabularies[vocabulary].resolve(value)
             if wanted is None:
                 labels = "、".join(e.label for e in kb.vocabularies[vocabulary])
-                raise RenderError(f"unknown {field_id} {value} (one of {labels})")
+                what = {"zone": "功能区", "district": "区县"}[field_id]
+                raise RenderError(f"没有“{value}”这个{what}（可选：{labels}）")
             chosen = [p for p in chosen if p.enterprise.get(field_id) == wanted]
     if cadre:
-        chosen = [p for p in chosen if cadre.strip() in str(p.enterprise.get("cadre", ""))]
+        if not any(cadre.strip() in str(p.enterprise.get("cadre") or "") for p in plans):
+            names = list(dict.fromkeys(str(p.enterprise["cadre"]) for p in plans if p.enterprise.get("cadre")))
+            shown = "、".join(names[:CADRES_SHOWN]) + (f"等{len(names)}人" if len(names) > CADRES_SHOWN else "")
+            raise RenderError(f"名单中没有包联干部“{cadre}”（名单中的包联干部：{shown or '无'}）")
+        chosen = [p for p in chosen if cadre.strip() in str(p.enterprise.get("cadre") or "")]
     return chosen
+
+
+CADRES_SHOWN = 20  # an unknown --cadre lists at most this many of the list's cadres
 
 
 BRIEFS_PER_CHUNK = 50
@@ -360,7 +368,9 @@ def combined_briefs(records: Path, target: Path, kb: KnowledgeBase, templates: T
     batch = plan_records(records, kb, as_of)
     plans = select_plans(batch.plans, kb, district, cadre, zone)
     if not plans:
-        raise RenderError("no enterprise matches the selection; nothing written")
+        chosen = "、".join(f"{k}“{v}”" for k, v in (("区县", district), ("功能区", zone), ("包联干部", cadre)) if v)
+        raise RenderError(f"没有符合筛选条件（{chosen}）的企业，未写入任何文件" if chosen
+                          else "名单中没有可打印简报的企业，未写入任何文件")
     by_id = {r.id: r for r in batch.read.records}
     chunks = [BriefChunk(tuple((by_id[p.id].facts, by_id[p.id].where) for p in plans[i:i + BRIEFS_PER_CHUNK]))
               for i in range(0, len(plans), BRIEFS_PER_CHUNK)]

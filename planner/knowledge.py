@@ -274,15 +274,16 @@ class _Loader:
 
     def load(self) -> KnowledgeBase | None:
         if not self.root.is_dir():
-            self.problems.append(Problem(display_path(self.root), 1, (), "not a folder"))
+            why = "不是文件夹" if self.root.exists() else "文件夹不存在"
+            self.problems.append(Problem(display_path(self.root), 1, (), why))
             return None
         files = sorted(p for p in self.root.glob("*.yaml") if not p.name.startswith("_"))
         for name in schema.FIXED_FILES:
             if not (self.root / name).is_file():
-                self.problems.append(Problem(self._shown(name), 1, (), "file is missing"))
+                self.problems.append(Problem(self._shown(name), 1, (), "缺少这个文件"))
         sector_files = [p for p in files if p.name not in schema.FIXED_FILES]
         if not sector_files:
-            self.problems.append(Problem(display_path(self.root), 1, (), "no sector profile (*.yaml) found"))
+            self.problems.append(Problem(display_path(self.root), 1, (), "没有找到产业画像（*.yaml）"))
         for path in files:
             spec = schema.FIXED_FILES.get(path.name, schema.SECTOR_FILE)
             try:
@@ -337,12 +338,12 @@ class _Loader:
             data = doc.data if isinstance(doc.data, dict) else {}
             with self.attempt(fname):
                 if data["id"] != sid:
-                    self.report(doc, ("id",), f'id "{data["id"]}" does not match the file name "{sid}.yaml"')
+                    self.report(doc, ("id",), f"id“{data['id']}”与文件名“{sid}.yaml”不一致")
             with self.attempt(fname):
                 for i, code in enumerate(data["industry_codes"]):
                     if code in seen_codes:
                         self.report(doc, ("industry_codes", i),
-                                    f'industry code {code} already belongs to sector "{seen_codes[code]}"')
+                                    f"行业代码 {code} 已属于产业“{seen_codes[code]}”")
                     seen_codes.setdefault(code, sid)
             with self.attempt(fname):
                 self._quote(doc, ("source",), data["source"], campaign)
@@ -352,7 +353,7 @@ class _Loader:
             for i, p in enumerate(_items(data.get("pressures"))):
                 with self.attempt(fname):
                     self._known(doc, ("pressures", i, "signals"), p["signals"], vocabularies["difficulties"],
-                                "difficulty")
+                                "困难类型")
                     pressures[p["id"]] = Pressure(p["id"], p["title"], p["description"], list(p["signals"]))
             measures = []
             for i, m in enumerate(_items(data.get("measures"))):
@@ -377,14 +378,14 @@ class _Loader:
         doc = self.docs["relief.yaml"]
         data = doc.data
         if data["target"] not in campaign.targets:
-            self.report(doc, ("target",), f'unknown target "{data["target"]}"')
+            self.report(doc, ("target",), f"未知的目标“{data['target']}”")
         deferral = data["social_insurance_deferral"]
         for i, mid in enumerate(deferral["measures"]):
             if mid not in measure_ids:
-                self.report(doc, ("social_insurance_deferral", "measures", i), f'unknown measure "{mid}"')
+                self.report(doc, ("social_insurance_deferral", "measures", i), f"未知的措施“{mid}”")
         name = deferral["payroll_field"]
         if name not in fields or fields[name].type != "number":
-            self.report(doc, ("social_insurance_deferral", "payroll_field"), f'"{name}" is not a number field')
+            self.report(doc, ("social_insurance_deferral", "payroll_field"), f"“{name}”不是数字字段")
         return data
 
     # -- fixed files
@@ -396,13 +397,14 @@ class _Loader:
             if raw["type"] in ("enum", "enum_list"):
                 name = raw.get("vocabulary")
                 if name is None:
-                    self.report(doc, path + ("vocabulary",), f'a {raw["type"]} field needs a vocabulary')
+                    self.report(doc, path + ("vocabulary",),
+                                f"{raw['type']} 类型的字段须指定 vocabulary（取值表）")
                 elif name not in vocabularies:
-                    self.report(doc, path + ("vocabulary",), f'unknown vocabulary "{name}"')
+                    self.report(doc, path + ("vocabulary",), f"未知的取值表“{name}”")
             elif "vocabulary" in raw:
-                self.report(doc, path + ("vocabulary",), f'a {raw["type"]} field takes no vocabulary')
+                self.report(doc, path + ("vocabulary",), f"{raw['type']} 类型的字段不能指定 vocabulary（取值表）")
             if raw["type"] == "records" and "items" not in raw:
-                self.report(doc, path + ("items",), "a records field needs items")
+                self.report(doc, path + ("items",), "records 类型的字段须有 items（各项的字段）")
             items = {}
             for i, item in enumerate(raw.get("items", [])):
                 items[item["id"]] = build(item, path + ("items", i))
@@ -417,8 +419,13 @@ class _Loader:
         text_path = self.root / data["text"]
         try:
             text = text_path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            self.report(doc, ("text",), f"cannot read the campaign text {display_path(text_path)}: {exc}")
+        except UnicodeDecodeError:
+            self.report(doc, ("text",), f"行动原文 {display_path(text_path)} 不是 UTF-8 编码的文本")
+            text = ""
+        except OSError as exc:
+            why = {FileNotFoundError: "文件不存在", IsADirectoryError: "这是一个文件夹",
+                   PermissionError: "没有读取权限"}.get(type(exc), exc.strerror or str(exc))
+            self.report(doc, ("text",), f"无法读取行动原文 {display_path(text_path)}：{why}")
             text = ""
         campaign = Campaign(data["id"], data["title"], data["issuer"], data["period"]["start"],
                             data["period"]["end"], {}, {}, {}, [], text, dict(data["documents"]),
@@ -431,12 +438,13 @@ class _Loader:
             campaign.actions[a["id"]] = a
         for i, t in enumerate(data["targets"]):
             if t["action"] not in campaign.actions:
-                self.report(doc, ("targets", i, "action"), f'unknown action "{t["action"]}"')
+                self.report(doc, ("targets", i, "action"), f"未知的行动“{t['action']}”")
             self._quote(doc, ("targets", i, "source"), t["source"], campaign)
             campaign.targets[t["id"]] = Target(t["id"], t["title"], t["action"], t["measure"], t["op"], t["value"],
                                                t["unit"], t["due"]["date"], t["due"]["label"], _source(t["source"]))
         for i, a in enumerate(data["activities"]):
-            self._known(doc, ("activities", i, "difficulties"), a["difficulties"], vocabularies["difficulties"], "difficulty")
+            self._known(doc, ("activities", i, "difficulties"), a["difficulties"], vocabularies["difficulties"],
+                        "困难类型")
             campaign.activities[a["id"]] = Activity(a["id"], a["title"], a["solves"], list(a["difficulties"]))
         self._quote(doc, ("activities_source",), data["activities_source"], campaign)
         for i, c in enumerate(data.get("city_actions", [])):
@@ -449,34 +457,34 @@ class _Loader:
         data = doc.data
         for name in data["indicators"]:
             if name not in fields or fields[name].type != "number":
-                self.report(doc, ("indicators", name), f'"{name}" is not a number field of fields.yaml')
+                self.report(doc, ("indicators", name), f"“{name}”不是 fields.yaml 中的数字字段")
         self._unique(doc, ("classes",), data["classes"], "id")
         for i, cls in enumerate(data["classes"]):
             for name, b in cls["bounds"].items():
                 if name not in data["indicators"]:
-                    self.report(doc, ("classes", i, "bounds", name), f'unknown indicator "{name}"')
+                    self.report(doc, ("classes", i, "bounds", name), f"未知的指标“{name}”")
                 if not b["large"] >= b["medium"] >= b["small"] >= 0:
-                    self.report(doc, ("classes", i, "bounds", name), "bounds must fall: large >= medium >= small >= 0")
+                    self.report(doc, ("classes", i, "bounds", name), "下限须依次递减：large >= medium >= small >= 0")
         return data
 
     # -- measures
     def _measure(self, doc, path, m, scope, pressures, ctx, seen, order) -> Measure:
         if m["id"] in seen:
-            self.report(doc, path + ("id",), f'duplicate measure id "{m["id"]}" (also in {seen[m["id"]]})')
+            self.report(doc, path + ("id",), f"措施编号“{m['id']}”重复（{seen[m['id']]} 中也有）")
         seen.setdefault(m["id"], doc.file)
         answers = m["answers"]
         for i, pid in enumerate(answers.get("pressures", [])):
             if pid not in pressures:
-                where = "this profile" if scope != CITYWIDE else "citywide measures (they have no pressures)"
-                self.report(doc, path + ("answers", "pressures", i), f'unknown pressure "{pid}" in {where}')
+                where = "本产业画像中没有" if scope != CITYWIDE else "全市通用措施没有共性压力"
+                self.report(doc, path + ("answers", "pressures", i), f"未知的共性压力“{pid}”（{where}）")
         self._known(doc, path + ("answers", "difficulties"), answers.get("difficulties", []),
-                    ctx.vocabularies["difficulties"], "difficulty")
+                    ctx.vocabularies["difficulties"], "困难类型")
         for i, tid in enumerate(m.get("targets", [])):
             if tid not in ctx.campaign.targets:
-                self.report(doc, path + ("targets", i), f'unknown target "{tid}"')
+                self.report(doc, path + ("targets", i), f"未知的目标“{tid}”")
         for i, aid in enumerate(m.get("activities", [])):
             if aid not in ctx.campaign.activities:
-                self.report(doc, path + ("activities", i), f'unknown activity "{aid}"')
+                self.report(doc, path + ("activities", i), f"未知的对接活动“{aid}”")
         self._period(doc, path + ("period",), m["period"])
         self._quote(doc, path + ("source",), m["source"], ctx.campaign)
         condition = None
@@ -504,16 +512,16 @@ class _Loader:
                     self.report(doc, ("targets", i, "population") + exc.path, exc.message)
         target = campaign.targets.get(campaign.coverage_target)
         if target is None:
-            self.report(doc, ("coverage_target",), f'unknown target "{campaign.coverage_target}"')
+            self.report(doc, ("coverage_target",), f"未知的目标“{campaign.coverage_target}”")
         elif target.population is None:
-            self.report(doc, ("coverage_target",), f'target "{target.id}" has no population to count')
+            self.report(doc, ("coverage_target",), f"目标“{target.id}”没有 population（统计哪些企业）")
 
     # -- shared checks
     def _unique(self, doc, path, items, key) -> None:
         seen = set()
         for i, item in enumerate(items):
             if item[key] in seen:
-                self.report(doc, path + (i, key), f'duplicate id "{item[key]}"')
+                self.report(doc, path + (i, key), f"编号“{item[key]}”重复")
             seen.add(item[key])
 
     def _ambiguous_spellings(self, doc, name, entries) -> None:
@@ -521,21 +529,21 @@ class _Loader:
         for i, e in enumerate(entries):
             for spelling in {_norm(s) for s in (e["id"], e["label"], *e.get("aliases", []))}:
                 if spelling in owner and owner[spelling] != e["id"]:
-                    self.report(doc, (name, i), f'"{spelling}" names both "{owner[spelling]}" and "{e["id"]}"')
+                    self.report(doc, (name, i), f"“{spelling}”同时指“{owner[spelling]}”和“{e['id']}”")
                 owner.setdefault(spelling, e["id"])
 
     def _known(self, doc, path, values, vocab: Vocabulary, what: str) -> None:
         for i, value in enumerate(values):
             if value not in vocab:
-                self.report(doc, path + (i,), f'unknown {what} "{value}"')
+                self.report(doc, path + (i,), f"未知的{what}“{value}”")
 
     def _period(self, doc, path, period) -> None:
         if period["end"] is not None and period["end"] < period["start"]:
-            self.report(doc, path + ("end",), f'ends ({period["end"]}) before it starts ({period["start"]})')
+            self.report(doc, path + ("end",), f"结束日（{period['end']}）早于开始日（{period['start']}）")
 
     def _quote(self, doc, path, source, campaign: Campaign) -> None:
         if campaign.text and _squash(source["quote"]) not in _squash(campaign.text):
-            self.report(doc, path + ("quote",), "quote not found in the campaign text")
+            self.report(doc, path + ("quote",), "行动原文中找不到这段引文")
 
 
 @dataclass

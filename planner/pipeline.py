@@ -10,6 +10,7 @@ from planner.exceptions import PlannerError
 from planner.knowledge import KnowledgeBase
 from planner.matching import match
 from planner.records import ReadResult, read_records
+from planner.yamlio import display_path
 
 
 @dataclass
@@ -27,5 +28,6 @@ def plan_records(path: Path, kb: KnowledgeBase, as_of: dt.date, only_id: str | N
     if only_id is not None:
         records = [r for r in records if r.id == only_id.strip().upper()]
         if not records:
-            raise PlannerError(f"no enterprise with credit code {only_id} in {path}")
+            raise PlannerError(f"{display_path(path)} 中没有统一社会信用代码为 {only_id} 的企业"
+                               f"（名单中共{len(read.records)}家企业通过校验）")
     return Batch([match(r, kb, as_of) for r in records], read)

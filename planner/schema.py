@@ -16,80 +16,85 @@ Report = Callable[[tuple, str], None]
 
 
 def _describe(value: Any) -> str:
+    """What a value is, as ``planner check`` names it after 实为."""
     if value is None:
-        return "nothing"
+        return "空值"
     if isinstance(value, bool):
-        return "a yes/no value"
+        return f"是/否值 {str(value).lower()}"
     if isinstance(value, (int, float)):
-        return f"a number ({value})"
+        return f"数字 {value}"
     if isinstance(value, dt.date):
-        return f"a date ({value.isoformat()})"
+        return f"日期 {value.isoformat()}"
     if isinstance(value, str):
-        return f'text "{value}"'
+        return f"文字“{value}”"
     if isinstance(value, list):
-        return "a list"
+        return "列表"
     if isinstance(value, dict):
-        return "a mapping"
+        return "键值表"
     return type(value).__name__
+
+
+def _wrong(expected: str, value: Any) -> str:
+    return f"应为{expected}，实为{_describe(value)}"
 
 
 class Type:
     """A value's expected shape."""
 
-    expected = "a value"
+    expected = "一个值"
 
     def check(self, value: Any, path: tuple, report: Report) -> None:
         raise NotImplementedError
 
 
 class Text(Type):
-    expected = "text"
+    expected = "文字"
 
     def check(self, value, path, report):
         if not isinstance(value, str):
-            report(path, f"expected {self.expected}, got {_describe(value)}")
+            report(path, _wrong(self.expected, value))
         elif not value.strip():
-            report(path, "must not be empty")
+            report(path, "不能为空")
 
 
 class Identifier(Text):
-    expected = "an id (lowercase letters, digits and _)"
+    expected = "编号（小写字母、数字和 _，以字母开头）"
     pattern = re.compile(r"^[a-z][a-z0-9_]*$")
 
     def check(self, value, path, report):
         if not isinstance(value, str) or not self.pattern.match(value):
-            report(path, f"expected {self.expected}, got {_describe(value)}")
+            report(path, _wrong(self.expected, value))
 
 
 class Code(Text):
     """A short code: vocabulary ids such as `A`, industry code prefixes such as `C36`."""
 
-    expected = "a code (letters, digits and _)"
+    expected = "代码（字母、数字和 _）"
     pattern = re.compile(r"^[A-Za-z0-9_]*$")
 
     def check(self, value, path, report):
         if not isinstance(value, str) or not self.pattern.match(value):
-            report(path, f"expected {self.expected}, got {_describe(value)}")
+            report(path, _wrong(self.expected, value))
 
 
 class Number(Type):
-    expected = "a number"
+    expected = "数字"
 
     def check(self, value, path, report):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            report(path, f"expected {self.expected}, got {_describe(value)}")
+            report(path, _wrong(self.expected, value))
 
 
 class Boolean(Type):
-    expected = "true or false"
+    expected = "true 或 false"
 
     def check(self, value, path, report):
         if not isinstance(value, bool):
-            report(path, f"expected {self.expected}, got {_describe(value)}")
+            report(path, _wrong(self.expected, value))
 
 
 class Date(Type):
-    expected = "a date (YYYY-MM-DD)"
+    expected = "日期（YYYY-MM-DD）"
 
     def __init__(self, nullable: bool = False):
         self.nullable = nullable
@@ -98,19 +103,20 @@ class Date(Type):
         if value is None and self.nullable:
             return
         if isinstance(value, str):
-            report(path, f'not a date: "{value}"')
+            report(path, f"不是日期：“{value}”（请写作 YYYY-MM-DD）")
         elif not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-            report(path, f"expected {self.expected}, got {_describe(value)}")
+            report(path, _wrong(self.expected, value))
 
 
 class OneOf(Type):
     def __init__(self, *choices):
         self.choices = choices
-        self.expected = "one of " + ", ".join(str(c) for c in choices)
+        shown = "、".join(f"“{c}”" for c in choices)
+        self.expected = shown if len(choices) == 1 else f"{shown}之一"
 
     def check(self, value, path, report):
         if value not in self.choices or isinstance(value, bool):
-            report(path, f"expected {self.expected}, got {_describe(value)}")
+            report(path, _wrong(self.expected, value))
 
 
 class Anything(Type):
@@ -124,14 +130,14 @@ class ListOf(Type):
     def __init__(self, item: Type, min_items: int = 0):
         self.item = item
         self.min_items = min_items
-        self.expected = "a list"
+        self.expected = "列表"
 
     def check(self, value, path, report):
         if not isinstance(value, list):
-            report(path, f"expected a list, got {_describe(value)}")
+            report(path, _wrong("列表", value))
             return
         if len(value) < self.min_items:
-            report(path, f"needs at least {self.min_items} item(s)")
+            report(path, f"至少要有{self.min_items}项")
         for i, item in enumerate(value):
             self.item.check(item, path + (i,), report)
 
@@ -143,7 +149,7 @@ class MapOf(Type):
 
     def check(self, value, path, report):
         if not isinstance(value, dict):
-            report(path, f"expected a mapping, got {_describe(value)}")
+            report(path, _wrong("键值表", value))
             return
         for k, v in value.items():
             self.key.check(k, path + (k,), report)
@@ -167,19 +173,19 @@ class Struct(Type):
 
     def check(self, value, path, report):
         if not isinstance(value, dict):
-            report(path, f"expected a mapping, got {_describe(value)}")
+            report(path, _wrong("键值表", value))
             return
         for key, item in value.items():
             spec = self.fields.get(key)
             if spec is None:
                 near = difflib.get_close_matches(str(key), self.fields, n=1)
-                hint = f' (did you mean "{near[0]}"?)' if near else ""
-                report(path + (key,), f'unknown key "{key}"{hint}')
+                hint = f"（是否应为“{near[0]}”？）" if near else ""
+                report(path + (key,), f"未知的键“{key}”{hint}")
                 continue
             spec.type.check(item, path + (key,), report)
         for key, spec in self.fields.items():
             if spec.required and key not in value:
-                report(path + (key,), "required key is missing")
+                report(path + (key,), "缺少必填的键")
 
 
 def optional(type_: Type, doc: str) -> Field:

@@ -20,7 +20,7 @@ def format_path(path: KeyPath) -> str:
             out += f"[{part}]"
         else:
             out += ("." if out else "") + str(part)
-    return out or "(top)"
+    return out or "（整个文件）"
 
 
 def display_path(path: Path) -> str:
@@ -89,23 +89,23 @@ def load_document(path: Path, shown: str | None = None, fast: bool = False) -> t
     try:
         text = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise YamlSyntaxError(Problem(shown, 1, (), f"not UTF-8 text ({exc.reason})")) from None
+        raise YamlSyntaxError(Problem(shown, 1, (), "不是 UTF-8 编码的文本，请另存为 UTF-8")) from None
     loader = (_FastLoader if fast else _Loader)(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        raise YamlSyntaxError(Problem(shown, line, (), f"YAML syntax: {exc.problem}")) from None
+        raise YamlSyntaxError(Problem(shown, line, (), f"YAML 语法错误（{exc.problem}）")) from None
     if node is None:
-        raise YamlSyntaxError(Problem(shown, 1, (), "empty file"))
+        raise YamlSyntaxError(Problem(shown, 1, (), "文件是空的"))
     doc = Document(shown, None)
     problems: list[Problem] = []
     try:
         doc.data = _build(node, (), doc, loader, problems)
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
-        raise YamlSyntaxError(Problem(shown, mark.line + 1 if mark else 1, (), f"YAML: {exc.problem}")) from None
+        raise YamlSyntaxError(Problem(shown, mark.line + 1 if mark else 1, (), f"YAML 无法读取（{exc.problem}）")) from None
     finally:
         loader.dispose()
     return doc, problems
@@ -121,7 +121,7 @@ def _build(node, path, doc: Document, loader, problems) -> Any:
                 key = str(key)
             sub = path + (key,)
             if key in out:
-                problems.append(Problem(doc.file, key_node.start_mark.line + 1, sub, "duplicate key"))
+                problems.append(Problem(doc.file, key_node.start_mark.line + 1, sub, f"键“{key}”重复"))
                 continue
             doc.lines[sub] = key_node.start_mark.line + 1
             out[key] = _build(value_node, sub, doc, loader, problems)

@@ -51,11 +51,11 @@ def test_all_problems_are_reported_together(runner, sectors_copy):
     result = runner.invoke(main, ["check", "--sectors", "sectors"])
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
-        "sectors/citywide.yaml:8: measures[0].title: required key is missing",
-        'sectors/citywide.yaml:9: measures[0].titel: unknown key "titel" (did you mean "title"?)',
-        'sectors/textile.yaml:17: measures[0].lead: expected a list, got text "市经信局"',
-        'sectors/textile.yaml:18: measures[0].answers.difficulties[0]: unknown difficulty "order_jam"',
-        'sectors/textile.yaml:22: measures[0].period.end: not a date: "7月底"',
+        "sectors/citywide.yaml:8: measures[0].title: 缺少必填的键",
+        "sectors/citywide.yaml:9: measures[0].titel: 未知的键“titel”（是否应为“title”？）",
+        "sectors/textile.yaml:17: measures[0].lead: 应为列表，实为文字“市经信局”",
+        "sectors/textile.yaml:18: measures[0].answers.difficulties[0]: 未知的困难类型“order_jam”",
+        "sectors/textile.yaml:22: measures[0].period.end: 不是日期：“7月底”（请写作 YYYY-MM-DD）",
     ]
 
 
@@ -63,11 +63,42 @@ def test_empty_file_is_an_error(runner, sectors_copy):
     (sectors_copy / "textile.yaml").write_text("# nothing yet\n", encoding="utf-8")
     result = runner.invoke(main, ["check", "--sectors", "sectors"])
     assert result.exit_code == 1
-    assert result.stdout == "sectors/textile.yaml:1: (top): empty file\n"
+    assert result.stdout == "sectors/textile.yaml:1: （整个文件）: 文件是空的\n"
 
 
 def test_missing_folder(runner, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(main, ["check", "--sectors", "nowhere"])
     assert result.exit_code == 1
-    assert result.stdout == "nowhere:1: (top): not a folder\n"
+    assert result.stdout == "nowhere:1: （整个文件）: 文件夹不存在\n"
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    result = runner.invoke(main, ["check", "--sectors", "a-file"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == "错误：'--sectors' 的值无效：“a-file”是一个文件，这里需要目录。"
+
+
+def test_duplicate_key(runner, sectors_copy):
+    text = (BROKEN / "valid" / "textile.yaml").read_text(encoding="utf-8")
+    (sectors_copy / "textile.yaml").write_text(text.replace("name: 纺织\n", "name: 纺织\nname: 纺织服装\n"),
+                                               encoding="utf-8")
+    result = runner.invoke(main, ["check", "--sectors", "sectors"])
+    assert result.exit_code == 1
+    assert result.stdout == "sectors/textile.yaml:4: name: 键“name”重复\n"
+
+
+def test_file_not_utf8(runner, sectors_copy):
+    text = (BROKEN / "valid" / "textile.yaml").read_text(encoding="utf-8")
+    (sectors_copy / "textile.yaml").write_bytes(text.encode("gb18030"))
+    result = runner.invoke(main, ["check", "--sectors", "sectors"])
+    assert result.exit_code == 1
+    assert result.stdout == "sectors/textile.yaml:1: （整个文件）: 不是 UTF-8 编码的文本，请另存为 UTF-8\n"
+
+
+def test_wrong_value_of_a_fixed_set(runner, sectors_copy):
+    text = (BROKEN / "valid" / "textile.yaml").read_text(encoding="utf-8")
+    (sectors_copy / "textile.yaml").write_text(text.replace("source: {part: A,", "source: {part: C,", 1),
+                                               encoding="utf-8")
+    result = runner.invoke(main, ["check", "--sectors", "sectors"])
+    assert result.exit_code == 1
+    assert result.stdout == "sectors/textile.yaml:6: source.part: 应为“A”、“B”之一，实为文字“C”\n"
+    assert result.stderr == "共1处问题，请逐条修改后再运行 planner check。\n"

@@ -141,15 +141,18 @@ def test_unknown_receivables_are_unknown(kb):
 @pytest.mark.parametrize(
     "raw,path,message",
     [
-        ({"field": "scale", "in": ["small"]}, ("field",), 'unknown record field "scale"'),
-        ({"field": "size", "in": ["mini"]}, ("in",), '"mini" is not a value of sizes (field "size")'),
-        ({"field": "size", "gt": 3}, ("gt",), '"gt" does not apply to enum field "size"'),
+        ({"field": "scale", "in": ["small"]}, ("field",), "未知的记录字段“scale”"),
+        ({"field": "size", "in": ["mini"]}, ("in",), "“mini”不是取值表 sizes 中的值（字段“size”）"),
+        ({"field": "size", "gt": 3}, ("gt",), "“gt”不能用于 enum 类型的字段“size”"),
         ({"field": "size", "eval": "1"}, ("eval",),
-         'unknown test "eval" (expected one of eq, in, gt, gte, lt, lte, prefix, contains, present, some)'),
-        ({"all": []}, ("all",), '"all" takes a non-empty list of conditions'),
-        ({"any": [SIZE], "not": SIZE}, ("not",), 'unexpected key "not" beside "any"'),
-        ({"field": "employees", "gt": "10"}, ("gt",), 'field "employees" is a number, got "10"'),
-        ("size == small", (), "a condition must be a mapping (all, any, not or field)"),
+         "未知的检验“eval”（可用：eq、in、gt、gte、lt、lte、prefix、contains、present、some）"),
+        ({"all": []}, ("all",), "“all”后面须是一组条件（不能为空的列表）"),
+        ({"any": [SIZE], "not": SIZE}, ("not",), "“any”旁边不能再有键“not”"),
+        ({"field": "employees", "gt": "10"}, ("gt",), "字段“employees”须写数字，这里是“10”"),
+        ("size == small", (), "条件须为键值表（all、any、not 或 field）"),
+        ({"size": "small"}, (), "应为 all、any、not 或 field，实为“size”"),
+        ({"field": "size", "in": ["small"], "eq": "small"}, (), "一个字段条件只能有一种检验，这里有2种"),
+        ({"field": "key_enterprise", "eq": "yes"}, ("eq",), "字段“key_enterprise”须写 true 或 false，这里是“yes”"),
     ],
 )
 def test_malformed_conditions(kb, raw, path, message):

@@ -1,5 +1,9 @@
 """One module per verb; each is a thin click command over a library function."""
 
+from planner import i18n
+
+i18n.install()  # before any command is defined: click translates some texts (Path's name) at definition
+
 from planner.commands.briefs import briefs
 from planner.commands.check import check
 from planner.commands.convert import convert

@@ -16,16 +16,19 @@ from planner.yamlio import display_path
 @click.command()
 @records_argument
 @click.option("--combined", "target", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The PDF to write, one brief per page.")
-@click.option("--district", help="Only enterprises of this district (e.g. 北仑区, beilun or 330206).")
-@click.option("--zone", help="Only enterprises of this functional zone (e.g. 前湾新区, 高新区).")
-@click.option("--cadre", help="Only enterprises whose 包联干部 contains this name.")
+              metavar="FILE.pdf", help="要写入的 PDF 文件，每页一份简报。")
+@click.option("--district", metavar="NAME", help="只打印这个区县的企业（如北仑区、beilun 或 330206）。")
+@click.option("--zone", metavar="NAME", help="只打印这个功能区的企业（如前湾新区、高新区）。")
+@click.option("--cadre", metavar="NAME", help="只打印包联干部中有这个名字的企业。")
 @as_of_option
-@click.option("--author", help="PDF author (default: the issuing bureau of campaign.yaml).")
+@click.option("--author", metavar="TEXT", help="PDF 文件的作者（默认：campaign.yaml 中的发文单位）。")
 @templates_option
 @sectors_option
 def briefs(records: Path, target: Path, district, zone, cadre, as_of, author, templates_dir, sectors_dir):
-    """Write the visit briefs (走访简报) of RECORDS into one PDF, one A4 page each."""
+    """把名单 RECORDS 中企业的走访简报合成一个 PDF，每份一页 A4。
+
+    可按区县、功能区或包联干部筛选，一次打印全部简报。
+    """
     kb = load_knowledge(sectors_dir)
     plans, read = combined_briefs(records, target, kb, Templates.from_option(templates_dir), as_of,
                                   district, cadre, author, zone)

@@ -11,9 +11,11 @@ from planner.exceptions import KnowledgeError
 @click.command()
 @sectors_option
 def check(sectors_dir):
-    """Check the sector profiles: syntax, keys, types, dates, ids, references, sources.
+    """检查措施库（产业画像、全市通用措施、行动目标等）。
 
-    Prints every problem as FILE:LINE: key.path: message and exits 1, or a one-line summary.
+    逐项检查 YAML 语法、键名、取值类型、日期、编号是否重复、相互引用、适用条件，以及每条出处
+    引文能否在行动原文中找到。有问题时逐条列出“文件:行号: 键路径: 问题”，以状态 1 退出；
+    没有问题时输出一行汇总。每次修改措施库后都请运行一次。
     """
     try:
         kb = load_knowledge(sectors_dir)

@@ -16,9 +16,10 @@ from planner.yamlio import display_path
 @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
 @sectors_option
 def convert(records: Path, output: Path, sectors_dir):
-    """Convert RECORDS to OUTPUT (.xlsx, or .csv with a .receivables.csv beside it).
+    """把企业名单 RECORDS 转换为 OUTPUT 的格式。
 
-    Headers and values are written in Chinese, as officers keep them.
+    OUTPUT 为 .xlsx 工作簿，或 .csv 文件（被拖欠账款另存为同名的 .receivables.csv）。
+    表头和取值都写成中文，与经信部门自己的名单一致。
     """
     kb = load_knowledge(sectors_dir)
     read = read_records(records, kb)

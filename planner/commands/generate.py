@@ -18,27 +18,30 @@ def _formats(ctx, param, value):
     chosen = tuple(f.strip() for f in value.split(",") if f.strip())
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
-        raise click.BadParameter(f"use md, pdf or md,pdf (got {value})")
+        raise click.BadParameter(f"请写 md、pdf 或 md,pdf（现为“{value}”）")
     return chosen
 
 
 @click.command()
 @records_argument
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
-              show_default=True, help="Folder for DIR/<credit code>/plan.md, plan.pdf, plan.json, brief.md, brief.pdf.")
+              show_default=True, metavar="DIR", help="输出目录：每家企业一个子文件夹，以统一社会信用代码命名。")
 @as_of_option
-@click.option("--format", "formats", default="md,pdf", show_default=True, callback=_formats,
-              help="md writes Markdown and JSON only; md,pdf adds the PDFs.")
-@click.option("--author", help="PDF author (default: the issuing bureau of campaign.yaml).")
-@click.option("--workers", type=click.IntRange(1), help="Worker processes (default: one per core).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar (it only shows on a terminal anyway).")
+@click.option("--format", "formats", default="md,pdf", show_default=True, callback=_formats, metavar="md,pdf",
+              help="md 只写 Markdown 和 JSON；md,pdf 另外生成 PDF。")
+@click.option("--author", metavar="TEXT", help="PDF 文件的作者（默认：campaign.yaml 中的发文单位）。")
+@click.option("--workers", type=click.IntRange(1), metavar="N",
+              help="并行的工作进程数（默认每个CPU核一个，最多为可用核数）。")
+@click.option("--quiet", "-q", is_flag=True, help="不显示进度条（输出不是终端时本来就不显示）。")
 @templates_option
 @sectors_option
 def generate(records: Path, out_dir: Path, as_of, formats, author, workers, quiet, templates_dir, sectors_dir):
-    """Write the plan (一企一策帮扶方案) and visit brief (走访简报) of every enterprise in RECORDS.
+    """为名单 RECORDS 中的每家企业生成帮扶方案和走访简报。
 
-    Every version is kept (DIR/<id>/history/); an enterprise whose record, profiles, templates
-    and as-of date are unchanged is skipped, so a rerun only does what changed or is missing.
+    每家企业写入 DIR/<统一社会信用代码>/：一企一策帮扶方案 plan.pdf、plan.md、plan.json，
+    走访简报 brief.pdf、brief.md。每个版本都留存在 DIR/<统一社会信用代码>/history/ 下；
+    企业记录、措施库、模板和基准日都没有变化的企业直接跳过，所以重新运行只补做有变化或
+    缺少的企业。
     """
     kb = load_knowledge(sectors_dir)
     progress = None if quiet else Progress(0, "生成")

@@ -15,13 +15,16 @@ from planner.resources import bundled
 @click.command()
 @records_argument
 @click.option("--sectors", "new_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="The edited copy of the sector profiles.")
-@click.option("--base", "base_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="The profiles in force (default: the bundled ones).")
+              metavar="NEW_DIR", help="修改后的措施库副本。")
+@click.option("--base", "base_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="现行的措施库（默认：随程序提供的 sectors/）。")
 @as_of_option
 def impact(records: Path, new_dir: Path, base_dir, as_of):
-    """Which enterprises of RECORDS would get a different plan under the profiles in --sectors,
-    and how: measures added, removed and changed per enterprise, then totals per measure."""
+    """预览措施库修改的影响：名单中哪些企业的方案会变、怎么变。
+
+    用 --sectors 给出修改后的措施库副本，与现行措施库比较，逐家列出新增、移除和变更的
+    措施，最后按措施汇总。不写入任何文件。
+    """
     base = knowledge.load(base_dir or bundled("sectors"))
     proposed = knowledge.load(new_dir)
     text, read = impact_report(records, base, proposed, as_of)

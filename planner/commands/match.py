@@ -15,13 +15,15 @@ from planner.pipeline import plan_records
 @click.command()
 @records_argument
 @as_of_option
-@click.option("--id", "only_id", help="Only the enterprise with this credit code.")
-@click.option("--json", "as_json", is_flag=True, help="Write the plan.json form to stdout.")
+@click.option("--id", "only_id", metavar="ID", help="只看这一家企业（统一社会信用代码）。")
+@click.option("--json", "as_json", is_flag=True, help="输出 plan.json 格式的结果，而不是判定表。")
 @sectors_option
 def match(records: Path, as_of, only_id, as_json, sectors_dir):
-    """Decide every measure for each enterprise of RECORDS and explain why.
+    """逐项判定措施是否适用于名单中的企业，并说明理由。
 
-    RECORDS is a .yaml, .csv or .xlsx list. Exits 1 when any record was rejected.
+    对 RECORDS 中的每家企业，列出本产业和全市通用的每项措施：适用、待核实、即将实施、不适用
+    或已到期，各附理由；再列出走访时要问企业的问题。RECORDS 可以是 .xlsx、.csv 或 .yaml
+    名单。有记录未通过校验时以状态 1 退出。
     """
     kb = load_knowledge(sectors_dir)
     batch = plan_records(records, kb, as_of, only_id)

@@ -16,7 +16,8 @@ sectors_option = click.option(
     "sectors_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Sector profiles to use instead of the bundled ones.",
+    metavar="DIR",
+    help="改用这个措施库目录（默认：随程序提供的 sectors/）。",
 )
 
 
@@ -43,7 +44,7 @@ as_of_option = click.option(
     "--as-of",
     callback=_parse_date,
     metavar="YYYY-MM-DD",
-    help="Decide measures as of this date (default: today).",
+    help="基准日：按此日期判断各项措施是否适用（默认今天），可写作 2022-06-15、2022/6/15、2022年6月15日。",
 )
 
 
@@ -68,5 +69,6 @@ templates_option = click.option(
     "templates_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Templates folder searched before the bundled templates.",
+    metavar="DIR",
+    help="自定义模板目录：其中的模板优先于内置模板使用。",
 )
