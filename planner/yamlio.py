@@ -96,7 +96,7 @@ def load_document(path: Path, shown: str | None = None, fast: bool = False) -> t
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        raise YamlSyntaxError(Problem(shown, line, (), f"YAML 语法错误（{exc.problem}）")) from None
+        raise YamlSyntaxError(Problem(shown, line, (), f"YAML 格式错误，请检查这一行及上一行的缩进、冒号、引号和括号（{exc.problem}）")) from None
     if node is None:
         raise YamlSyntaxError(Problem(shown, 1, (), "文件是空的"))
     doc = Document(shown, None)

@@ -40,7 +40,7 @@ ENGLISH = re.compile(r"[A-Za-z]{2,}(?:[ ,'’-]+[A-Za-z]+)*[ ,'’-]+[A-Za-z]{2,
 ALLOWED = [
     # PyYAML's own description of a syntax error, after the Chinese lead-in: technical detail that
     # locates the mistake (e.g. "expected <block end>, but found '<block mapping start>'")
-    r"YAML 语法错误（[^）]*）",
+    r"YAML 格式错误，请检查这一行及上一行的缩进、冒号、引号和括号（[^）]*）",
     # paths and file names: sectors/textile.yaml, DIR/<统一社会信用代码>/history/, plan.json, FILE.pdf
     r"\S*/\S*",
     r"[\w<>@-]*\.(?:md|pdf|json|yaml|csv|xlsx|receivables\.csv)\b",

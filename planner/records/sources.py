@@ -103,24 +103,12 @@ def _looks_like_html(head: bytes) -> bool:
 
 # --- YAML ---------------------------------------------------------------------------------
 
-_YAML_MESSAGES = (("YAML syntax: ", "YAML 格式错误，请检查这一行及上一行的缩进、冒号、引号和括号（{}）"), ("not UTF-8 text", "不是 UTF-8 编码的文本{}"),
-                  ("empty file", "文件是空的，没有企业名单{}"), ("YAML: ", "YAML 内容错误（{}）"))
-
-
-def _yaml_message(message: str) -> str:
-    """yamlio's message in Chinese (its English ones; others pass through)."""
-    for english, chinese in _YAML_MESSAGES:
-        if message.startswith(english):
-            return chinese.format(message[len(english):])
-    return message
-
-
 def _read_yaml(path: Path, kb, warnings) -> list[Raw]:
     try:
         doc, dup = load_document(path, fast=True)
     except YamlSyntaxError as exc:
         p = exc.problem
-        raise RecordsError(f"{p.file}:{p.line}: {_yaml_message(p.message)}") from None
+        raise RecordsError(f"{p.file}:{p.line}: {p.message}") from None
     data = doc.data
     if isinstance(data, dict) and "enterprises" in data:
         items, base = data["enterprises"], ("enterprises",)
