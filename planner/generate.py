@@ -223,7 +223,6 @@ def generate(records: Path, out_dir: Path, kb: KnowledgeBase, templates: Templat
     read = read_records(records, kb)
     store = PlanStore(out_dir)
     result = GenerateResult(rejected=read.rejected_count, out_dir=out_dir, read=read)
-    Path(out_dir).mkdir(parents=True, exist_ok=True)
     result.problems_file = write_problem_list(read, Path(out_dir) / PROBLEM_LIST)  # or an old one removed
     try:
         _generate(read, store, result, kb, templates, as_of, formats, author, workers, progress)

@@ -355,3 +355,56 @@ def test_committed_value_cases_are_what_make_py_makes(tmp_path):
         assert committed == sorted(p.name for p in made), name
         for path in made:
             assert _cells(FILES / name / path.name) == _cells(path), f"{name}/{path.name}: run tests/corpus/make.py"
+
+
+def test_problems_are_printed_before_the_final_line(runner, tmp_path, monkeypatch):
+    result, err, _ = generate(runner, tmp_path, monkeypatch, "identity")
+    lines = result.output.splitlines()  # stdout and stderr as the officer sees them, interleaved
+    assert lines[:-1] == err and lines[-1] == result.stdout.strip()
+    assert lines[-1].endswith("问题清单：out/问题清单.xlsx")
+
+
+def test_yaml_receivables_that_are_not_items_are_skipped_not_their_enterprise(kb, tmp_path):
+    code = make.value_cases.code(1)
+    path = tmp_path / "list.yaml"
+    path.write_text(f"- id: {code}\n  name: 甲\n  sector: equipment\n  difficulties: [缺芯片, 下雨]\n"
+                    "  receivables:\n    - 某局欠款\n    - {debtor: 某局, debtor_type: 机关, amount: 12万元, disputed: 〇}\n",
+                    encoding="utf-8")
+    read = read_records(path, kb)
+    assert len(read.records) == 1 and read.rejected_count == 0 and read.warned_count == 1
+    facts = read.records[0].facts
+    assert facts["difficulties"] == ["chip_shortage"]
+    assert facts["receivables"] == [{"debtor": "某局", "debtor_type": "government", "amount": 12}]
+    assert [(p.field, p.value, p.outcome, p.level) for p in read.warnings] == [
+        ("主要困难", "下雨", "已忽略", "warning"),
+        ("被拖欠账款[1]", "某局欠款", "已跳过", "warning"),
+        ("被拖欠账款[2].金额（万元）", "12万元", "已按12万元解读", "notice"),
+        ("被拖欠账款[2].有争议", "〇", "按未知处理", "warning"),
+    ]
+    assert read.warnings[1].message == "应为一笔账款（欠款单位、类型、金额……），该笔已跳过"
+
+
+def test_planner_check_checks_the_reading_settings(runner, sectors_copy):
+    path = sectors_copy / "vocabulary.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "    sizes:\n      小微:" in text and '  - {id: "no", label: 否' in text
+    path.write_text(text.replace("    sizes:\n      小微:", "    sizez:\n      小微:")
+                    .replace('  - {id: "no", label: 否', '  - {id: "nein", label: 否'), encoding="utf-8")
+    result = runner.invoke(main, ["check", "--sectors", str(sectors_copy)])
+    assert result.exit_code == 1
+    assert 'booleans: booleans has exactly two ids, "yes" and "no"' in result.output
+    assert 'reading.hints.sizez: unknown vocabulary "sizez"' in result.output
+
+
+def test_a_problem_list_that_cannot_be_written_is_a_chinese_error(runner, tmp_path, monkeypatch):
+    import planner.records.problems as problems
+
+    def full(path, data):
+        raise OSError(28, "磁盘已满")
+
+    monkeypatch.setattr(problems, "atomic_write", full)
+    shutil.copytree(FILES / "ambiguous", tmp_path / "ambiguous")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["generate", "ambiguous/名单.csv", "--out", "out", "--format", "md", "--quiet"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == "错误：out/问题清单.xlsx：无法写入问题清单（磁盘已满）"

@@ -89,13 +89,21 @@ def counts(read: ReadResult) -> str:
 
 
 def write_problem_list(read: ReadResult, path: Path) -> Path | None:
-    """Write 问题清单.xlsx (atomically) when ``read`` has any problem and return its path; with
-    none, remove an earlier list at ``path`` and return None."""
+    """Write 问题清单.xlsx (atomically, creating its folder) when ``read`` has any problem and
+    return its path; with none, remove an earlier list at ``path`` and return None. A folder
+    that cannot be written raises PlannerError (in Chinese)."""
     path = Path(path)
     rows = problem_rows(read)
     if not rows:
         if path.is_symlink() or path.is_file():
-            path.unlink()  # a link itself, never what it points to
+            try:
+                path.unlink()  # a link itself, never what it points to
+            except OSError as exc:
+                from planner.exceptions import PlannerError
+                from planner.yamlio import display_path
+
+                raise PlannerError(f"{display_path(path)}：上次运行的问题清单无法删除（{exc.strerror or exc}），"
+                                   f"它描述的不是本次运行，请手动删除") from None
         return None
     import openpyxl
     from openpyxl.styles import Alignment, Font
@@ -130,5 +138,12 @@ def write_problem_list(read: ReadResult, path: Path) -> Path | None:
     sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
     buffer = io.BytesIO()
     book.save(buffer)
-    atomic_write(path, buffer.getvalue())
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, buffer.getvalue())
+    except OSError as exc:
+        from planner.exceptions import PlannerError
+        from planner.yamlio import display_path
+
+        raise PlannerError(f"{display_path(path)}：无法写入问题清单（{exc.strerror or exc}）") from None
     return path
