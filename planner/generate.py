@@ -23,7 +23,7 @@ from planner.matching import match, record_digest
 from planner.pdf import PageLimitError, PdfJob, pdf_bytes
 from planner.pipeline import plan_records
 from planner.plan import Plan
-from planner.records import Record, read_records
+from planner.records import PROBLEM_LIST, Record, read_records, write_problem_list
 from planner.render import Templates, markdown_to_html
 from planner.store import atomic_write
 from planner.versions import PlanStore, is_complete, templates_digest
@@ -53,6 +53,7 @@ class GenerateResult:
     rejected: int = 0
     out_dir: Path | None = None
     read: object = None
+    problems_file: Path | None = None  # 问题清单.xlsx in out_dir, when the read had any problem
 
 
 class Renderer:
@@ -215,11 +216,14 @@ def generate(records: Path, out_dir: Path, kb: KnowledgeBase, templates: Templat
 
     ``progress(n)`` is called as enterprises are done (skipped ones included). An enterprise
     that fails (or whose worker was killed) is listed in ``result.failed`` and the rest go on.
-    Ctrl-C stops at once with ``Interrupted``; what was written stays, whole.
+    Ctrl-C stops at once with ``Interrupted``; what was written stays, whole. Every problem of
+    the list goes into ``out_dir/问题清单.xlsx`` (``result.problems_file``); a run without any
+    removes an earlier run's list.
     """
     read = read_records(records, kb)
     store = PlanStore(out_dir)
     result = GenerateResult(rejected=read.rejected_count, out_dir=out_dir, read=read)
+    result.problems_file = write_problem_list(read, Path(out_dir) / PROBLEM_LIST)  # or an old one removed
     try:
         _generate(read, store, result, kb, templates, as_of, formats, author, workers, progress)
     except KeyboardInterrupt:

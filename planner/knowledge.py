@@ -68,6 +68,7 @@ class FieldSpec:
     derived: bool = False
     question: str | None = None
     items: dict = field(default_factory=dict)
+    units: dict = field(default_factory=dict)  # unit written after a number → factor to the field's unit
 
 
 @dataclass
@@ -181,6 +182,7 @@ class KnowledgeBase:
     citywide: list
     sector_digests: dict  # sector id (None: no sector) → digest_for
     relief: dict = field(default_factory=dict)
+    reading: dict = field(default_factory=dict)  # vocabulary.yaml's reading: hints, uncertain, total_rows
 
     def digest_for(self, sector_id: str | None) -> str:
         """A hash of what decides a plan for an enterprise of ``sector_id``: every shared file,
@@ -310,11 +312,18 @@ class _Loader:
         vocab_doc = self.docs["vocabulary.yaml"]
         vocabularies = {}
         for name, entries in vocab_doc.data.items():
+            if name == "reading":
+                continue
             self._unique(vocab_doc, (name,), entries, "id")
             self._ambiguous_spellings(vocab_doc, name, entries)
             vocabularies[name] = Vocabulary(
                 name, [VocabEntry(e["id"], e["label"], tuple(e.get("aliases", []))) for e in entries]
             )
+        if "booleans" in vocabularies and set(vocabularies["booleans"].entries) != {"yes", "no"}:
+            self.report(vocab_doc, ("booleans",), 'booleans has exactly two ids, "yes" and "no"')
+        for name in (vocab_doc.data.get("reading") or {}).get("hints") or {}:
+            if name not in vocabularies and name != "sectors":
+                self.report(vocab_doc, ("reading", "hints", name), f'unknown vocabulary "{name}"')
         sector_docs = {n[:-5]: self.docs[n] for n in sector_names}
         sector_entries = [VocabEntry(sid, _name_of(d.data, sid), ()) for sid, d in sector_docs.items()]
         vocabularies["sectors"] = Vocabulary("sectors", sector_entries + [VocabEntry(OTHER_SECTOR, "其他", ("其它",))])
@@ -372,7 +381,7 @@ class _Loader:
         relief = self._relief(fields, campaign, {m.id for s in sectors.values() for m in s.measures}
                               | {m.id for m in citywide})
         return KnowledgeBase(self.root, campaign, vocabularies, fields, size_standard, sectors, citywide,
-                             sector_digests(self.root, sectors), relief)
+                             sector_digests(self.root, sectors), relief, dict(vocab_doc.data.get("reading", {})))
 
     def _relief(self, fields, campaign, measure_ids) -> dict:
         doc = self.docs["relief.yaml"]
@@ -409,7 +418,8 @@ class _Loader:
             for i, item in enumerate(raw.get("items", [])):
                 items[item["id"]] = build(item, path + ("items", i))
             return FieldSpec(raw["id"], raw["label"], raw["type"], tuple(raw.get("aliases", [])),
-                             raw.get("vocabulary"), bool(raw.get("derived", False)), raw.get("question"), items)
+                             raw.get("vocabulary"), bool(raw.get("derived", False)), raw.get("question"), items,
+                             dict(raw.get("units", {})))
 
         return {raw["id"]: build(raw, ("fields", i)) for i, raw in enumerate(doc.data["fields"])}
 

@@ -213,7 +213,27 @@ VOCABULARY_ENTRY = Struct({
     "aliases": optional(TEXTS, "other spellings accepted in records"),
 })
 
-VOCABULARY_FILE = MapOf(ID, ListOf(VOCABULARY_ENTRY, 1))
+READING = Struct({
+    "hints": optional(MapOf(ID, MapOf(TEXT, TEXT)),
+                      "vocabulary (or booleans) → a spelling that is not accepted → the advice shown for it"),
+    "uncertain": optional(TEXTS, "words that make a number approximate (约, 以上): read as unknown"),
+    "total_rows": optional(TEXTS, "names of a sum row (合计) that is skipped, not an enterprise"),
+})
+
+
+class VocabularyFile(Type):
+    """vocabulary.yaml: name → list of entries, and the optional ``reading`` settings."""
+
+    entries = MapOf(ID, ListOf(VOCABULARY_ENTRY, 1))
+
+    def check(self, value, path, report):
+        if isinstance(value, dict) and "reading" in value:
+            READING.check(value["reading"], path + ("reading",), report)
+            value = {k: v for k, v in value.items() if k != "reading"}
+        self.entries.check(value, path, report)
+
+
+VOCABULARY_FILE = VocabularyFile()
 
 FIELD_TYPES = ("text", "number", "bool", "enum", "enum_list", "records")
 
@@ -225,6 +245,8 @@ _FIELD_KEYS = {
     "vocabulary": optional(ID, "for enum and enum_list: a list in vocabulary.yaml, or sectors"),
     "derived": optional(Boolean(), "computed by the tool, never read from a record"),
     "question": optional(TEXT, "asked on a visit when the fact is unknown"),
+    "units": optional(MapOf(TEXT, Number()), "for number: units an officer may write after the number → "
+                                             "factor to the field's unit (the first, factor 1)"),
 }
 RECORD_ITEM_FIELD = Struct(_FIELD_KEYS)
 RECORD_FIELD = Struct({**_FIELD_KEYS, "items": optional(ListOf(RECORD_ITEM_FIELD, 1), "fields of each item (records)")})

@@ -127,11 +127,11 @@ def test_generate_command(runner, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(main, ["generate", "enterprises.yaml", "--as-of", "2022-06-15", "--format", "md"])
     assert result.exit_code == 0, result.output
-    assert result.output == "已生成20家企业的新版本，0家未变化（跳过），0条记录未通过校验；输出目录 output/\n"
+    assert result.output == "已生成20家企业的新版本，0家未变化（跳过）；输出目录 output/\n"
     assert sorted(p.name for p in (tmp_path / "output" / "91330282NB0000040U").iterdir()) == [
         "brief.md", "plan.json", "plan.md", "version.json"]
     again = runner.invoke(main, ["generate", "enterprises.yaml", "--as-of", "2022-06-15", "--format", "md"])
-    assert again.output == "已生成0家企业的新版本，20家未变化（跳过），0条记录未通过校验；输出目录 output/\n"
+    assert again.output == "已生成0家企业的新版本，20家未变化（跳过）；输出目录 output/\n"
 
 
 def test_sector_template_takes_precedence(kb, sample_records, tmp_path):

@@ -9,6 +9,7 @@ import click
 from planner.commands.options import (as_of_option, load_knowledge, records_argument, report_read, sectors_option,
                                       templates_option)
 from planner.generate import combined_briefs
+from planner.records import PROBLEM_LIST, write_problem_list
 from planner.render import Templates
 from planner.yamlio import display_path
 
@@ -32,5 +33,5 @@ def briefs(records: Path, target: Path, district, zone, cadre, as_of, author, te
     kb = load_knowledge(sectors_dir)
     plans, read = combined_briefs(records, target, kb, Templates.from_option(templates_dir), as_of,
                                   district, cadre, author, zone)
-    click.echo(f"已将{len(plans)}份走访简报（每份一页）写入 {display_path(target)}")
-    report_read(read, kb, as_of)
+    problems = write_problem_list(read, target.with_name(PROBLEM_LIST))  # beside the PDF; an old one removed
+    report_read(read, kb, as_of, f"已将{len(plans)}份走访简报（每份一页）写入 {display_path(target)}", problems)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from planner.commands.options import load_knowledge, records_argument, report_read, sectors_option
-from planner.records import read_records, write_table
+from planner.records import PROBLEM_LIST, read_records, write_problem_list, write_table
 from planner.yamlio import display_path
 
 
@@ -24,5 +24,6 @@ def convert(records: Path, output: Path, sectors_dir):
     kb = load_knowledge(sectors_dir)
     read = read_records(records, kb)
     written = write_table(read.records, output, kb, read.warnings)  # problems of writing join those of reading
-    click.echo(f"已将{len(read.records)}家企业写入 {'、'.join(display_path(p) for p in written)}")
-    report_read(read, kb, None)
+    problems = write_problem_list(read, Path(output).with_name(PROBLEM_LIST))  # beside OUTPUT; an old one removed
+    report_read(read, kb, None, f"已将{len(read.records)}家企业写入 {'、'.join(display_path(p) for p in written)}",
+                problems)

@@ -51,10 +51,8 @@ def generate(records: Path, out_dir: Path, as_of, formats, author, workers, quie
     finally:
         if progress:
             progress.close()
-    click.echo(f"已生成{len(result.written)}家企业的新版本，{len(result.unchanged)}家未变化（跳过），"
-               f"{result.rejected}条记录未通过校验；输出目录 {display_path(out_dir)}/")
-    for where, enterprise_id, why in result.failed:
-        click.echo(f"错误：{where}：{enterprise_id}：{why}", err=True)
+    errors = [f"错误：{where}：{enterprise_id}：{why}" for where, enterprise_id, why in result.failed]
     if result.failed:
-        click.echo(f"{len(result.failed)}家企业未能生成，其余均已保存；处理后再次运行同一命令，只会补齐这些企业。", err=True)
-    report_read(result.read, kb, as_of, failed=bool(result.failed))
+        errors.append(f"{len(result.failed)}家企业未能生成，其余均已保存；处理后再次运行同一命令，只会补齐这些企业。")
+    report_read(result.read, kb, as_of, f"已生成{len(result.written)}家企业的新版本，{len(result.unchanged)}家未变化（跳过）"
+                f"；输出目录 {display_path(out_dir)}/", result.problems_file, failed=bool(result.failed), errors=errors)

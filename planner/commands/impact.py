@@ -29,4 +29,5 @@ def impact(records: Path, new_dir: Path, base_dir, as_of):
     proposed = knowledge.load(new_dir)
     text, read = impact_report(records, base, proposed, as_of)
     click.echo(text)
+    # Writes nothing, so the problems are printed (stderr) only.
     report_read(read, base, as_of)

@@ -32,4 +32,5 @@ def match(records: Path, as_of, only_id, as_json, sectors_dir):
         click.echo(json.dumps(docs[0] if only_id else docs, ensure_ascii=False, indent=2))
     else:
         click.echo("\n\n".join(decision_table(p, kb) for p in batch.plans))
-    report_read(batch.read, kb, as_of)
+    # The problems are printed (stderr) only; generate writes them as 问题清单.xlsx.
+    report_read(batch.read, kb, as_of, f"已判断{len(batch.plans)}家企业", err=True)

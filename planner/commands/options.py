@@ -30,10 +30,13 @@ records_argument = click.argument("records", type=click.Path(dir_okay=False, pat
 
 
 def parse_date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"“{value}”不是日期（请用 YYYY-MM-DD）") from None
+    """A date as officers write it (``records.values.DATE_FORMS``); a Chinese error otherwise."""
+    from planner.records.values import DATE_FORMS, parse_date as read_date
+
+    result = read_date(value)
+    if result is None:
+        raise click.BadParameter(f"“{value}”不是日期；可写{DATE_FORMS}") from None
+    return result
 
 
 def _parse_date(ctx, param, value):
@@ -48,18 +51,37 @@ as_of_option = click.option(
 )
 
 
-def report_read(read, kb, as_of, failed: bool = False) -> None:
-    """Print the campaign notice, warnings and rejected records to stderr; exit 1 if any record
-    was rejected or (``failed``) any enterprise could not be made."""
+def report_read(read, kb, as_of, summary: str | None = None, problems_file=None, failed: bool = False,
+                errors=(), err: bool = False) -> None:
+    """Finish a command that read a list: the campaign notice, every problem of the read (sorted
+    by row, 错误/警告/提示 to stderr) and ``errors`` (stderr), then the final line: ``summary``
+    with the read's counts (rejected records and records with warnings, separately) and the path
+    of the problem list last (stdout; stderr with ``err``, e.g. when stdout is JSON). Without
+    ``summary`` the counts alone go to stderr when there are any.
+
+    Exits 1 when any record was rejected or (``failed``) any enterprise could not be made; warnings
+    and notices alone exit 0 (every enterprise was kept).
+    """
+    from planner.records import counts, printed
+    from planner.records.problems import all_problems
+    from planner.yamlio import display_path
+
     notice = campaign_notice(kb, as_of) if as_of else None
     if notice:
         click.echo(notice, err=True)
-    for w in read.warnings:
-        click.echo(f"警告：{w}", err=True)
-    for p in read.rejected:
-        click.echo(f"错误：{p}", err=True)
-    if read.rejected_count:
-        click.echo(f"{read.rejected_count}条记录未通过校验，已跳过；其余{len(read.records)}条已处理。", err=True)
+    for problem in all_problems(read):
+        click.echo(printed(problem), err=True)
+    for line in errors:
+        click.echo(line, err=True)
+    parts = [summary] if summary else []
+    if counts(read):
+        parts.append(counts(read))
+    if problems_file is not None:
+        parts.append(f"问题清单：{display_path(problems_file)}")
+    if summary:
+        click.echo("；".join(parts), err=err)
+    elif parts:
+        click.echo("；".join(parts), err=True)
     if read.rejected_count or failed:
         raise SystemExit(1)
 

@@ -43,8 +43,9 @@ class RecordProblem:
     level: str = "warning"  # "rejected", "warning" or "notice"
 
     def __str__(self) -> str:
-        who = f"{self.name}：" if self.name else ""
-        return f"{self.where}: {who}{self.field}: {self.message}"
+        who = f"{self.name}：" if self.name else (f"{self.code}：" if self.code else "")
+        done = f"；{self.outcome}" if self.outcome and self.outcome not in self.message else ""
+        return f"{self.where}: {who}{self.field}: {self.message}{done}"
 
 
 @dataclass(frozen=True)
@@ -61,11 +62,16 @@ class RejectedRecord:
 
 @dataclass
 class ReadResult:
+    """What reading a list gave: the records, the rejected rows' problems (``rejected``: the
+    reasons, level "rejected", and any other problem of those rows) and every other problem of
+    the list (``warnings``: warnings and notices, of kept records and of the file)."""
+
     records: list
     rejected: list  # RecordProblem, one or more per rejected record
     warnings: list
     rejected_count: int = 0
     rejected_records: list = field(default_factory=list)  # RejectedRecord, in list order
+    warned_count: int = 0  # records kept with at least one fact made unknown (level "warning")
 
 
 @dataclass

@@ -1,18 +1,57 @@
-"""One cell of an officer's list as a value of its field's type: numbers, yes/no, vocabulary labels."""
+"""One cell of an officer's list as a value of its field's type: numbers, yes/no, dates, labels.
+
+What officers write is read whenever its meaning is certain, and never guessed otherwise:
+
+- **Numbers.** Full-width digits and signs (``１２０``), thousands separators (``1,200``) and a
+  unit the field declares in ``fields.yaml`` (``units:``, each with its factor to the field's own
+  unit: ``120人``, ``5000万元``, ``1.2亿元`` → 12000 in a 万元 column, ``3.5%`` in a percentage
+  column). A unit is read with a notice saying how (``已按12000万元解读``). A unit the field does
+  not declare (``120元`` in a 万元 column, ``5000万元`` in 从业人员), a range (``300-500人``) or
+  a word that makes the number approximate (``约300``, ``300以上``; listed in
+  ``vocabulary.yaml`` ``reading.uncertain``) leaves the fact unknown, with a warning.
+- **Yes/no.** The spellings of the ``booleans`` vocabulary (是/否, 有/无, √/×, ✓/✗, ✔/✘, 对/错,
+  Y/N, true/false, 1/0) and Excel's TRUE/FALSE cells. ``〇``/``○`` is deliberately *not* read:
+  on Chinese forms a circle marks a chosen box (yes) as often as it is the digit zero (none), so
+  either reading could be wrong; it is unknown, with the advice of ``reading.hints.booleans``.
+- **Dates.** 2022-06-15, 2022/6/15, 2022.6.15, 20220615, 2022年6月15日 and Excel date cells
+  (``parse_date``; also used for ``--as-of``).
+- **Labels.** A vocabulary value by its id, label or alias (``vocabulary.yaml``), after NFKC
+  (full-width letters). A spelling listed in ``reading.hints`` (国企 as a debtor type) is unknown
+  with that advice. In a list column one unreadable part is dropped with a warning, the others
+  are kept.
+
+Every conversion reports through ``note(message, outcome, value, level)``: ``outcome`` is 按未知处理
+(the value is dropped: the fact is unknown) or 已按…解读 (read leniently, level ``notice``).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable
 
 from planner.knowledge import FieldSpec, KnowledgeBase
-from planner.records.model import RecordProblem
 
-LIST_SEPARATORS = re.compile(r"[、;；,，\n]")
-TRUE_WORDS = {"是", "有", "true", "yes", "y", "1", "√", "✓"}
-FALSE_WORDS = {"否", "无", "没有", "false", "no", "n", "0", "×", "✗"}
+LIST_SEPARATORS = re.compile(r"[、;；,，/\n]")
+# Kept for the sources reader: how the main table says "there are none" in a records column.
+TRUE_WORDS = {"是", "有", "true", "yes", "y", "1", "√", "✓", "✔", "对"}
+FALSE_WORDS = {"否", "无", "没有", "false", "no", "n", "0", "×", "✗", "✘", "错"}
 NONE_WORDS = {"无", "没有", "none"}
+
+UNKNOWN = "按未知处理"
+DATE_FORMS = "2022-06-15、2022/6/15、2022.6.15、20220615 或 2022年6月15日"
+_DATE_PATTERNS = (
+    re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]0{1,2}:00(?::00)?)?"),
+    re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"),
+    re.compile(r"(\d{4})\.(\d{1,2})\.(\d{1,2})"),
+    re.compile(r"(\d{4})(\d{2})(\d{2})"),
+    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?"),
+)
+_NUMBER = re.compile(r"(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(?P<unit>.*)")
+
+Note = Callable[..., None]  # note(message, outcome=UNKNOWN, value=None, level="warning")
 
 
 def blank(cell) -> bool:
@@ -24,76 +63,180 @@ def norm_header(text: str) -> str:
     return text.replace("\u201c", '"').replace("\u201d", '"').casefold()
 
 
-def convert(value, spec: FieldSpec, kb: KnowledgeBase, where, problems, prefix="") -> Any:
-    """The value of ``spec``'s type, None when blank; a problem when it cannot be converted."""
-    name = prefix + spec.label  # the column header the officer sees
+def plain(text) -> str:
+    """``text`` as NFKC (full-width digits, letters and signs made ordinary), without spaces."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
 
-    def bad(message):
-        problems.append(RecordProblem(where, name, message))
 
+def shown(value) -> str:
+    """A cell as the officer sees it (an Excel date cell as its date)."""
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date().isoformat()
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    return str(value)
+
+
+def parse_date(value) -> dt.date | None:
+    """A date written in one of DATE_FORMS (or an Excel date cell); None when it is not one."""
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time() else None
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = shown(value)  # 20220615 typed into a number cell
+    text = plain(value)
+    for pattern in _DATE_PATTERNS:
+        m = pattern.fullmatch(text)
+        if m:
+            try:
+                return dt.date(*(int(g) for g in m.groups()))
+            except ValueError:
+                return None
+    return None
+
+
+def convert(value, spec: FieldSpec, kb: KnowledgeBase, note: Note) -> Any:
+    """The value of ``spec``'s type, or None (blank or unreadable: the fact is unknown)."""
     if blank(value):
         return None
     if spec.type == "text":
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if isinstance(value, (dt.date, dt.datetime)):
-            value = value.isoformat()
-        return str(value) if not isinstance(value, str) else value
+        return value if isinstance(value, str) else shown(value)
     if spec.type == "number":
-        result = number(value)
-        if result is None:
-            bad(f"{spec.label}不是数字：“{value}”")
-        elif result < 0:
-            bad(f"{spec.label}不能为负数：{value}")
-        return result
+        return _number(value, spec, kb, note)
     if spec.type == "bool":
-        if isinstance(value, bool):
-            return value
-        word = str(value).strip().casefold()
-        if isinstance(value, (int, float)) and value in (0, 1):
-            return bool(value)
-        if word in TRUE_WORDS:
-            return True
-        if word in FALSE_WORDS:
-            return False
-        bad(f"{spec.label}应为“是”或“否”，实为“{value}”")
-        return None
-    vocab = kb.vocabularies[spec.vocabulary]
+        return _bool(value, kb, note)
+    if spec.type == "date":
+        result = parse_date(value)
+        if result is None:
+            note(f"“{shown(value)}”不是日期（可写{DATE_FORMS}）")
+        return result
     if spec.type == "enum":
-        resolved = vocab.resolve(str(value).strip())
-        if resolved is None:
-            bad(f"{spec.label}的取值“{value}”不在可选范围内（{'、'.join(e.label for e in vocab)}）")
-        return resolved
+        return _label(value, spec.vocabulary, kb, note, spec.label)
     # enum_list
     if isinstance(value, list):
-        parts = [str(v) for v in value]
-    elif str(value).strip().casefold() in NONE_WORDS:
+        parts = [shown(v) for v in value]
+    elif plain(value).casefold() in NONE_WORDS:
         return []
     else:
-        parts = LIST_SEPARATORS.split(str(value))
-    out = []
+        parts = LIST_SEPARATORS.split(unicodedata.normalize("NFKC", str(value)))
+    out, dropped = [], False
     for part in (p.strip() for p in parts):
         if not part:
             continue
-        resolved = vocab.resolve(part)
+        resolved = _label(part, spec.vocabulary, kb, note, spec.label, whole=False)
         if resolved is None:
-            bad(f"{spec.label}中的“{part}”不在可选范围内（{'、'.join(e.label for e in vocab)}）")
+            dropped = True
         elif resolved not in out:
             out.append(resolved)
+    if dropped and not out:
+        return None  # nothing could be read: unknown, not "none"
     return out
 
 
-def number(value) -> float | int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        number = value
+def _label(value, vocabulary: str, kb: KnowledgeBase, note: Note, label: str, whole: bool = True) -> str | None:
+    vocab = kb.vocabularies[vocabulary]
+    text = shown(value).strip()
+    resolved = vocab.resolve(text)
+    if resolved is None:
+        resolved = vocab.resolve(plain(text))
+    if resolved is not None:
+        return resolved
+    hint = _hint(kb, vocabulary, text)
+    outcome = UNKNOWN if whole else "已忽略"
+    if hint:
+        note(f"{label}“{text}”无法确定：{hint}", outcome, text)
     else:
-        text = str(value).strip().replace(",", "").replace("，", "").removesuffix("%").removesuffix("％")
-        try:
-            number = float(text)
-        except ValueError:
+        what = f"{label}的取值" if whole else f"{label}中的"
+        note(f"{what}“{text}”不在可选范围内（{'、'.join(e.label for e in vocab)}）", outcome, text)
+    return None
+
+
+def _hint(kb: KnowledgeBase, vocabulary: str, text: str) -> str | None:
+    hints = (kb.reading.get("hints") or {}).get(vocabulary) or {}
+    return hints.get(text) or hints.get(plain(text))
+
+
+def _bool(value, kb: KnowledgeBase, note: Note) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    text = shown(value).strip()
+    resolved = kb.vocabularies["booleans"].resolve(plain(text)) if "booleans" in kb.vocabularies else None
+    if resolved is None and plain(text) in ("1", "0"):
+        resolved = "yes" if plain(text) == "1" else "no"
+    if resolved is not None:
+        return resolved == "yes"
+    hint = _hint(kb, "booleans", text)
+    note(f"“{text}”无法确定是或否：{hint}" if hint else f"应为“是”或“否”，实为“{text}”")
+    return None
+
+
+def _number(value, spec: FieldSpec, kb: KnowledgeBase, note: Note) -> int | float | None:
+    if isinstance(value, bool) or isinstance(value, (dt.date, dt.datetime)):
+        note(f"“{shown(value)}”不是数字")
+        return None
+    units = spec.units or {}
+    unit_name = next(iter(units), "")
+    if isinstance(value, (int, float)):
+        result = _finite(value)
+        if result is None:
+            note(f"“{shown(value)}”不是数字")
+        elif result < 0:
+            note(f"不能为负数：{shown(value)}")
             return None
+        return result
+    given = str(value).strip()
+    text = plain(given)
+    uncertain = [w for w in kb.reading.get("uncertain") or () if w in text]
+    m = _NUMBER.fullmatch(text)
+    if uncertain:
+        note(f"“{given}”不是确定的数（含“{uncertain[0]}”），请填写确切数字")
+        return None
+    if m is None or re.search(r"\d", m.group("unit")):
+        several = len(re.findall(r"\d+(?:\.\d+)?", text)) >= 2
+        note(f"“{given}”是一个范围或多个数，不是确定的数，请填写确切数字" if several else f"“{given}”不是数字")
+        return None
+    unit = m.group("unit")
+    if unit and unit not in units:
+        expected = "、".join(units) if units else "不带单位的数字"
+        note(f"“{given}”的单位“{unit}”与本列不符（本列可写{expected}）")
+        return None
+    try:
+        amount = Decimal(m.group("num").replace(",", "")) * Decimal(str(units.get(unit, 1)))
+    except InvalidOperation:
+        note(f"“{given}”不是数字")
+        return None
+    result = _finite(int(amount) if amount == amount.to_integral_value() else float(amount))
+    if result is None:
+        note(f"“{given}”不是数字")
+        return None
+    if result < 0:
+        note(f"不能为负数：{given}")
+        return None
+    if unit:
+        note(f"“{given}”含单位", f"已按{result}{unit_name}解读", given, "notice")
+    return result
+
+
+def _finite(number) -> int | float | None:
     if number != number or number in (float("inf"), float("-inf")):
         return None
     return int(number) if float(number).is_integer() else number
+
+
+def number(value) -> float | int | None:
+    """A plain number cell (no units) as a number; None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return _finite(value)
+    m = _NUMBER.fullmatch(plain(value).removesuffix("%"))
+    if m is None or m.group("unit"):
+        return None
+    return _finite(float(m.group("num").replace(",", "")))
