@@ -75,12 +75,12 @@ def test_xls_workbook_is_read_with_merges_percentages_and_receivables(kb):
     assert messages(result) == [
         "xls_workbook/名单.xls[企业名单]:2: -: 以第2行为表头，其上1行（标题等）已跳过",
         "xls_workbook/名单.xls[企业名单]:2: 填报日期: 未识别的列，已忽略",
-        f"xls_workbook/名单.xls[企业名单]:3: {NAMES[A]}：所在区县: 合并单元格D3:D5，第3-5行均按合并值读取",
+        f"xls_workbook/名单.xls[企业名单]:3: {NAMES[A]}：所在区县: 合并单元格D3:D5（第3-5行）；已按合并值读取",
     ]
     assert problem_rows(result) == [
-        ["2", "", "", "-", "", "以第2行为表头，其上1行（标题等）已跳过", "已忽略"],
+        ["2", "", "", "-", "", "以第2行为表头，其上1行（标题等）已跳过", ""],
         ["2", "", "", "填报日期", "", "未识别的列，已忽略", "已忽略"],
-        ["3", NAMES[A], A, "所在区县", "北仑区", "合并单元格D3:D5，第3-5行均按合并值读取", "已按合并值读取"],
+        ["3", NAMES[A], A, "所在区县", "北仑区", "合并单元格D3:D5（第3-5行）", "已按合并值读取"],
     ]
 
 
@@ -200,7 +200,7 @@ def test_a_header_below_a_title_block_is_found_and_named(kb):
         "header_on_row_12/名单.xlsx[企业名单]:12: 序号、备注: 未识别的列，已忽略",
     ]
     assert problem_rows(result) == [
-        ["12", "", "", "-", "", "以第12行为表头，其上11行（标题等）已跳过", "已忽略"],
+        ["12", "", "", "-", "", "以第12行为表头，其上11行（标题等）已跳过", ""],
         ["12", "", "", "序号、备注", "", "未识别的列，已忽略", "已忽略"],
     ]
 
@@ -250,7 +250,7 @@ def test_a_second_list_sheet_is_named_not_silently_dropped(kb):
     warning = ("工作表“镇海区”像企业名单，未读取：每次只读取一个名单工作表（表头可识别的列最多的“北仑区”）；"
                "如需一并处理，请把企业合并到同一工作表")
     assert messages(result) == ["two_list_sheets/名单.xlsx[北仑区]: -: 已读取工作表“北仑区”",
-                                f"two_list_sheets/名单.xlsx[镇海区]: -: {warning}"]
+                                f"two_list_sheets/名单.xlsx[镇海区]: -: {warning}；已忽略"]
     assert [w.level for w in result.warnings] == ["notice", "warning"]
     assert problem_rows(result) == [["", "", "", "-", "", "已读取工作表“北仑区”", ""],
                                     ["", "", "", "-", "", warning, "已忽略"]]
@@ -259,8 +259,8 @@ def test_a_second_list_sheet_is_named_not_silently_dropped(kb):
 def test_a_merged_district_gives_every_row_its_value(kb):
     result = read("merged_district", kb)
     assert [r.facts.get("district") for r in result.records] == ["beilun"] * 3
-    assert messages(result) == [f"merged_district/名单.xlsx[企业名单]:2: {NAMES[A]}：所在区县: 合并单元格D2:D4，第2-4行均按合并值读取"]
-    assert problem_rows(result) == [["2", NAMES[A], A, "所在区县", "北仑区", "合并单元格D2:D4，第2-4行均按合并值读取", "已按合并值读取"]]
+    assert messages(result) == [f"merged_district/名单.xlsx[企业名单]:2: {NAMES[A]}：所在区县: 合并单元格D2:D4（第2-4行）；已按合并值读取"]
+    assert problem_rows(result) == [["2", NAMES[A], A, "所在区县", "北仑区", "合并单元格D2:D4（第2-4行）", "已按合并值读取"]]
 
 
 def test_merged_ranges_are_held_only_while_passed():
@@ -285,8 +285,8 @@ def test_a_merged_district_over_many_rows(kb, tmp_path, monkeypatch):
     book.save("名单.xlsx")
     result = read_records(Path("名单.xlsx"), kb)
     assert [r.facts["district"] for r in result.records] == ["beilun"] * 300 + ["zhenhai"] * 300
-    assert [p[5] for p in problem_rows(result)] == ["合并单元格D2:D301，第2-301行均按合并值读取",
-                                                     "合并单元格D302:D601，第302-601行均按合并值读取"]
+    assert [p[5] for p in problem_rows(result)] == ["合并单元格D2:D301（第2-301行）",
+                                                     "合并单元格D302:D601（第302-601行）"]
 
 
 def test_unknown_columns_make_one_notice(kb):
@@ -321,9 +321,9 @@ def test_nul_bytes_are_removed_with_a_warning(kb):
     result = read("csv_nul", kb)
     assert ids(result) == [A, B]
     assert result.records[0].name == NAMES[A]
-    assert messages(result) == [f"csv_nul/名单.csv:2: {NAMES[A]}：企业名称: 单元格中有空字符（NUL），已删除"]
+    assert messages(result) == [f"csv_nul/名单.csv:2: {NAMES[A]}：企业名称: 单元格中有空字符（NUL）；已删除空字符"]
     assert problem_rows(result) == [["2", NAMES[A], A, "企业名称", "宁波甬兴\\0汽车零部件有限公司",
-                                     "单元格中有空字符（NUL），已删除", "已删除空字符"]]
+                                     "单元格中有空字符（NUL）", "已删除空字符"]]
 
 
 def test_excel_unicode_text_utf16_with_tabs(kb):
@@ -393,9 +393,9 @@ def test_control_characters_are_escaped_with_a_warning_not_a_crash(kb, tmp_path,
     (path,) = write_table(read_records(Path("list.yaml"), kb).records, Path("out.xlsx"), kb, warnings)
     import openpyxl
     assert openpyxl.load_workbook(path)["企业名单"]["B2"].value == "甬兴⟨U+0007⟩汽车⟨U+001B⟩[31m"
-    message = "含有 Excel 工作簿不能保存的控制字符（U+0007、U+001B），已写为“⟨U+XXXX⟩”形式"
-    assert [str(w) for w in warnings] == [f"list.yaml:1: 甬兴\x07汽车\x1b[31m：企业名称: {message}"]
-    assert [(w.code, w.value, w.outcome) for w in warnings] == [(A, "甬兴⟨U+0007⟩汽车⟨U+001B⟩[31m", "已转义控制字符")]
+    message = "含有 Excel 工作簿不能保存的控制字符（U+0007、U+001B）"
+    assert [str(w) for w in warnings] == [f"list.yaml:1: 甬兴\x07汽车\x1b[31m：企业名称: {message}；已写为“⟨U+XXXX⟩”形式"]
+    assert [(w.code, w.value, w.outcome) for w in warnings] == [(A, "甬兴⟨U+0007⟩汽车⟨U+001B⟩[31m", "已写为“⟨U+XXXX⟩”形式")]
     result = runner.invoke(main, ["convert", "list.yaml", "again.xlsx"])
     assert result.exit_code == 0, result.output
     assert Path("again.xlsx").is_file()
@@ -429,7 +429,7 @@ def test_a_receivables_sheet_without_credit_codes_costs_no_enterprise(kb, tmp_pa
     assert ids(result) == [A, B]
     assert messages(result) == [
         "名单.xlsx[被拖欠账款]:1: 统一社会信用代码: 被拖欠账款表缺少“统一社会信用代码”列，无法对应到企业，该表已忽略",
-        "名单.xlsx[企业名单]:2: 被拖欠账款: 名单注明有被拖欠账款，但未找到被拖欠账款表（XLSX的“被拖欠账款”工作表或同名的 .receivables.csv），按未知处理",
+        "名单.xlsx[企业名单]:2: 宁波甬兴汽车零部件有限公司：被拖欠账款: 名单注明有被拖欠账款，但未找到被拖欠账款表（XLSX的“被拖欠账款”工作表或同名的 .receivables.csv）；按未知处理",
     ]
 
 

@@ -73,7 +73,7 @@ def problem_rows(read: ReadResult) -> list[list[str]]:
             m = _SHEET.match(source)
             number = f"{m.group('sheet') if m else Path(source).name}:{row}"
         rows.append([number, p.name, p.code, p.field, p.value, p.message,
-                     p.outcome or ("已跳过" if p.level == "rejected" else "已忽略" if p.level == "notice" else "按未知处理")])
+                     p.outcome or ("已跳过" if p.level == "rejected" else "" if p.level == "notice" else "按未知处理")])
     return rows
 
 

@@ -287,7 +287,7 @@ def _header_map(header: list[str], number: int, specs: dict, shown: str, warning
     unknown = []
     if number > 1:
         warnings.append(RecordProblem(f"{shown}:{number}", "-", f"以第{number}行为表头，其上{number - 1}行（标题等）已跳过",
-                                      outcome="已忽略", level="notice"))
+                                      level="notice"))
     for i, name in enumerate(header):
         if not name:
             continue
@@ -324,8 +324,8 @@ def _row_values(row, number: int, header: list[str], header_number: int, columns
             if (number, i + 1) == (cell.first_row, cell.first_column):
                 own = True  # the cell that holds the value
                 if not isinstance(cell.value, (Formula, CellError)):
-                    pending.append(RecordProblem(where, label, f"合并单元格{cell.ref}，第{cell.first_row}-{cell.last_row}行"
-                                                 "均按合并值读取", value=str(cell.value), outcome="已按合并值读取",
+                    pending.append(RecordProblem(where, label, f"合并单元格{cell.ref}（第{cell.first_row}-{cell.last_row}行）",
+                                                 value=str(cell.value), outcome="已按合并值读取",
                                                  level="notice"))
             cell = cell.value
         else:
@@ -343,7 +343,7 @@ def _row_values(row, number: int, header: list[str], header_number: int, columns
             continue
         if isinstance(cell, str) and "\x00" in cell:
             cleaned = cell.replace("\x00", "")
-            pending.append(RecordProblem(where, label, "单元格中有空字符（NUL），已删除", value=cell.replace("\x00", "\\0"),
+            pending.append(RecordProblem(where, label, "单元格中有空字符（NUL）", value=cell.replace("\x00", "\\0"),
                                          outcome="已删除空字符"))
             cell = cleaned
         if not blank(cell):

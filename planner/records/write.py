@@ -64,10 +64,10 @@ def _xlsx_text(value: str, where: str, label: str, record, warnings) -> str:
     escaped = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"⟨U+{ord(m.group()):04X}⟩", value)
     if warnings is not None:
         codes = "、".join(dict.fromkeys(f"U+{ord(c):04X}" for c in ILLEGAL_CHARACTERS_RE.findall(value)))
-        warnings.append(RecordProblem(where, label, f"含有 Excel 工作簿不能保存的控制字符（{codes}），已写为“⟨U+XXXX⟩”形式",
+        warnings.append(RecordProblem(where, label, f"含有 Excel 工作簿不能保存的控制字符（{codes}）",
                                       name=str(record.facts.get("name", "")) if record else "",
                                       code=str(record.facts.get("id", "")) if record else "",
-                                      value=escaped, outcome="已转义控制字符"))
+                                      value=escaped, outcome="已写为“⟨U+XXXX⟩”形式"))
     return escaped
 
 
