@@ -26,7 +26,7 @@ from planner.plan import Plan
 from planner.records import Record, read_records
 from planner.render import Templates, markdown_to_html
 from planner.store import atomic_write
-from planner.versions import PlanStore, is_complete, templates_digest
+from planner.versions import DamagedVersion, PlanStore, UnsafeLink, is_complete, read_meta, templates_digest
 from planner.view import BriefLimits, brief_context, plan_context
 from planner.workers import TASKS_PER_WORKER, WorkerDied, WorkerPool, usable_cpus
 
@@ -50,6 +50,7 @@ class GenerateResult:
     written: list = field(default_factory=list)  # enterprise ids with a new version
     unchanged: list = field(default_factory=list)  # enterprise ids whose inputs had not changed
     failed: list = field(default_factory=list)  # (where, enterprise id, why) of those that could not be made
+    notes: list = field(default_factory=list)  # (where, enterprise id, what) made, but worth telling: a damaged version
     rejected: int = 0
     out_dir: Path | None = None
     read: object = None
@@ -244,11 +245,24 @@ def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase,
                         str(store.root))
     with store.locked():
         tasks = []
+        damaged = {}  # enterprise id → DamagedVersion of its latest version.json
+        present = store.entries()  # one directory read instead of a failed open per new enterprise
         for record in read.records:
             inputs = inputs_of(record, kb, template_hash, as_of)
-            meta = store.latest_meta(record.id)
+            folder = store.folder(record.id)
+            if record.id not in present:
+                tasks.append(Task(record.facts, record.where, inputs))
+                continue
+            if present[record.id]:  # a link to elsewhere: never written through
+                result.failed.append((record.where, record.id, UnsafeLink(folder).format_message()))
+                tick(1)
+                continue
+            try:
+                meta = read_meta(folder)
+            except DamagedVersion as exc:  # made anew; the damaged files are kept (PlanStore.write_version)
+                damaged[record.id] = exc
+                meta = None
             if meta is not None and meta.get("inputs") == inputs:
-                folder = store.folder(record.id)
                 if is_complete(folder, meta, formats):
                     result.unchanged.append(record.id)
                     tick(1)
@@ -257,6 +271,9 @@ def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase,
                 tasks.append(Task(record.facts, record.where, inputs, complete))
             else:
                 tasks.append(Task(record.facts, record.where, inputs))
+        if tasks and store.read_only:
+            raise PlannerError(f"{store.root}：输出目录不可写（{store.read_only}），有{len(tasks)}家企业需要生成新版本，"
+                               f"未写入任何文件；请换一个可写的 --out 目录或修改权限后再次运行")
         count = 1 if len(tasks) < 2 else min(workers or usable_cpus(), len(tasks))
         init_args = (settings, kb) if count == 1 else (settings,)  # in this process: the kb at hand
         size = chunk_size(len(tasks), count, formats)
@@ -279,14 +296,32 @@ def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase,
         except WorkerDied:
             raise PlannerError(f"工作进程接连意外退出（被终止或内存不足），已停止；本次已生成{len(result.written)}家企业，"
                                f"均已完整保存。请检查内存后再次运行同一命令，只会补齐其余企业。") from None
+        _damage_notes(store, damaged, result)
 
 
 WORKER_DIED = "生成这家企业时工作进程意外退出（被终止或内存不足）"
 
 
+def _damage_notes(store: PlanStore, damaged: dict, result: GenerateResult) -> None:
+    """A note for each enterprise whose damaged version was made anew: which file, what was wrong,
+    where its files were kept and the new version's number."""
+    for enterprise_id in (e for e in result.written if e in damaged):
+        try:
+            meta = read_meta(store.folder(enterprise_id)) or {}
+        except DamagedVersion:
+            continue
+        if "damaged" in meta:
+            result.notes.append((str(damaged[enterprise_id].path), enterprise_id,
+                                 f"{damaged[enterprise_id].format_message()}；原有文件已保存到 "
+                                 f"{store.folder(enterprise_id)}/{meta['damaged']['kept']}/，已重新生成为第{meta['version']}版"))
+
+
 def _finished(store: PlanStore, task: Task, formats: tuple) -> bool:
     """Whether ``task``'s enterprise has a whole version made from its current inputs."""
-    meta = store.latest_meta(task.facts["id"])
+    try:
+        meta = store.latest_meta(task.facts["id"])
+    except DamagedVersion:
+        return False
     return meta is not None and meta.get("inputs") == task.inputs and is_complete(
         store.folder(task.facts["id"]), meta, formats)
 

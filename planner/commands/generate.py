@@ -48,6 +48,8 @@ def generate(records: Path, out_dir: Path, as_of, formats, author, workers, quie
     finally:
         if progress:
             progress.close()
+    for _, _, note in result.notes:
+        click.echo(f"注意：{note}", err=True)
     click.echo(f"已生成{len(result.written)}家企业的新版本，{len(result.unchanged)}家未变化（跳过），"
                f"{result.rejected}条记录未通过校验；输出目录 {display_path(out_dir)}/")
     for where, enterprise_id, why in result.failed:
