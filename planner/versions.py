@@ -299,7 +299,6 @@ def scan_versions(folder: Path) -> tuple[list[Version], list[Damage]]:
         if problem is None:
             found[number] = Version(number, folder, latest)
         elif number not in found:  # else the archive holds it whole: a run stopped while replacing the top
-            found.pop(number, None)
             damaged.append(Damage(number, f"{folder}：第{number}版（最新）的文件已损坏（{problem}）"))
     return [found[n] for n in sorted(found)], damaged
 
