@@ -25,11 +25,9 @@ from planner.store import atomic_write
 @sectors_option
 @click.pass_context
 def diff(ctx, old, new, fmt, output, templates_dir, sectors_dir):
-    """比较两个方案：OLD 和 NEW 各为一个 plan.json、一个企业文件夹（取其最新的完整版本）或
-    输出目录/<统一社会信用代码>@v<N>（第N版）。
+    """比较两个方案：OLD 和 NEW 各为一个 plan.json、一个企业文件夹（取其最新的完整版本）或输出目录/<统一社会信用代码>@v<N>（第N版）。
 
-    先列出含义上的变化（新增、移除、变更的措施及其原因），再给出方案正文逐字标注的修订对照。
-    相同时退出码为0，不同时为1，出错时为2（包括版本信息或文件已损坏）。
+    先列出含义上的变化（新增、移除、变更的措施及其原因），再给出方案正文逐字标注的修订对照。相同时退出码为0，不同时为1，出错时为2（包括版本信息或文件已损坏）。
     """
     try:
         if output is not None and not output.parent.is_dir():

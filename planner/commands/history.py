@@ -15,8 +15,7 @@ from planner.versions import scan_versions
 def history(folder: Path):
     """列出 FOLDER（输出目录/<统一社会信用代码>）中保存的各个版本：版本号、生成时间、基准日、触发原因、变化概要。
 
-    已损坏的版本（version.json 无法读取，或文件与其记录的校验值不符）逐一指出文件和原因，其余版本照常列出；
-    一个可读的版本都没有时退出码为1。
+    已损坏的版本（version.json 无法读取，或文件与其记录的校验值不符）逐一指出文件和原因，其余版本照常列出；一个可读的版本都没有时退出码为1。
     """
     found, damaged = scan_versions(folder)
     for damage in damaged:
