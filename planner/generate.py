@@ -143,12 +143,15 @@ class Settings:
 
 @dataclass(frozen=True)
 class Task:
-    """One enterprise to (re)generate: ``complete`` adds missing PDFs to an unchanged version."""
+    """One enterprise to (re)generate: ``complete`` adds missing PDFs to an unchanged version;
+    ``adopt`` first tries to prove an unchanged version written without hashes by an older
+    planner (its Markdown and JSON made again and compared), sparing its PDFs a new render."""
 
     facts: dict
     where: str
     inputs: dict
     complete: bool = False
+    adopt: bool = False
 
 
 _WORKER: dict = {}
@@ -196,6 +199,9 @@ def _do_process(task: Task) -> str:
     settings, kb, store, renderer = (_WORKER[k] for k in ("settings", "kb", "store", "renderer"))
     plan = match(Record(dict(task.facts), task.where), kb, settings.as_of)
     rendered = renderer.render(plan)
+    if task.adopt and store.adopt(plan.id, {"plan.md": rendered.plan_md, "brief.md": rendered.brief_md,
+                                            "plan.json": rendered.plan_json}, settings.formats):
+        return "unchanged"
     pdfs = renderer.pdfs(rendered) if "pdf" in settings.formats else {}
     if task.complete:
         store.add_files(plan.id, pdfs, settings.formats)
@@ -268,7 +274,7 @@ def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase,
                     tick(1)
                     continue
                 complete = is_complete(folder, meta, ("md",)) and "pdf" in formats
-                tasks.append(Task(record.facts, record.where, inputs, complete))
+                tasks.append(Task(record.facts, record.where, inputs, complete, adopt="sha256" not in meta))
             else:
                 tasks.append(Task(record.facts, record.where, inputs))
         if tasks and store.read_only:

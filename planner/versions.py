@@ -533,6 +533,34 @@ class PlanStore:
         atomic_write(folder / META, orjson.dumps(meta, option=orjson.OPT_INDENT_2) + b"\n")
         return meta
 
+    def adopt(self, enterprise_id: str, files: dict, formats: tuple) -> bool:
+        """Record hashes for a version written by an older planner (no hashes in its version.json)
+        when it is proven whole: ``files`` (made again from the same inputs) equal the top's bytes
+        and every other wanted file has its recorded size. Returns whether it was adopted."""
+        folder = self.folder(enterprise_id)
+        self._enter(folder)
+        meta = read_meta(folder)
+        if meta is None or "sha256" in meta or files_problem(folder, meta, wanted(formats)) is not None:
+            return False
+        for name, data in files.items():
+            payload = data.encode("utf-8") if isinstance(data, str) else data
+            try:
+                if _read_bytes(folder / name) != payload:
+                    return False
+            except OSError:
+                return False
+        sums, marks = {}, {}
+        for name in meta["sizes"]:
+            try:
+                payload = _read_bytes(folder / name)
+                status = os.lstat(folder / name)
+            except OSError:
+                return False
+            sums[name], marks[name] = _sha256(payload), [status.st_ino, status.st_mtime_ns]
+        meta = {**meta, "sha256": sums, "stat": marks}
+        atomic_write(folder / META, orjson.dumps(meta, option=orjson.OPT_INDENT_2) + b"\n")
+        return True
+
     def add_files(self, enterprise_id: str, files: dict, formats: tuple) -> dict:
         """Complete the latest version with documents it lacks (PDFs asked for later)."""
         folder = self.folder(enterprise_id)

@@ -214,11 +214,42 @@ def test_an_old_version_json_without_hashes_is_verified_once(here):
     del meta["sha256"], meta["stat"]
     (folder / "version.json").write_bytes(orjson.dumps(meta))
     assert verified_plan(folder)["enterprise"]["id"] == AUTO  # a reader trusts an old version by its sizes
+    documents = tree(folder)
     first = generate(here / "list.yaml", Path("out"), knowledge(), Templates.from_option(None), AS_OF, ("md",))
-    assert first.written == [AUTO]
-    assert [v.number for v in versions_in(folder)] == [1] and "sha256" in read_meta(folder)
+    assert first.written == [] and len(first.unchanged) == 20  # proven by making it again, and adopted
+    assert [v.number for v in versions_in(folder)] == [1] and read_meta(folder) == {**meta, **{
+        k: v for k, v in read_meta(folder).items() if k in ("sha256", "stat")}}
+    assert {k: v for k, v in tree(folder).items() if k != "version.json"} == {
+        k: v for k, v in documents.items() if k != "version.json"}
     again = generate(here / "list.yaml", Path("out"), knowledge(), Templates.from_option(None), AS_OF, ("md",))
-    assert again.written == []
+    assert again.written == [] and len(again.unchanged) == 20
+
+
+def test_an_old_mixed_version_is_made_again(here):
+    """Without hashes a mixed top of the same size passes the size check: making it again shows it."""
+    folder = Path("out") / AUTO
+    meta = orjson.loads((folder / "version.json").read_bytes())
+    del meta["sha256"], meta["stat"]
+    (folder / "version.json").write_bytes(orjson.dumps(meta))
+    plan = folder / "plan.md"
+    good = plan.read_bytes()
+    plan.write_bytes(good.replace("基准日 2022-06-15".encode(), "基准日 2022-06-16".encode()))
+    assert plan.stat().st_size == len(good)
+    result = generate(here / "list.yaml", Path("out"), knowledge(), Templates.from_option(None), AS_OF, ("md",))
+    assert result.written == [AUTO] and plan.read_bytes() == good
+    assert "sha256" in read_meta(folder) and [v.number for v in versions_in(folder)] == [1, 2]
+
+
+def test_a_damaged_archive_of_the_current_version_is_kept_aside(two):
+    folder = Path("out") / AUTO
+    shutil.copytree(folder / "history" / "v1", folder / "history" / "v2")
+    (folder / "history" / "v2" / "version.json").write_bytes(b"{")
+    kept = tree(folder / "history" / "v2")
+    write_records(two / "list.yaml")  # production back to normal: v3
+    generate(two / "list.yaml", Path("out"), knowledge(), Templates.from_option(None), AS_OF, ("md",))
+    assert [v.number for v in versions_in(folder)] == [1, 2, 3]
+    assert tree(folder / "history" / "damaged-1") == kept
+    assert versions_in(folder)[1].meta["trigger"] == ["企业记录变化"]
 
 
 def test_a_copied_output_tree_is_still_unchanged(here, tmp_path):
@@ -335,3 +366,27 @@ def test_scan_versions_reports_what_it_cannot_read(two):
     good, damaged = scan_versions(folder)
     assert [v.number for v in good] == [2]
     assert [d.message for d in damaged] == [f"out/{AUTO}/history/v1：第1版的文件已损坏（plan.md 的大小与 version.json 记录的不符）"]
+
+
+def only_auto(enterprises):
+    enterprises[:] = [e for e in enterprises if e["id"] == AUTO]
+
+
+def test_an_old_version_with_pdfs_is_adopted_without_rendering_them(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_records(tmp_path / "one.yaml", only_auto)
+    kb, templates = knowledge(), Templates.from_option(None)
+    generate(tmp_path / "one.yaml", Path("out"), kb, templates, AS_OF, ("md", "pdf"))
+    folder = Path("out") / AUTO
+    meta = orjson.loads((folder / "version.json").read_bytes())
+    del meta["sha256"], meta["stat"]
+    (folder / "version.json").write_bytes(orjson.dumps(meta))
+
+    def no_pdf(*args, **kwargs):
+        raise AssertionError("a PDF was rendered")
+
+    monkeypatch.setattr("planner.generate.pdf_bytes", no_pdf)
+    result = generate(tmp_path / "one.yaml", Path("out"), kb, templates, AS_OF, ("md", "pdf"))
+    assert result.unchanged == [AUTO] and result.failed == []
+    assert set(read_meta(folder)["sha256"]) == {"plan.md", "brief.md", "plan.json", "plan.pdf", "brief.pdf"}
+    assert is_complete(folder, read_meta(folder), ("md", "pdf"))
