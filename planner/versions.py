@@ -198,7 +198,7 @@ def files_problem(folder: Path, meta: dict, names=None, deep: bool = False, stri
     counts as verified). ``strict``: a version.json without hashes (an older planner's) does
     not pass; otherwise its files are trusted by their sizes.
     """
-    folder = Path(folder)
+    base = os.fspath(folder)  # plain strings: this runs for every file of every enterprise on a rerun
     sizes = meta["sizes"]
     sums = meta.get("sha256")
     marks = meta.get("stat") or {}
@@ -207,8 +207,9 @@ def files_problem(folder: Path, meta: dict, names=None, deep: bool = False, stri
     for name in sizes if names is None else names:
         if name not in sizes:
             return f"version.json 未记录 {name}"
+        path = os.path.join(base, name)
         try:
-            status = os.lstat(folder / name)
+            status = os.lstat(path)
         except (FileNotFoundError, NotADirectoryError):
             return f"缺少 {name}"
         if stat.S_ISLNK(status.st_mode):
@@ -218,7 +219,7 @@ def files_problem(folder: Path, meta: dict, names=None, deep: bool = False, stri
         if sums is None or (not deep and marks.get(name) == [status.st_ino, status.st_mtime_ns]):
             continue
         try:
-            if _sha256(_read_bytes(folder / name)) != sums[name]:
+            if _sha256(_read_bytes(path)) != sums[name]:
                 return f"{name} 的内容与 version.json 记录的校验值不符"
         except OSError as exc:
             return f"{name} 无法读取：{exc.strerror or exc}"
