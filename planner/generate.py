@@ -251,7 +251,7 @@ def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase,
                         str(store.root))
     with store.locked():
         tasks = []
-        damaged = {}  # enterprise id → DamagedVersion of its latest version.json
+        damaged = {}  # enterprise id → (where, DamagedVersion of its latest version.json)
         present = store.entries()  # one directory read instead of a failed open per new enterprise
         for record in read.records:
             inputs = inputs_of(record, kb, template_hash, as_of)
@@ -266,7 +266,7 @@ def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase,
             try:
                 meta = read_meta(folder)
             except DamagedVersion as exc:  # made anew; the damaged files are kept (PlanStore.write_version)
-                damaged[record.id] = exc
+                damaged[record.id] = record.where, exc
                 meta = None
             if meta is not None and meta.get("inputs") == inputs:
                 if is_complete(folder, meta, formats):
@@ -316,9 +316,9 @@ def _damage_notes(store: PlanStore, damaged: dict, result: GenerateResult) -> No
             meta = read_meta(store.folder(enterprise_id)) or {}
         except DamagedVersion:
             continue
+        where, exc = damaged[enterprise_id]
         if "damaged" in meta:
-            result.notes.append((str(damaged[enterprise_id].path), enterprise_id,
-                                 f"{damaged[enterprise_id].format_message()}；原有文件已保存到 "
+            result.notes.append((where, enterprise_id, f"{exc.format_message()}；原有文件已保存到 "
                                  f"{store.folder(enterprise_id)}/{meta['damaged']['kept']}/，已重新生成为第{meta['version']}版"))
 
 
