@@ -9,6 +9,7 @@ date inside a sentence shows only the changed characters.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from diff_match_patch import diff_match_patch
 from planner.exceptions import PlannerError
 from planner.knowledge import KnowledgeBase
 from planner.matching import show_value
-from planner.versions import versions_in
+from planner.versions import META, current_version, scan_versions
 
 STATUS = {"applies": "适用", "verify": "待核实", "upcoming": "即将实施"}
 INSERT, DELETE, EQUAL = 1, -1, 0
@@ -40,18 +41,32 @@ class Side:
 
 
 def load_side(spec: str) -> Side:
-    """A plan.json file, a plan folder (its latest version) or ``DIR/<id>@v<N>``."""
+    """A plan.json file, a plan folder (its latest version) or ``DIR/<id>@v<N>``.
+
+    A version is read only when its files match its version.json (sizes and SHA-256): a damaged
+    version.json, or a plan.json or plan.md that differs from what was recorded, is a DiffError
+    (exit 2) naming the file, never a difference.
+    """
     match = re.fullmatch(r"(.+)@v(\d+)", spec)
     if match:
         folder, number = Path(match.group(1)), int(match.group(2))
-        found = {v.number: v for v in versions_in(folder)}
+        good, damaged = scan_versions(folder)
+        found = {v.number: v for v in good}
         if number not in found:
+            for damage in damaged:
+                if damage.number == number:
+                    raise DiffError(damage.message)
             known = "、".join(f"v{n}" for n in sorted(found)) or "无"
             raise DiffError(f"{spec}：{folder} 中没有第{number}版（现有版本：{known}）")
         json_path = found[number].path / "plan.json"
     else:
         path = Path(spec)
         json_path = path / "plan.json" if path.is_dir() else path
+        if path.is_dir() and os.path.lexists(path / META):  # an enterprise folder: its latest whole version
+            version, problem = current_version(path, deep=True)
+            if version is None:
+                raise DiffError(problem)
+            json_path = version.path / "plan.json"
     if not json_path.is_file():
         raise DiffError(f"{spec}：找不到 plan.json")
     try:
@@ -61,7 +76,10 @@ def load_side(spec: str) -> Side:
     if not isinstance(plan, dict) or "measures" not in plan or "enterprise" not in plan:
         raise DiffError(f"{json_path}：不是有效的 plan.json（缺少 enterprise 或 measures）")
     md_path = json_path.with_name("plan.md")
-    markdown = md_path.read_text(encoding="utf-8") if md_path.is_file() else None
+    try:
+        markdown = md_path.read_text(encoding="utf-8") if md_path.is_file() else None
+    except UnicodeDecodeError as exc:
+        raise DiffError(f"{md_path}：不是 UTF-8 文本（{exc.reason}）") from None
     return Side(spec, plan, markdown)
 
 

@@ -26,7 +26,7 @@ from planner.plan import Plan
 from planner.records import PROBLEM_LIST, Record, read_records, write_problem_list
 from planner.render import Templates, markdown_to_html
 from planner.store import atomic_write
-from planner.versions import PlanStore, is_complete, templates_digest
+from planner.versions import DamagedVersion, PlanStore, UnsafeLink, is_complete, read_meta, templates_digest
 from planner.view import BriefLimits, brief_context, plan_context
 from planner.workers import TASKS_PER_WORKER, WorkerDied, WorkerPool, usable_cpus
 
@@ -50,6 +50,7 @@ class GenerateResult:
     written: list = field(default_factory=list)  # enterprise ids with a new version
     unchanged: list = field(default_factory=list)  # enterprise ids whose inputs had not changed
     failed: list = field(default_factory=list)  # (where, enterprise id, why) of those that could not be made
+    notes: list = field(default_factory=list)  # (where, enterprise id, what) made, but worth telling: a damaged version
     rejected: int = 0
     out_dir: Path | None = None
     read: object = None
@@ -143,12 +144,15 @@ class Settings:
 
 @dataclass(frozen=True)
 class Task:
-    """One enterprise to (re)generate: ``complete`` adds missing PDFs to an unchanged version."""
+    """One enterprise to (re)generate: ``complete`` adds missing PDFs to an unchanged version;
+    ``adopt`` first tries to prove an unchanged version written without hashes by an older
+    planner (its Markdown and JSON made again and compared), sparing its PDFs a new render."""
 
     facts: dict
     where: str
     inputs: dict
     complete: bool = False
+    adopt: bool = False
 
 
 _WORKER: dict = {}
@@ -196,6 +200,9 @@ def _do_process(task: Task) -> str:
     settings, kb, store, renderer = (_WORKER[k] for k in ("settings", "kb", "store", "renderer"))
     plan = match(Record(dict(task.facts), task.where), kb, settings.as_of)
     rendered = renderer.render(plan)
+    if task.adopt and store.adopt(plan.id, {"plan.md": rendered.plan_md, "brief.md": rendered.brief_md,
+                                            "plan.json": rendered.plan_json}, settings.formats):
+        return "unchanged"
     pdfs = renderer.pdfs(rendered) if "pdf" in settings.formats else {}
     if task.complete:
         store.add_files(plan.id, pdfs, settings.formats)
@@ -248,19 +255,35 @@ def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase,
                         str(store.root))
     with store.locked():
         tasks = []
+        damaged = {}  # enterprise id → (where, DamagedVersion of its latest version.json)
+        present = store.entries()  # one directory read instead of a failed open per new enterprise
         for record in read.records:
             inputs = inputs_of(record, kb, template_hash, as_of)
-            meta = store.latest_meta(record.id)
+            folder = store.folder(record.id)
+            if record.id not in present:
+                tasks.append(Task(record.facts, record.where, inputs))
+                continue
+            if present[record.id]:  # a link to elsewhere: never written through
+                result.failed.append((record.where, record.id, UnsafeLink(folder).format_message()))
+                tick(1)
+                continue
+            try:
+                meta = read_meta(folder)
+            except DamagedVersion as exc:  # made anew; the damaged files are kept (PlanStore.write_version)
+                damaged[record.id] = record.where, exc
+                meta = None
             if meta is not None and meta.get("inputs") == inputs:
-                folder = store.folder(record.id)
                 if is_complete(folder, meta, formats):
                     result.unchanged.append(record.id)
                     tick(1)
                     continue
                 complete = is_complete(folder, meta, ("md",)) and "pdf" in formats
-                tasks.append(Task(record.facts, record.where, inputs, complete))
+                tasks.append(Task(record.facts, record.where, inputs, complete, adopt="sha256" not in meta))
             else:
                 tasks.append(Task(record.facts, record.where, inputs))
+        if tasks and store.read_only:
+            raise PlannerError(f"{store.root}：输出目录不可写（{store.read_only}），有{len(tasks)}家企业需要生成新版本，"
+                               f"未写入任何文件；请换一个可写的 --out 目录或修改权限后再次运行")
         count = 1 if len(tasks) < 2 else min(workers or usable_cpus(), len(tasks))
         init_args = (settings, kb) if count == 1 else (settings,)  # in this process: the kb at hand
         size = chunk_size(len(tasks), count, formats)
@@ -283,14 +306,32 @@ def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase,
         except WorkerDied:
             raise PlannerError(f"工作进程接连意外退出（被终止或内存不足），已停止；本次已生成{len(result.written)}家企业，"
                                f"均已完整保存。请检查内存后再次运行同一命令，只会补齐其余企业。") from None
+        _damage_notes(store, damaged, result)
 
 
 WORKER_DIED = "生成这家企业时工作进程意外退出（被终止或内存不足）"
 
 
+def _damage_notes(store: PlanStore, damaged: dict, result: GenerateResult) -> None:
+    """A note for each enterprise whose damaged version was made anew: which file, what was wrong,
+    where its files were kept and the new version's number."""
+    for enterprise_id in (e for e in result.written if e in damaged):
+        try:
+            meta = read_meta(store.folder(enterprise_id)) or {}
+        except DamagedVersion:
+            continue
+        where, exc = damaged[enterprise_id]
+        if "damaged" in meta:
+            result.notes.append((where, enterprise_id, f"{exc.format_message()}；原有文件已保存到 "
+                                 f"{store.folder(enterprise_id)}/{meta['damaged']['kept']}/，已重新生成为第{meta['version']}版"))
+
+
 def _finished(store: PlanStore, task: Task, formats: tuple) -> bool:
     """Whether ``task``'s enterprise has a whole version made from its current inputs."""
-    meta = store.latest_meta(task.facts["id"])
+    try:
+        meta = store.latest_meta(task.facts["id"])
+    except DamagedVersion:
+        return False
     return meta is not None and meta.get("inputs") == task.inputs and is_complete(
         store.folder(task.facts["id"]), meta, formats)
 

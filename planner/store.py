@@ -17,8 +17,10 @@ def _temp_name(path: Path) -> Path:
     return path.parent / f".{path.name}.{pid}-{token}.{next(_SERIAL)}{TMP_SUFFIX}"
 
 
-def atomic_write(path: Path, data: bytes | str) -> None:
+def atomic_write(path: Path, data: bytes | str) -> os.stat_result:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never a part.
+    Returns the new file's status (taken before the rename, which changes neither its inode nor
+    its modification time), so a caller can record what it wrote without another system call.
 
     The temporary file beside the target is ``.<name>.<pid>-<token>.<n>.tmp``, created
     exclusively: unique without the extra system calls of ``tempfile.mkstemp`` (a 10,000-record
@@ -42,6 +44,7 @@ def atomic_write(path: Path, data: bytes | str) -> None:
             view = memoryview(payload)
             while view:
                 view = view[os.write(fd, view):]
+            status = os.fstat(fd)
         finally:
             os.close(fd)
         # No fsync: the rename is atomic for readers and against a killed process, which is
@@ -50,3 +53,4 @@ def atomic_write(path: Path, data: bytes | str) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    return status

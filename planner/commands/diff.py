@@ -19,17 +19,15 @@ from planner.store import atomic_write
 @click.argument("old")
 @click.argument("new")
 @click.option("--format", "fmt", type=click.Choice(["terminal", "md", "html", "pdf"]), default="terminal",
-              show_default=True, help="Coloured terminal text, Markdown, HTML, or a PDF redline (needs --output).")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout.")
+              show_default=True, help="彩色终端文本、Markdown、HTML，或 PDF 修订稿（需要 --output）。")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="写入此文件，而不是标准输出。")
 @templates_option
 @sectors_option
 @click.pass_context
 def diff(ctx, old, new, fmt, output, templates_dir, sectors_dir):
-    """Compare two plans: OLD and NEW are each a plan.json, a plan folder (its latest
-    version) or DIR/<credit code>@v<N>.
+    """比较两个方案：OLD 和 NEW 各为一个 plan.json、一个企业文件夹（取其最新的完整版本）或输出目录/<统一社会信用代码>@v<N>（第N版）。
 
-    First the meaning (measures added, removed, changed, with causes), then a character-level
-    redline of the plan text. Exits 0 when the two are the same, 1 when they differ, 2 on error.
+    先列出含义上的变化（新增、移除、变更的措施及其原因），再给出方案正文逐字标注的修订对照。相同时退出码为0，不同时为1，出错时为2（包括版本信息或文件已损坏）。
     """
     try:
         if output is not None and not output.parent.is_dir():
