@@ -92,7 +92,7 @@ def test_bad_records_one_message_each_good_rows_planned(runner, tmp_path, monkey
     result = runner.invoke(main, ["match", "bad_records.csv", "--as-of", AS_OF.isoformat()])
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        "警告：bad_records.csv:1: 备注: 未识别的列，已忽略",
+        "提示：bad_records.csv:1: 备注: 未识别的列，已忽略",
         "提示：bad_records.csv:2: 宁波甬兴汽车零部件有限公司：统一社会信用代码: 统一社会信用代码在bad_records.csv:6"
         "（宁波甬兴汽车零部件有限公司（重复））再次出现，该行已跳过；已保留本行",
         "错误：bad_records.csv:3: 宁波示例坏码有限公司：统一社会信用代码: 统一社会信用代码第18位校验码应为9，实为X"
