@@ -152,8 +152,8 @@ def _read_json(path: Path, name: str) -> dict:
         data = orjson.loads(path.read_bytes())
     except FileNotFoundError:
         raise DamagedPlan(f"缺少 {name}") from None
-    except orjson.JSONDecodeError as e:
-        raise DamagedPlan(f"{name} 不是完整的 JSON（第{e.lineno}行第{e.colno}列），文件已损坏") from None
+    except orjson.JSONDecodeError:
+        raise DamagedPlan(f"{name} 不是完整的 JSON，文件已损坏或未写完") from None
     except OSError as e:
         why = "无权读取" if e.errno == errno.EACCES else f"读取失败（{errno.errorcode.get(e.errno, e.errno)}）"
         raise DamagedPlan(f"{name} {why}") from None
@@ -246,8 +246,8 @@ class _Tally:
                 self.key += 1
                 self.uncovered.append(entry)
         elif isinstance(item, RejectedRecord):
-            why = "；".join(f"{p.field}：{p.message}" if p.field and p.field != "-" else p.message
-                           for p in item.problems)
+            why = "；".join(p.message if not p.field or p.field == "-" or p.message.startswith(p.field)
+                           else f"{p.field}：{p.message}" for p in item.problems)
             self.rejected.append({"where": item.where.rsplit("/", 1)[-1], "name": item.name, "code": item.code,
                                   "why": why})
             if self.in_population(item.facts):
