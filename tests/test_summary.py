@@ -304,5 +304,5 @@ def test_summary_help_is_chinese(runner):
     shown = "".join(result.output.split())  # click wraps lines
     for text in ("向上级报送的帮扶工作汇总。", "名单加--plans输出文件夹：以名单为准核对文件夹中的方案。",
                  "--outFILE.md|FILE.pdf汇总文件，.md或.pdf", "--as-ofYYYY-MM-DD汇总基准日",
-                 "--plansDIRplannergenerate写出的输出文件夹：以名单为准核对其中的方案"):
+                 "--plansDIR生成方案的输出文件夹：以名单为准核对其中的方案"):
         assert text in shown, text

@@ -26,8 +26,8 @@ CHART_PLACE = "图表位置-{nonce}"  # a paragraph of its own in the Markdown, 
 @click.command()
 @click.argument("source", metavar="名单文件|输出文件夹", type=click.Path(path_type=Path))
 @click.option("--plans", "plans_dir", metavar="DIR", type=click.Path(path_type=Path),
-              help="planner generate 写出的输出文件夹：以名单为准核对其中的方案，列出缺少方案、"
-                   "方案未按最新名单更新和已不在名单中的企业。")
+              help="生成方案的输出文件夹：以名单为准核对其中的方案，列出缺少方案、方案未按最新名单更新、"
+                   "已不在名单中的企业。")
 @click.option("--out", "target", required=True, metavar="FILE.md|FILE.pdf",
               type=click.Path(dir_okay=False, path_type=Path),
               help="汇总文件，.md 或 .pdf（PDF 另附各项措施覆盖企业数柱状图）。")
@@ -38,15 +38,16 @@ CHART_PLACE = "图表位置-{nonce}"  # a paragraph of its own in the Markdown, 
 def summary(source: Path, plans_dir, target: Path, as_of_text, templates_dir, sectors_dir):
     """向上级报送的帮扶工作汇总。
 
-    名单文件|输出文件夹 是企业名单（.xlsx、.csv、.yaml），或 planner generate 写出的输出文件夹。
-    汇总包括：名单与方案核对（未能识别的记录、缺少现行方案的企业逐一列名），各产业、区县、规模、
-    生产状态的企业数，停产减产重点企业帮扶覆盖率（未覆盖的逐一列名），各项措施覆盖企业数，
-    待走访核实事项，近期到期事项，社保费缓缴减负测算。
+    \b
+    名单文件|输出文件夹：企业名单（.xlsx、.csv、.yaml），或 planner generate 的输出文件夹。
+      只给名单：逐家匹配措施后汇总；
+      只给输出文件夹：按其中的方案汇总，无法判断名单中谁缺少方案；
+      名单加 --plans 输出文件夹：以名单为准核对文件夹中的方案。
 
     \b
-    只给名单：逐家匹配措施后汇总。
-    只给输出文件夹：按其中的方案汇总，无法判断名单中谁缺少方案。
-    名单加 --plans 输出文件夹：以名单为准核对文件夹中的方案。
+    汇总包括：名单与方案核对（未能识别的记录、缺少现行方案的企业逐一列名），
+    各产业、区县、规模、生产状态的企业数，停产减产重点企业帮扶覆盖率（未覆盖的逐一列名），
+    各项措施覆盖企业数，待走访核实事项，近期到期事项，社保费缓缴减负测算。
     """
     if not source.exists():
         raise PlannerError(f"{display_path(source)}：文件或文件夹不存在")
