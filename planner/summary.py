@@ -89,6 +89,7 @@ def plans_for_list(read: ReadResult, folder: Path, kb: KnowledgeBase, as_of: dt.
     was made from this record (and, when ``as_of`` is given, as of that date), else `WithoutPlan`
     saying why; then the list's rejected records; then the folder's enterprises no longer in the
     list (`NotInList`)."""
+    checker = _Tally(kb)
     for record in read.records:
         sub = Path(folder) / record.id
         try:
@@ -102,6 +103,7 @@ def plans_for_list(read: ReadResult, folder: Path, kb: KnowledgeBase, as_of: dt.
                 yield WithoutPlan(_derived_facts(record, kb), "stale")
                 continue
             plan = _read_plan(sub, meta)
+            checker.prepare(_extract(plan))  # countable, or it is named as damaged here
         except DamagedPlan as e:
             yield WithoutPlan(_derived_facts(record, kb), "damaged", str(e))
             continue
@@ -186,7 +188,7 @@ def _extract(plan: dict) -> _Plan:
         enterprise = plan["enterprise"]
         if not isinstance(enterprise.get("id"), str) or not isinstance(enterprise.get("name"), str):
             raise TypeError
-        measures = [(m["id"], m["status"], [v["label"] for v in m["verify"]] if m["status"] == "verify" else [])
+        measures = [(m["id"], m["status"], tuple(v["label"] for v in m["verify"]) if m["status"] == "verify" else ())
                     for m in plan["measures"]]
         timeline = [(e["date"], e["text"]) for e in plan.get("timeline", [])]
         as_of = plan.get("as_of")
@@ -234,14 +236,16 @@ class _Tally:
 
     def add(self, item) -> None:
         if isinstance(item, dict):
-            self.add_plan(_extract(item))
+            try:
+                self.add_plan(_extract(item))
+            except DamagedPlan as e:  # named by its enterprise; the rest is summarised
+                who = item.get("enterprise") if isinstance(item.get("enterprise"), dict) else {}
+                self.damaged.append({"where": f"{who.get('id', '?')}/", "why": str(e)})
         elif isinstance(item, WithoutPlan):
             self.without_plan += 1
             self.count_facts(item.facts)
             entry = {"name": item.facts["name"], "id": item.facts["id"], "why": item.reason, "detail": item.detail}
             self.missing.append(entry)
-            if item.reason == "damaged":
-                self.damaged.append({"where": f"{item.facts['id']}/", "why": item.detail})
             if self.in_population(item.facts):
                 self.key += 1
                 self.uncovered.append(entry)
@@ -261,26 +265,42 @@ class _Tally:
         else:
             raise TypeError(f"not a summary item: {type(item).__name__}")
 
+    def prepare(self, plan: _Plan) -> tuple:
+        """What one plan adds, worked out before anything is counted: a plan with values that
+        cannot be counted (a list where a label should be, text where a number should be) raises
+        DamagedPlan here, and no counter has changed."""
+        try:
+            facts = tuple(plan.enterprise.get(f) for f in self.distribution)
+            hash(facts + tuple(plan.measures) + tuple(plan.timeline) + (plan.as_of,))
+            key = self.in_population(plan.enterprise)
+            serving = any(mid in self.serving for mid, _, _ in plan.measures)
+            deferral = {status for mid, status, _ in plan.measures if mid in self.spec["measures"]}
+            payroll = plan.enterprise.get(self.spec["payroll_field"]) if "applies" in deferral else None
+            payroll = None if payroll is None else 0.0 + payroll
+        except (TypeError, ValueError, AttributeError):
+            raise DamagedPlan(f"{PLAN} 中有无法统计的取值") from None
+        return facts, key, serving, deferral, payroll
+
     def add_plan(self, plan: _Plan) -> None:
+        facts, key, serving, deferral, payroll = self.prepare(plan)
         self.plans += 1
-        self.count_facts(plan.enterprise)
+        for (field_id, counter), value in zip(self.distribution.items(), facts):
+            counter[value] += 1
         self.dates.add(plan.as_of)
         for mid, status, labels in plan.measures:
             self.per_measure.setdefault(mid, Counter())[status] += 1
             if labels:
                 self.open_questions.setdefault(mid, Counter()).update(labels)
         self.timeline.update(plan.timeline)
-        if self.in_population(plan.enterprise):
+        if key:
             self.key += 1
-            if any(mid in self.serving for mid, _, _ in plan.measures):
+            if serving:
                 self.covered += 1
             else:
                 self.uncovered.append({"name": plan.enterprise["name"], "id": plan.enterprise["id"],
                                        "why": "no_measure", "detail": ""})
-        deferral = {status for mid, status, _ in plan.measures if mid in self.spec["measures"]}
         if "applies" in deferral:
             self.relief_eligible += 1
-            payroll = plan.enterprise.get(self.spec["payroll_field"])
             if payroll is not None:
                 self.relief_with_payroll += 1
                 self.relief_payroll += payroll

@@ -9,6 +9,7 @@ import inspect
 import re
 import weakref
 
+import orjson
 import pytest
 import yaml
 
@@ -306,3 +307,24 @@ def test_summary_help_is_chinese(runner):
                  "--outFILE.md|FILE.pdf汇总文件，.md或.pdf", "--as-ofYYYY-MM-DD汇总基准日",
                  "--plansDIR生成方案的输出文件夹：以名单为准核对其中的方案"):
         assert text in shown, text
+
+
+def test_a_plan_with_values_that_cannot_be_counted_costs_only_itself(runner, kb, tmp_path):
+    out = tmp_path / "output"
+    generate(EXAMPLES / "enterprises.yaml", out, kb, Templates.from_option(None), AS_OF, ("md",))
+    victim = sorted(p.name for p in out.iterdir() if p.is_dir())[5]
+    path = out / victim / "plan.json"
+    plan = orjson.loads(path.read_bytes())
+    plan["enterprise"]["sector"] = ["汽车", "装备"]  # valid JSON, not a plan's value
+    path.write_bytes(orjson.dumps(plan))
+    (out / victim / "version.json").write_bytes(orjson.dumps(
+        {**orjson.loads((out / victim / "version.json").read_bytes()), "sizes": {}}))
+    context = summarize(plans_in_folder(out), kb)
+    assert context["damaged"] == [{"where": f"{victim}/", "why": "plan.json 中有无法统计的取值"}]
+    assert context["total"] == 19
+    target = tmp_path / "s.md"
+    result = runner.invoke(main, ["summary", str(EXAMPLES / "enterprises.yaml"), "--plans", str(out),
+                                  "--out", str(target)])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == f"错误：{out / victim}：plan.json 中有无法统计的取值，未计入汇总"
+    assert f"| {victim} | 方案文件损坏：plan.json 中有无法统计的取值 |" in target.read_text(encoding="utf-8")

@@ -103,11 +103,14 @@ def summary(source: Path, plans_dir, target: Path, as_of_text, templates_dir, se
     click.echo(f"已汇总{context['total']}家企业（基准日 {as_of.isoformat()}），写入 {display_path(target)}")
     for line in gaps(context):
         click.echo(line, err=True)
-    for d in context["damaged"]:
-        click.echo(f"错误：{display_path((plans_dir or source) / d['where'])}：{d['why']}，未计入汇总", err=True)
+    folder = plans_dir or source
+    damaged = [(d["where"], d["why"]) for d in context["damaged"]] + [
+        (m["id"], m["detail"]) for m in context["without_plan"] if m["why"] == "damaged"]
+    for where, why in damaged:
+        click.echo(f"错误：{display_path(folder / where)}：{why}，未计入汇总", err=True)
     if read is not None:
         report_read(read, kb, as_of)
-    if context["damaged"]:
+    if damaged:
         raise SystemExit(1)
 
 
