@@ -25,6 +25,7 @@ from planner.derive import derive
 from planner.knowledge import KnowledgeBase
 from planner.matching import RecordFacts, match, record_digest, show_value
 from planner.records import ReadResult, Record, RejectedRecord
+from planner.textsafe import visible
 from planner.versions import META, read_meta
 
 UNKNOWN = "未知"
@@ -240,11 +241,12 @@ class _Tally:
                 self.add_plan(_extract(item))
             except DamagedPlan as e:  # named by its enterprise; the rest is summarised
                 who = item.get("enterprise") if isinstance(item.get("enterprise"), dict) else {}
-                self.damaged.append({"where": f"{who.get('id', '?')}/", "why": str(e)})
+                self.damaged.append({"where": visible(f"{who.get('id', '?')}/"), "why": str(e)})
         elif isinstance(item, WithoutPlan):
             self.without_plan += 1
             self.count_facts(item.facts)
-            entry = {"name": item.facts["name"], "id": item.facts["id"], "why": item.reason, "detail": item.detail}
+            entry = {"name": visible(item.facts["name"]), "id": visible(item.facts["id"]), "why": item.reason,
+                     "detail": item.detail}
             self.missing.append(entry)
             if self.in_population(item.facts):
                 self.key += 1
@@ -252,16 +254,17 @@ class _Tally:
         elif isinstance(item, RejectedRecord):
             why = "；".join(p.message if not p.field or p.field == "-" or p.message.startswith(p.field)
                            else f"{p.field}：{p.message}" for p in item.problems)
-            self.rejected.append({"where": item.where.rsplit("/", 1)[-1], "name": item.name, "code": item.code,
-                                  "why": why})
+            self.rejected.append({"where": visible(item.where.rsplit("/", 1)[-1]), "name": visible(item.name),
+                                  "code": visible(item.code), "why": visible(why)})
             if self.in_population(item.facts):
                 self.key += 1
                 self.rejected_key += 1
-                self.uncovered.append({"name": item.name, "id": item.code, "why": "rejected", "detail": ""})
+                self.uncovered.append({"name": visible(item.name), "id": visible(item.code), "why": "rejected",
+                                       "detail": ""})
         elif isinstance(item, NotInList):
-            self.not_in_list.append({"id": item.id, "name": item.name})
+            self.not_in_list.append({"id": visible(item.id), "name": visible(item.name)})
         elif isinstance(item, Damaged):
-            self.damaged.append({"where": item.where, "why": item.why})
+            self.damaged.append({"where": visible(item.where), "why": item.why})
         else:
             raise TypeError(f"not a summary item: {type(item).__name__}")
 
@@ -297,7 +300,7 @@ class _Tally:
             if serving:
                 self.covered += 1
             else:
-                self.uncovered.append({"name": plan.enterprise["name"], "id": plan.enterprise["id"],
+                self.uncovered.append({"name": visible(plan.enterprise["name"]), "id": visible(plan.enterprise["id"]),
                                        "why": "no_measure", "detail": ""})
         if "applies" in deferral:
             self.relief_eligible += 1

@@ -217,6 +217,7 @@ def test_a_damaged_plan_in_a_folder_is_named_and_the_rest_summarised(runner, fol
     text = (tmp_path / "汇总.md").read_text(encoding="utf-8")
     assert f"| {victim}/ | plan.json 不是完整的 JSON，文件已损坏或未写完 |" in text
     assert "（方案19份）" in text and " · 企业19家" in text
+    assert "请用名单核对：`planner summary 名单文件 --plans output --out 汇总.pdf`。" in text
 
 
 def test_a_damaged_plan_against_the_list_costs_only_that_enterprise(runner, folder_with_a_damaged_plan, tmp_path):
@@ -287,6 +288,8 @@ def test_plans_for_the_list_is_a_stream(kb, folder_and_new_list):
      "错误：output 是文件夹；--plans 须与企业名单一起使用，例如 planner summary 名单.xlsx --plans output --out 汇总.pdf\n"),
     (["list.yaml", "--plans", "nowhere", "--out", "s.md"],
      "错误：nowhere：文件夹不存在（--plans 须为 planner generate 的输出文件夹）\n"),
+    (["list.yaml", "--plans", "list.yaml", "--out", "s.md"],
+     "错误：list.yaml：不是文件夹（--plans 须为 planner generate 的输出文件夹）\n"),
     (["list.yaml", "--out", "s.txt"], "错误：s.txt：--out 须以 .md 或 .pdf 结尾\n"),
     (["list.yaml", "--out", "no/s.md"], "错误：no/s.md：输出目录 no 不存在\n"),
 ])
@@ -328,3 +331,13 @@ def test_a_plan_with_values_that_cannot_be_counted_costs_only_itself(runner, kb,
     assert result.exit_code == 1
     assert result.output.splitlines()[-1] == f"错误：{out / victim}：plan.json 中有无法统计的取值，未计入汇总"
     assert f"| {victim} | 方案文件损坏：plan.json 中有无法统计的取值 |" in target.read_text(encoding="utf-8")
+
+
+def test_names_in_the_report_show_control_and_bidi_marks(kb, tmp_path):
+    data = sample_data()
+    data["enterprises"].append(stopped_key(id=BAD_CODE + "\u202e", name="宁波\x1b[31m坏码\u202e企业"))
+    write_yaml(tmp_path / "list.yaml", data)
+    context = summarize(plans_from_records(read_records(tmp_path / "list.yaml", kb), kb, AS_OF), kb, AS_OF)
+    assert [(r["name"], r["code"]) for r in context["rejected"]] == [
+        ("宁波⟨U+001B⟩[31m坏码⟨U+202E⟩企业", BAD_CODE + "⟨U+202E⟩")]
+    assert context["coverage"]["missing"][-1]["name"] == "宁波⟨U+001B⟩[31m坏码⟨U+202E⟩企业"

@@ -56,7 +56,8 @@ def summary(source: Path, plans_dir, target: Path, as_of_text, templates_dir, se
             raise PlannerError(f"{display_path(source)} 是文件夹；--plans 须与企业名单一起使用，"
                                f"例如 planner summary 名单.xlsx --plans {display_path(plans_dir)} --out 汇总.pdf")
         if not plans_dir.is_dir():
-            raise PlannerError(f"{display_path(plans_dir)}：文件夹不存在（--plans 须为 planner generate 的输出文件夹）")
+            problem = "不是文件夹" if plans_dir.exists() else "文件夹不存在"
+            raise PlannerError(f"{display_path(plans_dir)}：{problem}（--plans 须为 planner generate 的输出文件夹）")
     if target.suffix.lower() not in (".md", ".pdf"):
         raise PlannerError(f"{display_path(target)}：--out 须以 .md 或 .pdf 结尾")
     if not target.parent.is_dir():
@@ -67,7 +68,7 @@ def summary(source: Path, plans_dir, target: Path, as_of_text, templates_dir, se
     read = None
     if source.is_dir():
         items = plans_in_folder(source)
-        scope = {"mode": "folder", "folder": source.name}
+        scope = {"mode": "folder", "folder": source.resolve().name}
     else:
         read = read_records(source, kb)
         if plans_dir is None:  # a records list is matched as of this
@@ -76,7 +77,7 @@ def summary(source: Path, plans_dir, target: Path, as_of_text, templates_dir, se
             scope = {"mode": "list", "list": source.name}
         else:
             items = plans_for_list(read, plans_dir, kb, as_of)
-            scope = {"mode": "list_and_folder", "list": source.name, "folder": plans_dir.name}
+            scope = {"mode": "list_and_folder", "list": source.name, "folder": plans_dir.resolve().name}
     context = summarize(items, kb, as_of, scope)
     if not context["total"] and not context["rejected"]:
         raise PlannerError(f"{display_path(source)}：没有找到方案或企业记录")
