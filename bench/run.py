@@ -10,7 +10,9 @@ CSV an officer would export from Excel, then measures in one run:
    engine's own floor), interleaved enterprise by enterprise in one warm process
    (bench/floor.py), so that a machine whose speed drifts during the run favours neither;
 5. peak memory of all processes together (the planner, the forkserver and its workers) for the
-   all-cores PDF runs of N/8 and N records (--pdf-records), to show it does not grow with N.
+   all-cores PDF runs of N/8 and N records (--pdf-records), to show it does not grow with N;
+6. `planner summary` of a list of N/8 and N records, of the folder of N plans written in 1,
+   and of the list against that folder (wall and peak memory; bench/summary.py goes to 100,000).
 
 Every command is run as a user runs it (`python -m planner ...` in a subprocess); memory (PSS,
 so pages the workers share are counted once) is sampled from /proc every 50 ms over the whole
@@ -132,6 +134,21 @@ def main() -> None:
         assert out.startswith("已生成0家"), out  # nothing was redone
         rows.append(("rerun, nothing changed", f"{wall:.1f} s", f"{args.records / wall:,.0f} records/s",
                      f"{peak / 1024:,.0f} MiB"))
+
+        # The bureau's summary, one plan in memory at a time (bench/summary.py measures it up to 100,000):
+        # of the list, of the folder just written, and of the list against that folder; and of a
+        # list an eighth as long, to show memory does not grow with the plans.
+        small = work / "summary-small.csv"
+        eighth = max(1, args.records // 8)
+        write_csv(small, eighth)
+        runs = [(f"summary of a list, {eighth} records", eighth, [str(small), "--as-of", AS_OF]),
+                (f"summary of a list, {args.records} records", args.records, [str(big), "--as-of", AS_OF]),
+                (f"summary of a folder, {args.records} plans", args.records, [str(work / "md")]),
+                (f"summary of a list against its folder, {args.records}", args.records,
+                 [str(big), "--plans", str(work / "md")])]
+        for what, count, source in runs:
+            wall, peak, _ = run(["summary", *source, "--out", str(work / "summary.md")])
+            rows.append((what, f"{wall:.1f} s", f"{count / wall:,.0f} enterprises/s", f"{peak / 1024:,.0f} MiB"))
 
         # PDFs as a user makes them, with 1 worker and with all cores, on the same M records.
         n = args.ratio_records

@@ -1,137 +1,419 @@
 """The bureau's portfolio summary: counts, coverage against the campaign's targets, open questions,
-coming deadlines and estimated relief — from a records list or a folder of generated plans."""
+coming deadlines and estimated relief — from a records list, a folder of generated plans, or a
+list checked against its folder.
+
+The summary is made in one pass over a stream of items, one plan in memory at a time: a plan
+(a plan.json dict), an enterprise of the list without a current plan (`WithoutPlan`), a record
+that could not be identified (`RejectedRecord`), a folder's enterprise no longer in the list
+(`NotInList`), or a plan file that could not be read (`Damaged`). Only counters and the names
+the report must list are kept. The sources below make such streams; `summarize` consumes one.
+"""
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import errno
 from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
 
+from planner.derive import derive
 from planner.knowledge import KnowledgeBase
-from planner.matching import RecordFacts, match, show_value
-from planner.records import Record, read_records
+from planner.matching import RecordFacts, match, record_digest, show_value
+from planner.records import ReadResult, Record, RejectedRecord
+from planner.textsafe import visible
+from planner.versions import META, read_meta
 
 UNKNOWN = "未知"
+PLAN = "plan.json"
 
 
-def plans_as_of(plans: list[dict]) -> dt.date | None:
+@dataclass(frozen=True)
+class WithoutPlan:
+    """An enterprise of the list that has no current plan in the folder.
+
+    ``reason`` is one of "missing" (no plan), "stale" (made from another version of the record),
+    "as_of" (made as of another date: ``detail`` is that date) or "damaged" (``detail`` says
+    which file and what is wrong)."""
+
+    facts: dict
+    reason: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class NotInList:
+    """An enterprise folder whose enterprise is no longer in the list: named, not counted."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Damaged:
+    """A plan in the folder that could not be read: named, not counted."""
+
+    where: str
+    why: str
+
+
+class DamagedPlan(Exception):
+    """A plan.json whose content is not a plan; the message says what is wrong (Chinese)."""
+
+
+# --- sources -------------------------------------------------------------------------------
+
+
+def plans_from_records(read: ReadResult, kb: KnowledgeBase, as_of: dt.date) -> Iterator:
+    """Each record of ``read`` matched as of ``as_of``, one plan at a time, then its rejected records."""
+    for record in read.records:
+        yield match(copy.deepcopy(record), kb, as_of).to_json()
+    yield from read.rejected_records
+
+
+def plans_in_folder(folder: Path) -> Iterator:
+    """The latest plan of each enterprise folder under ``folder``, in folder order; a folder whose
+    plan cannot be read is yielded as `Damaged`."""
+    for sub in _enterprise_folders(folder):
+        try:
+            yield _read_plan(sub)
+        except DamagedPlan as e:
+            yield Damaged(f"{sub.name}/", str(e))
+
+
+def plans_for_list(read: ReadResult, folder: Path, kb: KnowledgeBase, as_of: dt.date | None) -> Iterator:
+    """The list decides who should be there: for each record, its plan in ``folder`` when that plan
+    was made from this record (and, when ``as_of`` is given, as of that date), else `WithoutPlan`
+    saying why; then the list's rejected records; then the folder's enterprises no longer in the
+    list (`NotInList`)."""
+    checker = _Tally(kb)
+    for record in read.records:
+        sub = Path(folder) / record.id
+        try:
+            meta = _read_json(sub / META, META) if (sub / META).exists() else None
+            if meta is None and not (sub / PLAN).exists():
+                yield WithoutPlan(_derived_facts(record, kb), "missing")
+                continue
+            if meta is None:  # a plan without its version record cannot be told current
+                raise DamagedPlan(f"缺少 {META}，无法判断方案是否按最新名单生成")
+            if _made_from(meta) != record_digest(record):
+                yield WithoutPlan(_derived_facts(record, kb), "stale")
+                continue
+            plan = _read_plan(sub, meta)
+            checker.prepare(_extract(plan))  # countable, or it is named as damaged here
+        except DamagedPlan as e:
+            yield WithoutPlan(_derived_facts(record, kb), "damaged", str(e))
+            continue
+        if as_of is not None and plan.get("as_of") != as_of.isoformat():
+            yield WithoutPlan(_derived_facts(record, kb), "as_of", str(plan.get("as_of") or UNKNOWN))
+            continue
+        yield plan
+    yield from read.rejected_records
+    listed = {r.id for r in read.records}
+    for sub in _enterprise_folders(folder):
+        if sub.name not in listed:
+            try:
+                name = _read_plan(sub)["enterprise"]["name"]
+            except DamagedPlan:
+                name = ""
+            yield NotInList(sub.name, name)
+
+
+def _enterprise_folders(folder: Path) -> Iterator[Path]:
+    """The enterprise folders of an output folder (those holding plan.json or version.json)."""
+    for sub in sorted(Path(folder).iterdir()):
+        if sub.is_dir() and not sub.is_symlink() and ((sub / PLAN).exists() or (sub / META).exists()):
+            yield sub
+
+
+def _made_from(meta: dict):
+    inputs = meta.get("inputs") if isinstance(meta, dict) else None
+    if not isinstance(inputs, dict):
+        raise DamagedPlan(f"{META} 内容不完整（缺少 inputs）")
+    return inputs.get("record")
+
+
+def _read_plan(sub: Path, meta: dict | None = None) -> dict:
+    """The plan.json of an enterprise folder, checked against its version.json when there is one."""
+    plan = _read_json(sub / PLAN, PLAN)
+    if meta is None and (sub / META).exists():
+        meta = _read_json(sub / META, META)
+    if meta is not None:
+        size = meta.get("sizes", {}).get(PLAN) if isinstance(meta.get("sizes"), dict) else None
+        if size is not None and size != (sub / PLAN).stat().st_size:
+            raise DamagedPlan(f"{PLAN} 的大小与 {META} 记录的不符（写入未完成或文件被改动）")
+    _extract(plan)  # a plan whose content is not a plan is named here, before anything is counted
+    return plan
+
+
+def _read_json(path: Path, name: str) -> dict:
+    try:
+        data = orjson.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise DamagedPlan(f"缺少 {name}") from None
+    except orjson.JSONDecodeError:
+        raise DamagedPlan(f"{name} 不是完整的 JSON，文件已损坏或未写完") from None
+    except OSError as e:
+        why = "无权读取" if e.errno == errno.EACCES else f"读取失败（{errno.errorcode.get(e.errno, e.errno)}）"
+        raise DamagedPlan(f"{name} {why}") from None
+    if not isinstance(data, dict):
+        raise DamagedPlan(f"{name} 内容不是方案记录")
+    return data
+
+
+def _derived_facts(record: Record, kb: KnowledgeBase) -> dict:
+    copied = copy.deepcopy(record)
+    derive(copied, kb)
+    return copied.facts
+
+
+# --- the single pass -----------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    """What one plan contributes, taken out whole before anything is counted."""
+
+    enterprise: dict
+    as_of: str | None
+    measures: list  # (id, status, [verify labels])
+    timeline: list  # (date, text)
+
+
+def _extract(plan: dict) -> _Plan:
+    try:
+        enterprise = plan["enterprise"]
+        if not isinstance(enterprise.get("id"), str) or not isinstance(enterprise.get("name"), str):
+            raise TypeError
+        measures = [(m["id"], m["status"], tuple(v["label"] for v in m["verify"]) if m["status"] == "verify" else ())
+                    for m in plan["measures"]]
+        timeline = [(e["date"], e["text"]) for e in plan.get("timeline", [])]
+        as_of = plan.get("as_of")
+    except (KeyError, TypeError, AttributeError):
+        raise DamagedPlan(f"{PLAN} 内容不完整（缺少企业、措施或时间表）") from None
+    return _Plan(enterprise, as_of, measures, timeline)
+
+
+@dataclass
+class _Tally:
+    kb: KnowledgeBase
+    plans: int = 0
+    without_plan: int = 0
+    distribution: dict = field(default_factory=lambda: {f: Counter() for f in
+                                                        ("sector", "district", "size", "production_status")})
+    per_measure: dict = field(default_factory=dict)
+    open_questions: dict = field(default_factory=dict)
+    timeline: Counter = field(default_factory=Counter)
+    dates: set = field(default_factory=set)
+    key: int = 0
+    covered: int = 0
+    uncovered: list = field(default_factory=list)  # {name, id, why, detail}
+    rejected: list = field(default_factory=list)  # {where, name, code, why}
+    rejected_key: int = 0
+    missing: list = field(default_factory=list)  # {name, id, why, detail}: list enterprises without current plan
+    not_in_list: list = field(default_factory=list)
+    damaged: list = field(default_factory=list)
+    relief_payroll: float = 0.0
+    relief_eligible: int = 0
+    relief_with_payroll: int = 0
+    relief_verify: int = 0
+
+    def __post_init__(self):
+        target = self.kb.campaign.targets[self.kb.campaign.coverage_target]
+        self.target = target
+        self.serving = {m.id for m in self.kb.all_measures() if target.id in m.targets}
+        self.spec = self.kb.relief["social_insurance_deferral"]
+
+    def in_population(self, facts: dict) -> bool:
+        return self.target.population.evaluate(RecordFacts(Record(facts, ""), self.kb)).value is True
+
+    def count_facts(self, facts: dict) -> None:
+        for field_id, counter in self.distribution.items():
+            counter[facts.get(field_id)] += 1
+
+    def add(self, item) -> None:
+        if isinstance(item, dict):
+            try:
+                self.add_plan(_extract(item))
+            except DamagedPlan as e:  # named by its enterprise; the rest is summarised
+                who = item.get("enterprise") if isinstance(item.get("enterprise"), dict) else {}
+                self.damaged.append({"where": visible(f"{who.get('id', '?')}/"), "why": str(e)})
+        elif isinstance(item, WithoutPlan):
+            self.without_plan += 1
+            self.count_facts(item.facts)
+            entry = {"name": visible(item.facts["name"]), "id": visible(item.facts["id"]), "why": item.reason,
+                     "detail": item.detail}
+            self.missing.append(entry)
+            if self.in_population(item.facts):
+                self.key += 1
+                self.uncovered.append(entry)
+        elif isinstance(item, RejectedRecord):
+            why = "；".join(p.message if not p.field or p.field == "-" or p.message.startswith(p.field)
+                           else f"{p.field}：{p.message}" for p in item.problems)
+            self.rejected.append({"where": visible(item.where.rsplit("/", 1)[-1]), "name": visible(item.name),
+                                  "code": visible(item.code), "why": visible(why)})
+            if self.in_population(item.facts):
+                self.key += 1
+                self.rejected_key += 1
+                self.uncovered.append({"name": visible(item.name), "id": visible(item.code), "why": "rejected",
+                                       "detail": ""})
+        elif isinstance(item, NotInList):
+            self.not_in_list.append({"id": visible(item.id), "name": visible(item.name)})
+        elif isinstance(item, Damaged):
+            self.damaged.append({"where": visible(item.where), "why": item.why})
+        else:
+            raise TypeError(f"not a summary item: {type(item).__name__}")
+
+    def prepare(self, plan: _Plan) -> tuple:
+        """What one plan adds, worked out before anything is counted: a plan with values that
+        cannot be counted (a list where a label should be, text where a number should be) raises
+        DamagedPlan here, and no counter has changed."""
+        try:
+            facts = tuple(plan.enterprise.get(f) for f in self.distribution)
+            hash(facts + tuple(plan.measures) + tuple(plan.timeline) + (plan.as_of,))
+            key = self.in_population(plan.enterprise)
+            serving = any(mid in self.serving for mid, _, _ in plan.measures)
+            deferral = {status for mid, status, _ in plan.measures if mid in self.spec["measures"]}
+            payroll = plan.enterprise.get(self.spec["payroll_field"]) if "applies" in deferral else None
+            payroll = None if payroll is None else 0.0 + payroll
+        except (TypeError, ValueError, AttributeError):
+            raise DamagedPlan(f"{PLAN} 中有无法统计的取值") from None
+        return facts, key, serving, deferral, payroll
+
+    def add_plan(self, plan: _Plan) -> None:
+        facts, key, serving, deferral, payroll = self.prepare(plan)
+        self.plans += 1
+        for (field_id, counter), value in zip(self.distribution.items(), facts):
+            counter[value] += 1
+        self.dates.add(plan.as_of)
+        for mid, status, labels in plan.measures:
+            self.per_measure.setdefault(mid, Counter())[status] += 1
+            if labels:
+                self.open_questions.setdefault(mid, Counter()).update(labels)
+        self.timeline.update(plan.timeline)
+        if key:
+            self.key += 1
+            if serving:
+                self.covered += 1
+            else:
+                self.uncovered.append({"name": visible(plan.enterprise["name"]), "id": visible(plan.enterprise["id"]),
+                                       "why": "no_measure", "detail": ""})
+        if "applies" in deferral:
+            self.relief_eligible += 1
+            if payroll is not None:
+                self.relief_with_payroll += 1
+                self.relief_payroll += payroll
+        elif "verify" in deferral:
+            self.relief_verify += 1
+
+
+def plans_as_of(dates: set) -> dt.date | None:
     """The as-of date of a folder's plans when they all share one (the date to summarise at)."""
-    dates = {p.get("as_of") for p in plans}
-    return dt.date.fromisoformat(dates.pop()) if len(dates) == 1 and None not in dates else None
+    return dt.date.fromisoformat(next(iter(dates))) if len(dates) == 1 and None not in dates else None
 
 
-def load_plans(source: Path, kb: KnowledgeBase, as_of: dt.date):
-    """Plans as plan.json dicts: the latest of each enterprise under a folder, or matched from a
-    records list. Returns (plans, read result or None)."""
-    source = Path(source)
-    if source.is_dir():
-        plans = []
-        for path in sorted(source.glob("*/plan.json")):
-            plans.append(orjson.loads(path.read_bytes()))
-        return plans, None
-    read = read_records(source, kb)
-    return [match(copy.deepcopy(r), kb, as_of).to_json() for r in read.records], read
+def summarize(items: Iterable, kb: KnowledgeBase, as_of: dt.date | None = None, scope: dict | None = None) -> dict:
+    """Everything summary.md.j2 lays out, computed here in one pass over ``items`` (see the module
+    docstring). Without ``as_of``, the plans' own as-of date when they share one, else today.
+    ``scope`` says what was summarised: {"mode": "list" | "folder" | "list_and_folder", "list": name,
+    "folder": name}."""
+    tally = _Tally(kb)
+    for item in items:
+        tally.add(item)
+    if as_of is None:
+        as_of = plans_as_of(tally.dates) or dt.date.today()
+    return _context(tally, kb, as_of, scope or {"mode": "list"})
 
 
-def summarize(plans: list[dict], kb: KnowledgeBase, as_of: dt.date) -> dict:
-    """Everything summary.md.j2 lays out, computed here."""
+def rate(covered: int, total: int) -> str:
+    """A percentage that is 100% only when all are covered: rounded down, to one decimal when
+    it is not whole (249 of 250 is 99.6%, 9,999 of 10,000 is 99.9%)."""
+    if not total:
+        return "—"
+    tenths = covered * 1000 // total
+    return f"{tenths // 10}%" if tenths % 10 == 0 else f"{tenths / 10:.1f}%"
+
+
+def _context(t: _Tally, kb: KnowledgeBase, as_of: dt.date, scope: dict) -> dict:
     def label(field_id, value):
         return show_value(kb.fields[field_id], value, kb) if value is not None else UNKNOWN
 
     def counts(field_id):
-        c = Counter(label(field_id, p["enterprise"].get(field_id)) for p in plans)
+        c = Counter()
+        for value, n in t.distribution[field_id].items():
+            c[label(field_id, value)] += n
         return sorted(c.items(), key=lambda kv: (kv[0] == UNKNOWN, -kv[1], kv[0]))
 
     titles = {m.id: m.title if m.scope == "citywide" else f"{m.title}（{kb.sectors[m.scope].name}）"
               for m in kb.all_measures()}
-    per_measure: dict[str, Counter] = {}
-    open_questions: dict[str, Counter] = {}
-    for p in plans:
-        for m in p["measures"]:
-            per_measure.setdefault(m["id"], Counter())[m["status"]] += 1
-            if m["status"] == "verify":
-                for v in m["verify"]:
-                    open_questions.setdefault(m["id"], Counter())[v["label"]] += 1
     measure_rows = sorted(
         ({"id": mid, "title": titles.get(mid, mid), "applies": c["applies"], "verify": c["verify"],
-          "upcoming": c["upcoming"], "total": sum(c.values())} for mid, c in per_measure.items()),
+          "upcoming": c["upcoming"], "total": sum(c.values())} for mid, c in t.per_measure.items()),
         key=lambda r: (-r["total"], r["title"]))
     question_rows = sorted(
-        ({"title": titles.get(mid, mid), "enterprises": per_measure[mid]["verify"],
-          "facts": "、".join(f"{name}（{n}）" for name, n in c.most_common())} for mid, c in open_questions.items()),
+        ({"title": titles.get(mid, mid), "enterprises": t.per_measure[mid]["verify"],
+          "facts": "、".join(f"{name}（{n}）" for name, n in c.most_common())} for mid, c in t.open_questions.items()),
         key=lambda r: (-r["enterprises"], r["title"]))
+    days = kb.campaign.reminders["summary_deadline_days"]
+    start, end = as_of.isoformat(), (as_of + dt.timedelta(days=days)).isoformat()
+    deadlines = [{"date": d, "text": text, "enterprises": n}
+                 for (d, text), n in sorted(t.timeline.items()) if start <= d <= end]
     return {
         "title": kb.campaign.documents["summary"],
         "campaign": kb.campaign.title,
         "issuer": kb.campaign.issuer,
         "as_of": as_of.isoformat(),
-        "total": len(plans),
+        "scope": scope,
+        "total": t.plans + t.without_plan,
+        "with_plan": t.plans,
+        "without_plan": t.missing,
+        "rejected": t.rejected,
+        "not_in_list": t.not_in_list,
+        "damaged": t.damaged,
         "by_sector": counts("sector"),
         "by_district": counts("district"),
         "by_size": counts("size"),
         "by_status": counts("production_status"),
         "measures": measure_rows,
-        "coverage": _coverage(plans, kb),
+        "coverage": {
+            "target": t.target.statement(),
+            "key": t.key,
+            "covered": t.covered,
+            "rejected": t.rejected_key,
+            "rate": rate(t.covered, t.key),
+            "missing": t.uncovered,
+        },
         "questions": question_rows,
-        "deadlines": _deadlines(plans, as_of, kb.campaign.reminders["summary_deadline_days"]),
-        "deadline_days": kb.campaign.reminders["summary_deadline_days"],
-        "relief": _relief(plans, kb, as_of),
+        "deadlines": deadlines,
+        "deadline_days": days,
+        "relief": _relief(t, kb, as_of),
     }
 
 
-def _coverage(plans: list[dict], kb: KnowledgeBase) -> dict:
-    """The enterprises the coverage target counts (its ``population`` in campaign.yaml: stopped
-    and reduced key enterprises), and whether each plan proposes a measure serving it."""
-    target = kb.campaign.targets[kb.campaign.coverage_target]
-    serving = {m.id for m in kb.all_measures() if target.id in m.targets}
-    key = [p for p in plans
-           if target.population.evaluate(RecordFacts(Record(p["enterprise"], ""), kb)).value is True]
-    missing = [p for p in key if not any(m["id"] in serving for m in p["measures"])]
-    covered = len(key) - len(missing)
-    return {
-        "target": target.statement(),
-        "key": len(key),
-        "covered": covered,
-        "rate": f"{covered / len(key):.0%}" if key else "—",
-        "missing": [{"name": p["enterprise"]["name"], "id": p["enterprise"]["id"]} for p in missing],
-    }
-
-
-def _deadlines(plans: list[dict], as_of: dt.date, days: int) -> list[dict]:
-    end = (as_of + dt.timedelta(days=days)).isoformat()
-    c = Counter()
-    for p in plans:
-        for e in p.get("timeline", []):
-            if as_of.isoformat() <= e["date"] <= end:
-                c[(e["date"], e["text"])] += 1
-    return [{"date": d, "text": t, "enterprises": n} for (d, t), n in sorted(c.items())]
-
-
-def _relief(plans: list[dict], kb: KnowledgeBase, as_of: dt.date) -> dict:
-    """Social-insurance deferral from monthly payroll and the employer rates in relief.yaml."""
-    spec = kb.relief["social_insurance_deferral"]
+def _relief(t: _Tally, kb: KnowledgeBase, as_of: dt.date) -> dict:
+    """Social-insurance deferral from monthly payroll and the employer rates in relief.yaml, with
+    how many enterprises could not be estimated and why."""
+    spec = t.spec
     until = spec["until"]
     months = max(0, (until.year - as_of.year) * 12 + until.month - as_of.month + 1)
-    rate = sum(r["rate"] for r in spec["rates"])
-    eligible, with_payroll, total = 0, 0, 0.0
-    for p in plans:
-        if any(m["id"] in spec["measures"] and m["status"] == "applies" for m in p["measures"]):
-            eligible += 1
-            payroll = p["enterprise"].get(spec["payroll_field"])
-            if payroll is not None:
-                with_payroll += 1
-                total += payroll * rate * months
+    rate_sum = sum(r["rate"] for r in spec["rates"])
+    total = t.relief_payroll * rate_sum * months
     target = kb.campaign.targets[kb.relief["target"]]
     share = total / 10000 / target.value if target.value else 0
     return {
         "months": months,
         "rates": [{"label": r["label"], "rate": f"{r['rate']:.1%}", "source": r["source"]} for r in spec["rates"]],
         "source": spec["source"],
-        "eligible": eligible,
-        "with_payroll": with_payroll,
+        "payroll_label": kb.fields[spec["payroll_field"]].label.split("（")[0],  # without its unit
+        "eligible": t.relief_eligible,
+        "with_payroll": t.relief_with_payroll,
+        "unknown_payroll": t.relief_eligible - t.relief_with_payroll,
+        "left_out": [(code, n) for code, n in (("verify", t.relief_verify), ("without_plan", t.without_plan),
+                                               ("rejected", len(t.rejected))) if n],
         "total_wan": f"{total:,.1f}",
         "total_yi": f"{total / 10000:.4f}",
         "target": target.statement(),

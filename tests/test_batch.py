@@ -15,7 +15,8 @@ import yaml
 from planner.cli import main
 from planner.generate import generate
 from planner.render import Templates
-from planner.summary import load_plans, summarize
+from planner.records import read_records
+from planner.summary import plans_from_records, plans_in_folder, summarize
 from planner.versions import versions_in
 
 from conftest import AS_OF, EXAMPLES
@@ -141,8 +142,8 @@ def wait_gone(pid: int, seconds: float = 10) -> bool:
 def test_summary_counts_agree_with_the_plans(kb, tmp_path):
     out = tmp_path / "out"
     generate(EXAMPLES / "enterprises.yaml", out, kb, Templates.from_option(None), AS_OF, ("md",))
-    from_dir, _ = load_plans(out, kb, AS_OF)
-    from_records, _ = load_plans(EXAMPLES / "enterprises.yaml", kb, AS_OF)
+    from_dir = list(plans_in_folder(out))
+    from_records = list(plans_from_records(read_records(EXAMPLES / "enterprises.yaml", kb), kb, AS_OF))
     a, b = summarize(from_dir, kb, AS_OF), summarize(from_records, kb, AS_OF)
     assert a == b
     assert a["total"] == 20 and sum(n for _, n in a["by_sector"]) == 20
@@ -163,12 +164,13 @@ def test_summary_markdown_snapshot(runner, tmp_path, snapshot_md):
 
 
 def test_summary_names_a_key_enterprise_without_assistance(kb):
-    plans, _ = load_plans(EXAMPLES / "enterprises.yaml", kb, AS_OF)
+    plans = list(plans_from_records(read_records(EXAMPLES / "enterprises.yaml", kb), kb, AS_OF))
     victim = next(p for p in plans if p["enterprise"].get("key_enterprise")
                   and p["enterprise"].get("production_status") == "stopped")
     victim["measures"] = [m for m in victim["measures"] if m["id"] != "citywide_key_enterprise_assistance"]
     coverage = summarize(plans, kb, AS_OF)["coverage"]
-    assert coverage["missing"] == [{"name": victim["enterprise"]["name"], "id": victim["enterprise"]["id"]}]
+    assert coverage["missing"] == [{"name": victim["enterprise"]["name"], "id": victim["enterprise"]["id"],
+                                    "why": "no_measure", "detail": ""}]
     assert coverage["rate"] == "75%"
 
 
@@ -182,7 +184,7 @@ def test_summary_pdf_has_the_chart(runner, tmp_path):
     text = "".join("".join(p.extract_text().split()) for p in PdfReader(target).pages)
     assert "图1各项措施覆盖企业数" in text and "停产减产重点企业帮扶覆盖" in text
     # the chart heads section 三, before its table, and says it shows only the 20 most common
-    assert text.index("三、各项措施覆盖企业数") < text.index("图1") < text.index("措施适用待核实即将实施合计")
+    assert text.index("四、各项措施覆盖企业数") < text.index("图1") < text.index("措施适用待核实即将实施合计")
     assert "仅列覆盖企业最多的20项" in text and "图表位置" not in text
 
 
@@ -192,11 +194,19 @@ def test_summary_of_a_folder_is_as_of_its_plans(runner, tmp_path, monkeypatch):
                                 "--format", "md"]).exit_code == 0
     result = runner.invoke(main, ["summary", "output", "--out", "summary.md"])
     assert result.exit_code == 0, result.output
-    assert result.output == "已汇总20家企业（基准日 2022-06-15），写入 summary.md\n"
+    assert result.output == ("已汇总20家企业（基准日 2022-06-15），写入 summary.md\n"
+                             "提示：按文件夹中的方案汇总，无法判断名单中是否有企业缺少方案；"
+                             "核对名单请用 planner summary 名单文件 --plans 输出文件夹\n")
     from_records = runner.invoke(main, ["summary", str(EXAMPLES / "enterprises.yaml"), "--out", "records.md",
                                         "--as-of", "2022-06-15"])
     assert from_records.exit_code == 0
-    assert (tmp_path / "summary.md").read_text(encoding="utf-8") == (tmp_path / "records.md").read_text(encoding="utf-8")
+    # the same figures; only the first section says what was counted and what cannot be told
+    folder_text = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    list_text = (tmp_path / "records.md").read_text(encoding="utf-8")
+    folder_only = "仅统计文件夹中的方案，名单中缺少方案的企业不在其内。"
+    assert folder_only in folder_text and folder_only not in list_text
+    assert folder_text.split("## 二、")[1].replace(folder_only, "") == list_text.split("## 二、")[1]
+    assert "本汇总按文件夹 output 中的方案统计（方案20份）。仅凭文件夹无法判断名单中是否有企业缺少方案" in folder_text
 
 
 def test_progress_is_silent_when_not_a_terminal(runner, tmp_path, monkeypatch):

@@ -1,4 +1,4 @@
-"""planner summary: the bureau's portfolio summary, to report upward."""
+"""planner summary: the bureau's portfolio summary, to report upward (help and messages in Chinese)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from planner.generate import Renderer
 from planner.pdf import PdfJob, render_pdf
 from planner.render import MarkdownText, Templates, markdown_to_html
 from planner.store import atomic_write
-from planner.summary import chart_rows, load_plans, plans_as_of, summarize
+from planner.records import read_records
+from planner.summary import chart_rows, plans_for_list, plans_from_records, plans_in_folder, summarize
 from planner.yamlio import display_path
 
 
@@ -23,30 +24,64 @@ CHART_PLACE = "图表位置-{nonce}"  # a paragraph of its own in the Markdown, 
 
 
 @click.command()
-@click.argument("source", type=click.Path(exists=True, path_type=Path))
-@click.option("--out", "target", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="FILE.md or FILE.pdf (the PDF adds a bar chart of enterprises per measure).")
+@click.argument("source", metavar="名单文件|输出文件夹", type=click.Path(path_type=Path))
+@click.option("--plans", "plans_dir", metavar="DIR", type=click.Path(path_type=Path),
+              help="生成方案的输出文件夹：以名单为准核对其中的方案，列出缺少方案、方案未按最新名单更新、"
+                   "已不在名单中的企业。")
+@click.option("--out", "target", required=True, metavar="FILE.md|FILE.pdf",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="汇总文件，.md 或 .pdf（PDF 另附各项措施覆盖企业数柱状图）。")
 @click.option("--as-of", "as_of_text", metavar="YYYY-MM-DD",
-              help="Summarise as of this date (default: the plans' own as-of date for a folder, else today).")
+              help="汇总基准日（默认：文件夹中方案的基准日，否则为今天）。")
 @templates_option
 @sectors_option
-def summary(source: Path, target: Path, as_of_text, templates_dir, sectors_dir):
-    """Summarise SOURCE (a records list, or a folder written by planner generate) for the bureau:
-    enterprises by sector, district, size and status; enterprises per measure; coverage of stopped
-    and reduced key enterprises; open questions; coming deadlines; estimated relief."""
+def summary(source: Path, plans_dir, target: Path, as_of_text, templates_dir, sectors_dir):
+    """向上级报送的帮扶工作汇总。
+
+    \b
+    名单文件|输出文件夹：企业名单（.xlsx、.csv、.yaml），或 planner generate 的输出文件夹。
+      只给名单：逐家匹配措施后汇总；
+      只给输出文件夹：按其中的方案汇总，无法判断名单中谁缺少方案；
+      名单加 --plans 输出文件夹：以名单为准核对文件夹中的方案。
+
+    \b
+    汇总包括：名单与方案核对（未能识别的记录、缺少现行方案的企业逐一列名），
+    各产业、区县、规模、生产状态的企业数，停产减产重点企业帮扶覆盖率（未覆盖的逐一列名），
+    各项措施覆盖企业数，待走访核实事项，近期到期事项，社保费缓缴减负测算。
+    """
+    if not source.exists():
+        raise PlannerError(f"{display_path(source)}：文件或文件夹不存在")
+    if plans_dir is not None:
+        if source.is_dir():
+            raise PlannerError(f"{display_path(source)} 是文件夹；--plans 须与企业名单一起使用，"
+                               f"例如 planner summary 名单.xlsx --plans {display_path(plans_dir)} --out 汇总.pdf")
+        if not plans_dir.is_dir():
+            problem = "不是文件夹" if plans_dir.exists() else "文件夹不存在"
+            raise PlannerError(f"{display_path(plans_dir)}：{problem}（--plans 须为 planner generate 的输出文件夹）")
     if target.suffix.lower() not in (".md", ".pdf"):
-        raise PlannerError(f"{target}：--out 须以 .md 或 .pdf 结尾")
+        raise PlannerError(f"{display_path(target)}：--out 须以 .md 或 .pdf 结尾")
     if not target.parent.is_dir():
-        raise PlannerError(f"{target}：输出目录 {target.parent} 不存在")
+        raise PlannerError(f"{display_path(target)}：输出目录 {display_path(target.parent)} 不存在")
     as_of = parse_date(as_of_text) if as_of_text else None
     kb = load_knowledge(sectors_dir)
     templates = Templates.from_option(templates_dir)
-    plans, read = load_plans(source, kb, as_of or dt.date.today())  # a records list is matched as of this
-    if not plans:
-        raise PlannerError(f"{source}：没有找到方案或企业记录")
-    if as_of is None:  # a folder's plans carry their own date
-        as_of = (read is None and plans_as_of(plans)) or dt.date.today()
-    context = summarize(plans, kb, as_of)
+    read = None
+    if source.is_dir():
+        items = plans_in_folder(source)
+        scope = {"mode": "folder", "folder": source.resolve().name}
+    else:
+        read = read_records(source, kb)
+        if plans_dir is None:  # a records list is matched as of this
+            as_of = as_of or dt.date.today()
+            items = plans_from_records(read, kb, as_of)
+            scope = {"mode": "list", "list": source.name}
+        else:
+            items = plans_for_list(read, plans_dir, kb, as_of)
+            scope = {"mode": "list_and_folder", "list": source.name, "folder": plans_dir.resolve().name}
+    context = summarize(items, kb, as_of, scope)
+    if not context["total"] and not context["rejected"]:
+        raise PlannerError(f"{display_path(source)}：没有找到方案或企业记录")
+    as_of = dt.date.fromisoformat(context["as_of"])
     place = CHART_PLACE.format(nonce=uuid.uuid4().hex)
     pdf = target.suffix.lower() == ".pdf"
     text = templates.markdown("summary", {**context, "generator": f"planner {__version__}",
@@ -66,6 +101,32 @@ def summary(source: Path, target: Path, as_of_text, templates_dir, sectors_dir):
                                                 created=as_of)
         sheets = (templates.stylesheet("print.css"), templates.stylesheet("summary.css"))
         render_pdf(PdfJob(html, sheets, str(target)))
-    click.echo(f"已汇总{len(plans)}家企业（基准日 {as_of.isoformat()}），写入 {display_path(target)}")
+    click.echo(f"已汇总{context['total']}家企业（基准日 {as_of.isoformat()}），写入 {display_path(target)}")
+    for line in gaps(context):
+        click.echo(line, err=True)
+    folder = plans_dir or source
+    damaged = [(d["where"], d["why"]) for d in context["damaged"]] + [
+        (m["id"], m["detail"]) for m in context["without_plan"] if m["why"] == "damaged"]
+    for where, why in damaged:
+        click.echo(f"错误：{display_path(folder / where)}：{why}，未计入汇总", err=True)
     if read is not None:
         report_read(read, kb, as_of)
+    if damaged:
+        raise SystemExit(1)
+
+
+def gaps(context: dict) -> list[str]:
+    """One line each for what the report names and the officer should act on."""
+    lines = []
+    if context["scope"]["mode"] == "folder":
+        lines.append("提示：按文件夹中的方案汇总，无法判断名单中是否有企业缺少方案；"
+                     "核对名单请用 planner summary 名单文件 --plans 输出文件夹")
+    if context["without_plan"]:
+        lines.append(f"提示：名单中{len(context['without_plan'])}家企业缺少现行方案，已在汇总中列名")
+    if context["not_in_list"]:
+        lines.append(f"提示：文件夹中{len(context['not_in_list'])}家企业已不在名单中，未计入汇总，已列名")
+    coverage = context["coverage"]
+    if coverage["missing"]:
+        lines.append(f"提示：停产减产重点企业{coverage['key']}家，未覆盖{len(coverage['missing'])}家"
+                     f"（覆盖率{coverage['rate']}），已在汇总中列名")
+    return lines
