@@ -26,7 +26,7 @@ from planner.knowledge import KnowledgeBase
 from planner.matching import RecordFacts, match, record_digest, show_value
 from planner.records import ReadResult, Record, RejectedRecord
 from planner.textsafe import visible
-from planner.versions import META, read_meta
+from planner.versions import META, current_version, read_meta
 
 UNKNOWN = "未知"
 PLAN = "plan.json"
@@ -138,14 +138,18 @@ def _made_from(meta: dict):
 
 
 def _read_plan(sub: Path, meta: dict | None = None) -> dict:
-    """The plan.json of an enterprise folder, checked against its version.json when there is one."""
-    plan = _read_json(sub / PLAN, PLAN)
-    if meta is None and (sub / META).exists():
-        meta = _read_json(sub / META, META)
-    if meta is not None:
-        size = meta.get("sizes", {}).get(PLAN) if isinstance(meta.get("sizes"), dict) else None
-        if size is not None and size != (sub / PLAN).stat().st_size:
-            raise DamagedPlan(f"{PLAN} 的大小与 {META} 记录的不符（写入未完成或文件被改动）")
+    """The plan.json of an enterprise folder's latest whole version: checked against its
+    version.json (sizes and content hashes, see ``versions.current_version``), so a mixed or
+    corrupted top is never counted; the archived copy of the same version is taken when the top
+    is damaged and the archive whole. A folder without version.json is read as it is."""
+    if meta is None and not (sub / META).exists():
+        plan = _read_json(sub / PLAN, PLAN)
+    else:
+        version, problem = current_version(sub)
+        if version is None:
+            problem = problem or f"缺少 {META}"
+            raise DamagedPlan(problem.removeprefix(f"{sub}：").removeprefix(f"{sub / META}："))
+        plan = _read_json(version.path / PLAN, PLAN)
     _extract(plan)  # a plan whose content is not a plan is named here, before anything is counted
     return plan
 

@@ -31,7 +31,7 @@ LOCALES = ["C", "en_US.UTF-8"]  # what officers' machines are often set to
 
 # Helps translated on other branches of issue 10; strict: an entry fails once its command's
 # help is Chinese, so it must then be removed here.
-PENDING_HELP = {"diff", "history", "summary"}
+PENDING_HELP: set = set()
 
 # two or more English words in a row (single letters such as "a" may sit between them)
 ENGLISH = re.compile(r"[A-Za-z]{2,}(?:[ ,'’-]+[A-Za-z]+)*[ ,'’-]+[A-Za-z]{2,}")

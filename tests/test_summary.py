@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import gc
+import hashlib
 import inspect
 import re
 import weakref
@@ -213,9 +214,9 @@ def test_a_damaged_plan_in_a_folder_is_named_and_the_rest_summarised(runner, fol
     assert result.output.splitlines() == [
         "已汇总19家企业（基准日 2022-06-15），写入 汇总.md",
         "提示：按文件夹中的方案汇总，无法判断名单中是否有企业缺少方案；核对名单请用 planner summary 名单文件 --plans 输出文件夹",
-        f"错误：output/{victim}：plan.json 不是完整的 JSON，文件已损坏或未写完，未计入汇总"]
+        f"错误：output/{victim}：最新版本的文件不完整或已损坏（plan.json 的大小与 version.json 记录的不符），未计入汇总"]
     text = (tmp_path / "汇总.md").read_text(encoding="utf-8")
-    assert f"| {victim}/ | plan.json 不是完整的 JSON，文件已损坏或未写完 |" in text
+    assert f"| {victim}/ | 最新版本的文件不完整或已损坏（plan.json 的大小与 version.json 记录的不符） |" in text
     assert "（方案19份）" in text and " · 企业19家" in text
     assert "请用名单核对：`planner summary 名单文件 --plans output --out 汇总.pdf`。" in text
 
@@ -228,7 +229,7 @@ def test_a_damaged_plan_against_the_list_costs_only_that_enterprise(runner, fold
     assert result.exit_code == 1
     text = target.read_text(encoding="utf-8")
     assert "名单中可识别的企业20家，其中有现行方案19家，缺少现行方案1家。" in text
-    assert f"| {victim} | 方案文件损坏：plan.json 不是完整的 JSON，文件已损坏或未写完 |" in text
+    assert f"| {victim} | 方案文件损坏：最新版本的文件不完整或已损坏（plan.json 的大小与 version.json 记录的不符） |" in text
 
 
 def test_a_plan_that_is_json_but_not_a_plan_is_named(kb, tmp_path):
@@ -320,8 +321,11 @@ def test_a_plan_with_values_that_cannot_be_counted_costs_only_itself(runner, kb,
     plan = orjson.loads(path.read_bytes())
     plan["enterprise"]["sector"] = ["汽车", "装备"]  # valid JSON, not a plan's value
     path.write_bytes(orjson.dumps(plan))
-    (out / victim / "version.json").write_bytes(orjson.dumps(
-        {**orjson.loads((out / victim / "version.json").read_bytes()), "sizes": {}}))
+    meta = orjson.loads((out / victim / "version.json").read_bytes())  # made to agree: the plan itself is bad
+    meta["sizes"]["plan.json"] = path.stat().st_size
+    meta["sha256"]["plan.json"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    meta.get("stat", {}).pop("plan.json", None)
+    (out / victim / "version.json").write_bytes(orjson.dumps(meta))
     context = summarize(plans_in_folder(out), kb)
     assert context["damaged"] == [{"where": f"{victim}/", "why": "plan.json 中有无法统计的取值"}]
     assert context["total"] == 19
