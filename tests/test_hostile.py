@@ -1,0 +1,109 @@
+"""Hostile input stays harmless: alias bombs, long names, a killed planner, a thousand workers.
+
+Whatever could run away (memory, time) runs in a subprocess with a memory limit and a timeout,
+so a regression fails its test instead of taking the suite down.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# "Billion laughs": 342 bytes that expand to 9^9 strings.
+BOMB = "a: &a [" + ",".join(['"lol"'] * 9) + "]\n" + "".join(
+    f"{name}: &{name} [{','.join(['*' + prev] * 9)}]\n" for prev, name in zip("abcdefgh", "bcdefghi"))
+
+
+def bounded(code: str, memory_mib: int = 1536, timeout: float = 30) -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh interpreter limited to ``memory_mib`` of address space."""
+    prelude = textwrap.dedent(f"""
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, ({memory_mib} << 20, {memory_mib} << 20))
+    """)
+    return subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(code)], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT)
+
+
+def test_the_bomb_is_the_classic_one():
+    assert len(BOMB.encode()) == 342 and BOMB.count("*") == 72
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_an_alias_bomb_in_a_records_file_is_refused_at_once(tmp_path, fast):
+    path = tmp_path / "名单.yaml"
+    path.write_text(BOMB, encoding="utf-8")
+    done = bounded(f"""
+        import time
+        from planner.yamlio import YamlSyntaxError, load_document
+        start = time.perf_counter()
+        try:
+            load_document({str(path)!r}, "名单.yaml", fast={fast})
+        except YamlSyntaxError as exc:
+            print(exc.problem.line, exc.problem.message, round(time.perf_counter() - start, 1), sep="|")
+    """)
+    assert done.returncode == 0, done.stderr
+    line, message, seconds = done.stdout.strip().split("|")
+    assert (line, message) == ("5", "YAML 别名展开过多（超过 10000 个节点），疑似恶意文件，已拒绝读取")
+    assert float(seconds) < 2
+
+
+def test_an_alias_bomb_in_the_records_read_is_a_records_error(tmp_path):
+    path = tmp_path / "名单.yaml"
+    path.write_text("enterprises:\n  - name: x\n    note: &x [1, 2]\n" + BOMB, encoding="utf-8")
+    done = bounded(f"""
+        from planner import knowledge
+        from planner.exceptions import RecordsError
+        from planner.records import read_records
+        from planner.resources import bundled
+        try:
+            read_records({str(path)!r}, knowledge.load(bundled("sectors")))
+        except RecordsError as exc:
+            print(exc)
+    """)
+    assert done.returncode == 0, done.stderr
+    assert "YAML 别名展开过多（超过 10000 个节点），疑似恶意文件，已拒绝读取" in done.stdout
+    assert "名单.yaml:8:" in done.stdout  # the line of e:, whose aliases cross the bound
+
+
+def test_an_alias_bomb_in_the_sector_tree_is_a_problem_of_that_file(sectors_copy):
+    (sectors_copy / "bomb.yaml").write_text(BOMB, encoding="utf-8")
+    done = bounded(f"""
+        from pathlib import Path
+        from planner import knowledge
+        try:
+            knowledge.load(Path({str(sectors_copy)!r}))
+        except knowledge.KnowledgeError as exc:
+            print("\\n".join(f"{{p.file}}|{{p.line}}|{{p.message}}" for p in exc.problems if "bomb" in p.file))
+    """)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        f"{sectors_copy / 'bomb.yaml'}|5|YAML 别名展开过多（超过 10000 个节点），疑似恶意文件，已拒绝读取"]
+
+
+def test_an_alias_that_contains_itself_is_refused(tmp_path):
+    from planner.yamlio import YamlSyntaxError, load_document
+
+    path = tmp_path / "x.yaml"
+    path.write_text("a: 1\nb: &b [1, {c: *b}]\n", encoding="utf-8")
+    for fast in (True, False):
+        with pytest.raises(YamlSyntaxError) as caught:
+            load_document(path, "x.yaml", fast=fast)
+        assert (caught.value.problem.line, caught.value.problem.message) == (
+            2, "YAML 别名引用了它自身所在的结构（循环引用），已拒绝读取")
+
+
+def test_a_modest_use_of_aliases_still_loads(tmp_path):
+    from planner.yamlio import load_document
+
+    path = tmp_path / "x.yaml"
+    path.write_text("base: &base {size: small, district: beilun}\n"
+                    + "".join(f"e{i}: *base\n" for i in range(1000)), encoding="utf-8")
+    for fast in (True, False):
+        doc, _ = load_document(path, "x.yaml", fast=fast)
+        assert doc.data["e999"] == {"size": "small", "district": "beilun"} and len(doc.data) == 1001
