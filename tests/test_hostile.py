@@ -107,3 +107,87 @@ def test_a_modest_use_of_aliases_still_loads(tmp_path):
     for fast in (True, False):
         doc, _ = load_document(path, "x.yaml", fast=fast)
         assert doc.data["e999"] == {"size": "small", "district": "beilun"} and len(doc.data) == 1001
+
+
+def three_records(tmp_path, name: str | None = None, **changes) -> Path:
+    """The first three sample enterprises; the second one renamed to ``name`` and changed."""
+    import yaml
+
+    data = yaml.safe_load((ROOT / "examples" / "enterprises.yaml").read_text(encoding="utf-8"))["enterprises"][:3]
+    if name is not None:
+        data[1]["name"] = name
+    data[1].update(changes)
+    path = tmp_path / "名单.yaml"
+    path.write_text(yaml.safe_dump({"enterprises": data}, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+LONG_NAME = "宁波" + "甬江" * 1499  # 3,000 characters
+
+
+def test_a_long_name_still_gets_its_documents_with_the_brief_name_cut(kb, tmp_path):
+    from planner.generate import generate
+    from planner.render import Templates
+
+    from conftest import AS_OF
+
+    records = three_records(tmp_path, LONG_NAME)
+    result = generate(records, tmp_path / "out", kb, Templates.from_option(None), AS_OF, ("md", "pdf"), workers=1)
+    assert result.failed == [] and len(result.written) == 3
+    folder = tmp_path / "out" / "91330205NB0000024M"
+    brief = (folder / "brief.md").read_text(encoding="utf-8")
+    assert brief.startswith("# 走访简报：" + LONG_NAME[:57] + "…\n")  # 57 characters and …: 115 of 116 columns
+    assert LONG_NAME in (folder / "plan.md").read_text(encoding="utf-8")
+    assert LONG_NAME in (folder / "plan.json").read_text(encoding="utf-8")
+    from pypdf import PdfReader
+
+    assert len(PdfReader(folder / "brief.pdf").pages) == 1
+
+
+def test_combined_briefs_print_a_long_name(kb, tmp_path):
+    from pypdf import PdfReader
+
+    from planner.generate import combined_briefs
+    from planner.render import Templates
+
+    from conftest import AS_OF
+
+    plans, _ = combined_briefs(three_records(tmp_path, LONG_NAME), tmp_path / "briefs.pdf", kb,
+                               Templates.from_option(None), AS_OF, workers=1)
+    assert len(plans) == 3 and len(PdfReader(tmp_path / "briefs.pdf").pages) == 3
+
+
+def test_one_brief_that_cannot_be_made_does_not_stop_the_print_job(kb, tmp_path):
+    """A bureau brief template that breaks for one sector: the others are printed, that one named."""
+    from pypdf import PdfReader
+
+    from planner.generate import BriefsIncomplete, combined_briefs
+    from planner.render import Templates
+
+    from conftest import AS_OF
+
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "brief-optical_film.md.j2").write_text("# {{ name }}\n{{ no_such_value }}\n", encoding="utf-8")
+    target = tmp_path / "briefs.pdf"
+    with pytest.raises(BriefsIncomplete) as caught:
+        combined_briefs(three_records(tmp_path), target, kb, Templates.from_option(folder), AS_OF, workers=1)
+    where = f"{caught.value.read.records[1].where}"
+    assert caught.value.format_message() == (
+        f"{where}：91330205NB0000024M：模板 brief-optical_film.md.j2 第2行出错：未定义的变量 no_such_value\n"
+        f"以上1家企业的走访简报未能生成；其余2份已写入 {target}，处理后再次运行同一命令即可。")
+    assert [p.id for p in caught.value.plans] == ["91330211NB0000016G", "91330212NB0000032L"]
+    assert len(PdfReader(target).pages) == 2
+
+
+def test_the_briefs_command_exits_non_zero_and_names_the_enterprise(tmp_path):
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "brief-optical_film.md.j2").write_text("# {{ name }}\n{{ no_such_value }}\n", encoding="utf-8")
+    records, target = three_records(tmp_path), tmp_path / "briefs.pdf"
+    run = subprocess.run([sys.executable, "-m", "planner", "briefs", str(records), "--combined", str(target),
+                          "--as-of", "2022-06-15", "--templates", str(folder)],
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert run.returncode == 1, run.stderr
+    assert "91330205NB0000024M：模板 brief-optical_film.md.j2 第2行出错：未定义的变量 no_such_value" in run.stderr
+    assert target.is_file()

@@ -50,6 +50,8 @@ def generate(records: Path, out_dir: Path, as_of, formats, author, workers, quie
             progress.close()
     click.echo(f"已生成{len(result.written)}家企业的新版本，{len(result.unchanged)}家未变化（跳过），"
                f"{result.rejected}条记录未通过校验；输出目录 {display_path(out_dir)}/")
+    for notice in result.notices:  # e.g. fewer workers than asked for
+        click.echo(notice, err=True)
     for where, enterprise_id, why in result.failed:
         click.echo(f"错误：{where}：{enterprise_id}：{why}", err=True)
     if result.failed:
