@@ -123,9 +123,14 @@ def _serve(conn, initializer: Callable, initargs: tuple, limit: int | None) -> N
             reply = (index, False, WorkerError("".join(traceback.format_exception(exc))))
         try:
             conn.send(reply)
+        except OSError:  # the planner is gone (killed): nobody to answer, end quietly
+            return
         except Exception:  # the exception would not pickle: send its text
             text = "".join(traceback.format_exception(reply[2])) if not reply[1] else "unpicklable result"
-            conn.send((index, False, WorkerError(text)))
+            try:
+                conn.send((index, False, WorkerError(text)))
+            except OSError:
+                return
         served += 1
 
 
