@@ -191,3 +191,46 @@ def test_the_briefs_command_exits_non_zero_and_names_the_enterprise(tmp_path):
     assert run.returncode == 1, run.stderr
     assert "91330205NB0000024M：模板 brief-optical_film.md.j2 第2行出错：未定义的变量 no_such_value" in run.stderr
     assert target.is_file()
+
+
+HOSTILE = "\x1b]8;;http://x\x07链接\x1b]8;;\x07\x1b[2J\u202e反转\x00"
+MARKED = "⟨U+001B⟩]8;;http://x⟨U+0007⟩链接⟨U+001B⟩]8;;⟨U+0007⟩⟨U+001B⟩[2J⟨U+202E⟩反转⟨U+0000⟩"
+RAW = set("\x1b\x07\x00\u202e")
+
+
+def test_control_characters_and_escapes_are_shown_not_sent_in_plan_and_brief(kb, tmp_path):
+    from planner.generate import generate
+    from planner.render import Templates
+
+    from conftest import AS_OF
+
+    records = three_records(tmp_path, f"宁波{HOSTILE}公司", contact=HOSTILE)
+    result = generate(records, tmp_path / "out", kb, Templates.from_option(None), AS_OF, ("md",), workers=1)
+    assert result.failed == [] and len(result.written) == 3
+    folder = tmp_path / "out" / "91330205NB0000024M"
+    for name in ("plan.md", "brief.md"):
+        text = (folder / name).read_text(encoding="utf-8")
+        assert not RAW & set(text), name
+        assert MARKED.replace("[", "\\[").replace("]", "\\]").replace("+", "\\+") in text, name
+
+
+def test_the_terminal_diff_shows_control_characters_as_marks(kb, tmp_path):
+    from planner.diff import diff_plans, load_side
+    from planner.diff_output import as_terminal
+    from planner.generate import generate
+    from planner.render import Templates
+
+    from conftest import AS_OF
+
+    out = tmp_path / "out"
+    generate(three_records(tmp_path), out, kb, Templates.from_option(None), AS_OF, ("md",), workers=1)
+    generate(three_records(tmp_path, f"宁波{HOSTILE}公司", contact=HOSTILE), out, kb, Templates.from_option(None),
+             AS_OF, ("md",), workers=1)
+    folder = out / "91330205NB0000024M"
+    for color in (False, True):
+        text = as_terminal(diff_plans(load_side(f"{folder}@v1"), load_side(str(folder)), kb), color=color)
+        assert MARKED in text and not set("\x07\x00\u202e") & set(text)
+        if color:  # the only escapes are click's own colours
+            assert not [c for c in text.split("\x1b[")[1:] if not c[:1].isdigit()]
+        else:
+            assert "\x1b" not in text
