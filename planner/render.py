@@ -193,7 +193,8 @@ class Templates:
     def html(self, body_html: str, meta: dict) -> str:
         """The full HTML document handed to WeasyPrint."""
         try:
-            meta = {"figure": None, **meta}  # bureau copies of document.html.j2 may still test it
+            meta = {"figure": None, **{k: visible(v) if isinstance(v, str) else v for k, v in meta.items()}}
+            # (figure: bureau copies of document.html.j2 may still test it; visible: the PDF's metadata)
             meta["title"] = " ".join(str(meta.get("title", "")).split())
             meta.setdefault("running_title", meta.get("doc_title", ""))
             return self.html_env.get_template("document.html.j2").render(body=Markup(body_html), **meta)

@@ -234,3 +234,19 @@ def test_the_terminal_diff_shows_control_characters_as_marks(kb, tmp_path):
             assert not [c for c in text.split("\x1b[")[1:] if not c[:1].isdigit()]
         else:
             assert "\x1b" not in text
+
+
+def test_the_pdf_metadata_shows_control_characters_as_marks(kb):
+    from planner.generate import Renderer
+    from planner.matching import match
+    from planner.records import Record
+    from planner.render import Templates
+
+    from conftest import AS_OF
+
+    renderer = Renderer(kb, Templates.from_option(None))
+    plan = match(Record({"id": "91330206NB00000169", "name": f"宁波{HOSTILE}公司", "sector": "automotive",
+                         "industry_code": "C3670"}, "test"), kb, AS_OF)
+    page = renderer.html(plan, renderer.render(plan).brief_md, "brief")
+    assert not RAW & set(page)
+    assert f"<title>宁波{MARKED}公司 {kb.campaign.documents['brief']}</title>" in page
