@@ -410,7 +410,7 @@ def combined_briefs(records: Path, target: Path, kb: KnowledgeBase, templates: T
     batch = plan_records(records, kb, as_of)
     plans = select_plans(batch.plans, kb, district, cadre, zone)
     if not plans:
-        raise RenderError("no enterprise matches the selection; nothing written")
+        raise RenderError("没有符合筛选条件的企业，未写入任何文件")
     by_id = {r.id: r for r in batch.read.records}
     chunks = [BriefChunk(tuple((by_id[p.id].facts, by_id[p.id].where) for p in plans[i:i + BRIEFS_PER_CHUNK]))
               for i in range(0, len(plans), BRIEFS_PER_CHUNK)]
@@ -452,4 +452,4 @@ def _limits_that_fit(renderer: Renderer, plan: Plan) -> BriefLimits:
             return limits
         except PageLimitError:
             continue
-    raise RenderError(f"the brief of {plan.id} does not fit on one page even at its shortest")
+    raise RenderError(f"{plan.id} 的走访简报压缩到最短仍排不进一页")
