@@ -10,6 +10,7 @@ from planner import __version__
 from planner.diff import DELETE, EQUAL, INSERT, PlanDiff
 from planner.pdf import PdfJob, render_pdf
 from planner.render import MarkdownText, Templates, backtick_fence
+from planner.textsafe import visible
 
 
 def meaning_lines(d: PlanDiff) -> list[tuple[str, list[str]]]:
@@ -33,9 +34,11 @@ def plain_mark(op: int, text: str) -> str:
 
 
 def as_terminal(d: PlanDiff, color: bool) -> str:
-    """Coloured text: insertions underlined green, deletions struck through red."""
+    """Coloured text: insertions underlined green, deletions struck through red. Control
+    characters, escapes and bidi marks from the plans are shown as ⟨U+XXXX⟩, never sent."""
 
     def mark(op, text):
+        text = visible(text)
         if not color:
             return plain_mark(op, text)
         if op == INSERT:
@@ -44,10 +47,10 @@ def as_terminal(d: PlanDiff, color: bool) -> str:
             return click.style(text, fg="red", strikethrough=True)
         return text
 
-    out = [f"--- {d.old.label}", f"+++ {d.new.label}", f"概要：{d.summary()}"]
+    out = [visible(f"--- {d.old.label}"), visible(f"+++ {d.new.label}"), visible(f"概要：{d.summary()}")]
     for heading, lines in meaning_lines(d):
         out.append(f"\n{heading}：")
-        out += [f"  {line}" for line in lines]
+        out += [f"  {visible(line)}" for line in lines]
     if d.redline:
         out.append("\n文本修订：")
         for hunk in d.redline:

@@ -28,11 +28,13 @@ from planner.render import Templates, markdown_to_html
 from planner.store import atomic_write
 from planner.versions import DamagedVersion, PlanStore, UnsafeLink, is_complete, read_meta, templates_digest
 from planner.view import BriefLimits, brief_context, plan_context
-from planner.workers import TASKS_PER_WORKER, WorkerDied, WorkerPool, usable_cpus
+from planner.workers import TASKS_PER_WORKER, WorkerDied, WorkerPool, worker_count
+from planner.yamlio import display_path
 
 FORMATS = ("md", "pdf")
 # Smaller and smaller briefs, tried in turn should one ever run onto a second page.
-FALLBACK_LIMITS = (BriefLimits(lines=16), BriefLimits(lines=13, request_lines=4), BriefLimits(4, 4, 3, 3, 10))
+FALLBACK_LIMITS = (BriefLimits(lines=16), BriefLimits(lines=13, request_lines=4),
+                   BriefLimits(4, 4, 3, 3, 10, name_width=60, cell_width=30))
 
 
 @dataclass
@@ -55,6 +57,7 @@ class GenerateResult:
     out_dir: Path | None = None
     read: object = None
     problems_file: Path | None = None  # 问题清单.xlsx in out_dir, when the read had any problem
+    notices: list = field(default_factory=list)  # lines for stderr, e.g. that fewer workers ran than asked
 
 
 class Renderer:
@@ -284,7 +287,8 @@ def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase,
         if tasks and store.read_only:
             raise PlannerError(f"{store.root}：输出目录不可写（{store.read_only}），有{len(tasks)}家企业需要生成新版本，"
                                f"未写入任何文件；请换一个可写的 --out 目录或修改权限后再次运行")
-        count = 1 if len(tasks) < 2 else min(workers or usable_cpus(), len(tasks))
+        count, notice = worker_count(workers, len(tasks))  # capped at the usable cores
+        result.notices += [notice] if notice else []
         init_args = (settings, kb) if count == 1 else (settings,)  # in this process: the kb at hand
         size = chunk_size(len(tasks), count, formats)
         chunks = [tuple(tasks[i:i + size]) for i in range(0, len(tasks), size)]
@@ -383,30 +387,76 @@ class BriefChunk:
     records: tuple  # (facts, where) pairs
 
 
-def _render_chunk(chunk: BriefChunk) -> bytes:
-    """One PDF of the chunk's briefs, one page each; runs in a worker."""
+def _render_chunk(chunk: BriefChunk) -> tuple[list, list]:
+    """The chunk's briefs as PDFs, one page each, and the briefs that could not be made; runs in
+    a worker. Returns ([pdf bytes, ...], [(where, id, why), ...]): normally one PDF for the whole
+    chunk (one font subset); a brief that cannot be made costs only itself."""
     settings, kb, renderer = (_WORKER[k] for k in ("settings", "kb", "renderer"))
-    plans = [match(Record(dict(facts), where), kb, settings.as_of) for facts, where in chunk.records]
-    limits = {p.id: BriefLimits() for p in plans}
-    for attempt in range(2):
-        job = PdfJob(renderer.briefs_html(plans, limits, settings.as_of), renderer.stylesheets("brief"), "briefs",
-                     max_pages=len(plans))
+    plans, failed = [], []
+    for facts, where in chunk.records:
         try:
-            return pdf_bytes(job)
-        except PageLimitError:
-            if attempt:
-                raise RenderError("a brief ran onto a second page; nothing written") from None
-            # Rare: find the briefs that overflow on their own and print them shorter.
-            limits = {p.id: _limits_that_fit(renderer, p) for p in plans}
-    raise AssertionError("unreachable")
+            plans.append((match(Record(dict(facts), where), kb, settings.as_of), where))
+        except Exception as exc:
+            failed.append((where, facts.get("id"), _failure_text(exc)))
+    limits = {p.id: BriefLimits() for p, _ in plans}
+    for attempt in range(2):
+        if not plans:
+            return [], failed
+        try:
+            chosen = [p for p, _ in plans]
+            job = PdfJob(renderer.briefs_html(chosen, limits, settings.as_of), renderer.stylesheets("brief"),
+                         "briefs", max_pages=len(chosen))
+            return [pdf_bytes(job)], failed
+        except Exception:  # rare: a brief overflows its page, or one brief cannot be rendered
+            pass
+        if attempt == 0:  # find the briefs that fail on their own: print the others, shorter where needed
+            kept = []
+            for plan, where in plans:
+                try:
+                    limits[plan.id] = _limits_that_fit(renderer, plan)
+                    kept.append((plan, where))
+                except Exception as exc:
+                    failed.append((where, plan.id, _failure_text(exc)))
+            plans = kept
+    # Each brief fits alone yet not together: print them one by one.
+    pieces = []
+    for plan, where in plans:
+        try:
+            pieces.append(pdf_bytes(renderer.pdf_job(plan, renderer.brief_markdown(plan, limits[plan.id]), "brief",
+                                                     "brief.pdf")))
+        except Exception as exc:
+            failed.append((where, plan.id, _failure_text(exc)))
+    return pieces, failed
+
+
+def _failure_text(exc: Exception) -> str:
+    return exc.format_message() if isinstance(exc, PlannerError) else f"{type(exc).__name__}: {exc}"
+
+
+class BriefsIncomplete(RenderError):
+    """The combined PDF was written without the briefs that could not be made; ``failed`` lists
+    them as (where, enterprise id, why), ``plans`` the plans printed, ``read`` the list read."""
+
+    def __init__(self, target: Path, plans: list, read, failed: list):
+        self.target, self.plans, self.read, self.failed = target, plans, read, failed
+        lines = [f"{where}：{enterprise_id}：{why}" for where, enterprise_id, why in failed]
+        if plans:
+            lines.append(f"以上{len(failed)}家企业的走访简报未能生成；其余{len(plans)}份已写入 {display_path(target)}，"
+                         f"处理后再次运行同一命令即可。")
+        else:
+            lines.append(f"以上{len(failed)}家企业的走访简报均未能生成，未写入任何文件。")
+        super().__init__("\n".join(lines))
 
 
 def combined_briefs(records: Path, target: Path, kb: KnowledgeBase, templates: Templates, as_of: dt.date,
                     district: str | None = None, cadre: str | None = None, author: str | None = None,
-                    zone: str | None = None, workers: int | None = None):
+                    zone: str | None = None, workers: int | None = None, notices: list | None = None):
     """One PDF of briefs, one page each, in list order, to print in one job. Returns (plans, read).
 
-    Chunks of briefs are rendered on every core and joined; the file is written atomically.
+    Chunks of briefs are rendered on every core (``workers``, capped at the usable cores: see
+    ``planner.workers.worker_count``; the line saying so is appended to ``notices``) and joined;
+    the file is written atomically. A brief that cannot be made (a template error, a page it
+    cannot fit) costs only its enterprise: the others are written, then BriefsIncomplete names it.
     """
     from pypdf import PdfWriter
 
@@ -420,19 +470,32 @@ def combined_briefs(records: Path, target: Path, kb: KnowledgeBase, templates: T
     chunks = [BriefChunk(tuple((by_id[p.id].facts, by_id[p.id].where) for p in plans[i:i + BRIEFS_PER_CHUNK]))
               for i in range(0, len(plans), BRIEFS_PER_CHUNK)]
     settings = Settings(str(kb.root), tuple(str(d) for d in templates.dirs), author, as_of, ("pdf",), "")
-    count = 1 if len(chunks) < 2 else min(workers or usable_cpus(), len(chunks))
+    count, notice = worker_count(workers, len(chunks))
+    if notice and notices is not None:
+        notices.append(notice)
     writer = PdfWriter()
+    failed: list = []
     with WorkerPool(count, _start_worker, (settings, kb) if count == 1 else (settings,), BRIEF_CHUNKS_PER_WORKER,
                     ("planner.generate", "weasyprint")) as pool:
-        for _, data in pool.map(_render_chunk, chunks):
-            if isinstance(data, WorkerDied):
-                raise RenderError("a worker process ended (killed, or out of memory); nothing written")
-            writer.append(io.BytesIO(data))
-    writer.add_metadata({"/Title": f"{kb.campaign.documents['brief']}（{len(plans)}份）", "/Author": author or kb.campaign.issuer,
-                         "/Subject": kb.campaign.title})
+        for chunk, outcome in pool.map(_render_chunk, chunks):
+            if isinstance(outcome, WorkerDied):
+                failed += [(where, facts.get("id"), WORKER_DIED) for facts, where in chunk.records]
+                continue
+            pieces, chunk_failed = outcome
+            failed += chunk_failed
+            for data in pieces:
+                writer.append(io.BytesIO(data))
+    failed_ids = {enterprise_id for _, enterprise_id, _ in failed}
+    printed = [p for p in plans if p.id not in failed_ids]
+    if not printed:
+        raise BriefsIncomplete(target, [], batch.read, failed)
+    writer.add_metadata({"/Title": f"{kb.campaign.documents['brief']}（{len(printed)}份）",
+                         "/Author": author or kb.campaign.issuer, "/Subject": kb.campaign.title})
     buffer = io.BytesIO()
     writer.write(buffer)
     atomic_write(target, buffer.getvalue())
+    if failed:
+        raise BriefsIncomplete(target, printed, batch.read, failed)
     return plans, batch.read
 
 
@@ -444,4 +507,4 @@ def _limits_that_fit(renderer: Renderer, plan: Plan) -> BriefLimits:
             return limits
         except PageLimitError:
             continue
-    raise RenderError(f"the brief of {plan.id} does not fit on one page even at its shortest")
+    raise RenderError(f"{plan.id} 的走访简报压缩到最短仍排不进一页")

@@ -34,6 +34,8 @@ class BriefLimits:
     questions: int = 6
     request_lines: int = 5
     lines: int = 18
+    name_width: int = 116  # display columns of the name: with 走访简报： two title lines; the rest is cut with …
+    cell_width: int = 60  # of a record value in the facts table (contact, cadre: one table line)
 
 
 LINE_WIDTH = 92  # display columns of one body line (a Chinese character counts two)
@@ -43,6 +45,20 @@ TITLE_WIDTH = 64  # of one line of the 15pt title
 @functools.lru_cache(maxsize=1 << 14)
 def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def clip(text: str, width: int) -> str:
+    """``text`` cut to ``width`` display columns, ending with … when cut (the brief has one page;
+    the plan and plan.json keep the whole text)."""
+    if display_width(text) <= width:
+        return text
+    out, used = [], 1
+    for c in text:
+        used += 2 if unicodedata.east_asian_width(c) in "WF" else 1
+        if used > width:
+            break
+        out.append(c)
+    return "".join(out) + "…"
 
 
 def line_count(text: str, width: int = LINE_WIDTH, most: int = 2) -> int:
@@ -175,7 +191,7 @@ def brief_context(plan: Plan, kb: KnowledgeBase, limits: BriefLimits = BriefLimi
 
     def shown(field_id):
         value = e.get(field_id)
-        return show_value(kb.fields[field_id], value, kb) if value is not None else "—"
+        return clip(str(show_value(kb.fields[field_id], value, kb)), limits.cell_width) if value is not None else "—"
 
     location = shown("district") + (f"·{shown('zone')}" if e.get("zone") else "")
     difficulties = []
@@ -189,11 +205,12 @@ def brief_context(plan: Plan, kb: KnowledgeBase, limits: BriefLimits = BriefLimi
     questions = [q.text for q in plan.questions]
     for m in plan.measures[: limits.measures]:
         questions += [q for q in m.questions if q not in questions]
-    title = f"走访简报：{plan.name}"
+    name = clip(str(plan.name), limits.name_width)
+    title = f"走访简报：{name}"
     kept_d, kept_m, kept_q = fit_brief(difficulties, measures, questions, limits, line_count(title, TITLE_WIDTH))
     return {
         "doc_title": kb.campaign.documents["brief"],
-        "name": plan.name,
+        "name": name,
         "rows": [
             ("统一社会信用代码", plan.id, "所属产业", shown("sector")),
             ("所在区县", location, "企业规模", shown("size")),

@@ -38,6 +38,31 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
+MAX_WORKERS_VARIABLE = "PLANNER_MAX_WORKERS"
+
+
+def worker_count(asked: int | None, tasks: int) -> tuple[int, str | None]:
+    """How many workers to run for ``tasks`` tasks when ``asked`` were asked for, and the notice
+    to show when fewer than asked will run.
+
+    More workers than usable cores only slow a run down and multiply its memory (each PDF worker
+    holds WeasyPrint, ~100 MB), so the count is capped at the usable cores. A machine where more
+    is right (cores hidden from affinity, say) sets the environment variable PLANNER_MAX_WORKERS
+    to the cap it wants. One task or none runs in this process.
+    """
+    cores = usable_cpus()
+    cap, reason = cores, "超过可用 CPU 核数"
+    raised = os.environ.get(MAX_WORKERS_VARIABLE, "").strip()
+    if raised.isdigit() and int(raised) > 0:
+        cap, reason = int(raised), f"超过 {MAX_WORKERS_VARIABLE}={int(raised)}"
+    wanted = asked or cores
+    notice = None
+    if wanted > cap:
+        wanted = cap
+        notice = f"--workers {asked} {reason}，已按 {cap} 个工作进程运行"
+    return (1 if tasks < 2 else min(wanted, tasks)), notice
+
+
 _END = object()
 
 
@@ -98,9 +123,14 @@ def _serve(conn, initializer: Callable, initargs: tuple, limit: int | None) -> N
             reply = (index, False, WorkerError("".join(traceback.format_exception(exc))))
         try:
             conn.send(reply)
+        except OSError:  # the planner is gone (killed): nobody to answer, end quietly
+            return
         except Exception:  # the exception would not pickle: send its text
             text = "".join(traceback.format_exception(reply[2])) if not reply[1] else "unpicklable result"
-            conn.send((index, False, WorkerError(text)))
+            try:
+                conn.send((index, False, WorkerError(text)))
+            except OSError:
+                return
         served += 1
 
 

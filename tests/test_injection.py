@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from planner.exceptions import RenderError
 from planner.generate import Renderer
 from planner.matching import match
 from planner.pdf import PdfJob, render_pdf
@@ -107,3 +108,68 @@ def test_a_code_span_shows_backticks_literally():
 
     assert md_code("a`b") == "``a`b``"
     assert markdown_to_html(f"x {md_code('``[a](javascript:x)')} y") == "<p>x <code>``[a](javascript:x)</code> y</p>\n"
+
+
+def bureau_templates(tmp_path, text: str, name: str = "plan.md.j2") -> Templates:
+    folder = tmp_path / "templates"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return Templates.from_option(folder)
+
+
+def test_a_template_cannot_run_commands(kb, tmp_path):
+    marker = tmp_path / "ran"
+    templates = bureau_templates(tmp_path, "# {{ name }}\n\n{{ cycler.__init__.__globals__.os.popen('touch "
+                                           f"{marker}').read() }}}}\n")
+    with pytest.raises(RenderError) as caught:
+        Renderer(kb, templates).render(evil_plan(kb, "x"))
+    assert str(caught.value) == ("模板 plan.md.j2 第3行出错：使用了模板不允许的属性或方法"
+                                 "（access to attribute '__init__' of 'type' object is unsafe.）；"
+                                 "模板只能使用传入的变量和过滤器")
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("reach", ["{{ name.__class__.__mro__ }}", "{{ measures.append(1) }}",
+                                   "{{ (facts|first).update(x=1) }}"])
+def test_a_template_cannot_reach_python_internals_or_mutate_data(kb, tmp_path, reach):
+    templates = bureau_templates(tmp_path, "# {{ name }}\n" + reach + "\n")
+    with pytest.raises(RenderError, match="^模板 plan.md.j2 第2行出错：使用了模板不允许的属性或方法"):
+        Renderer(kb, templates).render(evil_plan(kb, "x"))
+
+
+def test_a_template_cannot_read_a_file_outside_the_search_path(kb, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET", encoding="utf-8")
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "leak.md.j2").symlink_to(secret)
+    for include in (str(secret), "../secret.txt", "leak.md.j2"):
+        templates = bureau_templates(tmp_path, "# {{ name }}\n{% include '" + include + "' %}\n")
+        with pytest.raises(RenderError) as caught:
+            Renderer(kb, templates).render(evil_plan(kb, "x"))
+        assert str(caught.value) == f"模板 plan.md.j2 第2行出错：找不到模板 {include}（只能引用模板目录中的文件）"
+
+
+def test_a_template_may_include_and_extend_templates_on_the_search_path(kb, tmp_path):
+    bureau_templates(tmp_path, "{% block body %}{% endblock %}\n", "base.md.j2")
+    bureau_templates(tmp_path, "{{ name | upper }}：{{ measures | length }}条\n", "part.md.j2")
+    templates = bureau_templates(tmp_path, "{% extends 'base.md.j2' %}{% block body %}"
+                                           "{% include 'part.md.j2' %}{% for f in facts[:1] %}{{ f.label }}"
+                                           "{% endfor %}{% endblock %}")
+    plan = evil_plan(kb, "x")
+    text = Renderer(kb, templates).render(plan).plan_md
+    assert text == f"宁波X公司：{len(plan.measures)}条\n统一社会信用代码"
+
+
+def test_an_undefined_value_names_the_template_and_line(kb, tmp_path):
+    templates = bureau_templates(tmp_path, "# {{ name }}\n\n{% if true %}\n{{ no_such_value }}\n{% endif %}\n")
+    with pytest.raises(RenderError) as caught:
+        Renderer(kb, templates).render(evil_plan(kb, "x"))
+    assert str(caught.value) == "模板 plan.md.j2 第4行出错：未定义的变量 no_such_value"
+
+
+def test_a_syntax_error_names_the_template_and_line(kb, tmp_path):
+    templates = bureau_templates(tmp_path, "# {{ name }}\n{% for x in %}\n")
+    with pytest.raises(RenderError) as caught:
+        Renderer(kb, templates).render(evil_plan(kb, "x"))
+    assert str(caught.value).startswith("模板 plan.md.j2 第2行出错：模板语法错误（")
