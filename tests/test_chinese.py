@@ -174,7 +174,7 @@ def test_exact_click_messages(runner):
     assert error("generate", str(RECORDS), "--workers", "0") == "错误：'--workers' 的值无效：0 超出允许范围（x>=1）。"
     assert error("generate", str(RECORDS), "--workers", "a") == "错误：'--workers' 的值无效：“a”不是有效的数值。"
     assert error("generate", str(RECORDS), "--format", "doc") == "错误：'--format' 的值无效：请写 md、pdf 或 md,pdf（现为“doc”）"
-    assert error("summary", "nowhere", "--out", "x.md") == "错误：'SOURCE' 的值无效：路径“nowhere”不存在。"
+    assert error("summary", "nowhere", "--out", "x.md") == "错误：nowhere：文件或文件夹不存在"
     assert error("briefs", str(RECORDS), "--combined", ".") == "错误：'--combined' 的值无效：“.”是一个目录，这里需要文件。"
     assert error("match", str(RECORDS), "y") == "错误：多出了参数（y），请检查命令。"
     assert error("generat") == "错误：没有 generat 这个命令。 是否想输入 'generate'？"

@@ -355,7 +355,7 @@ def test_a_read_only_out_with_work_to_do_says_so(read_only_out, runner, here):
 def test_history_and_diff_help_are_chinese(runner):
     history = runner.invoke(main, ["history", "--help"]).output
     assert "列出 FOLDER（输出目录/<统一社会信用代码>）中保存的各个版本" in history
-    diff = runner.invoke(main, ["diff", "--help"]).output
+    diff = "".join(line.strip() for line in runner.invoke(main, ["diff", "--help"]).output.splitlines())  # unwrapped
     assert "比较两个方案" in diff and "相同时退出码为0，不同时为1，出错时为2" in diff
     assert "写入此文件，而不是标准输出" in diff and "彩色终端文本、Markdown、HTML，或 PDF 修订稿（需要 --output）" in diff
 

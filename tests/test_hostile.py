@@ -191,6 +191,7 @@ def test_the_briefs_command_exits_non_zero_and_names_the_enterprise(tmp_path):
     assert run.returncode == 1, run.stderr
     assert "91330205NB0000024M：模板 brief-optical_film.md.j2 第2行出错：未定义的变量 no_such_value" in run.stderr
     assert target.is_file()
+    assert run.stdout.startswith(f"已将2份走访简报（每份一页）写入 {target.name}")
 
 
 HOSTILE = "\x1b]8;;http://x\x07链接\x1b]8;;\x07\x1b[2J\u202e反转\x00"

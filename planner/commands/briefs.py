@@ -8,7 +8,7 @@ import click
 
 from planner.commands.options import (as_of_option, load_knowledge, records_argument, report_read, sectors_option,
                                       templates_option)
-from planner.generate import combined_briefs
+from planner.generate import BriefsIncomplete, combined_briefs
 from planner.records import PROBLEM_LIST, write_problem_list
 from planner.render import Templates
 from planner.yamlio import display_path
@@ -31,7 +31,12 @@ def briefs(records: Path, target: Path, district, zone, cadre, as_of, author, te
     可按区县、功能区或包联干部筛选，一次打印全部简报。
     """
     kb = load_knowledge(sectors_dir)
-    plans, read = combined_briefs(records, target, kb, Templates.from_option(templates_dir), as_of,
-                                  district, cadre, author, zone)
+    try:
+        plans, read = combined_briefs(records, target, kb, Templates.from_option(templates_dir), as_of,
+                                      district, cadre, author, zone)
+        errors = []
+    except BriefsIncomplete as exc:  # the others were printed: the list's problems still go out
+        plans, read, errors = exc.plans, exc.read, [f"错误：{line}" for line in exc.format_message().splitlines()]
     problems = write_problem_list(read, target.with_name(PROBLEM_LIST))  # beside the PDF; an old one removed
-    report_read(read, kb, as_of, f"已将{len(plans)}份走访简报（每份一页）写入 {display_path(target)}", problems)
+    summary = f"已将{len(plans)}份走访简报（每份一页）写入 {display_path(target)}" if plans else "未写入走访简报"
+    report_read(read, kb, as_of, summary, problems, failed=bool(errors), errors=errors)
