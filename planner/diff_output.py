@@ -63,21 +63,20 @@ def as_markdown(d: PlanDiff, templates: Templates) -> str:
     """Markdown for a reviewer (templates/diff.md.j2); the redline sits in a text block with
     {+inserted+} and [-deleted-]."""
     hunks = [[MarkdownText("".join(plain_mark(op, t) for op, t in line)) for line in hunk] for hunk in d.redline]
-    text = templates.markdown_env.get_template("diff.md.j2").render(
-        name=d.new.plan["enterprise"].get("name", ""), old=d.old.label, new=d.new.label, summary=d.summary(),
-        sections=meaning_lines(d), hunks=hunks, fence=backtick_fence([t for h in hunks for t in h], least=3))
+    text = templates.render("diff.md.j2", name=d.new.plan["enterprise"].get("name", ""), old=d.old.label,
+                            new=d.new.label, summary=d.summary(), sections=meaning_lines(d), hunks=hunks,
+                            fence=backtick_fence([t for h in hunks for t in h], least=3))
     return text.rstrip("\n") + "\n"
 
 
 def as_html(d: PlanDiff, templates: Templates) -> str:
     """An HTML page (templates/diff.html.j2), escaped, with <ins> and <del>."""
-    template = templates.html_env.get_template("diff.html.j2")
     kinds = {EQUAL: "eq", INSERT: "ins", DELETE: "del"}
     hunks = [[[(kinds[op], text) for op, text in line] for line in hunk] for hunk in d.redline]
     css = "\n".join(templates.stylesheet(name)[0] for name in ("diff.css",))
-    return template.render(old=d.old.label, new=d.new.label, summary=d.summary(), sections=meaning_lines(d),
-                           hunks=hunks, css=css, generator=f"planner {__version__}",
-                           name=d.new.plan["enterprise"].get("name", ""))
+    return templates.render("diff.html.j2", as_html=True, old=d.old.label, new=d.new.label, summary=d.summary(),
+                            sections=meaning_lines(d), hunks=hunks, css=css, generator=f"planner {__version__}",
+                            name=d.new.plan["enterprise"].get("name", ""))
 
 
 def write_pdf(d: PlanDiff, templates: Templates, target: Path) -> None:

@@ -118,7 +118,7 @@ class Renderer:
             if limits is not None:
                 out["brief.md"] = brief_md
             return out
-        raise RenderError(f"the brief of {plan.id} does not fit on one page even at its shortest")
+        raise RenderError(f"{plan.id} 的走访简报压缩到最短仍排不进一页")
 
     def stylesheets(self, kind: str) -> tuple:
         return self._css["print.css"], self._css[f"{kind}.css"]

@@ -165,7 +165,7 @@ class Templates:
     @classmethod
     def from_option(cls, user_dir: Path | None) -> "Templates":
         if user_dir and not Path(user_dir).is_dir():
-            raise RenderError(f"{user_dir}: templates folder not found")
+            raise RenderError(f"{user_dir}：模板文件夹不存在")
         dirs = [Path(user_dir).resolve()] if user_dir else []
         return cls(dirs + [bundled("templates").resolve()])
 
@@ -190,6 +190,14 @@ class Templates:
             fallback = template.name if template is not None else names[-1]
             raise RenderError(_template_error(exc, fallback, self.dirs)) from None
 
+    def render(self, template: str, /, *, as_html: bool = False, **context) -> str:
+        """Render the template named ``template`` (Markdown-escaping, or HTML-escaping with
+        ``as_html``); an error in it is a RenderError naming the template and line, as for plans."""
+        try:
+            return (self.html_env if as_html else self.markdown_env).get_template(template).render(**context)
+        except jinja2.TemplateError as exc:
+            raise RenderError(_template_error(exc, template, self.dirs)) from None
+
     def html(self, body_html: str, meta: dict) -> str:
         """The full HTML document handed to WeasyPrint."""
         try:
@@ -207,7 +215,7 @@ class Templates:
             path = folder / name
             if path.is_file() and _inside(str(path), [folder]):
                 return path.read_text(encoding="utf-8"), folder
-        raise RenderError(f"stylesheet {name} not found in {', '.join(str(d) for d in self.dirs)}")
+        raise RenderError(f"在模板文件夹 {'、'.join(str(d) for d in self.dirs)} 中找不到样式表 {name}")
 
 
 def markdown_to_html(text: str) -> str:

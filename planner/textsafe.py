@@ -21,3 +21,11 @@ def visible(text: str) -> str:
 def has_invisible(text: str) -> bool:
     """Whether ``text`` holds a character that ``visible`` would mark."""
     return _INVISIBLE.search(text) is not None
+
+
+def json_inert(text: str) -> str:
+    """JSON text with the same characters written as ``\\uXXXX`` escapes: the data is unchanged
+    for a program that reads it, and nothing acts on the terminal that shows it."""
+    if _INVISIBLE.search(text) is None:
+        return text
+    return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -251,3 +251,40 @@ def test_the_pdf_metadata_shows_control_characters_as_marks(kb):
     page = renderer.html(plan, renderer.render(plan).brief_md, "brief")
     assert not RAW & set(page)
     assert f"<title>宁波{MARKED}公司 {kb.campaign.documents['brief']}</title>" in page
+
+
+def test_match_shows_control_characters_as_marks_and_keeps_json_data_whole(runner, tmp_path):
+    import json
+
+    from planner.cli import main
+
+    records = three_records(tmp_path, f"宁波{HOSTILE}公司")
+    table = runner.invoke(main, ["match", str(records), "--as-of", "2022-06-15", "--id", "91330205NB0000024M"])
+    assert not RAW & set(table.output) and "⟨U+202E⟩" in table.output
+    raw_json = runner.invoke(main, ["match", str(records), "--as-of", "2022-06-15", "--id", "91330205NB0000024M",
+                                    "--json"]).stdout
+    assert not RAW & set(raw_json) and "\\u202e" in raw_json
+    assert json.loads(raw_json)["enterprise"]["name"] == f"宁波{HOSTILE}公司"  # the data itself unchanged
+
+
+def test_a_broken_bureau_diff_or_chart_template_is_a_chinese_error_not_a_traceback(runner, kb, tmp_path):
+    from planner.cli import main
+    from planner.generate import generate
+    from planner.render import Templates
+
+    from conftest import AS_OF
+
+    records = three_records(tmp_path)
+    generate(records, tmp_path / "out", kb, Templates.from_option(None), AS_OF, ("md",), workers=1)
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "diff.md.j2").write_text("{{ name }}\n{{ no_such_value }}\n", encoding="utf-8")
+    (folder / "chart.svg.j2").write_text("<svg>{{ rows.__class__.__mro__ }}</svg>", encoding="utf-8")
+    side = str(tmp_path / "out" / "91330205NB0000024M")
+    result = runner.invoke(main, ["diff", side, side, "--format", "md", "--templates", str(folder)])
+    assert result.exit_code == 2
+    assert result.output == "错误：模板 diff.md.j2 第2行出错：未定义的变量 no_such_value\n"
+    result = runner.invoke(main, ["summary", str(tmp_path / "out"), "--out", str(tmp_path / "s.pdf"),
+                                  "--templates", str(folder)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.startswith("错误：模板 chart.svg.j2 第1行出错：使用了模板不允许的属性或方法")

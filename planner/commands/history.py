@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from planner.exceptions import PlannerError
+from planner.textsafe import visible
 from planner.versions import scan_versions
 
 
@@ -25,4 +26,4 @@ def history(folder: Path):
     click.echo("版本\t生成时间\t基准日\t触发原因\t变化概要")
     for v in found:
         m = v.meta
-        click.echo(f"v{v.number}\t{m['generated']}\t{m['as_of']}\t{'、'.join(m['trigger'])}\t{m['summary']}")
+        click.echo(visible(f"v{v.number}\t{m['generated']}\t{m['as_of']}\t{'、'.join(m['trigger'])}\t{m['summary']}"))

@@ -10,6 +10,7 @@ from planner import knowledge
 from planner.commands.options import as_of_option, records_argument, report_read
 from planner.impact import impact_report
 from planner.resources import bundled
+from planner.textsafe import visible
 
 
 @click.command()
@@ -28,6 +29,6 @@ def impact(records: Path, new_dir: Path, base_dir, as_of):
     base = knowledge.load(base_dir or bundled("sectors"))
     proposed = knowledge.load(new_dir)
     text, read = impact_report(records, base, proposed, as_of)
-    click.echo(text)
+    click.echo(visible(text))
     # Writes nothing, so the problems are printed (stderr) only.
     report_read(read, base, as_of)

@@ -10,6 +10,7 @@ import click
 from planner.commands.options import as_of_option, load_knowledge, records_argument, report_read, sectors_option
 from planner.decisions import decision_table
 from planner.pipeline import plan_records
+from planner.textsafe import json_inert, visible
 
 
 @click.command()
@@ -29,8 +30,8 @@ def match(records: Path, as_of, only_id, as_json, sectors_dir):
     batch = plan_records(records, kb, as_of, only_id)
     if as_json:
         docs = [p.to_json() for p in batch.plans]
-        click.echo(json.dumps(docs[0] if only_id else docs, ensure_ascii=False, indent=2))
+        click.echo(json_inert(json.dumps(docs[0] if only_id else docs, ensure_ascii=False, indent=2)))
     else:
-        click.echo("\n\n".join(decision_table(p, kb) for p in batch.plans))
+        click.echo(visible("\n\n".join(decision_table(p, kb) for p in batch.plans)))
     # The problems are printed (stderr) only; generate writes them as 问题清单.xlsx.
     report_read(batch.read, kb, as_of, f"已判断{len(batch.plans)}家企业", err=True)

@@ -87,7 +87,7 @@ def summary(source: Path, plans_dir, target: Path, as_of_text, templates_dir, se
     if not pdf:
         atomic_write(target, text)
     else:
-        figure = templates.html_env.get_template("chart.svg.j2").render(rows=chart_rows(context))
+        figure = templates.render("chart.svg.j2", as_html=True, rows=chart_rows(context))
         body = markdown_to_html(text)
         if f"<p>{place}</p>" in body:
             body = body.replace(f"<p>{place}</p>", figure)

@@ -25,7 +25,7 @@ from xml.etree import ElementTree
 
 from planner.exceptions import RecordsError
 from planner.records.model import Raw, RecordProblem
-from planner.records.values import FALSE_WORDS, NONE_WORDS, blank, norm_header
+from planner.records.values import blank, norm_header, says_no
 from planner.yamlio import YamlSyntaxError, display_path, load_document
 
 RECEIVABLES_SHEETS = ("被拖欠账款", "receivables", "账款")
@@ -381,7 +381,7 @@ def _rows_to_raws(header, header_number, rows, shown, kb, warnings) -> list[Raw]
         for field_id in [k for k in values if kb.fields[k].type == "records"]:
             # The main table says only whether there are any ("无" = known none); items come from
             # the receivables table.
-            if str(values.pop(field_id)).strip().casefold() in NONE_WORDS | FALSE_WORDS:
+            if says_no(values.pop(field_id), kb):
                 receivables = []
             else:
                 expects = True

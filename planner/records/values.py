@@ -35,10 +35,6 @@ from typing import Any, Callable
 from planner.knowledge import FieldSpec, KnowledgeBase
 
 LIST_SEPARATORS = re.compile(r"[、;；,，/\n]")
-# Kept for the sources reader: how the main table says "there are none" in a records column.
-TRUE_WORDS = {"是", "有", "true", "yes", "y", "1", "√", "✓", "✔", "对"}
-FALSE_WORDS = {"否", "无", "没有", "false", "no", "n", "0", "×", "✗", "✘", "错"}
-NONE_WORDS = {"无", "没有", "none"}
 
 UNKNOWN = "按未知处理"
 DATE_FORMS = "2022-06-15、2022/6/15、2022.6.15、20220615 或 2022年6月15日"
@@ -120,7 +116,7 @@ def convert(value, spec: FieldSpec, kb: KnowledgeBase, note: Note) -> Any:
     # enum_list
     if isinstance(value, list):
         parts = [shown(v) for v in value]
-    elif plain(value).casefold() in NONE_WORDS:
+    elif says_no(value, kb):  # 无, 没有, 否 …: known to be none
         return []
     else:
         parts = LIST_SEPARATORS.split(unicodedata.normalize("NFKC", str(value)))
@@ -159,6 +155,12 @@ def _label(value, vocabulary: str, kb: KnowledgeBase, note: Note, label: str, wh
 def _hint(kb: KnowledgeBase, vocabulary: str, text: str) -> str | None:
     hints = (kb.reading.get("hints") or {}).get(vocabulary) or {}
     return hints.get(text) or hints.get(plain(text))
+
+
+def says_no(value, kb: KnowledgeBase) -> bool:
+    """Whether a cell is one of the ``booleans`` spellings of no (无, 没有, 否, ×, …): in a list
+    column or a records column it means "known to be none", not unknown."""
+    return "booleans" in kb.vocabularies and kb.vocabularies["booleans"].resolve(plain(value)) == "no"
 
 
 def _bool(value, kb: KnowledgeBase, note: Note) -> bool | None:
