@@ -412,7 +412,7 @@ def test_raw_rows_keep_their_sheet_and_row(kb):
 
 def test_a_list_only_in_a_hidden_sheet_is_refused_saying_how_to_use_it(kb, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    file_cases._xlsx(Path("名单.xlsx"), {"说明": [["见隐藏表"]], "名单": [file_cases.HEADER, *file_cases.ROWS]},
+    file_cases.write_xlsx(Path("名单.xlsx"), {"说明": [["见隐藏表"]], "名单": [file_cases.HEADER, *file_cases.ROWS]},
                      hidden={"名单"})
     with pytest.raises(RecordsError) as caught:
         read_records(Path("名单.xlsx"), kb)
@@ -423,7 +423,7 @@ def test_a_list_only_in_a_hidden_sheet_is_refused_saying_how_to_use_it(kb, tmp_p
 def test_a_receivables_sheet_without_credit_codes_costs_no_enterprise(kb, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     header = [*file_cases.HEADER, "被拖欠账款"]
-    file_cases._xlsx(Path("名单.xlsx"), {"企业名单": [header, [*file_cases.ROWS[0], "有"], file_cases.ROWS[1]],
+    file_cases.write_xlsx(Path("名单.xlsx"), {"企业名单": [header, [*file_cases.ROWS[0], "有"], file_cases.ROWS[1]],
                                         "被拖欠账款": [["企业名称", "欠款单位", "金额（万元）"], [NAMES[A], "某公司", 5]]})
     result = read_records(Path("名单.xlsx"), kb)
     assert ids(result) == [A, B]

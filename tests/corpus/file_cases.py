@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 import zipfile
 
-from registry import case
+from registry import case, write_xlsx
 
 from planner import uscc
 
@@ -27,40 +26,6 @@ ROWS = [
     [B, "宁波北仑明辉模具有限公司", "装备", "北仑区", "正常", 45],
     [C, "宁波港城文具有限公司", "文具", "北仑区", "停产", 30],
 ]
-
-
-def _xlsx(path, sheets, *, merges=None, hidden=(), formats=None):
-    """Write ``sheets`` (title → rows) to ``path``; ``merges`` title → ranges; ``formats``
-    (title, cell) → number format."""
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-        for ref in (merges or {}).get(title, ()):
-            sheet.merge_cells(ref)
-        if title in hidden:
-            sheet.sheet_state = "hidden"
-    for (title, ref), fmt in (formats or {}).items():
-        book[title][ref].number_format = fmt
-    buffer = io.BytesIO()
-    book.save(buffer)
-    _fixed_zip(buffer.getvalue(), path)
-    return path
-
-
-def _fixed_zip(data: bytes, path) -> None:
-    """The workbook with fixed times (zip entries, document properties), so that making the
-    corpus again gives the same bytes."""
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            member = source.read(info)
-            if info.filename == "docProps/core.xml":
-                member = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>2022-06-15T00:00:00Z", member)
-            target.writestr(zipfile.ZipInfo(info.filename, (2022, 6, 15, 0, 0, 0)), member, zipfile.ZIP_DEFLATED)
 
 
 def _xls(path, sheets, *, merges=None, hidden=(), styles=None):
@@ -117,7 +82,7 @@ def xls_workbook(folder):
 
 
 @case("xls_named_xlsx")
-def xls_named_xlsx(folder):
+def xls_namedwrite_xlsx(folder):
     """An .xls workbook renamed to .xlsx (content decides)."""
     path = folder / "名单.xlsx"
     _xls(path, {"Sheet1": [HEADER, *ROWS[:2]]})
@@ -125,7 +90,7 @@ def xls_named_xlsx(folder):
 
 
 @case("csv_named_xlsx")
-def csv_named_xlsx(folder):
+def csv_namedwrite_xlsx(folder):
     """A CSV file saved under an .xlsx name."""
     return [_csv(folder / "名单.xlsx", [HEADER, *ROWS])]
 
@@ -152,7 +117,7 @@ def zip_not_workbook(folder):
 @case("damaged_sheet")
 def damaged_sheet(folder):
     """A workbook whose sheet XML was cut short (a copy broken off half-way)."""
-    whole = _xlsx(folder / "whole.xlsx", {"企业名单": [HEADER, *ROWS]})
+    whole = write_xlsx(folder / "whole.xlsx", {"企业名单": [HEADER, *ROWS]})
     path = folder / "名单.xlsx"
     with zipfile.ZipFile(whole) as source, zipfile.ZipFile(path, "w") as target:
         for info in source.infolist():
@@ -182,13 +147,13 @@ def unknown_format(folder):
 @case("empty_workbook")
 def empty_workbook(folder):
     """A workbook with nothing in it (three empty sheets, as old Excel made them)."""
-    return [_xlsx(folder / "名单.xlsx", {"Sheet1": [], "Sheet2": [], "Sheet3": []})]
+    return [write_xlsx(folder / "名单.xlsx", {"Sheet1": [], "Sheet2": [], "Sheet3": []})]
 
 
 @case("header_only")
 def header_only(folder):
     """A workbook whose list has the header and no enterprise."""
-    return [_xlsx(folder / "名单.xlsx", {"企业名单": [HEADER]})]
+    return [write_xlsx(folder / "名单.xlsx", {"企业名单": [HEADER]})]
 
 
 @case("header_on_row_12")
@@ -198,7 +163,7 @@ def header_on_row_12(folder):
     top = [["2022年北仑区“千名干部助企纾困”帮扶企业名单"], ["填报单位：北仑区经济和信息化局"], ["填报日期：2022年6月"],
            [], ["说明：本表由各街道汇总"], [], [], [], [], [], []]
     rows = [["序号", *HEADER, "备注"]] + [[i + 1, *row, "无"] for i, row in enumerate(ROWS)]
-    return [_xlsx(folder / "名单.xlsx", {"企业名单": top + rows})]
+    return [write_xlsx(folder / "名单.xlsx", {"企业名单": top + rows})]
 
 
 @case("formulas_uncomputed")
@@ -209,14 +174,14 @@ def formulas_uncomputed(folder):
             [*ROWS[0][:5], "=SUM(100,20)", 5000],
             [*ROWS[1][:5], 45, "=F3*100"],
             [*ROWS[2], "#DIV/0!"]]
-    return [_xlsx(folder / "名单.xlsx", {"企业名单": rows})]  # openpyxl stores "#DIV/0!" as an error value
+    return [write_xlsx(folder / "名单.xlsx", {"企业名单": rows})]  # openpyxl stores "#DIV/0!" as an error value
 
 
 @case("hidden_old_list")
 def hidden_old_list(folder):
     """A hidden first sheet holding last year's list before the visible list sheet."""
     old = [HEADER, [D, "宁波镇海旧厂有限公司", "绿色石化", "镇海区", "正常", 300]]
-    return [_xlsx(folder / "名单.xlsx", {"2021年名单": old, "企业名单": [HEADER, *ROWS]}, hidden={"2021年名单"})]
+    return [write_xlsx(folder / "名单.xlsx", {"2021年名单": old, "企业名单": [HEADER, *ROWS]}, hidden={"2021年名单"})]
 
 
 @case("instructions_first")
@@ -224,21 +189,21 @@ def instructions_first(folder):
     """A 填表说明 sheet first, the 被拖欠账款 sheet second, the list sheet last."""
     notes = [["填表说明"], ["1. 统一社会信用代码为18位，必填。"], ["2. 企业名称填写全称。"], ["3. 被拖欠账款填在“被拖欠账款”表。"]]
     receivables = [["统一社会信用代码", "欠款单位", "欠款单位类型", "金额（万元）"], [B, "某事业单位", "事业单位", 12]]
-    return [_xlsx(folder / "名单.xlsx", {"填表说明": notes, "被拖欠账款": receivables, "企业名单": [HEADER, *ROWS]})]
+    return [write_xlsx(folder / "名单.xlsx", {"填表说明": notes, "被拖欠账款": receivables, "企业名单": [HEADER, *ROWS]})]
 
 
 @case("two_list_sheets")
 def two_list_sheets(folder):
     """A list split by district into two visible sheets: one is read, the other is named."""
     zhenhai = [HEADER[:4], [D, "宁波镇海化工有限公司", "绿色石化", "镇海区"]]
-    return [_xlsx(folder / "名单.xlsx", {"北仑区": [HEADER, *ROWS], "镇海区": zhenhai})]
+    return [write_xlsx(folder / "名单.xlsx", {"北仑区": [HEADER, *ROWS], "镇海区": zhenhai})]
 
 
 @case("merged_district")
 def merged_district(folder):
     """所在区县 merged over the three rows of one district."""
     rows = [HEADER] + [[*row[:3], "北仑区" if i == 0 else None, *row[4:]] for i, row in enumerate(ROWS)]
-    return [_xlsx(folder / "名单.xlsx", {"企业名单": rows}, merges={"企业名单": ["D2:D4"]})]
+    return [write_xlsx(folder / "名单.xlsx", {"企业名单": rows}, merges={"企业名单": ["D2:D4"]})]
 
 
 @case("unknown_columns")

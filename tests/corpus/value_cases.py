@@ -12,7 +12,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from registry import case
+from registry import case, write_xlsx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -32,21 +32,6 @@ def code(n: int, district: str = "330206") -> str:
 def write_csv(path: Path, rows: list[list]) -> Path:
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         csv.writer(handle, lineterminator="\r\n").writerows(rows)
-    return path
-
-
-def write_xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
-    """A workbook with fixed document dates, so the files only change when their cells do."""
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    book.properties.created = book.properties.modified = dt.datetime(2022, 6, 1)
-    book.save(path)
     return path
 
 
