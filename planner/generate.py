@@ -14,7 +14,7 @@ import multiprocessing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from planner import __version__, knowledge
+from planner import __version__, knowledge, rosters
 from planner.derive import sector_of
 from planner.diff import change_summary
 from planner.exceptions import PlannerError, RenderError
@@ -235,7 +235,7 @@ def generate(records: Path, out_dir: Path, kb: KnowledgeBase, templates: Templat
     result = GenerateResult(rejected=read.rejected_count, out_dir=out_dir, read=read)
     result.problems_file = write_problem_list(read, Path(out_dir) / PROBLEM_LIST)  # or an old one removed
     try:
-        _generate(read, store, result, kb, templates, as_of, formats, author, workers, progress)
+        _generate(read, store, result, kb, templates, as_of, formats, author, workers, progress, records)
     except KeyboardInterrupt:
         raise Interrupted(len(result.written)) from None
     return result
@@ -249,7 +249,8 @@ def inputs_of(record: Record, kb: KnowledgeBase, template_hash: str, as_of: dt.d
 
 
 def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase, templates: Templates,
-              as_of: dt.date, formats: tuple, author: str | None, workers: int | None, progress) -> None:
+              as_of: dt.date, formats: tuple, author: str | None, workers: int | None, progress,
+              list_path: Path | None = None) -> None:
     tick = progress or (lambda n: None)
     if progress is not None and hasattr(progress, "total"):
         progress.total = len(read.records)
@@ -257,6 +258,8 @@ def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase,
     settings = Settings(str(kb.root), tuple(str(d) for d in templates.dirs), author, as_of, tuple(formats),
                         str(store.root))
     with store.locked():
+        if list_path is not None:  # a summary of the folder alone then still names the list's rejected records
+            rosters.record(store.root, list_path, read)
         tasks = []
         damaged = {}  # enterprise id → (where, DamagedVersion of its latest version.json)
         present = store.entries()  # one directory read instead of a failed open per new enterprise

@@ -75,14 +75,24 @@ def plans_from_records(read: ReadResult, kb: KnowledgeBase, as_of: dt.date) -> I
     yield from read.rejected_records
 
 
-def plans_in_folder(folder: Path) -> Iterator:
+def plans_in_folder(folder: Path, lists: list | None = None) -> Iterator:
     """The latest plan of each enterprise folder under ``folder``, in folder order; a folder whose
-    plan cannot be read is yielded as `Damaged`."""
+    plan cannot be read is yielded as `Damaged`. ``lists``: the lists the folder was generated
+    from (``rosters.rosters(folder)``); when there are any, a folder whose enterprise is in none
+    of them is `NotInList`, and their rejected records follow the plans."""
+    listed = set().union(*(r.ids for r in lists)) if lists else None
     for sub in _enterprise_folders(folder):
         try:
-            yield _read_plan(sub)
+            plan = _read_plan(sub)
         except DamagedPlan as e:
             yield Damaged(f"{sub.name}/", str(e))
+            continue
+        if listed is not None and sub.name not in listed:
+            yield NotInList(sub.name, str(plan["enterprise"].get("name", "")))
+            continue
+        yield plan
+    for roster in lists or ():
+        yield from roster.rejected
 
 
 def plans_for_list(read: ReadResult, folder: Path, kb: KnowledgeBase, as_of: dt.date | None) -> Iterator:
@@ -256,8 +266,9 @@ class _Tally:
                 self.key += 1
                 self.uncovered.append(entry)
         elif isinstance(item, RejectedRecord):
+            reasons = [p for p in item.problems if p.level == "rejected"] or list(item.problems)
             why = "；".join(p.message if not p.field or p.field == "-" or p.message.startswith(p.field)
-                           else f"{p.field}：{p.message}" for p in item.problems)
+                           else f"{p.field}：{p.message}" for p in reasons)
             self.rejected.append({"where": visible(item.where.rsplit("/", 1)[-1]), "name": visible(item.name),
                                   "code": visible(item.code), "why": visible(why)})
             if self.in_population(item.facts):

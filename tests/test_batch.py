@@ -196,7 +196,8 @@ def test_summary_of_a_folder_is_as_of_its_plans(runner, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert result.output == ("已汇总20家企业（基准日 2022-06-15），写入 summary.md\n"
                              "提示：按文件夹中的方案汇总，无法判断名单中是否有企业缺少方案；"
-                             "核对名单请用 planner summary 名单文件 --plans 输出文件夹\n")
+                             "核对名单请用 .venv/bin/planner summary 名单文件 --plans 输出文件夹"
+                             "（已列出生成时名单中未能识别的记录和已不在名单中的企业）\n")
     from_records = runner.invoke(main, ["summary", str(EXAMPLES / "enterprises.yaml"), "--out", "records.md",
                                         "--as-of", "2022-06-15"])
     assert from_records.exit_code == 0

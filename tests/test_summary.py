@@ -74,9 +74,11 @@ def test_a_rejected_stopped_key_enterprise_is_named_and_not_covered(runner, list
     assert f"- 未覆盖：宁波坏码停产重点企业有限公司（{BAD_CODE}）——记录未能识别，未生成方案" in text
     assert "| 名单.csv:22 | 宁波坏码停产重点企业有限公司 | 91330206MA2AB1234X | 统一社会信用代码第17位" in text
     assert "覆盖率100%" not in text
-    assert result.output.splitlines()[:2] == [
-        f"已汇总20家企业（基准日 {AS_OF.isoformat()}），写入 {target}",
-        "提示：停产减产重点企业5家，未覆盖1家（覆盖率80%），已在汇总中列名"]
+    assert result.output.splitlines()[1:] == [  # the list's problem first, the final line and the problem list last
+        "提示：停产减产重点企业5家，未覆盖1家（覆盖率80%），已在汇总中列名",
+        f"已汇总20家企业（基准日 {AS_OF.isoformat()}），写入 {target}；1条记录无法识别已跳过；"
+        f"问题清单：{tmp_path / '问题清单.xlsx'}"]
+    assert (tmp_path / "问题清单.xlsx").is_file()
     assert text == snapshot_md
 
 
@@ -126,10 +128,10 @@ def test_a_list_against_its_folder_names_who_is_missing_and_who_left(runner, fol
     assert re.search(r"\n另有是否适用缓缴待核实的企业\d+家、缺少现行方案的企业2家，未计入测算。\n", text)
     assert " · 基准日 2022-06-15 · 企业20家" in text  # the plans' own date
     assert result.output.splitlines() == [
-        f"已汇总20家企业（基准日 2022-06-15），写入 {target}",
         "提示：名单中2家企业缺少现行方案，已在汇总中列名",
         "提示：文件夹中1家企业已不在名单中，未计入汇总，已列名",
-        "提示：停产减产重点企业5家，未覆盖2家（覆盖率60%），已在汇总中列名"]
+        "提示：停产减产重点企业5家，未覆盖2家（覆盖率60%），已在汇总中列名",
+        f"已汇总20家企业（基准日 2022-06-15），写入 {target}"]
 
 
 def test_a_plan_made_as_of_another_date_is_not_current(runner, folder_and_new_list, tmp_path):
@@ -213,7 +215,8 @@ def test_a_damaged_plan_in_a_folder_is_named_and_the_rest_summarised(runner, fol
     assert result.exit_code == 1
     assert result.output.splitlines() == [
         "已汇总19家企业（基准日 2022-06-15），写入 汇总.md",
-        "提示：按文件夹中的方案汇总，无法判断名单中是否有企业缺少方案；核对名单请用 planner summary 名单文件 --plans 输出文件夹",
+        "提示：按文件夹中的方案汇总，无法判断名单中是否有企业缺少方案；核对名单请用 .venv/bin/planner summary 名单文件 --plans 输出文件夹"
+        "（已列出生成时名单中未能识别的记录和已不在名单中的企业）",
         f"错误：output/{victim}：最新版本的文件不完整或已损坏（plan.json 的大小与 version.json 记录的不符），未计入汇总"]
     text = (tmp_path / "汇总.md").read_text(encoding="utf-8")
     assert f"| {victim}/ | 最新版本的文件不完整或已损坏（plan.json 的大小与 version.json 记录的不符） |" in text
@@ -333,7 +336,8 @@ def test_a_plan_with_values_that_cannot_be_counted_costs_only_itself(runner, kb,
     result = runner.invoke(main, ["summary", str(EXAMPLES / "enterprises.yaml"), "--plans", str(out),
                                   "--out", str(target)])
     assert result.exit_code == 1
-    assert result.output.splitlines()[-1] == f"错误：{out / victim}：plan.json 中有无法统计的取值，未计入汇总"
+    assert result.output.splitlines()[-2:] == [f"错误：{out / victim}：plan.json 中有无法统计的取值，未计入汇总",
+                                               f"已汇总20家企业（基准日 2022-06-15），写入 {target}"]
     assert f"| {victim} | 方案文件损坏：plan.json 中有无法统计的取值 |" in target.read_text(encoding="utf-8")
 
 
@@ -345,3 +349,30 @@ def test_names_in_the_report_show_control_and_bidi_marks(kb, tmp_path):
     assert [(r["name"], r["code"]) for r in context["rejected"]] == [
         ("宁波⟨U+001B⟩[31m坏码⟨U+202E⟩企业", BAD_CODE + "⟨U+202E⟩")]
     assert context["coverage"]["missing"][-1]["name"] == "宁波⟨U+001B⟩[31m坏码⟨U+202E⟩企业"
+
+
+def test_a_folder_alone_still_names_the_rejected_records_and_the_removed_enterprises(
+        runner, list_with_a_rejected_key_enterprise, tmp_path):
+    """Issue #10: the folder's summary must not say 100% while a rejected stopped key enterprise of
+    the list it was made from has no plan, nor count an enterprise since removed from that list."""
+    listing = list_with_a_rejected_key_enterprise
+    out = tmp_path / "output"
+    run = runner.invoke(main, ["generate", str(listing), "--out", str(out), "--as-of", AS_OF.isoformat(),
+                               "--format", "md"])
+    assert run.exit_code == 1, run.output  # the rejected record
+    with open(listing, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    removed = rows.pop(1)  # the first enterprise leaves the list, its folder stays
+    with open(listing, "w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    assert runner.invoke(main, ["generate", str(listing), "--out", str(out), "--as-of", AS_OF.isoformat(),
+                                "--format", "md"]).exit_code == 1
+    target = tmp_path / "汇总.md"
+    result = runner.invoke(main, ["summary", str(out), "--out", str(target)])
+    assert result.exit_code == 0, result.output
+    text = target.read_text(encoding="utf-8")
+    assert "覆盖率100%" not in text
+    assert f"- 未覆盖：宁波坏码停产重点企业有限公司（{BAD_CODE}）——记录未能识别，未生成方案" in text
+    assert "未能识别的记录和已不在名单中的企业，按生成时用过的名单（名单.csv，各取最近一次）列出：未能识别的记录1条" in text
+    assert f"- {removed[1]}（{removed[0]}）" in text  # named under 已不在名单中, not counted
+    assert " · 企业19家" in text

@@ -15,7 +15,8 @@ from planner.generate import Renderer
 from planner.pdf import PdfJob, render_pdf
 from planner.render import MarkdownText, Templates, markdown_to_html
 from planner.store import atomic_write
-from planner.records import read_records
+from planner.records import PROBLEM_LIST, read_records, write_problem_list
+from planner.rosters import rosters
 from planner.summary import chart_rows, plans_for_list, plans_from_records, plans_in_folder, summarize
 from planner.yamlio import display_path
 
@@ -65,8 +66,9 @@ def summary(source: Path, plans_dir, target: Path, as_of_text, templates_dir, se
     templates = Templates.from_option(templates_dir)
     read = None
     if source.is_dir():
-        items = plans_in_folder(source)
-        scope = {"mode": "folder", "folder": source.resolve().name}
+        lists = rosters(source)
+        items = plans_in_folder(source, lists)
+        scope = {"mode": "folder", "folder": source.resolve().name, "lists": [r.name for r in lists]}
     else:
         read = read_records(source, kb)
         if plans_dir is None:  # a records list is matched as of this
@@ -99,16 +101,18 @@ def summary(source: Path, plans_dir, target: Path, as_of_text, templates_dir, se
                                                 created=as_of)
         sheets = (templates.stylesheet("print.css"), templates.stylesheet("summary.css"))
         render_pdf(PdfJob(html, sheets, str(target)))
-    click.echo(f"已汇总{context['total']}家企业（基准日 {as_of.isoformat()}），写入 {display_path(target)}")
-    for line in gaps(context):
-        click.echo(line, err=True)
+    done = f"已汇总{context['total']}家企业（基准日 {as_of.isoformat()}），写入 {display_path(target)}"
     folder = plans_dir or source
     damaged = [(d["where"], d["why"]) for d in context["damaged"]] + [
         (m["id"], m["detail"]) for m in context["without_plan"] if m["why"] == "damaged"]
-    for where, why in damaged:
-        click.echo(f"错误：{display_path(folder / where)}：{why}，未计入汇总", err=True)
-    if read is not None:
-        report_read(read, kb, as_of)
+    lines = gaps(context) + [f"错误：{display_path(folder / where)}：{why}，未计入汇总" for where, why in damaged]
+    if read is None:
+        click.echo(done)
+        for line in lines:
+            click.echo(line, err=True)
+    else:  # the list's problems first, then the report's gaps, the final line and the problem list last
+        problems = write_problem_list(read, target.with_name(PROBLEM_LIST))  # beside the report; an old one removed
+        report_read(read, kb, as_of, done, problems, failed=bool(damaged), errors=lines)
     if damaged:
         raise SystemExit(1)
 
@@ -118,7 +122,8 @@ def gaps(context: dict) -> list[str]:
     lines = []
     if context["scope"]["mode"] == "folder":
         lines.append("提示：按文件夹中的方案汇总，无法判断名单中是否有企业缺少方案；"
-                     "核对名单请用 planner summary 名单文件 --plans 输出文件夹")
+                     "核对名单请用 .venv/bin/planner summary 名单文件 --plans 输出文件夹"
+                     + ("（已列出生成时名单中未能识别的记录和已不在名单中的企业）" if context["scope"].get("lists") else ""))
     if context["without_plan"]:
         lines.append(f"提示：名单中{len(context['without_plan'])}家企业缺少现行方案，已在汇总中列名")
     if context["not_in_list"]:
