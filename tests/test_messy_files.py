@@ -256,6 +256,15 @@ def test_a_second_list_sheet_is_named_not_silently_dropped(kb):
                                     ["", "", "", "-", "", warning, "已忽略"]]
 
 
+def test_an_xlsx_saved_under_an_xls_name_is_read_as_xlsx(kb):
+    result = read("xlsx_named_xls", kb)
+    assert ids(result) == [A, B]
+    notice = "文件扩展名是.xls，但内容是Excel工作簿（.xlsx）；已按Excel工作簿（.xlsx）读取"
+    assert messages(result) == [f"xlsx_named_xls/名单.xls: -: {notice}"]
+    assert problem_rows(result) == [["", "", "", "-", "", notice, "已按Excel工作簿（.xlsx）读取"]]
+
+
+
 def test_a_merged_district_gives_every_row_its_value(kb):
     result = read("merged_district", kb)
     assert [r.facts.get("district") for r in result.records] == ["beilun"] * 3

@@ -613,7 +613,12 @@ class _XlsxSheet(_Sheet):
         if full and self._scanned()[0]:
             # Read-only openpyxl gives a formula cell's result or its text, not both: a second
             # streamed pass over the formulas says which empty results are formulas never computed.
-            book = openpyxl.load_workbook(self._path, read_only=True, data_only=False)
+            handle = open(self._path, "rb")  # a file object: openpyxl refuses a name not ending .xlsx
+            try:
+                book = openpyxl.load_workbook(handle, read_only=True, data_only=False)
+            except BaseException:
+                handle.close()
+                raise
             try:
                 ws = book.worksheets[self._index]
                 ws.reset_dimensions()
@@ -622,6 +627,7 @@ class _XlsxSheet(_Sheet):
                     yield number, [_xlsx_value(c, f) for c, f in zip(cells, (*fcells, *([None] * len(cells))))]
             finally:
                 book.close()
+                handle.close()
             return
         for number, cells in enumerate(data, start=1):
             yield number, [_xlsx_value(c, None) for c in cells]
@@ -647,9 +653,13 @@ def _read_xlsx(path: Path, kb, warnings) -> list[Raw]:
     import openpyxl  # imported here: only XLSX lists need it
 
     shown = display_path(path)
+    # Opened as a file object, so that the name does not matter: openpyxl refuses a workbook
+    # whose name does not end in .xlsx/.xlsm (an .xlsx saved as 名单.xls), whatever it holds.
+    handle = open(path, "rb")
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a damaged file
+        handle.close()
         raise RecordsError(f"{shown}：不是有效的 Excel 工作簿，无法读取（文件可能已损坏，或不是 Excel 保存的 .xlsx 文件）；"
                            f"{SAVE_AS}") from None
     try:
@@ -660,6 +670,7 @@ def _read_xlsx(path: Path, kb, warnings) -> list[Raw]:
         raise RecordsError(f"{shown}：工作簿已损坏，工作表内容不完整，无法读取；{SAVE_AS}（Excel 会先尝试修复）") from None
     finally:
         book.close()
+        handle.close()
 
 
 # --- XLS (Excel 97-2003) ------------------------------------------------------------------

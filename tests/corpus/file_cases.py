@@ -199,6 +199,12 @@ def two_list_sheets(folder):
     return [write_xlsx(folder / "名单.xlsx", {"北仑区": [HEADER, *ROWS], "镇海区": zhenhai})]
 
 
+@case("xlsx_named_xls")
+def xlsx_named_xls(folder):
+    """An .xlsx workbook saved under an .xls name (content decides)."""
+    return [write_xlsx(folder / "名单.xls", {"企业名单": [HEADER, *ROWS[:2]]})]
+
+
 @case("merged_district")
 def merged_district(folder):
     """所在区县 merged over the three rows of one district."""
