@@ -12,7 +12,7 @@ import pytest
 
 from planner.cli import main
 from planner.exceptions import RecordsError
-from planner.records import problem_rows, read_records, write_table
+from planner.records import counts, problem_rows, read_records, write_table
 from planner.records.sources import _fill_merged, _xls_sheets, read_raw
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -262,6 +262,26 @@ def test_an_xlsx_saved_under_an_xls_name_is_read_as_xlsx(kb):
     notice = "文件扩展名是.xls，但内容是Excel工作簿（.xlsx）；已按Excel工作簿（.xlsx）读取"
     assert messages(result) == [f"xlsx_named_xls/名单.xls: -: {notice}"]
     assert problem_rows(result) == [["", "", "", "-", "", notice, "已按Excel工作簿（.xlsx）读取"]]
+
+
+
+def test_records_with_warnings_of_the_reader_are_counted(kb):
+    # formulas never calculated and an error cell are the reader's warnings, not normalise's
+    result = read("formulas_uncomputed", kb)
+    assert result.warned_count == 3
+    assert counts(result) == "3家企业有数据问题已按未知处理"
+
+
+
+def test_a_total_row_of_the_receivables_sheet_is_a_notice(kb, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    file_cases.write_xlsx(Path("名单.xlsx"), {
+        "企业名单": [file_cases.HEADER, *file_cases.ROWS],
+        "被拖欠账款": [["统一社会信用代码", "欠款单位", "金额（万元）"], [A, "某公司", 5], ["合计", None, "=SUM(C2)"]]})
+    result = read_records(Path("名单.xlsx"), kb)
+    assert result.records[0].facts["receivables"] == [{"debtor": "某公司", "amount": 5}]
+    assert messages(result) == ["名单.xlsx[被拖欠账款]:3: -: 第3行是合计行，不是企业，已跳过"]
+    assert result.warned_count == 0
 
 
 

@@ -25,7 +25,7 @@ from xml.etree import ElementTree
 
 from planner.exceptions import RecordsError
 from planner.records.model import Raw, RecordProblem
-from planner.records.values import blank, norm_header, says_no
+from planner.records.values import blank, norm_header, says_no, says_total
 from planner.yamlio import YamlSyntaxError, display_path, load_document
 
 RECEIVABLES_SHEETS = ("被拖欠账款", "receivables", "账款")
@@ -122,7 +122,7 @@ def _read_yaml(path: Path, kb, warnings) -> list[Raw]:
     for i, item in enumerate(items):
         where = f"{doc.file}:{doc.line(base + (i,))}"
         if not isinstance(item, dict):
-            raws.append(Raw({}, where))
+            raws.append(Raw({}, where, mapping=False))
             continue
         values = dict(item)
         receivables = values.pop("receivables", None)
@@ -361,6 +361,25 @@ def _flush(pending: list, values: dict, warnings: list) -> None:
     pending.clear()
 
 
+def _is_total_row(row, columns: dict[int, str], kb, warnings, where: str) -> bool:
+    """Whether ``row`` is a sum row (合计 in the 序号 column, =SUM cells, no credit code): one of
+    its cells, in any column, known or not, names a sum row (``says_total``), and its credit-code
+    and name cells are empty or that word. It is skipped with one notice; its cells (formulas
+    among them) are not read."""
+    word = next((_text(c) for c in row if says_total(_text(c), kb)), None)
+    if word is None:
+        return False
+    for i, field_id in columns.items():
+        if field_id in ("id", "name") and i < len(row):
+            text = _text(row[i])
+            if text and not says_total(text, kb):
+                return False
+    number = where.rsplit(":", 1)[-1]
+    warnings.append(RecordProblem(where, "-", f"第{number}行是合计行，不是企业，已跳过", value=word,
+                                  outcome="已跳过", level="notice"))
+    return True
+
+
 def _rows_to_raws(header, header_number, rows, shown, kb, warnings) -> list[Raw]:
     columns = _header_map(header, header_number, kb.fields, shown, warnings)
     raws = []
@@ -371,6 +390,8 @@ def _rows_to_raws(header, header_number, rows, shown, kb, warnings) -> list[Raw]
         if isinstance(row, _Unreadable):
             warnings.append(RecordProblem(f"{shown}:{number}", "-", f"该行无法按 CSV 格式读取（{row.reason}），已跳过",
                                           outcome="已跳过", level="rejected"))
+            continue
+        if _is_total_row(row, columns, kb, warnings, f"{shown}:{number}"):
             continue
         values = _row_values(row, number, header, header_number, columns, shown, pending)
         if values is None:
@@ -413,6 +434,8 @@ def _attach_receivables(raws, header, header_number, rows, shown, kb, warnings) 
             if isinstance(row, _Unreadable) and number > header_number:
                 warnings.append(RecordProblem(f"{shown}:{number}", "-", f"该行无法按 CSV 格式读取（{row.reason}），已跳过",
                                               outcome="已跳过"))
+            continue
+        if _is_total_row(row, columns, kb, warnings, f"{shown}:{number}"):
             continue
         values = _row_values(row, number, header, header_number, columns, shown, pending)
         if values is None:

@@ -64,6 +64,20 @@ def plain(text) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
 
 
+def says_total(value, kb) -> bool:
+    """Whether a cell names a sum row: its text, after NFKC and without spaces, is a word of
+    ``reading.total_rows`` (合计, 合  计) or starts with one followed by a sign or digit, not a
+    letter (总计：2家, 合计(万元); 小计划… is a name)."""
+    if not isinstance(value, str) or blank(value):
+        return False
+    text = plain(value)
+    for word in kb.reading.get("total_rows") or ():
+        word = plain(word)
+        if word and text.startswith(word) and (len(text) == len(word) or not text[len(word)].isalpha()):
+            return True
+    return False
+
+
 def shown(value) -> str:
     """A cell as the officer sees it (an Excel date cell as its date)."""
     if isinstance(value, dt.datetime) and value.time() == dt.time():
