@@ -282,6 +282,20 @@ def test_list_sheets_together_a_hidden_one_never_and_duplicates_across_them(kb, 
     assert [r[0] for r in problem_rows(result)] == ["", "", "2", "镇海区:1", "镇海区:2", "镇海区:3"]
 
 
+def test_a_list_sheet_with_its_header_only_costs_nothing_beside_another(kb, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    header = file_cases.HEADER
+    file_cases.write_xlsx(Path("名单.xlsx"), {"北仑区": [header, *file_cases.ROWS], "镇海区": [header]})
+    result = read_records(Path("名单.xlsx"), kb)
+    assert ids(result) == [A, B, C]
+    assert messages(result) == ["名单.xlsx: -: 已读取工作表“北仑区”“镇海区”（2个名单工作表，按顺序合为一个名单）",
+                                "名单.xlsx[镇海区]: -: 工作表“镇海区”只有表头（第1行），没有企业"]
+    file_cases.write_xlsx(Path("名单.xlsx"), {"北仑区": [header], "镇海区": [header]})
+    with pytest.raises(RecordsError) as caught:
+        read_records(Path("名单.xlsx"), kb)
+    assert caught.value.format_message() == "名单.xlsx[北仑区]：名单只有表头（第1行），没有企业"
+
+
 def test_an_xlsx_saved_under_an_xls_name_is_read_as_xlsx(kb):
     result = read("xlsx_named_xls", kb)
     assert ids(result) == [A, B]
