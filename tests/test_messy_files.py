@@ -12,7 +12,7 @@ import pytest
 
 from planner.cli import main
 from planner.exceptions import RecordsError
-from planner.records import problem_rows, read_records, write_table
+from planner.records import counts, problem_rows, read_records, write_table
 from planner.records.sources import _fill_merged, _xls_sheets, read_raw
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -244,16 +244,82 @@ def test_a_list_after_the_instructions_and_the_receivables_sheet(kb):
     assert problem_rows(result) == [["", "", "", "-", "", notice, ""]]
 
 
-def test_a_second_list_sheet_is_named_not_silently_dropped(kb):
+def test_every_visible_list_sheet_is_read_as_one_list(kb):
     result = read("two_list_sheets", kb)
+    assert ids(result) == [A, B, C, file_cases.D]
+    assert [r.where for r in result.records][2:] == ["two_list_sheets/名单.xlsx[北仑区]:4",
+                                                      "two_list_sheets/名单.xlsx[镇海区]:2"]
+    notice = "已读取工作表“北仑区”“镇海区”（2个名单工作表，按顺序合为一个名单）"
+    assert messages(result) == [f"two_list_sheets/名单.xlsx: -: {notice}"]
+    assert [w.level for w in result.warnings] == ["notice"]
+    assert problem_rows(result) == [["", "", "", "-", "", notice, ""]]
+
+
+def test_list_sheets_together_a_hidden_one_never_and_duplicates_across_them(kb, tmp_path, monkeypatch):
+    # The same enterprise on two sheets is kept once; a sheet without the name column is not a
+    # list to read; a hidden list is never read.
+    monkeypatch.chdir(tmp_path)
+    header, rows = file_cases.HEADER, file_cases.ROWS
+    file_cases.write_xlsx(Path("名单.xlsx"), {
+        "北仑区": [header, *rows[:2]], "旧表": [header, rows[2]], "统计": [["统一社会信用代码", "所属产业"], [C, "文具"]],
+        "镇海区": [["序号", *header], ["合计", None, None], [1, *rows[0]], [2, *rows[2]]]}, hidden={"旧表"})
+    result = read_records(Path("名单.xlsx"), kb)
     assert ids(result) == [A, B, C]
-    warning = ("工作表“镇海区”像企业名单，未读取：每次只读取一个名单工作表（表头可识别的列最多的“北仑区”）；"
-               "如需一并处理，请把企业合并到同一工作表")
-    assert messages(result) == ["two_list_sheets/名单.xlsx[北仑区]: -: 已读取工作表“北仑区”",
-                                f"two_list_sheets/名单.xlsx[镇海区]: -: {warning}；已忽略"]
-    assert [w.level for w in result.warnings] == ["notice", "warning"]
-    assert problem_rows(result) == [["", "", "", "-", "", "已读取工作表“北仑区”", ""],
-                                    ["", "", "", "-", "", warning, "已忽略"]]
+    assert [r.where for r in result.records] == ["名单.xlsx[北仑区]:2", "名单.xlsx[北仑区]:3", "名单.xlsx[镇海区]:4"]
+    assert result.rejected_count == 1
+    hidden = "“旧表”（隐藏的工作表，看起来是企业名单；只读取可见的工作表，如需读取请在 Excel 中取消隐藏）"
+    assert messages(result) == [
+        f"名单.xlsx: -: 已读取工作表“北仑区”“镇海区”（2个名单工作表，按顺序合为一个名单）；未读取{hidden}",
+        "名单.xlsx[统计]: -: 工作表“统计”像企业名单，但表头没有“企业名称”列，无法识别其中的企业，未读取；如需处理，请补上该列；已忽略",
+        "名单.xlsx[镇海区]:1: 序号: 未识别的列，已忽略",
+        "名单.xlsx[镇海区]:2: -: 第2行是合计行，不是企业，已跳过",
+        f"名单.xlsx[北仑区]:2: {NAMES[A]}：统一社会信用代码: 工作表“镇海区”第3行（{NAMES[A]}）与本行统一社会信用代码相同、"
+        "企业名称相同，已按重复行跳过；已保留本行",
+    ]
+    assert [str(p) for p in result.rejected] == [
+        f"名单.xlsx[镇海区]:3: {NAMES[A]}：统一社会信用代码: 与工作表“北仑区”第2行（{NAMES[A]}）统一社会信用代码相同、"
+        "企业名称相同，是重复行，保留先出现的一行；已跳过"]
+    assert [r[0] for r in problem_rows(result)] == ["", "", "2", "镇海区:1", "镇海区:2", "镇海区:3"]
+
+
+def test_a_list_sheet_with_its_header_only_costs_nothing_beside_another(kb, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    header = file_cases.HEADER
+    file_cases.write_xlsx(Path("名单.xlsx"), {"北仑区": [header, *file_cases.ROWS], "镇海区": [header]})
+    result = read_records(Path("名单.xlsx"), kb)
+    assert ids(result) == [A, B, C]
+    assert messages(result) == ["名单.xlsx: -: 已读取工作表“北仑区”“镇海区”（2个名单工作表，按顺序合为一个名单）",
+                                "名单.xlsx[镇海区]: -: 工作表“镇海区”只有表头（第1行），没有企业"]
+    file_cases.write_xlsx(Path("名单.xlsx"), {"北仑区": [header], "镇海区": [header]})
+    with pytest.raises(RecordsError) as caught:
+        read_records(Path("名单.xlsx"), kb)
+    assert caught.value.format_message() == "名单.xlsx[北仑区]：名单只有表头（第1行），没有企业"
+
+
+def test_an_xlsx_saved_under_an_xls_name_is_read_as_xlsx(kb):
+    result = read("xlsx_named_xls", kb)
+    assert ids(result) == [A, B]
+    notice = "文件扩展名是.xls，但内容是Excel工作簿（.xlsx）；已按Excel工作簿（.xlsx）读取"
+    assert messages(result) == [f"xlsx_named_xls/名单.xls: -: {notice}"]
+    assert problem_rows(result) == [["", "", "", "-", "", notice, "已按Excel工作簿（.xlsx）读取"]]
+
+
+def test_records_with_warnings_of_the_reader_are_counted(kb):
+    # formulas never calculated and an error cell are the reader's warnings, not normalise's
+    result = read("formulas_uncomputed", kb)
+    assert result.warned_count == 3
+    assert counts(result) == "3家企业有数据问题已按未知处理"
+
+
+def test_a_total_row_of_the_receivables_sheet_is_a_notice(kb, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    file_cases.write_xlsx(Path("名单.xlsx"), {
+        "企业名单": [file_cases.HEADER, *file_cases.ROWS],
+        "被拖欠账款": [["统一社会信用代码", "欠款单位", "金额（万元）"], [A, "某公司", 5], ["合计", None, "=SUM(C2)"]]})
+    result = read_records(Path("名单.xlsx"), kb)
+    assert result.records[0].facts["receivables"] == [{"debtor": "某公司", "amount": 5}]
+    assert messages(result) == ["名单.xlsx[被拖欠账款]:3: -: 第3行是合计行，不是企业，已跳过"]
+    assert result.warned_count == 0
 
 
 def test_a_merged_district_gives_every_row_its_value(kb):

@@ -227,46 +227,106 @@ def test_ambiguous_numbers_are_never_guessed(runner, tmp_path, monkeypatch):
 
 
 def test_a_total_row_is_skipped_with_a_notice_not_rejected(runner, tmp_path, monkeypatch):
+    # 合计 in the name column; in the 序号 column (unknown to the tool) over an uncalculated
+    # =SUM; 合  计 with spaces; 总计：2家. Each is one notice: no 错误, no formula warning.
     result, err, rows = generate(runner, tmp_path, monkeypatch, "total_row")
     assert result.exit_code == 0
     assert written(tmp_path) == 2
-    total = "提示：total_row/名单.xlsx[企业名单]:4: -: “合计”行是合计行，不是企业，已忽略"
-    assert total in err
-    assert ["4", "", "", "-", "合计", "“合计”行是合计行，不是企业，已忽略", "已忽略"] in rows
-    assert "无法识别" not in result.stdout and "有数据问题" not in result.stdout
+    f = "total_row/名单.xlsx[企业名单]"
+    assert err == [f"提示：{f}:1: 序号: 未识别的列，已忽略"] + \
+        [f"提示：{f}:{n}: -: 第{n}行是合计行，不是企业，已跳过" for n in (4, 5, 6, 7)]
+    assert rows == [["1", "", "", "序号", "", "未识别的列，已忽略", "已忽略"]] + \
+        [[str(n), "", "", "-", word, f"第{n}行是合计行，不是企业，已跳过", "已跳过"]
+         for n, word in ((4, "合计"), (5, "合计"), (6, "合  计"), (7, "总计：2家"))]
+    assert result.stdout == "已生成2家企业的新版本，0家未变化（跳过）；输出目录 out/；问题清单：out/问题清单.xlsx\n"
 
 
-def test_only_rows_without_identity_are_rejected_and_both_duplicates_named(runner, tmp_path, monkeypatch):
+def test_a_name_that_starts_like_a_total_word_is_no_total_row(kb):
+    from planner.records.values import says_total
+
+    assert [says_total(t, kb) for t in ("合计", "合  计", "总计：2家", "小计(万元)", "合计300", "累计：")] == [True] * 6
+    assert [says_total(t, kb) for t in ("小计划文具有限公司", "宁波合计有限公司", 300, "", None)] == [False] * 5
+
+
+def test_only_rows_without_identity_are_rejected_and_duplicates_by_their_names(runner, tmp_path, monkeypatch):
     result, err, rows = generate(runner, tmp_path, monkeypatch, "identity")
     assert result.exit_code == 1
     assert written(tmp_path) == 2
     code = make.value_cases.code
     wrong = code(4)[:17] + "0"
     f = "identity/名单.csv"
+    two = "相同而企业名称不同，无法判断属于哪家企业，均已跳过"
+    twice = "宁波重复列出(北仑)有限公司", "宁波重复列出（北仑）有限公司"  # the same name after NFKC
+    kept = f"第9行（{twice[1]}）与本行统一社会信用代码相同、企业名称相同，已按重复行跳过"
+    again = f"与第8行（{twice[0]}）统一社会信用代码相同、企业名称相同，是重复行，保留先出现的一行"
+    industry = "行业代码应为门类字母加2-4位数字（如C3670），实为“3670”"
     assert err == [
-        f"提示：{f}:2: 宁波首次出现有限公司：统一社会信用代码: 统一社会信用代码在{f}:3（宁波再次出现有限公司）再次出现，该行已跳过；已保留本行",
-        f"错误：{f}:3: 宁波再次出现有限公司：统一社会信用代码: 统一社会信用代码与{f}:2（宁波首次出现有限公司）重复，保留先出现的一行；已跳过",
+        f"错误：{f}:2: 宁波首次出现有限公司：统一社会信用代码: 统一社会信用代码与第3行（宁波再次出现有限公司）{two}",
+        f"错误：{f}:3: 宁波再次出现有限公司：统一社会信用代码: 统一社会信用代码与第2行（宁波首次出现有限公司）{two}",
         f"错误：{f}:4: 宁波无代码有限公司：统一社会信用代码: 缺少统一社会信用代码，无法识别企业；已跳过",
         f"错误：{f}:5: {code(3)}：企业名称: 缺少企业名称，无法识别企业；已跳过",
         f"错误：{f}:6: 宁波校验位错误有限公司：统一社会信用代码: 统一社会信用代码第18位校验码应为{code(4)[17]}，实为0（“{wrong}”），无法识别企业；已跳过",
         f"提示：{f}:7: 宁波全角代码有限公司：统一社会信用代码: 统一社会信用代码含全角字符或空格；已按“{code(5)}”解读",
+        f"提示：{f}:8: {twice[0]}：统一社会信用代码: {kept}；已保留本行",
+        f"错误：{f}:9: {twice[1]}：统一社会信用代码: {again}；已跳过",
+        f"错误：{f}:10: -: 缺少统一社会信用代码和企业名称，无法识别企业；已跳过",
+        f"错误：{f}:11: 小计划文具有限公司：统一社会信用代码: 缺少统一社会信用代码，无法识别企业；已跳过",
+        # a rejected row keeps its warning, not how its full-width code was read
+        f"错误：{f}:12: {code(7)}：企业名称: 缺少企业名称，无法识别企业；已跳过",
+        f"警告：{f}:12: {code(7)}：行业代码: {industry}；按未知处理",
     ]
-    assert result.stdout == ("已生成2家企业的新版本，0家未变化（跳过）；输出目录 out/；4条记录无法识别已跳过；"
+    assert result.stdout == ("已生成2家企业的新版本，0家未变化（跳过）；输出目录 out/；9条记录无法识别已跳过；"
                              "问题清单：out/问题清单.xlsx\n")
     full_width = list_of("identity").read_text(encoding="utf-8-sig").splitlines()[6].split(",")[0]
     assert rows == [
-        ["2", "宁波首次出现有限公司", code(1), "统一社会信用代码", code(1),
-         f"统一社会信用代码在{f}:3（宁波再次出现有限公司）再次出现，该行已跳过", "已保留本行"],
-        ["3", "宁波再次出现有限公司", code(1), "统一社会信用代码", code(1),
-         f"统一社会信用代码与{f}:2（宁波首次出现有限公司）重复，保留先出现的一行", "已跳过"],
+        ["2", "宁波首次出现有限公司", code(1), "统一社会信用代码", code(1), f"统一社会信用代码与第3行（宁波再次出现有限公司）{two}", "已跳过"],
+        ["3", "宁波再次出现有限公司", code(1), "统一社会信用代码", code(1), f"统一社会信用代码与第2行（宁波首次出现有限公司）{two}", "已跳过"],
         ["4", "宁波无代码有限公司", "", "统一社会信用代码", "", "缺少统一社会信用代码，无法识别企业", "已跳过"],
         ["5", "", code(3), "企业名称", "", "缺少企业名称，无法识别企业", "已跳过"],
         ["6", "宁波校验位错误有限公司", wrong, "统一社会信用代码", wrong,
          f"统一社会信用代码第18位校验码应为{code(4)[17]}，实为0（“{wrong}”），无法识别企业", "已跳过"],
         ["7", "宁波全角代码有限公司", code(5), "统一社会信用代码", full_width, "统一社会信用代码含全角字符或空格",
          f"已按“{code(5)}”解读"],
+        ["8", twice[0], code(6), "统一社会信用代码", code(6), kept, "已保留本行"],
+        ["9", twice[1], code(6), "统一社会信用代码", code(6), again, "已跳过"],
+        ["10", "", "", "-", "", "缺少统一社会信用代码和企业名称，无法识别企业", "已跳过"],
+        ["11", "小计划文具有限公司", "", "统一社会信用代码", "", "缺少统一社会信用代码，无法识别企业", "已跳过"],
+        ["12", "", code(7), "企业名称", "", "缺少企业名称，无法识别企业", "已跳过"],
+        ["12", "", code(7), "行业代码", "3670", industry, "按未知处理"],
     ]
-    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_dir()) == [code(1), code(5)]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_dir()) == [code(5), code(6)]
+
+
+def test_a_rejected_row_lists_its_reasons_first_then_its_warnings_never_its_notices(kb, tmp_path, monkeypatch):
+    # A row without a name, with a formula never calculated (the reader's warning) and 5000万元
+    # (a notice of how it was read): the row's problems are its reason, then the warning.
+    monkeypatch.chdir(tmp_path)
+    code = make.value_cases.code
+    book = openpyxl.Workbook()
+    book.active.append(["统一社会信用代码", "企业名称", "所属产业", "从业人员", "营业收入（万元）"])
+    book.active.append([code(1), None, "汽车", "=SUM(1,2)", "5000万元"])
+    book.active.append([code(2), "宁波保留有限公司", "汽车", 10, 20])
+    book.save("名单.xlsx")
+    read = read_records(Path("名单.xlsx"), kb)
+    assert [r.id for r in read.records] == [code(2)] and read.warnings == []
+    (rejected,) = read.rejected_records
+    assert [(p.field, p.level, p.message) for p in rejected.problems] == [
+        ("企业名称", "rejected", "缺少企业名称，无法识别企业"),
+        ("从业人员", "warning", "单元格D2是公式，文件中没有它的计算结果（文件由程序生成、未在 Excel 中打开保存过），按未知处理"),
+    ]
+    assert read.rejected == list(rejected.problems)
+    assert read.rejected_count == 1 and read.warned_count == 0  # a rejected row is not counted as warned
+
+
+def test_yaml_items_without_identity(kb, tmp_path):
+    path = tmp_path / "list.yaml"
+    path.write_text(f"- 3\n- {{sector: 汽车}}\n- {{id: {make.value_cases.code(1)}, name: 甲, sector: 汽车}}\n",
+                    encoding="utf-8")
+    read = read_records(path, kb)
+    assert [(p.where.rsplit("/", 1)[-1], p.field, p.message) for p in read.rejected] == [
+        ("list.yaml:1", "-", "不是一条企业记录（应为键值映射）"),
+        ("list.yaml:2", "-", "缺少统一社会信用代码和企业名称，无法识别企业"),
+    ]
 
 
 def test_no_sector_bad_industry_code_and_unknown_yaml_key_keep_the_enterprise(runner, tmp_path, monkeypatch, kb):

@@ -85,29 +85,28 @@ def test_unknown_columns_are_named_not_silently_dropped(kb, tmp_path, monkeypatc
 
 
 def test_bad_records_one_message_each_good_rows_planned(runner, tmp_path, monkeypatch):
-    # Issue #10: only rows without a usable identity (bad check character, duplicate code, no
-    # name) are rejected; an unknown sector or a negative head count is an unknown fact.
+    # Issue #10: only rows without a usable identity (bad check character, one code for two
+    # names, no name) are rejected; an unknown sector or a negative head count is an unknown fact.
     shutil.copy(FIXTURES / "bad_records.csv", tmp_path)
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(main, ["match", "bad_records.csv", "--as-of", AS_OF.isoformat()])
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         "提示：bad_records.csv:1: 备注: 未识别的列，已忽略",
-        "提示：bad_records.csv:2: 宁波甬兴汽车零部件有限公司：统一社会信用代码: 统一社会信用代码在bad_records.csv:6"
-        "（宁波甬兴汽车零部件有限公司（重复））再次出现，该行已跳过；已保留本行",
+        "错误：bad_records.csv:2: 宁波甬兴汽车零部件有限公司：统一社会信用代码: 统一社会信用代码与第6行"
+        "（宁波甬兴汽车零部件有限公司（重复））相同而企业名称不同，无法判断属于哪家企业，均已跳过",
         "错误：bad_records.csv:3: 宁波示例坏码有限公司：统一社会信用代码: 统一社会信用代码第18位校验码应为9，实为X"
         "（“91330206NB0000016X”），无法识别企业；已跳过",
         "警告：bad_records.csv:4: 宁波示例未知产业有限公司：所属产业: 所属产业的取值“造船”不在可选范围内"
         "（服装、家电、汽车、装备、磁性材料、光学膜、绿色石化、文具、其他）；按未知处理",
         "警告：bad_records.csv:5: 宁波示例负数有限公司：从业人员: 不能为负数：-5；按未知处理",
-        "错误：bad_records.csv:6: 宁波甬兴汽车零部件有限公司（重复）：统一社会信用代码: 统一社会信用代码与bad_records.csv:2"
-        "（宁波甬兴汽车零部件有限公司）重复，保留先出现的一行；已跳过",
+        "错误：bad_records.csv:6: 宁波甬兴汽车零部件有限公司（重复）：统一社会信用代码: 统一社会信用代码与第2行"
+        "（宁波甬兴汽车零部件有限公司）相同而企业名称不同，无法判断属于哪家企业，均已跳过",
         "错误：bad_records.csv:7: 91330206NB0000059N：企业名称: 缺少企业名称，无法识别企业；已跳过",
-        "已判断4家企业；3条记录无法识别已跳过，2家企业有数据问题已按未知处理",
+        "已判断3家企业；4条记录无法识别已跳过，2家企业有数据问题已按未知处理",
     ]
     planned = [line for line in result.stdout.splitlines() if line.startswith("== ")]
-    assert planned == [
-        "== 宁波甬兴汽车零部件有限公司（91330206NB00000169）· 汽车 · 基准日2022-06-15",
+    assert planned == [  # the code of rows 2 and 6 names two enterprises: neither is planned
         "== 宁波示例未知产业有限公司（91330205NB0000024M）· 其他 · 基准日2022-06-15",
         "== 宁波示例负数有限公司（91330212NB0000032L）· 磁性材料 · 基准日2022-06-15",
         "== 宁海县乐岚文具有限公司（91330226NB0000120C）· 文具 · 基准日2022-06-15",

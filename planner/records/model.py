@@ -57,7 +57,7 @@ class RejectedRecord:
     name: str
     code: str
     facts: dict
-    problems: tuple  # RecordProblem, the reasons
+    problems: tuple  # RecordProblem: the reasons (level "rejected") first, then the row's warnings
 
 
 @dataclass
@@ -71,7 +71,7 @@ class ReadResult:
     warnings: list
     rejected_count: int = 0
     rejected_records: list = field(default_factory=list)  # RejectedRecord, in list order
-    warned_count: int = 0  # records kept with at least one fact made unknown (level "warning")
+    warned_count: int = 0  # records kept with at least one problem of level "warning", from any stage
 
 
 @dataclass
@@ -82,3 +82,4 @@ class Raw:
     where: str
     receivables: list | None = None
     expects_receivables: bool = False  # the main table says there are some, in the receivables table
+    mapping: bool = True  # False for a YAML list item that is not a mapping (no record at all)

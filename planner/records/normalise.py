@@ -4,12 +4,15 @@ A row is **rejected** (level ``rejected``, 已跳过) only when it has no usable
 
 - no 统一社会信用代码, or one that fails the check (after NFKC and removing spaces, so a
   full-width ``９１３３…`` is read, with a notice);
-- no 企业名称;
-- a credit code already used by an earlier row. The *earlier* row is kept and the later one is
-  rejected; the rejection names the earlier row, and the earlier row gets a notice naming the
-  later one, so the problem list shows both. Keeping the first is what an officer expects of a
-  list in which a row was pasted twice, and an enterprise is never lost because of a duplicate:
-  at worst the officer corrects which row is current.
+- no 企业名称 (a row with neither code nor name: one rejection saying both are missing);
+- a credit code that another row has too. When the rows also have the same 企业名称 (after NFKC
+  and removing spaces) the enterprise was listed twice: the first row is kept, each later one is
+  rejected naming the first, and the first gets a notice naming the later one. When the names
+  differ the list cannot tell whose code it is: every row with that code is rejected, each
+  naming the others, and the officer decides.
+
+A rejected row keeps the problems that explain the rejection (first) and its warnings, from any
+stage of reading; its notices (how a value was read leniently) are dropped.
 
 Every other bad value keeps the enterprise: the fact is left out (unknown, so the measures that
 need it are 待核实 and its question goes on the brief) and a warning names the row, the
@@ -18,8 +21,9 @@ record with neither 所属产业 nor 行业代码, an unknown key in a YAML reco
 unknown XLSX column is) and every field of a receivable; a receivable that is not an item at
 all, or has nothing readable, is skipped with a warning, never its enterprise.
 
-A sum row (名称 or first cell 合计/总计/小计…, ``reading.total_rows`` of vocabulary.yaml, and no
-credit code) is skipped with a notice and not counted as a rejected record.
+A sum row (合计/总计/小计…, ``reading.total_rows`` of vocabulary.yaml, and no credit code) is
+skipped with a notice and not counted as a rejected record: a table's is found by the reader,
+which sees every cell of the row (sources); a YAML item's here, by its name or first value.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from typing import Any
 from planner import uscc
 from planner.knowledge import FieldSpec, KnowledgeBase
 from planner.records.model import Raw, ReadResult, Record, RecordProblem, RejectedRecord
-from planner.records.values import UNKNOWN, blank, convert, norm_header, plain, shown
+from planner.records.values import UNKNOWN, blank, convert, norm_header, plain, says_total, shown
 
 INDUSTRY_CODE = re.compile(r"^[A-T]\d{2,4}$")
 SKIPPED = "已跳过"
@@ -38,11 +42,10 @@ IGNORED = "已忽略"
 
 
 def normalise_all(raws: list[Raw], kb: KnowledgeBase, warnings) -> ReadResult:
-    records, rejected = [], []
-    seen: dict[str, tuple[str, str]] = {}  # credit code → (where, name) of the row kept
-    rejected_records: list[RejectedRecord] = []
-    warned = 0
+    """Records and rejected rows of ``raws``; ``warnings`` holds the readers' problems so far
+    (of the file and of rows) and receives every problem of the kept records."""
     labels = {k: f.label for k, f in kb.fields.items()}
+    rows: list[tuple[Raw, dict, list]] = []
     for raw in raws:
         total = _total_row(raw, kb)
         if total is not None:
@@ -51,38 +54,111 @@ def normalise_all(raws: list[Raw], kb: KnowledgeBase, warnings) -> ReadResult:
             continue
         problems: list[RecordProblem] = []
         facts = _normalise(raw, kb, problems)
-        code, name = facts.get("id"), str(facts.get("name") or "")
-        if code and code in seen and not any(p.level == "rejected" for p in problems):
-            first_where, first_name = seen[code]
-            problems.append(RecordProblem(
-                raw.where, labels["id"], f"统一社会信用代码与{first_where}（{first_name}）重复，保留先出现的一行",
-                name, code, code, SKIPPED, "rejected"))
-            warnings.append(RecordProblem(
-                first_where, labels["id"], f"统一社会信用代码在{raw.where}（{name}）再次出现，该行已跳过",
-                first_name, code, code, "已保留本行", "notice"))
-        if any(p.level == "rejected" for p in problems):
-            rejected.extend(problems)
+        rows.append((raw, facts, problems))
+    _duplicates(rows, labels)
+    rejected_wheres = {raw.where for raw, _, problems in rows if any(p.level == "rejected" for p in problems)}
+    # A rejected row's problems from the reader (a formula without result, a merged cell …) belong to it.
+    earlier: dict[str, list[RecordProblem]] = {}
+    kept_warnings = []
+    for p in warnings:
+        if p.where in rejected_wheres:
+            earlier.setdefault(p.where, []).append(p)
+        else:
+            kept_warnings.append(p)
+    warnings[:] = kept_warnings
+    records, rejected, rejected_records = [], [], []
+    for raw, facts, problems in rows:
+        if raw.where in rejected_wheres:
+            # The reasons first (the summary shows them as 原因), then the row's warnings; how a
+            # value of a skipped row was read leniently (notices) does not matter any more.
+            kept = [p for p in problems if p.level == "rejected"] + \
+                [p for p in (*earlier.get(raw.where, ()), *problems) if p.level == "warning"]
+            rejected.extend(kept)
+            code, name = facts.get("id"), str(facts.get("name") or "")
             rejected_records.append(RejectedRecord(raw.where, name or shown(raw.values.get("name") or ""),
                                                    str(code or shown(raw.values.get("id") or "")), facts,
-                                                   tuple(problems)))
+                                                   tuple(kept)))
             continue
         warnings.extend(problems)
-        if any(p.level == "warning" for p in problems):
-            warned += 1
-        seen[code] = (raw.where, name)
         records.append(Record(facts, raw.where))
-    return ReadResult(records, rejected, warnings, len(rejected_records), rejected_records, warned)
+    return ReadResult(records, rejected, warnings, len(rejected_records), rejected_records,
+                      _warned(records, {raw.where for raw in raws}, warnings))
+
+
+def _warned(records: list[Record], raw_wheres: set, problems) -> int:
+    """How many of ``records`` have a problem of level "warning": on their own row (from any
+    stage) or on a row of a second table (被拖欠账款) that names their credit code."""
+    wheres, codes = set(), set()
+    for p in problems:
+        if p.level != "warning":
+            continue
+        wheres.add(p.where)
+        if p.code and p.where not in raw_wheres and _ROW.match(p.where):
+            codes.add(p.code)
+    return sum(1 for r in records if r.where in wheres or r.facts.get("id") in codes)
+
+
+def _duplicates(rows: list[tuple[Raw, dict, list]], labels: dict) -> None:
+    """Rows that share a credit code (and are not rejected otherwise). With the same enterprise
+    name the enterprise is listed twice: the first row is kept, each later one rejected, and
+    both rows say so. With different names the list cannot tell whose code it is: every row of
+    the code is rejected, each naming the others."""
+    by_code: dict[str, list[int]] = {}
+    for i, (_, facts, problems) in enumerate(rows):
+        if facts.get("id") and not any(p.level == "rejected" for p in problems):
+            by_code.setdefault(facts["id"], []).append(i)
+    for code, group in by_code.items():
+        if len(group) < 2:
+            continue
+        names = [str(rows[i][1].get("name") or "") for i in group]
+        label = labels["id"]
+        if len({plain(n) for n in names}) == 1:
+            first_raw, _, first_problems = rows[group[0]]
+            for i in group[1:]:
+                raw, _, problems = rows[i]
+                ref, first_ref = _ref(first_raw.where, raw.where), _ref(raw.where, first_raw.where)
+                problems.append(RecordProblem(
+                    raw.where, label, f"与{ref}（{names[0]}）统一社会信用代码相同、企业名称相同，是重复行，保留先出现的一行",
+                    names[group.index(i)], code, code, SKIPPED, "rejected"))
+                first_problems.append(RecordProblem(
+                    first_raw.where, label, f"{first_ref}（{names[group.index(i)]}）与本行统一社会信用代码相同、企业名称相同，"
+                    "已按重复行跳过", names[0], code, code, "已保留本行", "notice"))
+            continue
+        for k, i in enumerate(group):
+            raw, _, problems = rows[i]
+            others = "、".join(f"{_ref(rows[j][0].where, raw.where)}（{names[n]}）"
+                              for n, j in enumerate(group) if j != i)
+            problems.append(RecordProblem(
+                raw.where, label, f"统一社会信用代码与{others}相同而企业名称不同，无法判断属于哪家企业，均已跳过",
+                names[k], code, code, SKIPPED, "rejected"))
+
+
+_ROW = re.compile(r"^(?P<source>.*?):(?P<row>\d+)$")
+_SHEET = re.compile(r"^(?P<file>.*?)\[(?P<sheet>[^\]]*)\]$")
+
+
+def _ref(where: str, here: str) -> str:
+    """Row ``where`` as named on row ``here``: 第9行 in the same table, 工作表“镇海区”第2行 in
+    another sheet of the same workbook, else the file and row."""
+    m, h = _ROW.match(where), _ROW.match(here)
+    if not m:
+        return where
+    if h and h.group("source") == m.group("source"):
+        return f"第{m.group('row')}行"
+    sheet, other = _SHEET.match(m.group("source")), _SHEET.match(h.group("source")) if h else None
+    if sheet and other and sheet.group("file") == other.group("file"):
+        return f"工作表“{sheet.group('sheet')}”第{m.group('row')}行"
+    return where
 
 
 def _total_row(raw: Raw, kb: KnowledgeBase) -> str | None:
     """The word of a sum row (合计…), when ``raw`` is one: no credit code, and its name or its
-    first cell is one of ``reading.total_rows``."""
-    words = {plain(w) for w in kb.reading.get("total_rows") or ()}
-    if not words or not raw.values or not blank(raw.values.get("id")):
+    first value names a sum row (``says_total``)."""
+    if not raw.values or not blank(raw.values.get("id")):
         return None
     first = next(iter(raw.values.values()))
     for cell in (raw.values.get("name"), first):
-        if not blank(cell) and plain(shown(cell)).rstrip(":：") in words:
+        if says_total(cell, kb):
             return shown(cell).strip()
     return None
 
@@ -90,7 +166,7 @@ def _total_row(raw: Raw, kb: KnowledgeBase) -> str | None:
 def _normalise(raw: Raw, kb: KnowledgeBase, problems: list) -> dict:
     facts: dict[str, Any] = {}
     labels = {k: f.label for k, f in kb.fields.items()}
-    if not raw.values and raw.receivables is None:
+    if not raw.mapping:  # a YAML list item that is no mapping
         problems.append(RecordProblem(raw.where, "-", "不是一条企业记录（应为键值映射）", outcome=SKIPPED, level="rejected"))
         return facts
     name, code = _identity(raw, kb, facts, problems, labels)
@@ -135,6 +211,10 @@ def _identity(raw: Raw, kb: KnowledgeBase, facts: dict, problems: list, labels: 
     reject = lambda field, message: problems.append(  # noqa: E731
         RecordProblem(raw.where, labels[field], message, name, code, "" if blank(raw.values.get(field)) else
                       shown(raw.values[field]), SKIPPED, "rejected"))
+    if not code and not name.strip():
+        problems.append(RecordProblem(raw.where, "-", f"缺少{labels['id']}和{labels['name']}，无法识别企业",
+                                      outcome=SKIPPED, level="rejected"))
+        return name, code
     if not code:
         reject("id", "缺少统一社会信用代码，无法识别企业")
     else:

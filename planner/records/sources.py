@@ -2,12 +2,16 @@
 (header → cell), each with where it came from, before any value is converted.
 
 What a file holds decides how it is read, not only its name: a CSV saved as ``名单.xlsx`` is
-read as CSV, an old ``.xls`` workbook renamed ``.xlsx`` as XLS, each with a notice. In a
-workbook the list sheet is the visible sheet whose header names the most known columns; the
-receivables sheet is found by its name or its headers; hidden sheets and sheets that are not
-lists (填表说明) are skipped, and a notice says which sheet was read. The header may be on any
-of the first HEADER_SEARCH_ROWS rows. A merged range spanning rows gives its value to every
-cell of the range; a formula whose result the file does not hold is unknown, with a warning.
+read as CSV, an old ``.xls`` workbook renamed ``.xlsx`` as XLS, an ``.xlsx`` saved as ``.xls``
+as XLSX, each with a notice. In a workbook every visible sheet whose header has the
+统一社会信用代码 and 企业名称 columns is a list sheet, and all of them are read, in workbook
+order, as one list (a list split by district into sheets); without such a sheet, the visible
+sheet whose header names the most known columns. The receivables sheet is found by its name or
+its headers; hidden sheets and sheets that are not lists (填表说明) are skipped, and a notice
+says which sheets were read. The header may be on any of the first HEADER_SEARCH_ROWS rows. A
+merged range spanning rows gives its value to every cell of the range; a formula whose result
+the file does not hold is unknown, with a warning. A sum row (合计 in any column, also one the
+tool does not know such as 序号, and no credit code) is skipped with one notice.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from xml.etree import ElementTree
 
 from planner.exceptions import RecordsError
 from planner.records.model import Raw, RecordProblem
-from planner.records.values import blank, norm_header, says_no
+from planner.records.values import blank, norm_header, says_no, says_total
 from planner.yamlio import YamlSyntaxError, display_path, load_document
 
 RECEIVABLES_SHEETS = ("被拖欠账款", "receivables", "账款")
@@ -122,7 +126,7 @@ def _read_yaml(path: Path, kb, warnings) -> list[Raw]:
     for i, item in enumerate(items):
         where = f"{doc.file}:{doc.line(base + (i,))}"
         if not isinstance(item, dict):
-            raws.append(Raw({}, where))
+            raws.append(Raw({}, where, mapping=False))
             continue
         values = dict(item)
         receivables = values.pop("receivables", None)
@@ -361,6 +365,25 @@ def _flush(pending: list, values: dict, warnings: list) -> None:
     pending.clear()
 
 
+def _is_total_row(row, columns: dict[int, str], kb, warnings, where: str) -> bool:
+    """Whether ``row`` is a sum row (合计 in the 序号 column, =SUM cells, no credit code): one of
+    its cells, in any column, known or not, names a sum row (``says_total``), and its credit-code
+    and name cells are empty or that word. It is skipped with one notice; its cells (formulas
+    among them) are not read."""
+    word = next((_text(c) for c in row if says_total(_text(c), kb)), None)
+    if word is None:
+        return False
+    for i, field_id in columns.items():
+        if field_id in ("id", "name") and i < len(row):
+            text = _text(row[i])
+            if text and not says_total(text, kb):
+                return False
+    number = where.rsplit(":", 1)[-1]
+    warnings.append(RecordProblem(where, "-", f"第{number}行是合计行，不是企业，已跳过", value=word,
+                                  outcome="已跳过", level="notice"))
+    return True
+
+
 def _rows_to_raws(header, header_number, rows, shown, kb, warnings) -> list[Raw]:
     columns = _header_map(header, header_number, kb.fields, shown, warnings)
     raws = []
@@ -371,6 +394,8 @@ def _rows_to_raws(header, header_number, rows, shown, kb, warnings) -> list[Raw]
         if isinstance(row, _Unreadable):
             warnings.append(RecordProblem(f"{shown}:{number}", "-", f"该行无法按 CSV 格式读取（{row.reason}），已跳过",
                                           outcome="已跳过", level="rejected"))
+            continue
+        if _is_total_row(row, columns, kb, warnings, f"{shown}:{number}"):
             continue
         values = _row_values(row, number, header, header_number, columns, shown, pending)
         if values is None:
@@ -413,6 +438,8 @@ def _attach_receivables(raws, header, header_number, rows, shown, kb, warnings) 
             if isinstance(row, _Unreadable) and number > header_number:
                 warnings.append(RecordProblem(f"{shown}:{number}", "-", f"该行无法按 CSV 格式读取（{row.reason}），已跳过",
                                               outcome="已跳过"))
+            continue
+        if _is_total_row(row, columns, kb, warnings, f"{shown}:{number}"):
             continue
         values = _row_values(row, number, header, header_number, columns, shown, pending)
         if values is None:
@@ -470,7 +497,7 @@ def _fill_merged(rows: Iterable[tuple[int, list]], ranges: list[tuple[int, int, 
 
 
 def _read_book(shown: str, sheets: list[_Sheet], kb, warnings) -> list[Raw]:
-    """The raws of a workbook: its list sheet, and the receivables of its receivables sheet."""
+    """The raws of a workbook: its list sheets, and the receivables of its receivables sheet."""
     recv_specs = _receivable_specs(kb)
     items = set(recv_specs) - {"id"}
     survey = []
@@ -490,7 +517,7 @@ def _read_book(shown: str, sheets: list[_Sheet], kb, warnings) -> list[Raw]:
             kind = "list"
         else:
             kind = "empty" if not any(_has_content(r) for _, r in first) else "other"
-        survey.append((sheet, kind, len(main[2]) if main else 0, index))
+        survey.append((sheet, kind, frozenset(main[2]) if main else frozenset(), index))
     lists = [s for s in survey if s[1] == "list" and not s[0].hidden]
     hidden_lists = [s[0].title for s in survey if s[1] == "list" and s[0].hidden]
     if not lists:
@@ -502,14 +529,21 @@ def _read_book(shown: str, sheets: list[_Sheet], kb, warnings) -> list[Raw]:
             raise RecordsError(f"{shown}：工作簿中没有企业名单（工作表都是空的）")
         raise RecordsError(f"{shown}：工作簿中没有企业名单：工作表“{'”“'.join(others)}”"
                            f"{_no_header('', kb.fields).removeprefix('：')}")
-    best = max(lists, key=lambda s: (s[2], -s[3]))
-    main = best[0]
+    # Every visible sheet whose header has the credit-code and name columns is a list: a list
+    # split by district into sheets is one list, read in workbook order. Without such a sheet,
+    # the one naming the most known columns is read (its rows then say what is missing).
+    identified = [s for s in lists if {"id", "name"} <= s[2]]
+    mains = identified or [max(lists, key=lambda s: (len(s[2]), -s[3]))]
+    main_sheets = [s[0] for s in mains]
     receivables = next((s[0] for s in survey if s[1] == "receivables" and not s[0].hidden
                         and s[0].title.strip().casefold() in RECEIVABLES_SHEETS), None) \
         or next((s[0] for s in survey if s[1] == "receivables" and not s[0].hidden), None)
-    skipped = [s for s in survey if s[0] is not main and s[0] is not receivables and s[1] != "empty"]
-    if skipped or best[3] != 0:
-        text = f"已读取工作表“{main.title}”" + (f"和“{receivables.title}”" if receivables else "")
+    skipped = [s for s in survey if s[0] not in main_sheets and s[0] is not receivables and s[1] != "empty"]
+    if skipped or mains[0][3] != 0 or len(mains) > 1:
+        text = f"已读取工作表“{'”“'.join(sheet.title for sheet in main_sheets)}”"
+        if len(mains) > 1:
+            text += f"（{len(mains)}个名单工作表，按顺序合为一个名单）"
+        text += f"和“{receivables.title}”" if receivables else ""
         reasons = []
         for sheet, kind, _, _ in skipped:
             if sheet.hidden:
@@ -519,21 +553,34 @@ def _read_book(shown: str, sheets: list[_Sheet], kb, warnings) -> list[Raw]:
                 reasons.append(f"“{sheet.title}”（不是企业名单）")
         if reasons:
             text += "；未读取" + "、".join(reasons)
-        warnings.append(RecordProblem(f"{shown}[{main.title}]", "-", text, level="notice"))
-    for sheet, kind, _, _ in skipped:
+        where = f"{shown}[{main_sheets[0].title}]" if len(mains) == 1 else shown
+        warnings.append(RecordProblem(where, "-", text, level="notice"))
+    for sheet, kind, known, _ in skipped:
         if sheet.hidden:
             continue
         where = f"{shown}[{sheet.title}]"
         if kind == "list":
-            warnings.append(RecordProblem(where, "-", f"工作表“{sheet.title}”像企业名单，未读取：每次只读取一个名单工作表"
-                                          f"（表头可识别的列最多的“{main.title}”）；如需一并处理，请把企业合并到同一工作表",
-                                          outcome="已忽略"))
+            missing = "”和“".join(kb.fields[f].label for f in ("id", "name") if f not in known)
+            warnings.append(RecordProblem(where, "-", f"工作表“{sheet.title}”像企业名单，但表头没有“{missing}”列，"
+                                          "无法识别其中的企业，未读取；如需处理，请补上该列", outcome="已忽略"))
         elif kind == "receivables":
             warnings.append(RecordProblem(where, "-", f"工作表“{sheet.title}”像被拖欠账款表，未读取：只读取一个被拖欠账款表"
                                           f"（“{receivables.title}”）", outcome="已忽略"))
-    mshown = f"{shown}[{main.title}]"
-    table = _find_header(main.rows(full=False), kb.fields)
-    raws = _rows_to_raws(table[1], table[0], main.rows(), mshown, kb, warnings)
+    raws: list[Raw] = []
+    empty = None
+    for sheet in main_sheets:
+        mshown = f"{shown}[{sheet.title}]"
+        table = _find_header(sheet.rows(full=False), kb.fields)
+        try:
+            raws.extend(_rows_to_raws(table[1], table[0], sheet.rows(), mshown, kb, warnings))
+        except RecordsError as exc:  # a sheet with its header only
+            if len(main_sheets) == 1:
+                raise
+            empty = empty or exc
+            warnings.append(RecordProblem(mshown, "-", f"工作表“{sheet.title}”只有表头（第{table[0]}行），没有企业",
+                                          level="notice"))
+    if not raws:
+        raise empty
     if receivables is not None:
         rshown = f"{shown}[{receivables.title}]"
         rtable = _find_header(receivables.rows(full=False), recv_specs)
@@ -613,7 +660,12 @@ class _XlsxSheet(_Sheet):
         if full and self._scanned()[0]:
             # Read-only openpyxl gives a formula cell's result or its text, not both: a second
             # streamed pass over the formulas says which empty results are formulas never computed.
-            book = openpyxl.load_workbook(self._path, read_only=True, data_only=False)
+            handle = open(self._path, "rb")  # a file object: openpyxl refuses a name not ending .xlsx
+            try:
+                book = openpyxl.load_workbook(handle, read_only=True, data_only=False)
+            except BaseException:
+                handle.close()
+                raise
             try:
                 ws = book.worksheets[self._index]
                 ws.reset_dimensions()
@@ -622,6 +674,7 @@ class _XlsxSheet(_Sheet):
                     yield number, [_xlsx_value(c, f) for c, f in zip(cells, (*fcells, *([None] * len(cells))))]
             finally:
                 book.close()
+                handle.close()
             return
         for number, cells in enumerate(data, start=1):
             yield number, [_xlsx_value(c, None) for c in cells]
@@ -647,9 +700,13 @@ def _read_xlsx(path: Path, kb, warnings) -> list[Raw]:
     import openpyxl  # imported here: only XLSX lists need it
 
     shown = display_path(path)
+    # Opened as a file object, so that the name does not matter: openpyxl refuses a workbook
+    # whose name does not end in .xlsx/.xlsm (an .xlsx saved as 名单.xls), whatever it holds.
+    handle = open(path, "rb")
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a damaged file
+        handle.close()
         raise RecordsError(f"{shown}：不是有效的 Excel 工作簿，无法读取（文件可能已损坏，或不是 Excel 保存的 .xlsx 文件）；"
                            f"{SAVE_AS}") from None
     try:
@@ -660,6 +717,7 @@ def _read_xlsx(path: Path, kb, warnings) -> list[Raw]:
         raise RecordsError(f"{shown}：工作簿已损坏，工作表内容不完整，无法读取；{SAVE_AS}（Excel 会先尝试修复）") from None
     finally:
         book.close()
+        handle.close()
 
 
 # --- XLS (Excel 97-2003) ------------------------------------------------------------------

@@ -27,6 +27,7 @@ Every conversion reports through ``note(message, outcome, value, level)``: ``out
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -62,6 +63,29 @@ def norm_header(text: str) -> str:
 def plain(text) -> str:
     """``text`` as NFKC (full-width digits, letters and signs made ordinary), without spaces."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
+
+
+def says_total(value, kb) -> bool:
+    """Whether a cell names a sum row: its text, after NFKC and without spaces, is a word of
+    ``reading.total_rows`` (合计, 合  计) or starts with one followed by a sign or digit, not a
+    letter (总计：2家, 合计(万元); 小计划… is a name)."""
+    if not isinstance(value, str):
+        return False
+    words = _total_words(tuple(kb.reading.get("total_rows") or ()))
+    text = value.lstrip()
+    # asked of every cell of a list: most cells are refused by their first character
+    if not text or unicodedata.normalize("NFKC", text[0])[:1] not in words[1]:
+        return False
+    text = plain(text)
+    return any(text.startswith(word) and (len(text) == len(word) or not text[len(word)].isalpha())
+               for word in words[0])
+
+
+@functools.lru_cache(maxsize=8)
+def _total_words(given: tuple) -> tuple[tuple, frozenset]:
+    """The words of a sum row as ``plain`` text, and their first characters."""
+    words = tuple(w for w in (plain(g) for g in given) if w)
+    return words, frozenset(w[0] for w in words)
 
 
 def shown(value) -> str:

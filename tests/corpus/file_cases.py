@@ -194,9 +194,15 @@ def instructions_first(folder):
 
 @case("two_list_sheets")
 def two_list_sheets(folder):
-    """A list split by district into two visible sheets: one is read, the other is named."""
+    """A list split by district into two visible sheets: both are read, as one list."""
     zhenhai = [HEADER[:4], [D, "宁波镇海化工有限公司", "绿色石化", "镇海区"]]
     return [write_xlsx(folder / "名单.xlsx", {"北仑区": [HEADER, *ROWS], "镇海区": zhenhai})]
+
+
+@case("xlsx_named_xls")
+def xlsx_named_xls(folder):
+    """An .xlsx workbook saved under an .xls name (content decides)."""
+    return [write_xlsx(folder / "名单.xls", {"企业名单": [HEADER, *ROWS[:2]]})]
 
 
 @case("merged_district")

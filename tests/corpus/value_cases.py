@@ -117,19 +117,27 @@ def ambiguous(folder: Path):
 
 @case("total_row")
 def total_row(folder: Path):
-    """A workbook ending in a 合计 row (no credit code): skipped with a notice, not rejected."""
+    """A workbook ending in sum rows (no credit code), each skipped with one notice, not rejected:
+    合计 in the name column; the bureau layout, 合计 in the 序号 column (unknown to the tool)
+    over =SUM formulas never calculated; 合  计 with spaces over a plain total; 总计：2家."""
     head = ["序号"] + HEAD + ["从业人员"]
     rows = [head,
             [1, code(1), "宁波合计前一有限公司", "汽车", "C3670", "北仑区", 100],
             [2, code(2), "宁波合计前二有限公司", "汽车", "C3670", "北仑区", 200],
-            ["", "", "合计", "", "", "", 300]]
+            ["", "", "合计", "", "", "", 300],
+            ["合计", None, None, None, None, None, "=SUM(G2:G3)"],
+            ["合  计", None, None, None, None, None, 300],
+            ["总计：2家", None, None, None, None, None, 300]]
     return [write_xlsx(folder / "名单.xlsx", {"企业名单": rows})]
 
 
 @case("identity")
 def identity(folder: Path):
-    """Rows without a usable identity: duplicate code, no code, no name, a wrong check character;
-    and a full-width code, which is read."""
+    """Rows without a usable identity: one code for two names, no code, no name, a wrong check
+    character, neither code nor name; a full-width code, which is read; the same enterprise
+    listed twice (its name once with full-width brackets); a name that starts like 小计 but is
+    no sum row; a row without name that has a full-width code (notice) and a bad industry code
+    (warning)."""
     wrong = code(4)[:17] + ("0" if code(4)[17] != "0" else "1")
     full_width = code(5).translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789ABCDEFGHJKLMNPQRTUWXY"})
     return [write_csv(folder / "名单.csv", [
@@ -140,7 +148,17 @@ def identity(folder: Path):
         [code(3), "", "汽车", "C3670", "北仑区"],
         [wrong, "宁波校验位错误有限公司", "汽车", "C3670", "北仑区"],
         [full_width, "宁波全角代码有限公司", "汽车", "C3670", "北仑区"],
+        [code(6), "宁波重复列出(北仑)有限公司", "汽车", "C3670", "北仑区"],
+        [code(6), "宁波重复列出（北仑）有限公司", "汽车", "C3670", "北仑区"],
+        ["", "", "汽车", "C3670", "北仑区"],
+        ["", "小计划文具有限公司", "文具", "C2411", "北仑区"],
+        [wide(code(7)), "", "汽车", "3670", "北仑区"],
     ])]
+
+
+def wide(text: str) -> str:
+    """``text`` in full-width characters."""
+    return text.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789ABCDEFGHJKLMNPQRTUWXY"})
 
 
 @case("sector_unknown")
