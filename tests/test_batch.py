@@ -207,7 +207,8 @@ def test_summary_of_a_folder_is_as_of_its_plans(runner, tmp_path, monkeypatch):
     folder_only = "仅统计文件夹中的方案，名单中缺少方案的企业不在其内。"
     assert folder_only in folder_text and folder_only not in list_text
     assert folder_text.split("## 二、")[1].replace(folder_only, "") == list_text.split("## 二、")[1]
-    assert "本汇总按文件夹 output 中的方案统计（方案20份）。仅凭文件夹无法判断名单中是否有企业缺少方案" in folder_text
+    assert ("本汇总按文件夹 output 中的方案统计（方案20份）。按生成时用过的名单（enterprises.yaml，各取最近一次）核对："
+            "名单中的记录均已识别；文件夹中的企业均在名单中。仅凭文件夹无法判断名单中是否有企业缺少方案") in folder_text
 
 
 def test_progress_is_silent_when_not_a_terminal(runner, tmp_path, monkeypatch):

@@ -373,6 +373,7 @@ def test_a_folder_alone_still_names_the_rejected_records_and_the_removed_enterpr
     text = target.read_text(encoding="utf-8")
     assert "覆盖率100%" not in text
     assert f"- 未覆盖：宁波坏码停产重点企业有限公司（{BAD_CODE}）——记录未能识别，未生成方案" in text
-    assert "未能识别的记录和已不在名单中的企业，按生成时用过的名单（名单.csv，各取最近一次）列出：未能识别的记录1条" in text
+    assert ("按生成时用过的名单（名单.csv，各取最近一次）核对：未能识别的记录1条，未生成方案；"
+            "文件夹中1家企业已不在这些名单中，未计入。") in text
     assert f"- {removed[1]}（{removed[0]}）" in text  # named under 已不在名单中, not counted
     assert " · 企业19家" in text
