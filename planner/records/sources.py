@@ -370,14 +370,14 @@ def _is_total_row(row, columns: dict[int, str], kb, warnings, where: str) -> boo
     its cells, in any column, known or not, names a sum row (``says_total``), and its credit-code
     and name cells are empty or that word. It is skipped with one notice; its cells (formulas
     among them) are not read."""
-    word = next((_text(c) for c in row if says_total(_text(c), kb)), None)
-    if word is None:
-        return False
-    for i, field_id in columns.items():
+    for i, field_id in columns.items():  # first, as it settles almost every row: an enterprise has a code or name
         if field_id in ("id", "name") and i < len(row):
             text = _text(row[i])
             if text and not says_total(text, kb):
                 return False
+    word = next((_text(c) for c in row if says_total(_text(c), kb)), None)
+    if word is None:
+        return False
     number = where.rsplit(":", 1)[-1]
     warnings.append(RecordProblem(where, "-", f"第{number}行是合计行，不是企业，已跳过", value=word,
                                   outcome="已跳过", level="notice"))
