@@ -245,7 +245,7 @@ def _number(value, spec: FieldSpec, kb: KnowledgeBase, note: Note) -> int | floa
     if result < 0:
         note(f"不能为负数：{given}")
         return None
-    if unit:
+    if unit and units.get(unit) != 1:  # the column's own unit (120人, 3.5%, 5000万元) is no reading to report
         note(f"“{given}”含单位", f"已按{result}{unit_name}解读", given, "notice")
     return result
 
