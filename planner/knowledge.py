@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from contextlib import contextmanager
@@ -52,8 +53,16 @@ class Vocabulary:
         return value_id in self.entries
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", "", str(text)).replace("\u201c", '"').replace("\u201d", '"').casefold()
+_SPACES = re.compile(r"\s+")
+
+
+def _norm(text) -> str:
+    return _norm_text(text if text.__class__ is str else str(text))
+
+
+@functools.lru_cache(maxsize=8192)  # a long list repeats the same few labels many thousand times
+def _norm_text(text: str) -> str:
+    return _SPACES.sub("", text).replace("\u201c", '"').replace("\u201d", '"').casefold()
 
 
 @dataclass

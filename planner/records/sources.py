@@ -321,6 +321,11 @@ def _row_values(row, number: int, header: list[str], header_number: int, columns
         field_id = columns.get(i)
         if field_id is None:
             continue
+        if cell.__class__ is str and "\x00" not in cell:  # the common case, first: a plain text cell
+            if cell.strip():
+                values[field_id] = cell
+                own = True
+            continue
         label = header[i]
         if isinstance(cell, Merged):
             if cell.first_row <= header_number:

@@ -60,9 +60,17 @@ def norm_header(text: str) -> str:
     return text.replace("\u201c", '"').replace("\u201d", '"').casefold()
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def plain(text) -> str:
     """``text`` as NFKC (full-width digits, letters and signs made ordinary), without spaces."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
+    return _plain_text(text if text.__class__ is str else str(text))
+
+
+@functools.lru_cache(maxsize=8192)  # cells repeat: the same districts, statuses and yes/no words
+def _plain_text(text: str) -> str:
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text))
 
 
 def says_total(value, kb) -> bool:
