@@ -51,6 +51,7 @@ class Rendered:
 class GenerateResult:
     written: list = field(default_factory=list)  # enterprise ids with a new version
     unchanged: list = field(default_factory=list)  # enterprise ids whose inputs had not changed
+    completed: list = field(default_factory=list)  # of those, the ids whose version got the PDFs it lacked
     failed: list = field(default_factory=list)  # (where, enterprise id, why) of those that could not be made
     notes: list = field(default_factory=list)  # (where, enterprise id, what) made, but worth telling: a damaged version
     rejected: int = 0
@@ -309,6 +310,8 @@ def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase,
                             result.failed.append((task.where, task.facts["id"], message))
                         else:
                             (result.written if outcome == "written" else result.unchanged).append(task.facts["id"])
+                            if outcome != "written" and task.complete:
+                                result.completed.append(task.facts["id"])
                     tick(len(chunk))
         except WorkerDied:
             raise PlannerError(f"工作进程接连意外退出（被终止或内存不足），已停止；本次已生成{len(result.written)}家企业，"

@@ -270,3 +270,18 @@ def test_an_unchanged_rerun_reads_no_document(kb, tmp_path, monkeypatch):
     read.clear()
     third = generate(EXAMPLES / "enterprises.yaml", tmp_path / "out", kb, templates, AS_OF, ("md",))
     assert len(third.unchanged) == 20 and sorted(set(read)) == ["brief.md", "version.json"] and len(read) == 21
+
+
+def test_pdfs_added_to_unchanged_versions_are_said_in_the_final_line(runner, tmp_path):
+    data = yaml.safe_load((EXAMPLES / "enterprises.yaml").read_text(encoding="utf-8"))
+    records = tmp_path / "list.yaml"
+    records.write_text(yaml.safe_dump({"enterprises": data["enterprises"][:1]}, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "out"
+    common = [str(records), "--out", str(out), "--as-of", AS_OF.isoformat(), "-q"]
+    assert runner.invoke(main, ["generate", *common, "--format", "md"]).exit_code == 0
+    result = runner.invoke(main, ["generate", *common])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"已生成0家企业的新版本，1家未变化（跳过，其中1家补齐了 PDF）；输出目录 {out}/\n"
+    assert [v.number for v in versions_in(out / data["enterprises"][0]["id"])] == [1]
+    again = runner.invoke(main, ["generate", *common])
+    assert again.stdout == f"已生成0家企业的新版本，1家未变化（跳过）；输出目录 {out}/\n"

@@ -56,5 +56,6 @@ def generate(records: Path, out_dir: Path, as_of, formats, author, workers, quie
     errors += [f"错误：{where}：{enterprise_id}：{why}" for where, enterprise_id, why in result.failed]
     if result.failed:
         errors.append(f"{len(result.failed)}家企业未能生成，其余均已保存；处理后再次运行同一命令，只会补齐这些企业。")
-    report_read(result.read, kb, as_of, f"已生成{len(result.written)}家企业的新版本，{len(result.unchanged)}家未变化（跳过）"
+    report_read(result.read, kb, as_of, f"已生成{len(result.written)}家企业的新版本，{len(result.unchanged)}家未变化（跳过"
+                f"{f'，其中{len(result.completed)}家补齐了 PDF' if result.completed else ''}）"
                 f"；输出目录 {display_path(out_dir)}/", result.problems_file, failed=bool(result.failed), errors=errors)
