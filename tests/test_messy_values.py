@@ -459,3 +459,15 @@ def test_a_problem_list_that_cannot_be_written_is_a_chinese_error(runner, tmp_pa
     result = runner.invoke(main, ["generate", "ambiguous/名单.csv", "--out", "out", "--format", "md", "--quiet"])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == "错误：out/问题清单.xlsx：无法写入问题清单（磁盘已满）"
+
+
+def test_a_full_width_credit_code_in_the_receivables_table_finds_its_enterprise(kb, tmp_path):
+    code = make.value_cases.code(1)
+    wide = code.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789ABCDEFGHJKLMNPQRTUWXY"})
+    (tmp_path / "名单.csv").write_text(f"统一社会信用代码,企业名称,所属产业,被拖欠账款\n{code},宁波甬兴有限公司,汽车,有\n",
+                                       encoding="utf-8")
+    (tmp_path / "名单.receivables.csv").write_text(
+        f"统一社会信用代码,欠款单位,欠款单位类型,金额（万元）\n{wide},宁波某局,机关,12\n", encoding="utf-8")
+    result = read_records(tmp_path / "名单.csv", kb)
+    assert result.records[0].facts["receivables"] == [{"debtor": "宁波某局", "debtor_type": "government", "amount": 12}]
+    assert not [p for p in result.warnings if p.level == "warning"]

@@ -29,7 +29,7 @@ from xml.etree import ElementTree
 
 from planner.exceptions import RecordsError
 from planner.records.model import Raw, RecordProblem
-from planner.records.values import blank, norm_header, says_no, says_total
+from planner.records.values import blank, norm_header, plain, says_no, says_total
 from planner.yamlio import YamlSyntaxError, display_path, load_document
 
 RECEIVABLES_SHEETS = ("被拖欠账款", "receivables", "账款")
@@ -436,7 +436,7 @@ def _attach_receivables(raws, header, header_number, rows, shown, kb, warnings) 
     for raw in raws:
         code = raw.values.get("id")
         if code is not None:
-            by_id.setdefault(str(code).strip().upper(), raw)
+            by_id.setdefault(plain(code).upper(), raw)  # as normalise will read it (full-width, spaces)
     pending: list = []
     for number, row in rows:
         if number <= header_number or isinstance(row, _Unreadable):
@@ -450,7 +450,7 @@ def _attach_receivables(raws, header, header_number, rows, shown, kb, warnings) 
         if values is None:
             _flush(pending, {}, warnings)
             continue
-        code = str(values.pop("id", "")).strip().upper()
+        code = plain(values.pop("id", "")).upper()
         owner = by_id.get(code)
         _flush(pending, {"id": code, "name": owner.values.get("name", "") if owner else ""}, warnings)
         if owner is None:
