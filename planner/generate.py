@@ -53,12 +53,11 @@ class GenerateResult:
     unchanged: list = field(default_factory=list)  # enterprise ids whose inputs had not changed
     completed: list = field(default_factory=list)  # of those, the ids whose version got the PDFs it lacked
     failed: list = field(default_factory=list)  # (where, enterprise id, why) of those that could not be made
-    notes: list = field(default_factory=list)  # (where, enterprise id, what) made, but worth telling: a damaged version
+    notes: list = field(default_factory=list)  # lines worth telling (注意：…): a damaged version healed, fewer workers
     rejected: int = 0
     out_dir: Path | None = None
     read: object = None
     problems_file: Path | None = None  # 问题清单.xlsx in out_dir, when the read had any problem
-    notices: list = field(default_factory=list)  # lines for stderr, e.g. that fewer workers ran than asked
 
 
 class Renderer:
@@ -262,7 +261,7 @@ def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase,
         if list_path is not None:  # a summary of the folder alone then still names the list's rejected records
             rosters.record(store.root, list_path, read)
         tasks = []
-        damaged = {}  # enterprise id → (where, DamagedVersion of its latest version.json)
+        damaged = {}  # enterprise id → the DamagedVersion of its latest version.json
         present = store.entries()  # one directory read instead of a failed open per new enterprise
         for record in read.records:
             inputs = inputs_of(record, kb, template_hash, as_of)
@@ -277,7 +276,7 @@ def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase,
             try:
                 meta = read_meta(folder)
             except DamagedVersion as exc:  # made anew; the damaged files are kept (PlanStore.write_version)
-                damaged[record.id] = record.where, exc
+                damaged[record.id] = exc
                 meta = None
             if meta is not None and meta.get("inputs") == inputs:
                 if is_complete(folder, meta, formats):
@@ -292,7 +291,7 @@ def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase,
             raise PlannerError(f"{store.root}：输出目录不可写（{store.read_only}），有{len(tasks)}家企业需要生成新版本，"
                                f"未写入任何文件；请换一个可写的 --out 目录或修改权限后再次运行")
         count, notice = worker_count(workers, len(tasks))  # capped at the usable cores
-        result.notices += [notice] if notice else []
+        result.notes += [notice] if notice else []
         init_args = (settings, kb) if count == 1 else (settings,)  # in this process: the kb at hand
         size = chunk_size(len(tasks), count, formats)
         chunks = [tuple(tasks[i:i + size]) for i in range(0, len(tasks), size)]
@@ -330,10 +329,10 @@ def _damage_notes(store: PlanStore, damaged: dict, result: GenerateResult) -> No
             meta = read_meta(store.folder(enterprise_id)) or {}
         except DamagedVersion:
             continue
-        where, exc = damaged[enterprise_id]
+        exc = damaged[enterprise_id]
         if "damaged" in meta:
-            result.notes.append((where, enterprise_id, f"{exc.format_message()}；原有文件已保存到 "
-                                 f"{store.folder(enterprise_id)}/{meta['damaged']['kept']}/，已重新生成为第{meta['version']}版"))
+            result.notes.append(f"{exc.format_message()}；原有文件已保存到 "
+                                f"{store.folder(enterprise_id)}/{meta['damaged']['kept']}/，已重新生成为第{meta['version']}版")
 
 
 def _finished(store: PlanStore, task: Task, formats: tuple) -> bool:
@@ -456,11 +455,11 @@ class BriefsIncomplete(RenderError):
 
 def combined_briefs(records: Path, target: Path, kb: KnowledgeBase, templates: Templates, as_of: dt.date,
                     district: str | None = None, cadre: str | None = None, author: str | None = None,
-                    zone: str | None = None, workers: int | None = None, notices: list | None = None):
+                    zone: str | None = None, workers: int | None = None):
     """One PDF of briefs, one page each, in list order, to print in one job. Returns (plans, read).
 
     Chunks of briefs are rendered on every core (``workers``, capped at the usable cores: see
-    ``planner.workers.worker_count``; the line saying so is appended to ``notices``) and joined;
+    ``planner.workers.worker_count``) and joined;
     the file is written atomically. A brief that cannot be made (a template error, a page it
     cannot fit) costs only its enterprise: the others are written, then BriefsIncomplete names it.
     """
@@ -476,9 +475,7 @@ def combined_briefs(records: Path, target: Path, kb: KnowledgeBase, templates: T
     chunks = [BriefChunk(tuple((by_id[p.id].facts, by_id[p.id].where) for p in plans[i:i + BRIEFS_PER_CHUNK]))
               for i in range(0, len(plans), BRIEFS_PER_CHUNK)]
     settings = Settings(str(kb.root), tuple(str(d) for d in templates.dirs), author, as_of, ("pdf",), "")
-    count, notice = worker_count(workers, len(chunks))
-    if notice and notices is not None:
-        notices.append(notice)
+    count, _ = worker_count(workers, len(chunks))
     writer = PdfWriter()
     failed: list = []
     with WorkerPool(count, _start_worker, (settings, kb) if count == 1 else (settings,), BRIEF_CHUNKS_PER_WORKER,

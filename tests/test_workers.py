@@ -110,7 +110,7 @@ def test_generate_runs_no_more_workers_than_cores_and_says_so(kb, tmp_path, monk
                                       AS_OF, ("md",), workers=1000)
     cores = usable_cpus()
     assert started == [cores] and len(result.written) == 20
-    assert result.notices == [f"--workers 1000 超过可用 CPU 核数，已按 {cores} 个工作进程运行"]
+    assert result.notes == [f"--workers 1000 超过可用 CPU 核数，已按 {cores} 个工作进程运行"]
 
 
 def test_a_killed_planner_leaves_no_traceback_behind(tmp_path):

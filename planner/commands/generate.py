@@ -51,8 +51,7 @@ def generate(records: Path, out_dir: Path, as_of, formats, author, workers, quie
     finally:
         if progress:
             progress.close()
-    errors = list(result.notices)  # e.g. fewer workers than asked for
-    errors += [f"注意：{note}" for _, _, note in result.notes]  # damaged versions healed, before the errors
+    errors = [f"注意：{note}" for note in result.notes]  # damaged versions healed, fewer workers: before the errors
     errors += [f"错误：{where}：{enterprise_id}：{why}" for where, enterprise_id, why in result.failed]
     if result.failed:
         errors.append(f"{len(result.failed)}家企业未能生成，其余均已保存；处理后再次运行同一命令，只会补齐这些企业。")
