@@ -59,6 +59,9 @@ def descendants(pid: int) -> list[int]:
     return children + [d for c in children for d in descendants(c)]
 
 
+INTERRUPTED_RECORDS = 2000  # enough that a run is still going when the test stops it
+
+
 def start_run(tmp_path, out: Path, count: int = 400) -> tuple[list, subprocess.Popen]:
     if not (tmp_path / "list.yaml").exists():
         synthetic.write(tmp_path / "list.yaml", count)
@@ -103,26 +106,29 @@ def test_a_killed_worker_costs_only_its_enterprises_and_a_rerun_completes_them(t
 
 
 def test_ctrl_c_stops_at_once_and_a_rerun_continues(tmp_path):
+    # INTERRUPTED_RECORDS (2,000): with 400, a fast machine could finish the whole run between the
+    # 30th version appearing and the signal, and the test would see a run never interrupted.
     out = tmp_path / "interrupted"
-    command, run = start_run(tmp_path, out)
+    command, run = start_run(tmp_path, out, INTERRUPTED_RECORDS)
     workers = [p for p in descendants(run.pid) if p != run.pid]
+    assert run.poll() is None, "the run ended before it could be interrupted"
     os.killpg(run.pid, signal.SIGINT)  # as a terminal sends it: to the whole process group
     _, err = run.communicate(timeout=30)
     assert run.returncode == 130
     assert "已中断" in err.decode() and "Traceback" not in err.decode()
     assert workers and all(wait_gone(pid) for pid in workers)
-    finish_and_compare(tmp_path, command, out)
+    finish_and_compare(tmp_path, command, out, INTERRUPTED_RECORDS)
 
 
 def test_a_killed_planner_leaves_no_worker_behind(tmp_path):
     out = tmp_path / "interrupted"
-    command, run = start_run(tmp_path, out)
+    command, run = start_run(tmp_path, out, INTERRUPTED_RECORDS)
     workers = [p for p in descendants(run.pid) if p != run.pid]
-    assert workers
+    assert workers and run.poll() is None, "the run ended before it could be killed"
     run.kill()
     run.wait()
     assert all(wait_gone(pid) for pid in workers)
-    finish_and_compare(tmp_path, command, out)
+    finish_and_compare(tmp_path, command, out, INTERRUPTED_RECORDS)
 
 
 def wait_gone(pid: int, seconds: float = 10) -> bool:
