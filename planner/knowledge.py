@@ -75,7 +75,8 @@ class FieldSpec:
     aliases: tuple = ()
     vocabulary: str | None = None
     derived: bool = False
-    question: str | None = None
+    question: str | dict | None = None  # a text, or {production: ..., business: ...}
+    bureau_check: str | None = None  # held by the bureau: checked before the visit, never asked
     items: dict = field(default_factory=dict)
     units: dict = field(default_factory=dict)  # unit written after a number → factor to the field's unit
 
@@ -146,6 +147,7 @@ class Target:
     due_label: str
     source: Source
     population: Any = None  # a compiled condition: whom a coverage target counts
+    level: str = "city"  # city: a KPI of the city, summary only; enterprise: a deadline of the enterprise's case
 
     def statement(self) -> str:
         ops = {">": "超过", ">=": "不低于", "<": "低于", "<=": "不超过", "=": "达到"}
@@ -192,6 +194,22 @@ class KnowledgeBase:
     sector_digests: dict  # sector id (None: no sector) → digest_for
     relief: dict = field(default_factory=dict)
     reading: dict = field(default_factory=dict)  # vocabulary.yaml's reading: hints, uncertain, total_rows
+    production_doors: tuple = ()  # fields.yaml: industry doors whose enterprises 生产; the others 经营
+
+    def works_as(self, facts: dict) -> str | None:
+        """"production" (生产) or "business" (经营) by the industry door; None when the door is unknown."""
+        door = facts.get("industry_door") or (facts.get("industry_code") or "")[:1]
+        if not door:
+            return None
+        return "production" if door in self.production_doors else "business"
+
+    def field_question(self, field_id: str, facts: dict) -> str:
+        """The visit question for a field, worded for this enterprise (生产 or 经营)."""
+        spec = self.fields[field_id]
+        q = spec.question
+        if isinstance(q, dict):
+            return q[self.works_as(facts) or "production"]
+        return q or f"请确认{spec.label}。"
 
     def digest_for(self, sector_id: str | None) -> str:
         """A hash of what decides a plan for an enterprise of ``sector_id``: every shared file,
@@ -390,7 +408,8 @@ class _Loader:
         relief = self._relief(fields, campaign, {m.id for s in sectors.values() for m in s.measures}
                               | {m.id for m in citywide})
         return KnowledgeBase(self.root, campaign, vocabularies, fields, size_standard, sectors, citywide,
-                             sector_digests(self.root, sectors), relief, dict(vocab_doc.data.get("reading", {})))
+                             sector_digests(self.root, sectors), relief, dict(vocab_doc.data.get("reading", {})),
+                             tuple(self.docs["fields.yaml"].data.get("production_doors", ())))
 
     def _relief(self, fields, campaign, measure_ids) -> dict:
         doc = self.docs["relief.yaml"]
@@ -427,8 +446,8 @@ class _Loader:
             for i, item in enumerate(raw.get("items", [])):
                 items[item["id"]] = build(item, path + ("items", i))
             return FieldSpec(raw["id"], raw["label"], raw["type"], tuple(raw.get("aliases", [])),
-                             raw.get("vocabulary"), bool(raw.get("derived", False)), raw.get("question"), items,
-                             dict(raw.get("units", {})))
+                             raw.get("vocabulary"), bool(raw.get("derived", False)), raw.get("question"), raw.get("bureau_check"),
+                             items, dict(raw.get("units", {})))
 
         return {raw["id"]: build(raw, ("fields", i)) for i, raw in enumerate(doc.data["fields"])}
 
@@ -460,7 +479,8 @@ class _Loader:
                 self.report(doc, ("targets", i, "action"), f"未知的行动“{t['action']}”")
             self._quote(doc, ("targets", i, "source"), t["source"], campaign)
             campaign.targets[t["id"]] = Target(t["id"], t["title"], t["action"], t["measure"], t["op"], t["value"],
-                                               t["unit"], t["due"]["date"], t["due"]["label"], _source(t["source"]))
+                                               t["unit"], t["due"]["date"], t["due"]["label"], _source(t["source"]),
+                                               level=t["level"])
         for i, a in enumerate(data["activities"]):
             self._known(doc, ("activities", i, "difficulties"), a["difficulties"], vocabularies["difficulties"],
                         "困难类型")

@@ -119,6 +119,26 @@ class OneOf(Type):
             report(path, _wrong(self.expected, value))
 
 
+class Either(Type):
+    """One of several shapes: the first that fits without a problem is taken."""
+
+    def __init__(self, *types: Type):
+        self.types = types
+        self.expected = "或".join(t.expected for t in types)
+
+    def check(self, value, path, report):
+        for t in self.types:
+            found = []
+            t.check(value, path, lambda p, m: found.append((p, m)))
+            if not found:
+                return
+        if isinstance(value, dict):
+            for p, m in found:  # the last shape is the mapping one: its problems are the useful ones
+                report(p, m)
+        else:
+            report(path, _wrong(self.expected, value))
+
+
 class Anything(Type):
     """Checked later, by whoever compiles it (conditions)."""
 
@@ -244,14 +264,22 @@ _FIELD_KEYS = {
     "type": Field(OneOf(*FIELD_TYPES), "the kind of value"),
     "vocabulary": optional(ID, "for enum and enum_list: a list in vocabulary.yaml, or sectors"),
     "derived": optional(Boolean(), "computed by the tool, never read from a record"),
-    "question": optional(TEXT, "asked on a visit when the fact is unknown"),
+    "question": optional(Either(TEXT, Struct({
+        "production": Field(TEXT, "asked of an enterprise that 生产 (production_doors)"),
+        "business": Field(TEXT, "asked of a shop, restaurant or service that 经营"),
+    })), "asked on a visit when the fact is unknown"),
+    "bureau_check": optional(TEXT, "the bureau holds this fact: never asked of the enterprise; what an officer "
+                                   "checks before the visit"),
     "units": optional(MapOf(TEXT, Number()), "for number: units an officer may write after the number → "
                                              "factor to the field's unit (the first, factor 1)"),
 }
 RECORD_ITEM_FIELD = Struct(_FIELD_KEYS)
 RECORD_FIELD = Struct({**_FIELD_KEYS, "items": optional(ListOf(RECORD_ITEM_FIELD, 1), "fields of each item (records)")})
 
-FIELDS_FILE = Struct({"fields": Field(ListOf(RECORD_FIELD, 1), "the enterprise record's fields")})
+FIELDS_FILE = Struct({
+    "production_doors": Field(ListOf(Code(), 1), "industry doors whose enterprises 生产; the others 经营"),
+    "fields": Field(ListOf(RECORD_FIELD, 1), "the enterprise record's fields"),
+})
 
 BOUNDS = Struct({
     "large": Field(Number(), "lower bound of large"),
@@ -293,6 +321,8 @@ TARGET = Struct({
         "label": Field(TEXT, "as the text says it, e.g. 上半年"),
     }), "when it is due"),
     "source": Field(SOURCE, "where the text sets it"),
+    "level": Field(OneOf("city", "enterprise"), "city: a KPI of the city (summary only); enterprise: a "
+                                                "deadline of the enterprise's own case (shown in its plan)"),
     "population": optional(Anything(), "a condition: the enterprises a coverage target counts (the summary "
                                        "reports how many of them a plan assists)"),
 })

@@ -164,7 +164,7 @@ def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
         "facts": fact_rows(plan, kb, BASIC_FIELDS + ("difficulties", "honors", "tax_credit_rating", "rd_ratio",
                                                     "payroll_monthly", "major_project", "listing_plan",
                                                     "in_affected_area", "temporary_difficulty",
-                                                    "hardship_qualified", "utility_arrears", "rents_premises")),
+                                                    "utility_arrears", "rents_premises")),
         "contacts": fact_rows(plan, kb, CONTACT_FIELDS),
         "receivables": receivable_rows(plan, kb),
         "pressures": plan.pressures,

@@ -1,0 +1,34 @@
+"""Dates as Chinese documents write them: 2022年6月1日, 2022年6月1日至12月31日.
+
+plan.json and the decision table keep ISO dates; whatever a reader sees in a plan or a brief
+goes through here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def _date(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def cn_date(value) -> str:
+    """2022年6月1日 (from a date or an ISO string)."""
+    d = _date(value)
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def cn_month_day(value) -> str:
+    """6月1日: a date in a year already named."""
+    d = _date(value)
+    return f"{d.month}月{d.day}日"
+
+
+def cn_period(start, end) -> str:
+    """2022年6月1日至12月31日; 2022年4月1日起长期有效 when there is no end; the year is written once
+    when both ends fall in it."""
+    if end is None:
+        return f"{cn_date(start)}起长期有效"
+    s, e = _date(start), _date(end)
+    return f"{cn_date(s)}至{cn_month_day(e) if s.year == e.year else cn_date(e)}"
