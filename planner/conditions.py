@@ -15,10 +15,10 @@ from typing import Any, Callable, Protocol
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 _STATE = {True: PASS, False: FAIL, None: UNKNOWN}
 
-OPS = ("eq", "in", "gt", "gte", "lt", "lte", "prefix", "contains", "present", "some")
+OPS = ("eq", "in", "gt", "gte", "lt", "lte", "prefix", "in_list", "contains", "present", "some")
 # Which ops make sense on which field types.
 _OPS_FOR_TYPE = {
-    "text": {"eq", "in", "prefix", "present"},
+    "text": {"eq", "in", "prefix", "in_list", "present"},
     "number": {"eq", "gt", "gte", "lt", "lte", "present"},
     "bool": {"eq", "present"},
     "enum": {"eq", "in", "present"},
@@ -33,6 +33,30 @@ class FieldInfo(Protocol):
     type: str
     vocabulary: str | None
     items: dict
+
+    @property
+    def name(self) -> str: ...  # the label without its unit, for sentences: 营业收入
+
+    @property
+    def unit(self) -> str: ...  # the field's own unit: 万元, %, 人; "" for none
+
+
+class CodeList(Protocol):
+    """A named list of industry code prefixes with its source (industries.yaml)."""
+
+    id: str
+    title: str
+    cited: str  # the notice and article, as a reader sees it
+
+    def industry_of(self, code: str) -> "str | None": ...  # the named industry the code falls in
+
+
+@dataclass(frozen=True)
+class Refs:
+    """What a condition may refer to besides record fields: industry lists and the bureau's settings."""
+
+    lists: dict = field(default_factory=dict)  # id → CodeList
+    settings: dict = field(default_factory=dict)  # id → object with value, unit and shown
 
 
 @dataclass(frozen=True)
@@ -131,6 +155,8 @@ class Test:
     shown_operand: str
     sub: Any = None  # compiled condition for `some`
     negated: bool = False  # under a `not`: the test must fail for the condition to hold
+    audience: bool = False  # a relevance gate (a measure's `for`): worded 本措施面向…
+    code_list: Any = None  # for in_list: the CodeList
 
     def fields(self):
         yield self.field.id
@@ -140,8 +166,7 @@ class Test:
         label = self.field.label
         actual = facts.value(self.field.id)
         if actual is None:
-            return Outcome(None, [Reason(UNKNOWN, f"{label}未知（需{self._phrase(not self.negated)}）")],
-                           [self.field.id])
+            return Outcome(None, [Reason(UNKNOWN, self._unknown_text(facts))], [self.field.id])
         if self.op == "present":
             known = actual not in ("", [])
             holds = known == bool(self.operand)
@@ -149,17 +174,49 @@ class Test:
             return self._outcome(holds, f"{label}：{shown}")
         if self.op == "some":
             return self._some(facts, actual)
+        if self.op == "in_list":
+            return self._in_list(facts, actual)
         holds = _apply(self.op, actual, self.operand)
         shown = facts.show(self.field.id, actual)
         wanted = holds != self.negated  # whether the condition is met
-        if self.field.type == "bool":
+        if self.audience:
+            text = f"{self.field.name}为{shown}" + ("" if wanted else f"，本措施面向{self._wanted_values()}")
+        elif self.field.type == "bool":
             need = self.operand != self.negated
             text = f"{label}：{shown}" + ("" if wanted else f"，需为“{'是' if need else '否'}”")
         elif self.op == "eq":
             text = f"{label}为{shown}" + ("" if wanted else f"，需{self._phrase(not self.negated)}")
+        elif self.field.type == "number":
+            text = f"{self.field.name}为{shown}{self.field.unit}，{self._phrase(holds)}"
         else:
             text = f"{label}为{shown}，{self._phrase(holds)}"
         return self._outcome(holds, text)
+
+    def _unknown_text(self, facts: Facts) -> str:
+        """研发投入占比未知，高新技术企业认定要求不低于3%."""
+        who = getattr(facts, "requirement", "") or ""
+        if self.audience:
+            return f"{self.field.name}未知，本措施面向{self._wanted_values()}"
+        if self.field.type == "bool":
+            need = self.operand != self.negated
+            return f"{self.field.name}未知，{who}要求为“{'是' if need else '否'}”" if who else \
+                f"{self.field.name}未知（需为“{'是' if need else '否'}”）"
+        need = self._phrase(not self.negated)
+        return f"{self.field.name}未知，{who}要求{need}" if who else f"{self.field.name}未知（需{need}）"
+
+    def _wanted_values(self) -> str:
+        return self.shown_operand.strip("“”") if not self.negated else "其他" + self.shown_operand
+
+    def _in_list(self, facts: Facts, code) -> Outcome:
+        """行业代码C3670属制造业，在“制造业等六个行业”（财政部 税务总局公告2022年第14号第二条）之列."""
+        lst = self.code_list
+        industry = lst.industry_of(str(code))
+        listed = f"“{lst.title}”（{lst.cited}）"
+        if industry:
+            text = f"行业代码{code}属{industry}，在{listed}之列"
+        else:
+            text = f"行业代码{code}不在{listed}之列"
+        return self._outcome(industry is not None, text)
 
     def _outcome(self, holds: bool, text: str) -> Outcome:
         value = holds != self.negated
@@ -174,11 +231,15 @@ class Test:
             "lt": ("低于", "不低于"),
             "lte": ("不超过", "超过"),
             "prefix": ("属于", "不属于"),
+            "in_list": ("在", "不在"),
             "contains": ("包含", "不包含"),
             "some": ("有符合条件的", "无符合条件的"),
             "present": ("已填写", "未填写"),
         }[self.op]
-        return words[0 if positive else 1] + self.shown_operand
+        operand = self.shown_operand
+        if self.op == "in_list":
+            operand = f"“{self.code_list.title}”之列"
+        return words[0 if positive else 1] + operand
 
     def _some(self, facts: Facts, items: list) -> Outcome:
         label = self.field.label
@@ -245,11 +306,13 @@ def _apply(op: str, actual, operand) -> bool:
 
 # ---------------------------------------------------------------- compiling
 
-def compile_condition(raw: Any, fields: dict, vocab_labels: Callable[[str, str], "str | None"], path=()):
+def compile_condition(raw: Any, fields: dict, vocab_labels: Callable[[str, str], "str | None"], path=(),
+                      refs: Refs = Refs()):
     """Compile a YAML condition against the record fields; raise ConditionError on a mistake.
 
     ``fields`` maps field id to its FieldInfo; ``vocab_labels(vocabulary, value)`` gives the
-    Chinese label of a value or None when the vocabulary has no such value.
+    Chinese label of a value or None when the vocabulary has no such value; ``refs`` holds the
+    industry lists (``in_list: vat_refund_six``) and the bureau's settings (``gte: {setting: id}``).
     """
     if not isinstance(raw, dict):
         raise ConditionError(path, "条件须为键值表（all、any、not 或 field）")
@@ -260,11 +323,11 @@ def compile_condition(raw: Any, fields: dict, vocab_labels: Callable[[str, str],
             raise ConditionError(path + (extra[0],), f"“{combinators[0]}”旁边不能再有键“{extra[0]}”")
         key = combinators[0]
         if key == "not":
-            return negate(compile_condition(raw["not"], fields, vocab_labels, path + ("not",)))
+            return negate(compile_condition(raw["not"], fields, vocab_labels, path + ("not",), refs))
         parts = raw[key]
         if not isinstance(parts, list) or not parts:
             raise ConditionError(path + (key,), f"“{key}”后面须是一组条件（不能为空的列表）")
-        compiled = [compile_condition(p, fields, vocab_labels, path + (key, i)) for i, p in enumerate(parts)]
+        compiled = [compile_condition(p, fields, vocab_labels, path + (key, i), refs) for i, p in enumerate(parts)]
         return All(compiled) if key == "all" else AnyOf(compiled)
     if "field" not in raw:
         keys = "、".join(f"“{k}”" for k in raw) or "空的键值表"
@@ -285,8 +348,15 @@ def compile_condition(raw: Any, fields: dict, vocab_labels: Callable[[str, str],
     operand = raw[op]
     where = path + (op,)
     if op == "some":
-        sub = compile_condition(operand, info.items, vocab_labels, where)
+        sub = compile_condition(operand, info.items, vocab_labels, where, refs)
         return Test(info, op, None, "款项", sub)
+    if op == "in_list":
+        if not isinstance(operand, str) or operand not in refs.lists:
+            known = "、".join(refs.lists) or "无"
+            raise ConditionError(where, f"未知的行业名单“{operand}”（industries.yaml 中有：{known}）")
+        return Test(info, op, operand, "", code_list=refs.lists[operand])
+    if isinstance(operand, dict) and op in ("gt", "gte", "lt", "lte", "eq"):
+        return _setting_test(info, op, operand, refs, where)
     if op == "present":
         if not isinstance(operand, bool):
             raise ConditionError(where, "present 后面须是 true 或 false")
@@ -301,7 +371,23 @@ def compile_condition(raw: Any, fields: dict, vocab_labels: Callable[[str, str],
     if op in ("in", "contains", "prefix"):
         joined = "、".join(shown) if op != "contains" else "或".join(shown)
         return Test(info, op, list(operand), f"“{joined}”" if op != "prefix" else f"{joined}类")
+    if info.type == "number":
+        return Test(info, op, operand, shown[0] + info.unit)
     return Test(info, op, operand, shown[0] if op != "eq" else f"“{shown[0]}”")
+
+
+def _setting_test(info, op, operand, refs: Refs, where) -> Test:
+    """``gte: {setting: near_above_scale_revenue}``: a number the bureau sets, shown with who set it."""
+    if set(operand) != {"setting"}:
+        raise ConditionError(where, "数字检验的值须是数字，或 {setting: 设定编号}")
+    sid = operand["setting"]
+    setting = refs.settings.get(sid) if isinstance(sid, str) else None
+    if setting is None:
+        known = "、".join(refs.settings) or "无"
+        raise ConditionError(where + ("setting",), f"未知的设定“{sid}”（settings.yaml 中有：{known}）")
+    if info.type != "number" or isinstance(setting.value, bool) or not isinstance(setting.value, (int, float)):
+        raise ConditionError(where, f"设定“{sid}”须用于数字字段")
+    return Test(info, op, setting.value, setting.shown)
 
 
 def negate(node):

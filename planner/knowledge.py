@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from planner import schema
-from planner.conditions import ConditionError, compile_condition
+from planner.conditions import All, ConditionError, Refs, compile_condition
 from planner.exceptions import KnowledgeError
 from planner.yamlio import Document, Problem, YamlSyntaxError, display_path, load_document
 
@@ -80,6 +81,16 @@ class FieldSpec:
     items: dict = field(default_factory=dict)
     units: dict = field(default_factory=dict)  # unit written after a number → factor to the field's unit
 
+    @property
+    def name(self) -> str:
+        """The label without its unit, for sentences: 营业收入（万元） → 营业收入."""
+        return re.sub(r"（[^（）]*）$", "", self.label) or self.label
+
+    @property
+    def unit(self) -> str:
+        """The field's own unit (the first of ``units``): 万元, %, 人; "" when it has none."""
+        return next(iter(self.units), "")
+
 
 @dataclass
 class Pressure:
@@ -97,6 +108,86 @@ class Source:
 
     def to_json(self) -> dict:
         return {"part": self.part, "quote": self.quote, "notices": list(self.notices)}
+
+
+@dataclass
+class IndustryList:
+    """A list of industries a notice names, as GB/T 4754 code prefixes (industries.yaml)."""
+
+    id: str
+    title: str
+    notice: str
+    article: str
+    industries: list  # dicts: name, codes, note
+
+    @property
+    def cited(self) -> str:
+        return f"{self.notice}{self.article}"
+
+    def industry_of(self, code: str) -> str | None:
+        """The listed industry ``code`` falls in (longest prefix), or None."""
+        best, best_len = None, -1
+        for ind in self.industries:
+            for prefix in ind["codes"]:
+                if code.startswith(prefix) and len(prefix) > best_len:
+                    best, best_len = ind["name"], len(prefix)
+        return best
+
+
+@dataclass
+class Setting:
+    """A number the campaign or a notice leaves to the bureau (settings.yaml)."""
+
+    id: str
+    title: str
+    value: float
+    unit: str
+    basis: str
+
+    @property
+    def shown(self) -> str:
+        who = self.basis.split("。")[0]
+        return f"{self.value:g}{self.unit}（{self.title}，{who}）"
+
+
+@dataclass
+class Branch:
+    """One alternative of a measure: its own condition, period, notices and notes."""
+
+    id: str
+    title: str
+    condition: Any
+    start: dt.date
+    end: dt.date | None
+    notices: list
+    notes: list
+    targets: list
+    questions: list = field(default_factory=list)  # QuestionSpec
+    quote: str = ""  # where the campaign text names this case
+
+
+@dataclass
+class QuestionSpec:
+    """A measure's confirmation question: its text (or 生产/经营 texts), the fields it asks for and
+    whom it is asked of."""
+
+    text: Any  # str or {production, business}
+    asks: list
+    audience: Any  # compiled condition or None
+
+    def worded(self, works_as: str | None) -> str:
+        if isinstance(self.text, dict):
+            return self.text[works_as or "production"]
+        return self.text
+
+
+@dataclass
+class Situation:
+    id: str
+    title: str
+    condition: Any
+    ask_first: list
+    defer: list
 
 
 @dataclass
@@ -121,6 +212,12 @@ class Measure:
     documents: list
     notes: list
     order: int
+    kind: str = "service"
+    audience: Any = None  # compiled `for`: whom it is meant for (None: every enterprise)
+    requirement: str = ""
+    branches: list = field(default_factory=list)
+    item_cases: Any = None  # (records field id, [(condition or None, text)])
+    needs_activity: bool = False
 
 
 @dataclass
@@ -161,6 +258,9 @@ class Activity:
     title: str
     solves: str
     difficulties: list
+    facts: list = field(default_factory=list)  # (compiled condition, what it answers)
+    audience: Any = None
+    source: Any = None
 
 
 @dataclass
@@ -195,6 +295,10 @@ class KnowledgeBase:
     relief: dict = field(default_factory=dict)
     reading: dict = field(default_factory=dict)  # vocabulary.yaml's reading: hints, uncertain, total_rows
     production_doors: tuple = ()  # fields.yaml: industry doors whose enterprises 生产; the others 经营
+    industry_lists: dict = field(default_factory=dict)  # industries.yaml: id → IndustryList
+    settings: dict = field(default_factory=dict)  # settings.yaml: id → Setting
+    situations: list = field(default_factory=list)  # visits.yaml
+    question_order: tuple = ()  # visits.yaml order: measure kinds
 
     def works_as(self, facts: dict) -> str | None:
         """"production" (生产) or "business" (经营) by the industry door; None when the door is unknown."""
@@ -363,8 +467,12 @@ class _Loader:
             vocab = vocabularies.get(vocabulary)
             return vocab.label(value) if vocab else None
 
-        ctx = _Context(vocabularies, fields, campaign, vocab_label)
+        lists = self._industry_lists()
+        settings = self._settings()
+        ctx = _Context(vocabularies, fields, campaign, vocab_label, Refs(lists, settings))
         self._populations(campaign, ctx)
+        self._activities(campaign, ctx)
+        situations, question_order = self._visits(ctx)
         sectors = {}
         order = 0
         seen_measures: dict[str, str] = {}
@@ -409,7 +517,8 @@ class _Loader:
                               | {m.id for m in citywide})
         return KnowledgeBase(self.root, campaign, vocabularies, fields, size_standard, sectors, citywide,
                              sector_digests(self.root, sectors), relief, dict(vocab_doc.data.get("reading", {})),
-                             tuple(self.docs["fields.yaml"].data.get("production_doors", ())))
+                             tuple(self.docs["fields.yaml"].data.get("production_doors", ())),
+                             lists, settings, situations, tuple(question_order))
 
     def _relief(self, fields, campaign, measure_ids) -> dict:
         doc = self.docs["relief.yaml"]
@@ -484,7 +593,9 @@ class _Loader:
         for i, a in enumerate(data["activities"]):
             self._known(doc, ("activities", i, "difficulties"), a["difficulties"], vocabularies["difficulties"],
                         "困难类型")
-            campaign.activities[a["id"]] = Activity(a["id"], a["title"], a["solves"], list(a["difficulties"]))
+            self._quote(doc, ("activities", i, "source"), a["source"], campaign)
+            campaign.activities[a["id"]] = Activity(a["id"], a["title"], a["solves"], list(a["difficulties"]),
+                                                    source=_source(a["source"]))
         self._quote(doc, ("activities_source",), data["activities_source"], campaign)
         for i, c in enumerate(data.get("city_actions", [])):
             self._quote(doc, ("city_actions", i, "source"), c["source"], campaign)
@@ -526,19 +637,156 @@ class _Loader:
                 self.report(doc, path + ("activities", i), f"未知的对接活动“{aid}”")
         self._period(doc, path + ("period",), m["period"])
         self._quote(doc, path + ("source",), m["source"], ctx.campaign)
-        condition = None
-        if "eligibility" in m:
-            try:
-                condition = compile_condition(m["eligibility"], ctx.fields, ctx.vocab_label)
-            except ConditionError as exc:
-                self.report(doc, path + ("eligibility",) + exc.path, exc.message)
+        condition = self._condition(doc, path + ("eligibility",), m.get("eligibility"), ctx)
+        if scope == CITYWIDE and "for" not in m:
+            self.report(doc, path + ("for",), "全市通用措施须写明 for（面向哪些企业；面向所有企业写 for: all）")
+        audience = self._audience(doc, path + ("for",), m.get("for", "all"), ctx)
+        branches = []
+        for i, b in enumerate(m.get("branches", [])):
+            bpath = path + ("branches", i)
+            if "period" in b:
+                self._period(doc, bpath + ("period",), b["period"])
+            for j, tid in enumerate(b.get("targets", [])):
+                if tid not in ctx.campaign.targets:
+                    self.report(doc, bpath + ("targets", j), f"未知的目标“{tid}”")
+            period = b.get("period", m["period"])
+            if "quote" in b:
+                self._quote(doc, bpath, {"quote": b["quote"]}, ctx.campaign)
+            branches.append(Branch(b["id"], b["title"], self._condition(doc, bpath + ("eligibility",),
+                                                                         b.get("eligibility"), ctx),
+                                   period["start"], period["end"], list(b.get("notices", [])),
+                                   list(b.get("notes", [])), list(b.get("targets", [])), [], b.get("quote", "")))
+        self._unique(doc, path + ("branches",), m.get("branches", []), "id")
+        questions = self._questions(doc, path + ("questions",), m.get("questions", []), ctx)
+        for i, b in enumerate(m.get("branches", [])):
+            if i < len(branches):
+                branches[i].questions = self._questions(doc, path + ("branches", i, "questions"),
+                                                        b.get("questions", []), ctx)
+        item_cases = None
+        if "item_cases" in m:
+            ic = m["item_cases"]
+            spec = ctx.fields.get(ic["field"])
+            if spec is None or spec.type != "records":
+                self.report(doc, path + ("item_cases", "field"), f"“{ic['field']}”不是 records 类型的字段")
+            else:
+                cases = []
+                for i, case in enumerate(ic["cases"]):
+                    cpath = path + ("item_cases", "cases", i, "when")
+                    cond = None
+                    if "when" in case:
+                        try:
+                            cond = compile_condition(case["when"], spec.items, ctx.vocab_label, (), ctx.refs)
+                        except ConditionError as exc:
+                            self.report(doc, cpath + exc.path, exc.message)
+                    elif i != len(ic["cases"]) - 1:
+                        self.report(doc, cpath, "只有最后一种情况可以不写 when")
+                    cases.append((cond, case["text"]))
+                item_cases = (ic["field"], cases)
+        if m.get("needs_activity") and not m.get("activities"):
+            self.report(doc, path + ("needs_activity",), "needs_activity 须与 activities 一起使用")
         return Measure(
             m["id"], scope, m["title"], m["summary"], list(m["actions"]), list(m["lead"]),
             list(answers.get("pressures", [])), list(answers.get("difficulties", [])), condition,
             m["period"]["start"], m["period"]["end"], list(m.get("targets", [])), list(m.get("activities", [])),
-            _source(m["source"]), list(m.get("questions", [])), list(m.get("documents", [])),
-            list(m.get("notes", [])), order,
+            _source(m["source"]), questions, list(m.get("documents", [])),
+            list(m.get("notes", [])), order, m.get("kind", "service"), audience, m.get("requirement", ""),
+            branches, item_cases, bool(m.get("needs_activity", False)),
         )
+
+    def _questions(self, doc, path, raw, ctx) -> list:
+        out = []
+        for i, q in enumerate(raw):
+            if isinstance(q, str):
+                out.append(QuestionSpec(q, [], None))
+                continue
+            for j, fid in enumerate(q.get("asks", [])):
+                if fid not in ctx.fields:
+                    self.report(doc, path + (i, "asks", j), f"未知的记录字段“{fid}”")
+            out.append(QuestionSpec(q["text"], list(q.get("asks", [])),
+                                    self._audience(doc, path + (i, "for"), q.get("for", "all"), ctx)))
+        return out
+
+    def _condition(self, doc, path, raw, ctx):
+        if raw is None:
+            return None
+        try:
+            return compile_condition(raw, ctx.fields, ctx.vocab_label, (), ctx.refs)
+        except ConditionError as exc:
+            self.report(doc, path + exc.path, exc.message)
+            return None
+
+    _AUDIENCE_FIELDS = {"entity_types": ("entity_type", "in"), "doors": ("industry_door", "in"),
+                        "industries": ("industry_code", "in_list"), "sizes": ("size", "in"),
+                        "sectors": ("sector", "in")}
+
+    def _audience(self, doc, path, raw, ctx):
+        """A `for` as a condition whose tests are worded 本措施面向…; None for all."""
+        if raw == "all" or not isinstance(raw, dict) or not raw:
+            return None
+        parts = []
+        for key, value in raw.items():
+            field_id, op = self._AUDIENCE_FIELDS[key]
+            try:
+                test = compile_condition({"field": field_id, op: value}, ctx.fields, ctx.vocab_label, (), ctx.refs)
+            except ConditionError as exc:
+                self.report(doc, path + (key,) + exc.path[1:], exc.message)
+                continue
+            parts.append(dataclasses.replace(test, audience=True))
+        return All(parts) if parts else None
+
+    def _industry_lists(self) -> dict:
+        doc = self.docs["industries.yaml"]
+        self._unique(doc, ("lists",), doc.data["lists"], "id")
+        out = {}
+        for i, raw in enumerate(doc.data["lists"]):
+            seen: dict[str, str] = {}
+            for j, ind in enumerate(raw["industries"]):
+                for k, code in enumerate(ind["codes"]):
+                    if code in seen:
+                        self.report(doc, ("lists", i, "industries", j, "codes", k),
+                                    f"行业代码 {code} 已列在“{seen[code]}”下")
+                    seen.setdefault(code, ind["name"])
+            out[raw["id"]] = IndustryList(raw["id"], raw["title"], raw["source"]["notice"], raw["source"]["article"],
+                                          [dict(ind) for ind in raw["industries"]])
+        return out
+
+    def _settings(self) -> dict:
+        doc = self.docs["settings.yaml"]
+        self._unique(doc, ("settings",), doc.data["settings"], "id")
+        return {raw["id"]: Setting(raw["id"], raw["title"], raw["value"], raw["unit"], raw["basis"])
+                for raw in doc.data["settings"]}
+
+    def _visits(self, ctx):
+        doc = self.docs["visits.yaml"]
+        self._unique(doc, ("situations",), doc.data["situations"], "id")
+        situations = []
+        for i, raw in enumerate(doc.data["situations"]):
+            for j, fid in enumerate(raw.get("ask_first", [])):
+                if fid not in ctx.fields:
+                    self.report(doc, ("situations", i, "ask_first", j), f"未知的记录字段“{fid}”")
+                elif ctx.fields[fid].bureau_check:
+                    self.report(doc, ("situations", i, "ask_first", j),
+                                f"“{fid}”由本局掌握（bureau_check），不向企业提问")
+            situations.append(Situation(raw["id"], raw["title"],
+                                        self._condition(doc, ("situations", i, "when"), raw["when"], ctx),
+                                        list(raw.get("ask_first", [])), list(raw.get("defer", []))))
+        order = list(doc.data["order"])
+        missing = [k for k in schema.MEASURE_KINDS if k not in order]
+        if missing:
+            self.report(doc, ("order",), f"order 须列出每一类措施，缺少：{'、'.join(missing)}")
+        return situations, order
+
+    def _activities(self, campaign: Campaign, ctx) -> None:
+        doc = self.docs["campaign.yaml"]
+        for i, raw in enumerate(doc.data["activities"]):
+            a = campaign.activities.get(raw["id"])
+            if a is None:
+                continue
+            for j, f in enumerate(raw.get("facts", [])):
+                cond = self._condition(doc, ("activities", i, "facts", j, "when"), f["when"], ctx)
+                if cond is not None:
+                    a.facts.append((cond, f["says"]))
+            a.audience = self._audience(doc, ("activities", i, "for"), raw.get("for", "all"), ctx)
 
     def _populations(self, campaign: Campaign, ctx) -> None:
         doc = self.docs["campaign.yaml"]
@@ -546,7 +794,7 @@ class _Loader:
             if "population" in t:
                 try:
                     campaign.targets[t["id"]].population = compile_condition(t["population"], ctx.fields,
-                                                                             ctx.vocab_label)
+                                                                             ctx.vocab_label, (), ctx.refs)
                 except ConditionError as exc:
                     self.report(doc, ("targets", i, "population") + exc.path, exc.message)
         target = campaign.targets.get(campaign.coverage_target)
@@ -591,6 +839,7 @@ class _Context:
     fields: dict
     campaign: Campaign
     vocab_label: Any
+    refs: Refs = Refs()
 
 
 def _items(value) -> list:

@@ -14,9 +14,10 @@ from typing import Any
 import orjson
 
 from planner import __version__
-from planner.conditions import PASS, Reason
+from planner.conditions import PASS, Reason, _item_name, _ItemFacts
+from planner.dates import cn_date
 from planner.derive import derive
-from planner.knowledge import CITYWIDE, KnowledgeBase, Measure
+from planner.knowledge import CITYWIDE, Branch, KnowledgeBase, Measure
 from planner.plan import Plan, PlanMeasure, Question
 from planner.records import Record
 
@@ -29,6 +30,7 @@ class RecordFacts:
     def __init__(self, record: Record, kb: KnowledgeBase):
         self.record = record
         self.kb = kb
+        self.requirement = ""  # what the measure being decided calls its conditions: 高新技术企业认定
 
     def value(self, field_id: str) -> Any:
         return self.record.facts.get(field_id)
@@ -79,6 +81,9 @@ def record_digest(record: Record) -> str:
     return hashlib.sha256(blob).hexdigest()[:16]
 
 
+_RANK = {"applies": 0, "verify": 1, "upcoming": 2, "upcoming_unknown": 3, "expired": 4, "not_matched": 5}
+
+
 def match(record: Record, kb: KnowledgeBase, as_of: dt.date) -> Plan:
     """The plan for ``record`` as of ``as_of``: every measure decided and explained."""
     digest = record_digest(record)
@@ -90,47 +95,170 @@ def match(record: Record, kb: KnowledgeBase, as_of: dt.date) -> Plan:
     not_matched: list[dict] = []
     expired: list[dict] = []
     for measure in kb.measures_for(sector_id):
-        reasons = [_scope_reason(measure, record, facts, kb)]
-        missing: list[str] = []
-        if measure.condition is None:
-            value = True
-        else:
-            outcome = measure.condition.evaluate(facts)
-            value = outcome.value
-            reasons += [r.text if r.state == PASS else _mark(r) for r in outcome.reasons]
-            missing = outcome.missing
-        if value is False:
+        facts.requirement = measure.requirement
+        decided = _decide(measure, record, facts, kb, as_of, reported)
+        if decided["status"] == "not_matched":
             not_matched.append({"id": measure.id, "title": measure.title, "scope": measure.scope,
-                                "reasons": [_mark(r) for r in outcome.reasons]})
-            continue
-        if measure.end is not None and as_of > measure.end:
+                                "reasons": decided["reasons"]})
+        elif decided["status"] == "expired":
             expired.append({"id": measure.id, "title": measure.title, "scope": measure.scope,
-                            "ended": measure.end.isoformat(),
-                            "reasons": [f"已于{measure.end.isoformat()}到期"]})
-            continue
-        answered = [d for d in measure.difficulties if d in reported]
-        if answered:
-            labels = "、".join(kb.vocab_label("difficulties", d) for d in answered)
-            reasons.insert(1, f"回应企业反映的困难：{labels}")
-        status = "verify" if value is None else "applies"
-        if as_of < measure.start:
-            status = "upcoming"
-            reasons.append(f"{measure.start.isoformat()}起实施，届时可申请")
-        proposed.append(_plan_measure(measure, status, reasons, missing, answered, as_of, kb))
+                            "ended": decided["end"].isoformat(), "reasons": decided["reasons"]})
+        else:
+            proposed.append(_plan_measure(measure, decided, as_of, kb, facts))
+    facts.requirement = ""
     proposed.sort(key=lambda m: (not m.answers, _STATUS_ORDER[m.status], m.scope == CITYWIDE, m.order))
+    questions, checklist = _questions(proposed, record, facts, kb)
     return Plan(
         enterprise=dict(record.facts),
         derived=dict(record.derived),
         as_of=as_of,
         measures=proposed,
-        questions=_questions(proposed, kb),
+        questions=questions,
         not_matched=not_matched,
         expired=expired,
         pressures=_pressures(sector_id, reported, kb),
         targets=_targets(proposed, kb),
         provenance={"profiles": kb.digest_for(sector_id), "record": digest, "generator": f"planner {__version__}"},
         source=record.where,
+        checklist=checklist,
     )
+
+
+def _and(outcomes: list) -> tuple:
+    """Three-valued ``all`` of several outcomes (None parts skipped): (value, reasons, missing)."""
+    value: bool | None = True
+    reasons, missing = [], []
+    for o in outcomes:
+        if o is None:
+            continue
+        if o.value is False:
+            value = False
+        elif o.value is None and value is not False:
+            value = None
+        reasons.append(o)
+        for m in o.missing:
+            if m not in missing:
+                missing.append(m)
+    return value, reasons, missing
+
+
+def _decide(measure: Measure, record: Record, facts: "RecordFacts", kb: KnowledgeBase, as_of: dt.date,
+            reported: list) -> dict:
+    """The status of one measure, the branch that fits (or those to confirm) and why."""
+    audience = measure.audience.evaluate(facts) if measure.audience is not None else None
+    base = measure.condition.evaluate(facts) if measure.condition is not None else None
+    if audience is not None and audience.value is False:
+        return {"status": "not_matched", "reasons": [_mark(r) for r in audience.reasons if r.state != PASS]}
+    if base is not None and base.value is False:
+        return {"status": "not_matched", "reasons": [_mark(r) for r in base.reasons if r.state != PASS]}
+    activities, no_activity = _activities(measure, record, facts, kb, reported)
+    if no_activity:
+        return {"status": "not_matched", "reasons": [no_activity]}
+    branches = measure.branches or [Branch("", "", None, measure.start, measure.end, [], [], [])]
+    options = []
+    for b in branches:
+        own = b.condition.evaluate(facts) if b.condition is not None else None
+        value, parts, missing = _and([audience, base, own])
+        if value is False:
+            status = "not_matched"
+        elif b.end is not None and as_of > b.end:
+            status = "expired"
+        elif as_of < b.start:
+            status = "upcoming" if value else "upcoming_unknown"
+        else:
+            status = "applies" if value else "verify"
+        options.append({"branch": b, "status": status, "own": own, "missing": missing,
+                        "parts": parts})
+    best = min(options, key=lambda o: _RANK[o["status"]])
+    if best["status"] == "not_matched":
+        if measure.branches:
+            reasons = [f"{o['branch'].title}：" + "，".join(_mark(r) for r in o["own"].reasons if r.state != PASS)
+                       for o in options if o["own"] is not None]
+        else:
+            reasons = [_mark(r) for part in best["parts"] for r in part.reasons if r.state != PASS]
+        return {"status": "not_matched", "reasons": reasons}
+    if best["status"] == "expired":
+        end = best["branch"].end
+        return {"status": "expired", "end": end, "reasons": [f"已于{cn_date(end)}到期"]}
+    status = {"upcoming_unknown": "upcoming"}.get(best["status"], best["status"])
+    reasons = []
+    answered = [d for d in measure.difficulties if d in reported]
+    if answered:
+        reasons.append("回应企业反映的困难：" + "、".join(kb.vocab_label("difficulties", d) for d in answered))
+    shown = [best]
+    if status == "verify" and measure.branches:  # every branch still open now is one to confirm,
+        shown = [o for o in options if o["status"] == "verify"]
+        settled = [o for o in shown if o["own"] is None or o["own"].value is True]
+        shown = settled[:1] or shown  # unless one already fits: then only the measure's own facts are open
+
+    def lines(outcome):
+        return [r.text if r.state == PASS else _mark(r) for r in outcome.reasons] if outcome is not None else []
+
+    if audience is not None and audience.value is not True:
+        reasons += lines(audience)
+    reasons += lines(base)
+    confirm = []
+    for o in shown:
+        if measure.branches and status == "verify":
+            confirm.append({"id": o["branch"].id, "title": o["branch"].title, "reasons": lines(o["own"])})
+        else:
+            reasons += lines(o["own"])
+    if measure.branches and status == "verify":
+        later = [o for o in options if o["status"] in ("upcoming", "upcoming_unknown")]
+        for o in later:
+            reasons.append(f"若不属于上述情形：{o['branch'].title}{cn_date(o['branch'].start)}起实施，届时可申请")
+    if status == "upcoming":
+        reasons.append(f"{cn_date(best['branch'].start)}起实施，届时可申请")
+    missing = []
+    for o in shown:
+        missing += [m for m in o["missing"] if m not in missing]
+    if status == "verify" and measure.branches and len(shown) == 1 and shown[0]["own"] is not None \
+            and shown[0]["own"].value is True:
+        confirm = []
+        reasons += lines(shown[0]["own"])
+        branch = shown[0]["branch"]
+    else:
+        branch = best["branch"] if measure.branches and status != "verify" else None
+    return {"status": status, "reasons": [_scope_reason(measure, record, facts, kb)] + reasons,
+            "missing": missing, "answered": answered, "branch": branch, "confirm": confirm,
+            "start": best["branch"].start, "end": best["branch"].end, "activities": activities,
+            "items": _item_cases(measure, record, facts)}
+
+
+def _activities(measure: Measure, record: Record, facts: "RecordFacts", kb: KnowledgeBase,
+                reported: list) -> tuple[list, str | None]:
+    """The measure's activities that answer something of this enterprise, each saying what; and, for a
+    measure that ``needs_activity``, why it is left out when none does."""
+    out = []
+    for aid in measure.activities:
+        a = kb.campaign.activities[aid]
+        if a.audience is not None and a.audience.evaluate(facts).value is not True:
+            continue
+        says = [kb.vocab_label("difficulties", d) for d in a.difficulties if d in reported]
+        says += [text for cond, text in a.facts if cond.evaluate(facts).value is True]
+        if says:
+            out.append(f"{a.title}（回应：{'、'.join(says)}）")
+    if measure.needs_activity and not out:
+        if record.facts.get("difficulties") is None:
+            return out, None
+        return out, "不符合：企业反映的困难不在各类对接活动回应的范围内"
+    return out, None
+
+
+def _item_cases(measure: Measure, record: Record, facts: "RecordFacts") -> list[dict]:
+    """How each item of a list is handled (each receivable: cleared, mediated or in court)."""
+    if measure.item_cases is None:
+        return []
+    field_id, cases = measure.item_cases
+    spec = facts.kb.fields[field_id]
+    out = []
+    for item in record.facts.get(field_id) or []:
+        item_facts = _ItemFacts(facts, spec, item)
+        for cond, text in cases:
+            if cond is None or cond.evaluate(item_facts).value is True:
+                out.append({"item": _item_name(spec, facts, item), "text": text})
+                break
+    return out
 
 
 def _mark(reason: Reason) -> str:
@@ -142,54 +270,102 @@ def _mark(reason: Reason) -> str:
 
 def _scope_reason(measure: Measure, record: Record, facts: RecordFacts, kb: KnowledgeBase) -> str:
     if measure.scope == CITYWIDE:
-        return "全市通用措施，适用于各类市场主体" if measure.condition is None else "全市通用措施"
+        return "全市通用措施，适用于各类市场主体" if measure.condition is None and measure.audience is None \
+            and not measure.branches else "全市通用措施"
     return f"所属产业为{facts.show('sector', record.facts['sector'])}，属本产业措施"
 
 
-def _plan_measure(measure: Measure, status, reasons, missing, answered, as_of, kb) -> PlanMeasure:
+def _plan_measure(measure: Measure, d: dict, as_of, kb, facts) -> PlanMeasure:
     verify = []
-    for field_id in missing:
+    for field_id in d["missing"]:
         spec = kb.fields[field_id]
-        verify.append({"field": field_id, "label": spec.label, "question": _question_for(field_id, kb)})
+        if spec.bureau_check:
+            continue
+        verify.append({"field": field_id, "label": spec.label, "question": kb.field_question(field_id, facts.record.facts)})
+    end = d["end"]
     warning = None
-    if measure.end is not None and 0 <= (measure.end - as_of).days <= kb.campaign.reminders["deadline_warning_days"]:
-        days = (measure.end - as_of).days
-        warning = f"{measure.end.isoformat()}截止，仅剩{days}天" if days else f"今日（{measure.end.isoformat()}）截止"
+    if end is not None and 0 <= (end - as_of).days <= kb.campaign.reminders["deadline_warning_days"]:
+        days = (end - as_of).days
+        warning = f"{cn_date(end)}截止，仅剩{days}天" if days else f"今日（{cn_date(end)}）截止"
+    branch = d["branch"]
+    targets = list(measure.targets) + [t for t in (branch.targets if branch else []) if t not in measure.targets]
+    if d["status"] == "verify":
+        for b in measure.branches:
+            targets += [t for t in b.targets if t not in targets]
+    targets = [t for t in targets if kb.campaign.targets[t].level == "enterprise"]
     deadlines = []
-    for tid in measure.targets:
+    for tid in targets:
         target = kb.campaign.targets[tid]
         if target.due is not None:
             deadlines.append({"date": target.due.isoformat(), "label": target.due_label, "target": tid,
                               "title": target.title})
+    source = measure.source.to_json()
+    notes = list(measure.notes)
+    if branch is not None:
+        source["notices"] = source["notices"] + [n for n in branch.notices if n not in source["notices"]]
+        notes = list(branch.notes) + notes
+    works = kb.works_as(facts.record.facts)
+    questions = []
+    specs = list(measure.questions)
+    for b in ([branch] if branch else [measure.branches[i] for i, _ in enumerate(measure.branches)
+                                       if measure.branches[i].id in {c["id"] for c in d["confirm"]}]):
+        specs += b.questions
+    for q in specs if d["status"] == "applies" else []:
+        if q.audience is not None and q.audience.evaluate(facts).value is not True:
+            continue
+        if q.asks and all(facts.value(f) is not None or kb.fields[f].bureau_check for f in q.asks):
+            continue
+        questions.append(q.worded(works))
     return PlanMeasure(
-        id=measure.id, title=measure.title, scope=measure.scope, status=status, reasons=reasons,
+        id=measure.id, title=measure.title, scope=measure.scope, status=d["status"], reasons=d["reasons"],
         verify=verify, lead=list(measure.lead),
-        period={"start": measure.start.isoformat(), "end": measure.end.isoformat() if measure.end else None},
-        deadline_warning=warning, deadlines=deadlines, source=measure.source.to_json(),
+        period={"start": d["start"].isoformat(), "end": end.isoformat() if end else None},
+        deadline_warning=warning, deadlines=deadlines, source=source,
         actions=list(measure.actions), summary=measure.summary, documents=list(measure.documents),
-        questions=list(measure.questions), notes=list(measure.notes), answers=answered,
-        activities=[kb.campaign.activities[a].title for a in measure.activities], targets=list(measure.targets),
-        order=measure.order,
+        questions=questions, notes=notes, answers=d["answered"],
+        activities=d["activities"], targets=targets, order=measure.order, kind=measure.kind,
+        branch={"id": branch.id, "title": branch.title} if branch else None,
+        confirm_branches=d["confirm"], items=d["items"], missing=list(d["missing"]),
     )
 
 
-def _question_for(field_id: str, kb: KnowledgeBase) -> str:
-    spec = kb.fields[field_id]
-    return spec.question or f"请确认{spec.label}。"
+def _questions(measures: list[PlanMeasure], record: Record, facts: "RecordFacts", kb: KnowledgeBase):
+    """The visit questions, in the order a cadre asks them, and the officer's pre-visit checklist.
 
-
-def _questions(measures: list[PlanMeasure], kb: KnowledgeBase) -> list[Question]:
-    """Few, decisive questions: one per unknown fact, settling every measure that waits on it,
-    those that settle most first. Each measure keeps its own confirmation questions."""
+    First what the enterprise's situation asks first (a stopped enterprise: why, and when it resumes);
+    then one question per unknown fact, by the kind of the measures it settles (money first) and by how
+    many it settles. Facts the bureau holds are never asked: they go on the checklist. Measures of a
+    kind the situation defers ask nothing on this visit."""
+    situations = [s for s in kb.situations if s.condition is not None and s.condition.evaluate(facts).value is True]
+    deferred = {k for s in situations for k in s.defer}
+    rank = {k: i for i, k in enumerate(kb.question_order)}
+    first: list[Question] = []
+    for s in situations:
+        for fid in s.ask_first:
+            if record.facts.get(fid) is None and all(fid not in q.fields for q in first):
+                first.append(Question(kb.field_question(fid, record.facts), "situation", [], [fid]))
     by_text: dict[str, Question] = {}
+    best: dict[str, int] = {}
+    checklist: dict[str, dict] = {}
     for m in measures:
-        for v in m.verify:
-            q = by_text.setdefault(v["question"], Question(v["question"], "fact", [], []))
+        for fid in m.missing:
+            spec = kb.fields[fid]
+            if spec.bureau_check:
+                entry = checklist.setdefault(fid, {"field": fid, "label": spec.label, "text": spec.bureau_check,
+                                                   "settles": []})
+                entry["settles"].append(m.id)
+                continue
+            text = kb.field_question(fid, record.facts)
+            q = by_text.setdefault(text, Question(text, "fact", [], []))
             if m.id not in q.settles:
                 q.settles.append(m.id)
-            if v["field"] not in q.fields:
-                q.fields.append(v["field"])
-    return sorted(by_text.values(), key=lambda q: -len(q.settles))
+            if fid not in q.fields:
+                q.fields.append(fid)
+            if m.kind not in deferred:  # a question only deferred measures wait on is left for a later visit
+                best[text] = min(best.get(text, 99), rank.get(m.kind, 99))
+    asked = sorted((q for q in by_text.values() if q.text in best), key=lambda q: (best[q.text], -len(q.settles)))
+    asked = [q for q in asked if not any(f in q.fields for f0 in first for f in f0.fields)]
+    return first + asked, list(checklist.values())
 
 
 def _pressures(sector_id: str | None, reported: list, kb: KnowledgeBase) -> list[dict]:

@@ -45,6 +45,11 @@ class PlanMeasure:
     activities: list = field(default_factory=list)
     targets: list = field(default_factory=list)
     order: int = 0
+    kind: str = "service"  # funds, relief, service, development
+    branch: dict | None = None  # the alternative that fits: {id, title}
+    confirm_branches: list = field(default_factory=list)  # alternatives still to confirm: {id, title, reasons}
+    items: list = field(default_factory=list)  # how each listed item is handled: {item, text}
+    missing: list = field(default_factory=list)  # unknown facts it waits on (field ids)
 
     def to_json(self) -> dict:
         data = dict(vars(self))
@@ -67,6 +72,7 @@ class Plan:
     targets: list
     provenance: dict
     source: str = ""
+    checklist: list = field(default_factory=list)  # bureau-held facts an officer checks before the visit
 
     @property
     def id(self) -> str:
@@ -107,6 +113,7 @@ class Plan:
             "expired": self.expired,
             "pressures": self.pressures,
             "targets": self.targets,
+            "checklist": self.checklist,
             "timeline": self.timeline(),
             "provenance": self.provenance,
         }

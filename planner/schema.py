@@ -308,6 +308,14 @@ SIZE_STANDARD_FILE = Struct({
     }), "the above-designated-size line"),
 })
 
+AUDIENCE = Either(OneOf("all"), Struct({
+    "entity_types": optional(ListOf(Code(), 1), "entity types of vocabulary.yaml (enterprise, individual_business)"),
+    "doors": optional(ListOf(Code(), 1), "industry doors (GB/T 4754: A … T)"),
+    "industries": optional(ID, "an industry list of industries.yaml"),
+    "sizes": optional(ListOf(Code(), 1), "sizes (large, medium, small, micro)"),
+    "sectors": optional(ListOf(ID, 1), "sector profiles (and other)"),
+}))
+
 TARGET = Struct({
     "id": Field(ID, "target id"),
     "title": Field(TEXT, "what is measured"),
@@ -345,7 +353,13 @@ CAMPAIGN_FILE = Struct({
         "id": Field(ID, "activity id"),
         "title": Field(TEXT, "activity title"),
         "solves": Field(TEXT, "what it solves"),
-        "difficulties": Field(ListOf(Code(), 1), "difficulties it answers"),
+        "difficulties": Field(ListOf(Code(), 1), "reported difficulties it answers"),
+        "facts": optional(ListOf(Struct({
+            "when": Field(Anything(), "a condition on the record"),
+            "says": Field(TEXT, "what it answers then, e.g. 企业有上市计划"),
+        }), 1), "facts of the record it answers besides difficulties"),
+        "for": optional(AUDIENCE, "whom it is for (sectors, doors)"),
+        "source": Field(SOURCE, "where the campaign text names it and what it is for"),
     }), 1), "matchmaking activities"),
     "activities_source": Field(SOURCE, "where the text lists the activities"),
     "city_actions": optional(ListOf(Struct({
@@ -365,6 +379,29 @@ CAMPAIGN_FILE = Struct({
     "coverage_target": Field(ID, "the target whose population the summary checks every plan against"),
 })
 
+QUESTION = Either(TEXT, Struct({
+    "text": Field(Either(TEXT, Struct({
+        "production": Field(TEXT, "for an enterprise that 生产"),
+        "business": Field(TEXT, "for one that 经营"),
+    })), "the question"),
+    "asks": optional(ListOf(ID, 1), "record fields it asks for: left out when they are all known"),
+    "for": optional(AUDIENCE, "whom it is asked of (e.g. entity_types: [individual_business])"),
+}))
+
+BRANCH = Struct({
+    "id": Field(ID, "branch id, unique in the measure"),
+    "title": Field(TEXT, "which case this is, e.g. 小微企业（不分行业）"),
+    "eligibility": optional(Anything(), "a condition, on top of the measure's own"),
+    "period": optional(PERIOD, "when this branch is in force, if not the measure's period"),
+    "quote": optional(TEXT, "where the campaign text names this case, word for word"),
+    "notices": optional(TEXTS, "the notices and articles of this branch"),
+    "notes": optional(TEXTS, "what this branch gives"),
+    "questions": optional(ListOf(QUESTION), "what a cadre asks to confirm this branch"),
+    "targets": optional(ListOf(ID), "campaign targets this branch serves"),
+})
+
+MEASURE_KINDS = ("funds", "relief", "service", "development")
+
 MEASURE = Struct({
     "id": Field(ID, "unique across the tree"),
     "title": Field(TEXT, "short Chinese title"),
@@ -375,12 +412,26 @@ MEASURE = Struct({
         "pressures": optional(ListOf(ID), "pressures of the same profile"),
         "difficulties": optional(ListOf(Code()), "difficulties of vocabulary.yaml"),
     }), "what it answers"),
+    "kind": optional(OneOf(*MEASURE_KINDS), "funds (money to the enterprise), relief (help through a hard "
+                                            "time), service, development (growth); orders visit questions"),
+    "for": optional(AUDIENCE, "whom it is meant for (required in citywide.yaml; all: every enterprise)"),
+    "requirement": optional(TEXT, "what the conditions are called in a sentence: 高新技术企业认定"),
     "eligibility": optional(Anything(), "a condition; absent means every enterprise in scope"),
+    "branches": optional(ListOf(BRANCH, 2), "alternatives of one policy: the plan shows the one that fits, "
+                                           "or those to confirm; never as separate measures"),
+    "item_cases": optional(Struct({
+        "field": Field(ID, "a records field (receivables)"),
+        "cases": Field(ListOf(Struct({
+            "when": optional(Anything(), "a condition on the item; the last case has none"),
+            "text": Field(TEXT, "how such an item is handled"),
+        }), 1), "first case that holds"),
+    }), "how each item of a list is handled (each receivable: cleared, mediated, in court)"),
+    "needs_activity": optional(Boolean(), "only when one of its activities answers something of the enterprise"),
     "period": Field(PERIOD, "validity"),
     "targets": optional(ListOf(ID), "campaign targets it serves"),
     "activities": optional(ListOf(ID), "matchmaking activities it uses"),
     "source": Field(SOURCE, "where the text says so"),
-    "questions": optional(TEXTS, "what a cadre asks to confirm it fits"),
+    "questions": optional(ListOf(QUESTION), "what a cadre asks to confirm it fits"),
     "documents": optional(TEXTS, "what the enterprise prepares"),
     "notes": optional(TEXTS, "details shown with the measure"),
 })
@@ -410,6 +461,7 @@ RELIEF_FILE = Struct({
     "target": Field(ID, "the campaign target the estimate is compared with"),
     "social_insurance_deferral": Field(Struct({
         "measures": Field(ListOf(ID, 1), "the deferral measures"),
+        "branches": optional(ListOf(ID, 1), "of those, the alternatives whose deferral the payroll estimate counts"),
         "payroll_field": Field(ID, "record field with the monthly payroll (万元)"),
         "until": Field(Date(), "last day deferred"),
         "rates": Field(ListOf(Struct({
@@ -422,7 +474,47 @@ RELIEF_FILE = Struct({
     }), "social-insurance deferral estimate"),
 })
 
+INDUSTRIES_FILE = Struct({
+    "lists": Field(ListOf(Struct({
+        "id": Field(ID, "list id, used as in_list: id"),
+        "title": Field(TEXT, "what the notice calls them: 制造业等六个行业"),
+        "source": Field(Struct({
+            "notice": Field(TEXT, "the notice"),
+            "article": Field(TEXT, "the article that lists them: 第二条"),
+        }), "where the list comes from"),
+        "industries": Field(ListOf(Struct({
+            "name": Field(TEXT, "the industry as the notice names it"),
+            "codes": Field(ListOf(Code(), 1), "GB/T 4754-2017 code prefixes"),
+            "note": optional(TEXT, "how a name that is not one GB/T 4754 class was mapped"),
+        }), 1), "the industries"),
+    }), 1), "industry lists"),
+})
+
+SETTINGS_FILE = Struct({
+    "settings": Field(ListOf(Struct({
+        "id": Field(ID, "setting id, used as {setting: id}"),
+        "title": Field(TEXT, "what it is"),
+        "value": Field(Number(), "the number"),
+        "unit": Field(TEXT, "its unit"),
+        "basis": Field(TEXT, "who set it and why (本局设定… or the notice)"),
+    }), 1), "numbers the bureau sets"),
+})
+
+VISITS_FILE = Struct({
+    "situations": Field(ListOf(Struct({
+        "id": Field(ID, "situation id"),
+        "title": Field(TEXT, "Chinese name"),
+        "when": Field(Anything(), "a condition on the record"),
+        "ask_first": optional(ListOf(ID, 1), "fields whose questions lead the visit when unknown"),
+        "defer": optional(ListOf(OneOf(*MEASURE_KINDS)), "measure kinds whose questions wait for a later visit"),
+    })), "situations"),
+    "order": Field(ListOf(OneOf(*MEASURE_KINDS), 1), "measure kinds in the order their questions are asked"),
+})
+
 FIXED_FILES = {
+    "industries.yaml": INDUSTRIES_FILE,
+    "settings.yaml": SETTINGS_FILE,
+    "visits.yaml": VISITS_FILE,
     "campaign.yaml": CAMPAIGN_FILE,
     "vocabulary.yaml": VOCABULARY_FILE,
     "fields.yaml": FIELDS_FILE,

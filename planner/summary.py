@@ -196,6 +196,7 @@ class _Plan:
     as_of: str | None
     measures: list  # (id, status, [verify labels])
     timeline: list  # (date, text)
+    branches: dict = None  # measure id → the id of the alternative that fits
 
 
 def _extract(plan: dict) -> _Plan:
@@ -207,9 +208,10 @@ def _extract(plan: dict) -> _Plan:
                     for m in plan["measures"]]
         timeline = [(e["date"], e["text"]) for e in plan.get("timeline", [])]
         as_of = plan.get("as_of")
+        branches = {m["id"]: (m.get("branch") or {}).get("id") for m in plan["measures"] if m.get("branch")}
     except (KeyError, TypeError, AttributeError):
         raise DamagedPlan(f"{PLAN} 内容不完整（缺少企业、措施或时间表）") from None
-    return _Plan(enterprise, as_of, measures, timeline)
+    return _Plan(enterprise, as_of, measures, timeline, branches)
 
 
 @dataclass
@@ -292,7 +294,9 @@ class _Tally:
             hash(facts + tuple(plan.measures) + tuple(plan.timeline) + (plan.as_of,))
             key = self.in_population(plan.enterprise)
             serving = any(mid in self.serving for mid, _, _ in plan.measures)
-            deferral = {status for mid, status, _ in plan.measures if mid in self.spec["measures"]}
+            wanted = self.spec.get("branches")
+            deferral = {status for mid, status, _ in plan.measures if mid in self.spec["measures"]
+                        and (status != "applies" or not wanted or (plan.branches or {}).get(mid) in wanted)}
             payroll = plan.enterprise.get(self.spec["payroll_field"]) if "applies" in deferral else None
             payroll = None if payroll is None else 0.0 + payroll
         except (TypeError, ValueError, AttributeError):

@@ -17,7 +17,7 @@ def squash(text: str) -> str:
 
 def covering_texts(kb, kind: str) -> list[str]:
     if kind == "measure":
-        return [m.source.quote for m in kb.all_measures()]
+        return [m.source.quote for m in kb.all_measures()] + [b.quote for m in kb.all_measures() for b in m.branches]
     if kind == "target":
         return [t.source.quote for t in kb.campaign.targets.values()]
     if kind == "activity":

@@ -145,7 +145,7 @@ def test_unknown_receivables_are_unknown(kb):
         ({"field": "size", "in": ["mini"]}, ("in",), "“mini”不是取值表 sizes 中的值（字段“size”）"),
         ({"field": "size", "gt": 3}, ("gt",), "“gt”不能用于 enum 类型的字段“size”"),
         ({"field": "size", "eval": "1"}, ("eval",),
-         "未知的检验“eval”（可用：eq、in、gt、gte、lt、lte、prefix、contains、present、some）"),
+         "未知的检验“eval”（可用：eq、in、gt、gte、lt、lte、prefix、in_list、contains、present、some）"),
         ({"all": []}, ("all",), "“all”后面须是一组条件（不能为空的列表）"),
         ({"any": [SIZE], "not": SIZE}, ("not",), "“any”旁边不能再有键“not”"),
         ({"field": "employees", "gt": "10"}, ("gt",), "字段“employees”须写数字，这里是“10”"),

@@ -268,7 +268,7 @@ def test_a_symlinked_enterprise_folder_is_refused(here, tmp_path, runner):
     write_records(here / "list.yaml", stop)
     result = runner.invoke(main, RUN)
     assert result.exit_code == 1
-    assert (f"错误：list.yaml:131：{AUTO}：out/{AUTO}：是符号链接（指向 {elsewhere}），不会跟随它写到"
+    assert (f"错误：list.yaml:129：{AUTO}：out/{AUTO}：是符号链接（指向 {elsewhere}），不会跟随它写到"
             f"输出目录之外；该企业本次未生成。请删除该链接或换成真实文件夹后再次运行\n") in result.stderr
     assert tree(elsewhere) == before and os.path.islink(f"out/{AUTO}")
 

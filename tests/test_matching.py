@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from planner.decisions import decision_table
-from planner.matching import campaign_notice, match
+from planner.matching import RecordFacts, campaign_notice, match
 
 from conftest import AS_OF, sample_ids
 
@@ -42,12 +42,17 @@ def test_unknown_is_neither_true_nor_false(kb, sample_records):
 
 def test_upcoming_expired_and_deadline_warning(kb, sample_records):
     record = record_by_id(sample_records, "91330206NB00001475")  # wholesale, July VAT expansion
+    record.facts.update(vat_taxpayer_type="general", vat_credit_balance=True, tax_credit_rating="A",
+                        revenue=20000, employees=40)  # medium for the refund: only the July case fits
     june = {m.id: m for m in match(copy.deepcopy(record), kb, dt.date(2022, 6, 15)).measures}
-    assert june["citywide_vat_refund_expansion"].status == "upcoming"
-    assert "2022-07-01起实施，届时可申请" in june["citywide_vat_refund_expansion"].reasons
+    assert june["citywide_vat_refund"].status == "upcoming"
+    assert june["citywide_vat_refund"].branch["id"] == "seven_industries"
+    assert "2022年7月1日起实施，届时可申请" in june["citywide_vat_refund"].reasons
+    july = {m.id: m for m in match(copy.deepcopy(record), kb, dt.date(2022, 7, 5)).measures}
+    assert july["citywide_vat_refund"].status == "applies"
     december = match(copy.deepcopy(record), kb, dt.date(2022, 12, 10))
     warned = {m.id: m.deadline_warning for m in december.measures if m.deadline_warning}
-    assert warned["citywide_utility_cost_reduction"] == "2022-12-31截止，仅剩21天"
+    assert warned["citywide_utility_cost_reduction"] == "2022年12月31日截止，仅剩21天"
     later = match(copy.deepcopy(record), kb, dt.date(2023, 1, 5))
     assert "citywide_utility_cost_reduction" in [m["id"] for m in later.expired]
 
@@ -59,14 +64,20 @@ def test_measures_answering_reported_difficulties_come_first(kb, sample_records)
 
 
 def test_one_question_settles_every_measure_waiting_on_the_same_fact(kb, sample_records):
-    plan = match(record_by_id(sample_records, "91330226NB00001399"), kb, AS_OF)
+    record = record_by_id(sample_records, "91330226NB00001399")
+    plan = match(record, kb, AS_OF)
     texts = [q.text for q in plan.questions]
     assert len(texts) == len(set(texts))
     for q in plan.questions:
         waiting = [m.id for m in plan.measures if any(v["question"] == q.text for v in m.verify)]
         assert q.settles == waiting
-    settles = [len(q.settles) for q in plan.questions]
-    assert settles == sorted(settles, reverse=True)
+    # money first (visits.yaml order), then by how many measures an answer settles
+    rank = {k: i for i, k in enumerate(kb.question_order)}
+    kinds = {m.id: m.kind for m in plan.measures}
+    deferred = {k for s in kb.situations if s.condition.evaluate(RecordFacts(record, kb)).value for k in s.defer}
+    keys = [(min(rank[kinds[s]] for s in q.settles if kinds[s] not in deferred), -len(q.settles))
+            for q in plan.questions if q.kind == "fact"]
+    assert keys == sorted(keys) and keys
 
 
 def test_campaign_notice(kb):

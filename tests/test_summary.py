@@ -25,7 +25,7 @@ from conftest import AS_OF, EXAMPLES
 
 BAD_CODE = "91330206MA2AB1234X"  # the 17th character should be X: an invalid credit code
 NEW_CODE = uscc.make("91330206", "NW000001")
-DEFERRAL = ("citywide_social_insurance_deferral_affected", "citywide_social_insurance_deferral_hardship")
+DEFERRAL = ("citywide_social_insurance_deferral",)
 
 
 def sample_data() -> dict:

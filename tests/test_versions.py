@@ -65,7 +65,7 @@ def test_history_lists_versions_with_trigger_and_summary(two_versions, runner):
     assert rows[0] == ["版本", "生成时间", "基准日", "触发原因", "变化概要"]
     assert [r[0] for r in rows[1:]] == ["v1", "v2"]
     assert rows[1][3:] == ["首次生成", "首个版本"]
-    assert rows[2][2:] == ["2022-06-15", "企业记录变化", "措施新增1项、移除0项、变更0项；企业信息变化：生产状态"]
+    assert rows[2][2:] == ["2022-06-15", "企业记录变化", "措施新增1项、移除0项、变更0项；企业信息变化：生产状态；待核实问题新增2个、已解决0个"]
 
 
 def test_unchanged_rerun_makes_no_version(kb, tmp_path):
