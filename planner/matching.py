@@ -301,8 +301,10 @@ def _plan_measure(measure: Measure, d: dict, as_of, kb, facts) -> PlanMeasure:
                               "title": target.title})
     source = measure.source.to_json()
     notes = list(measure.notes)
+    for b in [branch] if branch is not None else [x for x in measure.branches
+                                                  if x.id in {c["id"] for c in d["confirm"]}]:
+        source["notices"] = source["notices"] + [n for n in b.notices if n not in source["notices"]]
     if branch is not None:
-        source["notices"] = source["notices"] + [n for n in branch.notices if n not in source["notices"]]
         notes = list(branch.notes) + notes
     works = kb.works_as(facts.record.facts)
     questions = []
@@ -347,10 +349,16 @@ def _questions(measures: list[PlanMeasure], record: Record, facts: "RecordFacts"
     by_text: dict[str, Question] = {}
     best: dict[str, int] = {}
     checklist: dict[str, dict] = {}
+    leading: set[str] = set()  # questions that are the first open fact of some measure: asked before the rest
     for m in measures:
+        askable = [f for f in m.missing if not kb.fields[f].bureau_check]
+        if askable and m.kind not in deferred:
+            leading.add(kb.field_question(askable[0], record.facts))
         for fid in m.missing:
             spec = kb.fields[fid]
             if spec.bureau_check:
+                if m.kind in deferred:
+                    continue
                 entry = checklist.setdefault(fid, {"field": fid, "label": spec.label, "text": spec.bureau_check,
                                                    "settles": []})
                 entry["settles"].append(m.id)
@@ -363,7 +371,10 @@ def _questions(measures: list[PlanMeasure], record: Record, facts: "RecordFacts"
                 q.fields.append(fid)
             if m.kind not in deferred:  # a question only deferred measures wait on is left for a later visit
                 best[text] = min(best.get(text, 99), rank.get(m.kind, 99))
-    asked = sorted((q for q in by_text.values() if q.text in best), key=lambda q: (best[q.text], -len(q.settles)))
+    # the first open fact of each measure comes first (a small-scale taxpayer need not be asked its credit
+    # rating), then by the kind of measure (money first) and by how many measures an answer settles
+    asked = sorted((q for q in by_text.values() if q.text in best),
+                   key=lambda q: (q.text not in leading, best[q.text], -len(q.settles)))
     asked = [q for q in asked if not any(f in q.fields for f0 in first for f in f0.fields)]
     return first + asked, list(checklist.values())
 
