@@ -68,6 +68,11 @@ def line_count(text: str, width: int = LINE_WIDTH, most: int = 2) -> int:
     return min(most, max(1, -(-display_width(text) // width)))
 
 
+def measure_line(m: dict) -> str:
+    """A measure's line on the brief as brief.md.j2 writes it (for its width): 1. title〔status〕lead，warning."""
+    return f"10. {m['title']}〔{m['status_label']}〕{m['lead']}" + (f"，{m['warning']}" if m.get("warning") else "")
+
+
 def fit_brief(difficulties: list, measures: list, questions: list, limits: BriefLimits, title_lines: int):
     """Cut the three lists by priority to fit the line budget: at least three of each where there
     are, then questions, measures and difficulties in turn; a cut list costs a line for its pointer."""
@@ -75,7 +80,8 @@ def fit_brief(difficulties: list, measures: list, questions: list, limits: Brief
     caps = {"d": min(len(difficulties), limits.difficulties), "m": min(len(measures), limits.measures),
             "q": min(len(questions), limits.questions)}
     question_lines = [line_count(q) for q in questions]
-    cost = {"d": lambda i: 1, "m": lambda i: 1, "q": lambda i: question_lines[i]}
+    measure_lines = [line_count(measure_line(m)) for m in measures]
+    cost = {"d": lambda i: 1, "m": lambda i: measure_lines[i], "q": lambda i: question_lines[i]}
     taken = {"d": 0, "m": 0, "q": 0}
     totals = {"d": len(difficulties), "m": len(measures), "q": len(questions)}
 

@@ -237,3 +237,15 @@ def test_a_derived_fact_shows_its_basis_plainly(kb):
     md = rendered(kb, plan_of(kb, facts)).plan_md
     assert "推算：" not in md
     assert "| 行业门类 | 制造业（按行业代码C3670） |" in md
+
+
+def test_a_brief_counts_a_measure_whose_lead_wraps_as_two_lines(kb):
+    from planner.view import BriefLimits, line_count, measure_line
+
+    plan = plan_of(kb, factory(zone="dongqianhu", difficulties=["chip_shortage", "logistics", "costs"]))
+    brief = brief_context(plan, kb)
+    lines = [line_count(measure_line(m)) for m in brief["measures"]]
+    assert 2 in lines, "the test needs a measure line that wraps"
+    used = (len(brief["difficulties"]) + sum(lines) + sum(line_count(q) for q in brief["questions"])
+            + sum(1 for k in ("more_difficulties", "more_measures", "more_questions") if brief[k]))
+    assert used <= BriefLimits().lines
