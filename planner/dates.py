@@ -32,3 +32,14 @@ def cn_period(start, end) -> str:
         return f"{cn_date(start)}起长期有效"
     s, e = _date(start), _date(end)
     return f"{cn_date(s)}至{cn_month_day(e) if s.year == e.year else cn_date(e)}"
+
+
+def cn_date_text(value) -> str:
+    """``cn_date`` of an ISO date; any other text as it is (the ``cn_date`` template filter: a
+    date read back from a damaged plan.json may be anything)."""
+    if value is None:
+        return ""
+    try:
+        return cn_date(value)
+    except (TypeError, ValueError):
+        return str(value)

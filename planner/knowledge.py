@@ -26,6 +26,18 @@ class VocabEntry:
     id: str
     label: str
     aliases: tuple = ()
+    business_label: str | None = None  # production_statuses: the label for an enterprise that 经营
+
+
+@dataclass(frozen=True)
+class Locality:
+    """Who serves an enterprise where it is (localities.yaml): a district's bureau or a zone's 管委会."""
+
+    id: str
+    kind: str  # "district", "zone" or "generic"
+    unit: str
+    government: str
+    contact: str
 
 
 class Vocabulary:
@@ -249,6 +261,8 @@ class Target:
     def statement(self) -> str:
         ops = {">": "超过", ">=": "不低于", "<": "低于", "<=": "不超过", "=": "达到"}
         value = f"{self.value:g}"
+        if self.op == ">=" and self.value == 100 and self.unit == "%":
+            return f"{self.title}达到100%（{self.due_label}）"  # all of them: 不低于100% is not how a notice says it
         return f"{self.title}{ops[self.op]}{value}{self.unit}（{self.due_label}）"
 
 
@@ -295,6 +309,7 @@ class KnowledgeBase:
     relief: dict = field(default_factory=dict)
     reading: dict = field(default_factory=dict)  # vocabulary.yaml's reading: hints, uncertain, total_rows
     production_doors: tuple = ()  # fields.yaml: industry doors whose enterprises 生产; the others 经营
+    localities: dict = field(default_factory=dict)  # localities.yaml: districts, zones → {id: Locality}; generic
     industry_lists: dict = field(default_factory=dict)  # industries.yaml: id → IndustryList
     settings: dict = field(default_factory=dict)  # settings.yaml: id → Setting
     situations: list = field(default_factory=list)  # visits.yaml
@@ -448,7 +463,8 @@ class _Loader:
             self._unique(vocab_doc, (name,), entries, "id")
             self._ambiguous_spellings(vocab_doc, name, entries)
             vocabularies[name] = Vocabulary(
-                name, [VocabEntry(e["id"], e["label"], tuple(e.get("aliases", []))) for e in entries]
+                name, [VocabEntry(e["id"], e["label"], tuple(e.get("aliases", [])), e.get("business_label"))
+                       for e in entries]
             )
         if "booleans" in vocabularies and set(vocabularies["booleans"].entries) != {"yes", "no"}:
             self.report(vocab_doc, ("booleans",), 'booleans has exactly two ids, "yes" and "no"')
@@ -513,12 +529,30 @@ class _Loader:
             order += 1
             with self.attempt("citywide.yaml"):
                 citywide.append(self._measure(city_doc, ("measures", i), m, CITYWIDE, {}, ctx, seen_measures, order))
+        localities = self._localities(vocabularies)
         relief = self._relief(fields, campaign, {m.id for s in sectors.values() for m in s.measures}
                               | {m.id for m in citywide})
         return KnowledgeBase(self.root, campaign, vocabularies, fields, size_standard, sectors, citywide,
                              sector_digests(self.root, sectors), relief, dict(vocab_doc.data.get("reading", {})),
-                             tuple(self.docs["fields.yaml"].data.get("production_doors", ())),
+                             tuple(self.docs["fields.yaml"].data.get("production_doors", ())), localities,
                              lists, settings, situations, tuple(question_order))
+
+    def _localities(self, vocabularies) -> dict:
+        """localities.yaml: an entry for every district and zone of the vocabularies, no other."""
+        doc = self.docs["localities.yaml"]
+        data = doc.data
+        found: dict = {"generic": Locality("generic", "generic", **data["generic"])}
+        for key, kind, what in (("districts", "district", "区县（市）"), ("zones", "zone", "功能区")):
+            vocab = vocabularies.get(key)
+            entries = data[key] or {}
+            for value_id in entries:
+                if vocab is not None and value_id not in vocab:
+                    self.report(doc, (key, value_id), f"未知的{what}“{value_id}”（vocabulary.yaml 的 {key} 中没有）")
+            for entry in vocab or ():
+                if entry.id not in entries:
+                    self.report(doc, (key,), f"缺少{what}“{entry.id}”（{entry.label}）的属地单位")
+            found[key] = {i: Locality(i, kind, **e) for i, e in entries.items()}
+        return found
 
     def _relief(self, fields, campaign, measure_ids) -> dict:
         doc = self.docs["relief.yaml"]

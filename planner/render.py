@@ -28,6 +28,7 @@ import jinja2.sandbox
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from planner.dates import cn_date_text
 from planner.exceptions import RenderError
 from planner.resources import bundled
 from planner.textsafe import visible
@@ -177,6 +178,7 @@ class Templates:
         # Templates are the bureau's own files; record text only ever arrives as escaped data.
         self.markdown_env = _Environment(finalize=_finalize, autoescape=False, **common)
         self.markdown_env.filters["code"] = md_code
+        self.markdown_env.filters["cn_date"] = cn_date_text  # 2022年6月15日, as Chinese documents write dates
         self.html_env = _Environment(autoescape=True, **common)
 
     def markdown(self, kind: str, context: dict, sector: str | None = None) -> str:

@@ -231,6 +231,7 @@ VOCABULARY_ENTRY = Struct({
     "id": Field(Code(), "the value as written in files and conditions"),
     "label": Field(TEXT, "the Chinese label shown to readers"),
     "aliases": optional(TEXTS, "other spellings accepted in records"),
+    "business_label": optional(TEXT, "production_statuses: the label for an enterprise that 经营 (正常经营, 停业)"),
 })
 
 READING = Struct({
@@ -511,6 +512,20 @@ VISITS_FILE = Struct({
     "order": Field(ListOf(OneOf(*MEASURE_KINDS), 1), "measure kinds in the order their questions are asked"),
 })
 
+LOCALITY = Struct({
+    "unit": Field(TEXT, "the unit that serves an enterprise there: a district's 经信局, a zone's 管委会"),
+    "government": Field(TEXT, "the local government (a zone: its 管委会); in generic, the text a measure's lead "
+                              "uses for it (各区县（市）政府), replaced by the enterprise's own"),
+    "contact": Field(TEXT, "how to reach the unit: its office and the 12345 hotline; never a person or a number "
+                           "not published"),
+})
+
+LOCALITIES_FILE = Struct({
+    "districts": Field(MapOf(ID, LOCALITY), "district id (vocabulary districts) → its unit"),
+    "zones": Field(MapOf(ID, LOCALITY), "functional zone id (vocabulary zones) → its 管委会"),
+    "generic": Field(LOCALITY, "for an enterprise whose district is not known"),
+})
+
 FIXED_FILES = {
     "industries.yaml": INDUSTRIES_FILE,
     "settings.yaml": SETTINGS_FILE,
@@ -521,4 +536,5 @@ FIXED_FILES = {
     "size_standard.yaml": SIZE_STANDARD_FILE,
     "citywide.yaml": CITYWIDE_FILE,
     "relief.yaml": RELIEF_FILE,
+    "localities.yaml": LOCALITIES_FILE,
 }

@@ -10,7 +10,8 @@ import functools
 import unicodedata
 from dataclasses import dataclass
 
-from planner.knowledge import CITYWIDE, KnowledgeBase
+from planner.dates import cn_date, cn_period
+from planner.knowledge import CITYWIDE, KnowledgeBase, Locality
 from planner.matching import show_value
 from planner.plan import Plan
 
@@ -18,6 +19,8 @@ STATUS_LABELS = {"applies": "适用", "verify": "待核实", "upcoming": "即将
 BASIC_FIELDS = ("id", "name", "entity_type", "sector", "industry_code", "industry_door", "district", "zone",
                 "size", "employees", "revenue", "assets", "above_scale", "production_status", "key_enterprise")
 CONTACT_FIELDS = ("contact", "phone", "cadre")
+STATUS_FIELD = "production_status"
+STATUS_ROW_LABELS = {"production": "生产状态", "business": "经营状态"}  # as kb.works_as says the enterprise works
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,11 @@ def line_count(text: str, width: int = LINE_WIDTH, most: int = 2) -> int:
     return min(most, max(1, -(-display_width(text) // width)))
 
 
+def measure_line(m: dict) -> str:
+    """A measure's line on the brief as brief.md.j2 writes it (for its width): 1. title〔status〕lead，warning."""
+    return f"10. {m['title']}〔{m['status_label']}〕{m['lead']}" + (f"，{m['warning']}" if m.get("warning") else "")
+
+
 def fit_brief(difficulties: list, measures: list, questions: list, limits: BriefLimits, title_lines: int):
     """Cut the three lists by priority to fit the line budget: at least three of each where there
     are, then questions, measures and difficulties in turn; a cut list costs a line for its pointer."""
@@ -72,7 +80,8 @@ def fit_brief(difficulties: list, measures: list, questions: list, limits: Brief
     caps = {"d": min(len(difficulties), limits.difficulties), "m": min(len(measures), limits.measures),
             "q": min(len(questions), limits.questions)}
     question_lines = [line_count(q) for q in questions]
-    cost = {"d": lambda i: 1, "m": lambda i: 1, "q": lambda i: question_lines[i]}
+    measure_lines = [line_count(measure_line(m)) for m in measures]
+    cost = {"d": lambda i: 1, "m": lambda i: measure_lines[i], "q": lambda i: question_lines[i]}
     taken = {"d": 0, "m": 0, "q": 0}
     totals = {"d": len(difficulties), "m": len(measures), "q": len(questions)}
 
@@ -95,6 +104,41 @@ def fit_brief(difficulties: list, measures: list, questions: list, limits: Brief
     return difficulties[: taken["d"]], measures[: taken["m"]], questions[: taken["q"]]
 
 
+def local_unit(plan: Plan, kb: KnowledgeBase) -> Locality:
+    """Who serves the enterprise where it is (localities.yaml): its zone's 管委会 when the record
+    has a zone, else its district's bureau; the generic entry when neither is known."""
+    e = plan.enterprise
+    zone, district = e.get("zone"), e.get("district")
+    found = kb.localities.get("zones", {}).get(zone) if zone else None
+    if found is None and district:
+        found = kb.localities.get("districts", {}).get(district)
+    return found or kb.localities["generic"]
+
+
+def lead_text(measure_lead: list, plan: Plan, kb: KnowledgeBase) -> str:
+    """A measure's lead as a plan and a brief show it: the city departments of the measure, its
+    generic local government (各区县（市）政府) replaced by the enterprise's own government or zone
+    管委会, then the enterprise's own local unit; each named once."""
+    local = local_unit(plan, kb)
+    generic = kb.localities["generic"].government
+    names = [local.government if name == generic else name for name in measure_lead] + [local.unit]
+    return "、".join(dict.fromkeys(names))
+
+
+def status_shown(plan: Plan, kb: KnowledgeBase) -> tuple[str, str | None]:
+    """The row label and the value of the production status: 经营状态 and the business label
+    (正常经营, 停业) for an enterprise that 经营, 生产状态 and the label otherwise; None when unknown."""
+    works = kb.works_as(plan.enterprise) or "production"
+    value = plan.enterprise.get(STATUS_FIELD)
+    if value is None:
+        return STATUS_ROW_LABELS[works], None
+    entry = kb.vocabularies[kb.fields[STATUS_FIELD].vocabulary].entries.get(value)
+    if entry is None:
+        return STATUS_ROW_LABELS[works], str(value)
+    return STATUS_ROW_LABELS[works], (entry.business_label if works == "business" and entry.business_label
+                                      else entry.label)
+
+
 def fact_rows(plan: Plan, kb: KnowledgeBase, fields=None) -> list[dict]:
     """The known facts of the enterprise as label/value rows; derived ones carry their basis."""
     rows = []
@@ -106,7 +150,10 @@ def fact_rows(plan: Plan, kb: KnowledgeBase, fields=None) -> list[dict]:
         value = plan.enterprise.get(field_id)
         if value is None:
             continue
-        rows.append({"field": field_id, "label": spec.label, "value": show_value(spec, value, kb),
+        label, shown = spec.label, show_value(spec, value, kb)
+        if field_id == STATUS_FIELD:
+            label, shown = status_shown(plan, kb)
+        rows.append({"field": field_id, "label": label, "value": shown,
                      "derived": field_id in plan.derived, "basis": plan.derived.get(field_id, "")})
     return rows
 
@@ -121,9 +168,8 @@ def receivable_rows(plan: Plan, kb: KnowledgeBase) -> list[dict]:
 
 
 def period_text(period: dict) -> str:
-    if period["end"]:
-        return f"{period['start']}至{period['end']}"
-    return f"{period['start']}起，长期有效"
+    """2022年6月1日至12月31日; 2022年4月1日起长期有效 (plan.json keeps the ISO dates)."""
+    return cn_period(period["start"], period["end"] or None)
 
 
 def source_text(source: dict, kb: KnowledgeBase) -> str:
@@ -132,6 +178,20 @@ def source_text(source: dict, kb: KnowledgeBase) -> str:
     if source.get("notices"):
         text += "；依据" + "、".join(source["notices"])
     return text
+
+
+def enterprise_deadline(deadline: dict, kb: KnowledgeBase) -> bool:
+    """Whether a measure's deadline is the enterprise's own (a target of level enterprise, such as
+    停产减产重点企业帮扶率): a city KPI (快递业务量, 公路货物周转量) is the summary's, never a plan's."""
+    target = kb.campaign.targets.get(deadline.get("target"))
+    return target is None or target.level != "city"
+
+
+def plan_timeline(plan: Plan, kb: KnowledgeBase) -> list[dict]:
+    """The plan's timeline without the due dates of city KPIs."""
+    city = {(d["date"], f"{d['title']}（{d['label']}）") for m in plan.measures for d in m.deadlines
+            if not enterprise_deadline(d, kb)}
+    return [e for e in plan.timeline() if e["measure"] is not None or (e["date"], e["text"]) not in city]
 
 
 def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
@@ -143,8 +203,9 @@ def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
             "id": m.id, "title": m.title, "status": m.status, "status_label": STATUS_LABELS[m.status],
             "scope_label": "全市通用" if m.scope == CITYWIDE else f"{kb.sectors[m.scope].name}产业",
             "summary": m.summary, "reasons": m.reasons,
-            "verify": m.verify, "lead": "、".join(m.lead), "period": period_text(m.period),
-            "deadlines": [f"{d['date']} {d['title']}（{d['label']}）" for d in m.deadlines],
+            "verify": m.verify, "lead": lead_text(m.lead, plan, kb), "period": period_text(m.period),
+            "deadlines": [f"{cn_date(d['date'])} {d['title']}（{d['label']}）" for d in m.deadlines
+                          if enterprise_deadline(d, kb)],
             "warning": m.deadline_warning, "actions": m.actions, "documents": m.documents,
             "questions": m.questions, "notes": m.notes, "activities": "、".join(m.activities),
             "source": source_text(m.source, kb),
@@ -158,7 +219,7 @@ def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
         "doc_title": kb.campaign.documents["plan"],
         "name": plan.name,
         "id": plan.id,
-        "as_of": plan.as_of.isoformat(),
+        "as_of": cn_date(plan.as_of),
         "campaign": kb.campaign.title,
         "issuer": kb.campaign.issuer,
         "facts": fact_rows(plan, kb, BASIC_FIELDS + ("difficulties", "honors", "tax_credit_rating", "rd_ratio",
@@ -170,19 +231,20 @@ def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
         "pressures": plan.pressures,
         "measures": measures,
         "counts": {s: sum(1 for m in plan.measures if m.status == s) for s in STATUS_LABELS},
+        "local": local_unit(plan, kb),
         "questions": questions,
         "confirm_questions": [{"text": t, "settles": "、".join(titles)} for t, titles in confirm.items()],
-        "timeline": [{**e, "past": e["date"] < plan.as_of.isoformat()} for e in plan.timeline()],
-        "targets": plan.targets,
+        "timeline": [{**e, "date": cn_date(e["date"]), "past": e["date"] < plan.as_of.isoformat()}
+                     for e in plan_timeline(plan, kb)],
         "not_matched": plan.not_matched,
-        "expired": plan.expired,
+        "expired": [{**m, "ended": cn_date(m["ended"])} for m in plan.expired],
         "provenance": provenance_line(plan),
     }
 
 
 def provenance_line(plan: Plan) -> str:
     p = plan.provenance
-    return f"{p['generator']} · 基准日 {plan.as_of.isoformat()} · 方案库 {p['profiles']} · 企业记录 {p['record']}"
+    return f"{p['generator']} · 基准日 {cn_date(plan.as_of)} · 方案库 {p['profiles']} · 企业记录 {p['record']}"
 
 
 def brief_context(plan: Plan, kb: KnowledgeBase, limits: BriefLimits = BriefLimits()) -> dict:
@@ -200,11 +262,12 @@ def brief_context(plan: Plan, kb: KnowledgeBase, limits: BriefLimits = BriefLimi
     for p in plan.pressures:
         if p["scope"] not in ("reported",) and not p["reported"]:
             difficulties.append({"title": p["title"], "note": "产业共性"})
-    measures = [{"title": m.title, "status_label": STATUS_LABELS[m.status], "lead": "、".join(m.lead),
+    measures = [{"title": m.title, "status_label": STATUS_LABELS[m.status], "lead": lead_text(m.lead, plan, kb),
                  "warning": m.deadline_warning} for m in plan.measures]
     questions = [q.text for q in plan.questions]
     for m in plan.measures[: limits.measures]:
         questions += [q for q in m.questions if q not in questions]
+    status_label, status = status_shown(plan, kb)
     name = clip(str(plan.name), limits.name_width)
     title = f"走访简报：{name}"
     kept_d, kept_m, kept_q = fit_brief(difficulties, measures, questions, limits, line_count(title, TITLE_WIDTH))
@@ -214,9 +277,9 @@ def brief_context(plan: Plan, kb: KnowledgeBase, limits: BriefLimits = BriefLimi
         "rows": [
             ("统一社会信用代码", plan.id, "所属产业", shown("sector")),
             ("所在区县", location, "企业规模", shown("size")),
-            ("生产状态", shown("production_status"), "重点企业", shown("key_enterprise")),
+            (status_label, status or "—", "重点企业", shown("key_enterprise")),
             ("联系人", shown("contact"), "联系电话", shown("phone")),
-            ("包联干部", shown("cadre"), "基准日", plan.as_of.isoformat()),
+            ("包联干部", shown("cadre"), "基准日", cn_date(plan.as_of)),
         ],
         "difficulties": kept_d,
         "more_difficulties": len(difficulties) - len(kept_d),

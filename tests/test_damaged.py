@@ -233,7 +233,7 @@ def test_an_old_mixed_version_is_made_again(here):
     (folder / "version.json").write_bytes(orjson.dumps(meta))
     plan = folder / "plan.md"
     good = plan.read_bytes()
-    plan.write_bytes(good.replace("基准日 2022-06-15".encode(), "基准日 2022-06-16".encode()))
+    plan.write_bytes(good.replace("基准日 2022年6月15日".encode(), "基准日 2022年6月16日".encode()))
     assert plan.stat().st_size == len(good)
     result = generate(here / "list.yaml", Path("out"), knowledge(), Templates.from_option(None), AS_OF, ("md",))
     assert result.written == [AUTO] and plan.read_bytes() == good

@@ -126,7 +126,7 @@ def test_a_list_against_its_folder_names_who_is_missing_and_who_left(runner, fol
     assert (f"- 未覆盖：{changed['name']}（{changed['id']}）——方案未按最新名单更新（名单中的企业信息已变化）\n"
             f"- 未覆盖：宁波新列入停产重点企业有限公司（{NEW_CODE}）——文件夹中没有该企业的方案\n") in text
     assert re.search(r"\n另有是否适用缓缴待核实的企业\d+家、缺少现行方案的企业2家，未计入测算。\n", text)
-    assert " · 基准日 2022-06-15 · 企业20家" in text  # the plans' own date
+    assert " · 基准日 2022年6月15日 · 企业20家" in text  # the plans' own date
     assert result.output.splitlines() == [
         "提示：名单中2家企业缺少现行方案，已在汇总中列名",
         "提示：文件夹中1家企业已不在名单中，未计入汇总，已列名",
@@ -142,7 +142,7 @@ def test_a_plan_made_as_of_another_date_is_not_current(runner, folder_and_new_li
     assert result.exit_code == 0, result.output
     text = target.read_text(encoding="utf-8")
     assert "其中有现行方案0家，缺少现行方案20家" in text
-    assert "方案未按本次基准日更新（方案基准日 2022-06-15）" in text
+    assert "方案未按本次基准日更新（方案基准日 2022年6月15日）" in text
     assert "覆盖率0%" in text
 
 
