@@ -107,7 +107,8 @@ def match(record: Record, kb: KnowledgeBase, as_of: dt.date) -> Plan:
             proposed.append(_plan_measure(measure, decided, as_of, kb, facts))
     facts.requirement = ""
     proposed.sort(key=lambda m: (not m.answers, _STATUS_ORDER[m.status], m.scope == CITYWIDE, m.order))
-    questions, checklist = _questions(proposed, record, facts, kb)
+    situations = [s for s in kb.situations if s.condition is not None and s.condition.evaluate(facts).value is True]
+    questions, checklist = _questions(proposed, record, situations, kb)
     return Plan(
         enterprise=dict(record.facts),
         derived=dict(record.derived),
@@ -121,6 +122,7 @@ def match(record: Record, kb: KnowledgeBase, as_of: dt.date) -> Plan:
         provenance={"profiles": kb.digest_for(sector_id), "record": digest, "generator": f"planner {__version__}"},
         source=record.where,
         checklist=checklist,
+        situations=[{"id": s.id, "title": s.title} for s in situations],
     )
 
 
@@ -331,14 +333,13 @@ def _plan_measure(measure: Measure, d: dict, as_of, kb, facts) -> PlanMeasure:
     )
 
 
-def _questions(measures: list[PlanMeasure], record: Record, facts: "RecordFacts", kb: KnowledgeBase):
+def _questions(measures: list[PlanMeasure], record: Record, situations: list, kb: KnowledgeBase):
     """The visit questions, in the order a cadre asks them, and the officer's pre-visit checklist.
 
     First what the enterprise's situation asks first (a stopped enterprise: why, and when it resumes);
     then one question per unknown fact, by the kind of the measures it settles (money first) and by how
     many it settles. Facts the bureau holds are never asked: they go on the checklist. Measures of a
     kind the situation defers ask nothing on this visit."""
-    situations = [s for s in kb.situations if s.condition is not None and s.condition.evaluate(facts).value is True]
     deferred = {k for s in situations for k in s.defer}
     rank = {k: i for i, k in enumerate(kb.question_order)}
     first: list[Question] = []

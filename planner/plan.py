@@ -73,6 +73,7 @@ class Plan:
     provenance: dict
     source: str = ""
     checklist: list = field(default_factory=list)  # bureau-held facts an officer checks before the visit
+    situations: list = field(default_factory=list)  # {id, title} of visits.yaml situations the enterprise is in
 
     @property
     def id(self) -> str:
@@ -114,6 +115,7 @@ class Plan:
             "pressures": self.pressures,
             "targets": self.targets,
             "checklist": self.checklist,
+            "situations": self.situations,
             "timeline": self.timeline(),
             "provenance": self.provenance,
         }

@@ -35,6 +35,7 @@ class BriefLimits:
     difficulties: int = 5
     measures: int = 8
     questions: int = 6
+    checklist: int = 2  # bureau-held facts the officer checks before the visit (a heading line besides)
     request_lines: int = 5
     lines: int = 18
     name_width: int = 116  # display columns of the name: with 走访简报： two title lines; the rest is cut with …
@@ -73,10 +74,12 @@ def measure_line(m: dict) -> str:
     return f"10. {m['title']}〔{m['status_label']}〕{m['lead']}" + (f"，{m['warning']}" if m.get("warning") else "")
 
 
-def fit_brief(difficulties: list, measures: list, questions: list, limits: BriefLimits, title_lines: int):
+def fit_brief(difficulties: list, measures: list, questions: list, limits: BriefLimits, title_lines: int,
+              reserved: int = 0):
     """Cut the three lists by priority to fit the line budget: at least three of each where there
-    are, then questions, measures and difficulties in turn; a cut list costs a line for its pointer."""
-    budget = limits.lines - (title_lines - 1) * 2
+    are, then questions, measures and difficulties in turn; a cut list costs a line for its pointer.
+    ``reserved`` lines are taken by other parts (the officer's checklist)."""
+    budget = limits.lines - (title_lines - 1) * 2 - reserved
     caps = {"d": min(len(difficulties), limits.difficulties), "m": min(len(measures), limits.measures),
             "q": min(len(questions), limits.questions)}
     question_lines = [line_count(q) for q in questions]
@@ -207,10 +210,15 @@ def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
             "deadlines": [f"{cn_date(d['date'])} {d['title']}（{d['label']}）" for d in m.deadlines
                           if enterprise_deadline(d, kb)],
             "warning": m.deadline_warning, "actions": m.actions, "documents": m.documents,
-            "questions": m.questions, "notes": m.notes, "activities": "、".join(m.activities),
+            "questions": m.questions, "notes": m.notes, "activities": "；".join(m.activities),
             "source": source_text(m.source, kb),
+            "branch": m.branch["title"] if m.branch else None,
+            "confirm_branches": m.confirm_branches, "items": m.items,
         })
-    questions = [{"text": q.text, "settles": "、".join(by_id[s].title for s in q.settles)} for q in plan.questions]
+    situations = "、".join(s["title"] for s in plan.situations)
+    questions = [{"text": q.text, "settles": "、".join(by_id[s].title for s in q.settles),
+                  "why": ("关系到：" + "、".join(by_id[s].title for s in q.settles)) if q.settles
+                  else f"{situations}企业首先了解"} for q in plan.questions]
     confirm: dict[str, list] = {}
     for m in plan.measures:
         for text in m.questions:
@@ -233,6 +241,8 @@ def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
         "counts": {s: sum(1 for m in plan.measures if m.status == s) for s in STATUS_LABELS},
         "local": local_unit(plan, kb),
         "questions": questions,
+        "checklist": [{"text": c["text"], "settles": "、".join(by_id[s].title for s in c["settles"])}
+                      for c in plan.checklist],
         "confirm_questions": [{"text": t, "settles": "、".join(titles)} for t, titles in confirm.items()],
         "timeline": [{**e, "date": cn_date(e["date"]), "past": e["date"] < plan.as_of.isoformat()}
                      for e in plan_timeline(plan, kb)],
@@ -270,7 +280,11 @@ def brief_context(plan: Plan, kb: KnowledgeBase, limits: BriefLimits = BriefLimi
     status_label, status = status_shown(plan, kb)
     name = clip(str(plan.name), limits.name_width)
     title = f"走访简报：{name}"
-    kept_d, kept_m, kept_q = fit_brief(difficulties, measures, questions, limits, line_count(title, TITLE_WIDTH))
+    checklist = [c["text"] for c in plan.checklist]
+    kept_c = checklist[: limits.checklist]
+    reserved = sum(line_count(c) for c in kept_c) + (2 if kept_c else 0) + (1 if len(checklist) > len(kept_c) else 0)
+    kept_d, kept_m, kept_q = fit_brief(difficulties, measures, questions, limits, line_count(title, TITLE_WIDTH),
+                                       reserved)
     return {
         "doc_title": kb.campaign.documents["brief"],
         "name": name,
@@ -287,6 +301,8 @@ def brief_context(plan: Plan, kb: KnowledgeBase, limits: BriefLimits = BriefLimi
         "more_measures": len(measures) - len(kept_m),
         "questions": kept_q,
         "more_questions": len(questions) - len(kept_q),
+        "checklist": kept_c,
+        "more_checklist": len(checklist) - len(kept_c),
         "request_lines": limits.request_lines,
         "provenance": provenance_line(plan),
     }
