@@ -375,7 +375,8 @@ def _context(t: _Tally, kb: KnowledgeBase, as_of: dt.date, scope: dict) -> dict:
         key=lambda r: (-r["total"], r["title"]))
     question_rows = sorted(
         ({"title": titles.get(mid, mid), "enterprises": t.per_measure[mid]["verify"],
-          "facts": "、".join(f"{name}（{n}）" for name, n in c.most_common())} for mid, c in t.open_questions.items()),
+          "facts": "、".join(f"{name}（{n}）" for name, n in sorted(c.items(), key=lambda x: (-x[1], x[0])))}
+         for mid, c in t.open_questions.items()),
         key=lambda r: (-r["enterprises"], r["title"]))
     days = kb.campaign.reminders["summary_deadline_days"]
     start, end = as_of.isoformat(), (as_of + dt.timedelta(days=days)).isoformat()

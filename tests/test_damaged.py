@@ -173,7 +173,7 @@ def test_a_failed_write_leaves_no_mixed_current_version(here, monkeypatch):
     failed = generate(here / "list.yaml", Path("out"), knowledge(), Templates.from_option(None), LATER, ("md",),
                       workers=1)
     assert len(failed.failed) == 20
-    assert "基准日 2022-06-16" in (folder / "plan.md").read_text(encoding="utf-8")  # the mixed top
+    assert "基准日 2022年6月16日" in (folder / "plan.md").read_text(encoding="utf-8")  # the mixed top
     assert not is_complete(folder, read_meta(folder), ("md",))
     assert verified_plan(folder)["as_of"] == "2022-06-15"  # the whole v1, from its archive
     monkeypatch.setattr(versions, "atomic_write", real)
@@ -268,7 +268,9 @@ def test_a_symlinked_enterprise_folder_is_refused(here, tmp_path, runner):
     write_records(here / "list.yaml", stop)
     result = runner.invoke(main, RUN)
     assert result.exit_code == 1
-    assert (f"错误：list.yaml:129：{AUTO}：out/{AUTO}：是符号链接（指向 {elsewhere}），不会跟随它写到"
+    line = next(i for i, text in enumerate((here / "list.yaml").read_text(encoding="utf-8").splitlines(), 1)
+                if text.strip().endswith(f"id: {AUTO}"))
+    assert (f"错误：list.yaml:{line}：{AUTO}：out/{AUTO}：是符号链接（指向 {elsewhere}），不会跟随它写到"
             f"输出目录之外；该企业本次未生成。请删除该链接或换成真实文件夹后再次运行\n") in result.stderr
     assert tree(elsewhere) == before and os.path.islink(f"out/{AUTO}")
 

@@ -242,10 +242,14 @@ def test_a_derived_fact_shows_its_basis_plainly(kb):
 def test_a_brief_counts_a_measure_whose_lead_wraps_as_two_lines(kb):
     from planner.view import BriefLimits, line_count, measure_line
 
-    plan = plan_of(kb, factory(zone="dongqianhu", difficulties=["chip_shortage", "logistics", "costs"]))
+    debt = {"debtor": "某区住建局", "debtor_type": "government", "amount": 120, "disputed": False,
+            "in_litigation": False}
+    plan = plan_of(kb, factory(zone="dongqianhu", difficulties=["receivables_overdue", "logistics", "costs"],
+                               receivables=[debt]))
     brief = brief_context(plan, kb)
     lines = [line_count(measure_line(m)) for m in brief["measures"]]
     assert 2 in lines, "the test needs a measure line that wraps"
     used = (len(brief["difficulties"]) + sum(lines) + sum(line_count(q) for q in brief["questions"])
-            + sum(1 for k in ("more_difficulties", "more_measures", "more_questions") if brief[k]))
+            + sum(1 for k in ("more_difficulties", "more_measures", "more_questions", "more_checklist") if brief[k])
+            + sum(line_count(c) for c in brief["checklist"]) + (2 if brief["checklist"] else 0))
     assert used <= BriefLimits().lines

@@ -168,7 +168,7 @@ def test_unknown_payroll_is_said_never_a_bare_zero(runner, tmp_path):
     write_yaml(tmp_path / "list.yaml", data)
     text = summarize_cli(runner, tmp_path, [str(tmp_path / "list.yaml"), "--as-of", AS_OF.isoformat()])
     relief = text.split("## 七、")[1]
-    assert "适用缓缴措施的企业5家，其中月工资总额未知5家，未计入测算。适用的企业均未填报月工资总额，无法估算可缓缴金额。" in relief
+    assert "适用缓缴措施的企业6家，其中月工资总额未知6家，未计入测算。适用的企业均未填报月工资总额，无法估算可缓缴金额。" in relief
     assert "0.0万元" not in relief and "0.0000亿元" not in relief and "可缓缴约" not in relief
 
 
@@ -176,15 +176,17 @@ def test_partly_unknown_payroll_is_counted_and_said(runner, kb, tmp_path):
     data = sample_data()
     read = read_records(EXAMPLES / "enterprises.yaml", kb)
     plans = list(plans_from_records(read, kb, AS_OF))
-    eligible = [p["enterprise"]["id"] for p in plans
-                if any(m["id"] in DEFERRAL and m["status"] == "applies" for m in p["measures"])]
-    assert len(eligible) == 5
+    eligible = [p["enterprise"]["id"] for p in plans  # the self-insured pension case defers no payroll share
+                if any(m["id"] in DEFERRAL and m["status"] == "applies"
+                       and m["branch"]["id"] in kb.relief["social_insurance_deferral"]["branches"]
+                       for m in p["measures"])]
+    assert len(eligible) == 6
     for record in data["enterprises"]:
         if record["id"] == eligible[0]:
             del record["payroll_monthly"]
     write_yaml(tmp_path / "list.yaml", data)
     text = summarize_cli(runner, tmp_path, [str(tmp_path / "list.yaml"), "--as-of", AS_OF.isoformat()])
-    assert "适用缓缴措施的企业5家，其中月工资总额未知1家，未计入测算。按单位费率合计、缓缴7个月估算，填报月工资总额的4家可缓缴约" in text
+    assert "适用缓缴措施的企业6家，其中月工资总额未知1家，未计入测算。按单位费率合计、缓缴7个月估算，填报月工资总额的5家可缓缴约" in text
 
 
 def test_no_eligible_enterprise_is_said_instead_of_zero(kb):
