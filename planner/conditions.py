@@ -181,6 +181,12 @@ class Test:
         wanted = holds != self.negated  # whether the condition is met
         if self.audience:
             text = f"{self.field.name}为{shown}" + ("" if wanted else f"，本措施面向{self._wanted_values()}")
+        elif self.field.type == "bool" and getattr(self.field, "says", None):
+            need = self.operand != self.negated
+            who = getattr(facts, "requirement", "")
+            says = self.field.says
+            text = says["yes" if actual else "no"] + (f"（{who}须{says['yes' if need else 'no']}）"
+                                                      if who and not wanted else "")
         elif self.field.type == "bool":
             need = self.operand != self.negated
             text = f"{label}：{shown}" + ("" if wanted else f"，需为“{'是' if need else '否'}”")
@@ -197,6 +203,10 @@ class Test:
         who = getattr(facts, "requirement", "") or ""
         if self.audience:
             return f"{self.field.name}未知，本措施面向{self._wanted_values()}"
+        if self.field.type == "bool" and getattr(self.field, "says", None):
+            need = self.operand != self.negated
+            says = self.field.says
+            return f"尚不清楚是否{says['yes']}" + (f"（{who}须{says['yes' if need else 'no']}）" if who else "")
         if self.field.type == "bool":
             need = self.operand != self.negated
             return f"{self.field.name}未知，{who}要求为“{'是' if need else '否'}”" if who else \

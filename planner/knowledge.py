@@ -90,6 +90,7 @@ class FieldSpec:
     derived: bool = False
     question: str | dict | None = None  # a text, or {production: ..., business: ...}
     bureau_check: str | None = None  # held by the bureau: checked before the visit, never asked
+    says: dict | None = None  # bool: {yes: 有留抵税额, no: 无留抵税额}
     items: dict = field(default_factory=dict)
     units: dict = field(default_factory=dict)  # unit written after a number → factor to the field's unit
 
@@ -590,7 +591,7 @@ class _Loader:
                 items[item["id"]] = build(item, path + ("items", i))
             return FieldSpec(raw["id"], raw["label"], raw["type"], tuple(raw.get("aliases", [])),
                              raw.get("vocabulary"), bool(raw.get("derived", False)), raw.get("question"), raw.get("bureau_check"),
-                             items, dict(raw.get("units", {})))
+                             raw.get("says"), items, dict(raw.get("units", {})))
 
         return {raw["id"]: build(raw, ("fields", i)) for i, raw in enumerate(doc.data["fields"])}
 

@@ -174,7 +174,7 @@ def _decide(measure: Measure, record: Record, facts: "RecordFacts", kb: Knowledg
     best = min(options, key=lambda o: _RANK[o["status"]])
     if best["status"] == "not_matched":
         if measure.branches:
-            reasons = [f"{o['branch'].title}：" + "，".join(_mark(r) for r in o["own"].reasons if r.state != PASS)
+            reasons = [f"{o['branch'].title}：" + "；".join(_mark(r) for r in o["own"].reasons if r.state != PASS)
                        for o in options if o["own"] is not None]
         else:
             reasons = [_mark(r) for part in best["parts"] for r in part.reasons if r.state != PASS]

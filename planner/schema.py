@@ -269,6 +269,9 @@ _FIELD_KEYS = {
         "production": Field(TEXT, "asked of an enterprise that 生产 (production_doors)"),
         "business": Field(TEXT, "asked of a shop, restaurant or service that 经营"),
     })), "asked on a visit when the fact is unknown"),
+    "says": optional(Struct({"yes": Field(TEXT, "the fact when yes: 有留抵税额"),
+                             "no": Field(TEXT, "the fact when no: 无留抵税额")}),
+                     "for bool: the fact as a sentence says it, in a plan's reasons"),
     "bureau_check": optional(TEXT, "the bureau holds this fact: never asked of the enterprise; what an officer "
                                    "checks before the visit"),
     "units": optional(MapOf(TEXT, Number()), "for number: units an officer may write after the number → "

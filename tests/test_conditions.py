@@ -45,7 +45,7 @@ def test_number_comparisons(kb, op, operand, actual, value):
 def test_bool_eq_explains_what_was_needed(kb):
     outcome = evaluate(kb, {"field": "in_affected_area", "eq": True}, {"in_affected_area": False})
     assert outcome.value is False
-    assert outcome.reasons[0].text == "位于疫情严重影响地区：否，需为“是”"
+    assert outcome.reasons[0].text == "不在疫情严重影响地区"  # fields.yaml says: the fact in words
 
 
 def test_prefix_and_contains(kb):
