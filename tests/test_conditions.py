@@ -128,7 +128,7 @@ def test_some_receivable(kb, items, value):
 def test_some_names_the_qualifying_debt(kb):
     outcome = evaluate(kb, ARREARS, {"receivables": [item(debtor="某区住建局", amount=120)]})
     assert outcome.reasons[0].text == (
-        "被拖欠账款中有符合条件的款项：某区住建局 120万元（有争议：否，已进入司法程序：否，"
+        "被拖欠账款中有符合条件的款项：某区住建局 120万元（无争议，未进入司法程序，"
         "欠款单位类型为机关，属于“机关、事业单位、大型企业”）"
     )
 
