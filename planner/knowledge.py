@@ -650,6 +650,33 @@ class _Loader:
                     self.report(doc, ("classes", i, "bounds", name), f"未知的指标“{name}”")
                 if not b["large"] >= b["medium"] >= b["small"] >= 0:
                     self.report(doc, ("classes", i, "bounds", name), "下限须依次递减：large >= medium >= small >= 0")
+        # vat_refund: the 留抵退税 sizing (财政部 税务总局公告2022年第14号第六条)
+        vat = data["vat_refund"]
+        for i, name in enumerate(vat["indicators"]):
+            if name not in data["indicators"]:
+                self.report(doc, ("vat_refund", "indicators", i), f"“{name}”不是本文件 indicators 中的指标")
+        if "employees" in vat["indicators"]:
+            self.report(doc, ("vat_refund", "indicators"), "留抵退税划型不看从业人员（14号公告第六条），不能列 employees")
+        spec = fields.get(vat["revenue_as"])
+        if spec is None or spec.type != "number":
+            self.report(doc, ("vat_refund", "revenue_as"), f"“{vat['revenue_as']}”不是 fields.yaml 中的数字字段")
+        target = fields.get("vat_refund_size")
+        if target is None or not target.derived or target.vocabulary != "sizes":
+            self.report(doc, ("vat_refund",), "fields.yaml 须有推导字段 vat_refund_size（词表 sizes）")
+        fallback = vat["fallback"]["bounds"]
+        if not fallback:
+            self.report(doc, ("vat_refund", "fallback", "bounds"), "至少要有一项指标的下限")
+        for name, b in fallback.items():
+            if name not in vat["indicators"]:
+                self.report(doc, ("vat_refund", "fallback", "bounds", name), f"“{name}”不在 vat_refund 的 indicators 中")
+            if not b["large"] >= b["medium"] >= b["small"] >= 0:
+                self.report(doc, ("vat_refund", "fallback", "bounds", name),
+                            "下限须依次递减：large >= medium >= small >= 0")
+        unclassified = data["unclassified"]["codes"]
+        for i, code in enumerate(vat["no_sizing"]["codes"]):
+            if not any(code.startswith(p) for p in unclassified):
+                self.report(doc, ("vat_refund", "no_sizing", "codes", i),
+                            f"“{code}”不在 unclassified 中：按本标准划型的行业不能不划留抵退税类型")
         return data
 
     # -- measures

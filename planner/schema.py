@@ -297,6 +297,7 @@ SIZE_STANDARD_FILE = Struct({
     "classes": Field(ListOf(Struct({
         "id": Field(ID, "class id"),
         "label": Field(TEXT, "industry as named in the standard"),
+        "term": Field(TEXT, "short name of the industry in a derivation's wording, e.g. 工业"),
         "codes": Field(ListOf(Code(), 1), "industry code prefixes; '' matches every code"),
         "bounds": Field(MapOf(ID, BOUNDS), "indicator → lower bounds"),
     }), 1), "industry classes"),
@@ -310,6 +311,22 @@ SIZE_STANDARD_FILE = Struct({
         "revenue_min": Field(Number(), "revenue line in 万元"),
         "source": Field(TEXT, "the statistical rule"),
     }), "the above-designated-size line"),
+    "vat_refund": Field(Struct({
+        "label": Field(TEXT, "the term (留抵退税划型)"),
+        "source": Field(TEXT, "the notice and article"),
+        "indicators": Field(ListOf(ID, 1), "the standard's indicators used; the others (employees) are not"),
+        "revenue_as": Field(ID, "number field read as operating revenue when the record gives it (VAT sales)"),
+        "fallback": Field(Struct({
+            "bounds": Field(MapOf(ID, BOUNDS), "indicator → lower bounds, for classes using none of "
+                                                   "the indicators and for unclassified codes"),
+            "no_indicator": Field(TEXT, "why the fallback, for a class using none of the indicators"),
+            "unlisted": Field(TEXT, "why the fallback, for an unclassified code"),
+        }), "sizing by VAT sales alone"),
+        "no_sizing": Field(Struct({
+            "codes": Field(ListOf(Code(), 1), "unclassified code prefixes left unknown (another standard)"),
+            "note": Field(TEXT, "why, shown to readers"),
+        }), "industries with no VAT-refund sizing here"),
+    }), "sizing for the VAT credit refund"),
 })
 
 AUDIENCE = Either(OneOf("all"), Struct({

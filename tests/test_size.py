@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from planner.derive import classify_size
+from planner.derive import classify_size, classify_vat_refund_size
 
 # The table of DOMAIN.md §3, written out here independently of sectors/size_standard.yaml:
 # (a code of the industry, {indicator: (large, medium, small)}).
@@ -30,6 +30,7 @@ TABLE = [
 ]
 TIERS = ("large", "medium", "small")
 BELOW = {"large": "medium", "medium": "small", "small": "micro"}
+LABEL = {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"}
 
 
 def cases():
@@ -46,7 +47,10 @@ def cases():
 def test_each_bound_from_both_sides(kb, code, facts, expected):
     size, basis = classify_size(code, facts, kb)
     assert size == expected
-    assert basis.startswith("按")
+    for value in facts.values():  # the basis names every figure and the tier
+        assert str(value) in basis
+    assert LABEL[expected] in basis
+    assert "推算" not in basis and not basis.startswith("按")
 
 
 @pytest.mark.parametrize(
@@ -64,7 +68,23 @@ def test_domain_examples(kb, facts, expected):
 
 def test_basis_names_the_figures_and_the_bound_missed(kb):
     assert classify_size("C3670", {"employees": 150, "revenue": 5000}, kb)[1] == (
-        "按从业人员150人、营业收入5000万元推算，工业从业人员未达中型下限300人"
+        "从业人员150人、营业收入5000万元，按工业标准为小型，从业人员未达中型下限300人"
+    )
+    assert classify_size("C3670", {"employees": 400, "revenue": 1500}, kb)[1] == (
+        "从业人员400人、营业收入1500万元，按工业标准为小型，营业收入未达中型下限2000万元"
+    )
+
+
+def test_basis_of_a_tier_met_outright_names_no_bound(kb):
+    # 520 < 1000 and 31800 < 40000: both short of large, so no single bound decided it.
+    assert classify_size("C3670", {"employees": 520, "revenue": 31800}, kb)[1] == (
+        "从业人员520人、营业收入31800万元，按工业标准为中型"
+    )
+
+
+def test_basis_of_micro_names_the_bound_it_is_below(kb):
+    assert classify_size("C3670", {"employees": 6, "revenue": 95}, kb)[1] == (
+        "从业人员6人、营业收入95万元，工业企业从业人员不足20人即为微型"
     )
 
 
@@ -83,3 +103,42 @@ def test_unclassified_industries_need_a_given_size(kb, code):
 
 def test_health_outside_q84_is_classified(kb):
     assert classify_size("Q8510", {"employees": 50}, kb)[0] == "small"
+
+
+# --- VAT-refund size (财政部 税务总局公告2022年第14号第六条, DOMAIN.md §9): the same table on revenue
+# (read as VAT sales) and assets only; classes with neither, and unlisted industries, by VAT sales.
+FALLBACK = {"revenue": (10000, 2000, 100)}  # micro < 100万元 ≤ small < 2000万元 ≤ medium < 1亿元 ≤ large
+
+
+def vat_cases():
+    for code, bounds in TABLE + [("P8310", {}), ("G5310", {}), ("Q8411", {})]:
+        used = {k: v for k, v in bounds.items() if k in ("revenue", "assets")} or FALLBACK
+        for t, tier in enumerate(TIERS):
+            at = {k: v[t] for k, v in used.items()}
+            yield code, at, tier
+            for k in used:
+                yield code, dict(at, **{k: used[k][t] - 1}), BELOW[tier]
+
+
+@pytest.mark.parametrize("code,facts,expected", list(vat_cases()), ids=lambda v: str(v))
+def test_vat_refund_size_each_bound_from_both_sides(kb, code, facts, expected):
+    # employees 1 is below every small bound: the refund size must not look at it.
+    given = dict(facts, employees=1)
+    size, basis = classify_vat_refund_size(code, given, kb)
+    assert size == expected
+    for value in facts.values():
+        assert str(value) in basis
+    assert LABEL[expected] in basis
+
+
+@pytest.mark.parametrize("code,facts,expected", [c for c in vat_cases() if "revenue" in c[1]],
+                         ids=lambda v: str(v))
+def test_vat_refund_size_reads_vat_sales_before_revenue(kb, code, facts, expected):
+    given = dict(facts, vat_sales=facts["revenue"], revenue=facts["revenue"] * 1000 + 7)
+    size, basis = classify_vat_refund_size(code, given, kb)
+    assert size == expected
+    assert "增值税销售额" in basis and str(facts["revenue"] * 1000 + 7) not in basis
+
+
+def test_vat_refund_size_of_finance_is_unknown(kb):
+    assert classify_vat_refund_size("J6620", {"vat_sales": 50, "revenue": 50, "assets": 50}, kb) is None
