@@ -203,11 +203,11 @@ def _vat_figure(k: str, facts: dict, vat: dict, names: dict, fallback: bool) -> 
     sales = facts.get(vat["revenue_as"])
     if sales is not None:
         return sales, (f"上年度增值税销售额{_num(sales)}万元" if fallback
-                       else f"营业收入{_num(sales)}万元（以上年度增值税销售额为准）")
+                       else f"上年度增值税销售额{_num(sales)}万元")
     revenue = facts.get("revenue")
     if revenue is None:
         return None, ""
-    return revenue, f"营业收入{_num(revenue)}万元（未填增值税销售额）"
+    return revenue, f"营业收入{_num(revenue)}万元，暂代上年度增值税销售额"
 
 
 def _missed(reason, bounds: dict, names: dict) -> str:

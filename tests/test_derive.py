@@ -49,10 +49,10 @@ def test_wholesaler_micro_by_staff_is_medium_for_the_refund(kb):
 
 
 def test_refund_basis_says_revenue_stood_in_for_vat_sales(kb):
-    assert "未填增值税销售额" in derived(WHOLESALER_4_PEOPLE, kb).derived["vat_refund_size"]
+    assert "暂代上年度增值税销售额" in derived(WHOLESALER_4_PEOPLE, kb).derived["vat_refund_size"]
     r = derived(dict(WHOLESALER_4_PEOPLE, vat_sales=900), kb)  # VAT sales win over revenue
     assert r.facts["vat_refund_size"] == "micro"  # 900 < 1000
-    assert r.derived["vat_refund_size"].startswith("按营业收入900万元（以上年度增值税销售额为准）")
+    assert r.derived["vat_refund_size"].startswith("按上年度增值税销售额900万元")
     assert "20000" not in r.derived["vat_refund_size"]
 
 
