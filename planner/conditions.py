@@ -156,6 +156,7 @@ class Test:
     sub: Any = None  # compiled condition for `some`
     negated: bool = False  # under a `not`: the test must fail for the condition to hold
     audience: bool = False  # a relevance gate (a measure's `for`): worded 本措施面向…
+    audience_label: str = ""  # whom, in a few words (工业企业), instead of the list of values
     code_list: Any = None  # for in_list: the CodeList
 
     def fields(self):
@@ -215,6 +216,8 @@ class Test:
         return f"{self.field.name}未知，{who}要求{need}" if who else f"{self.field.name}未知（需{need}）"
 
     def _wanted_values(self) -> str:
+        if self.audience_label:
+            return self.audience_label
         return self.shown_operand.strip("“”") if not self.negated else "其他" + self.shown_operand
 
     def _in_list(self, facts: Facts, code) -> Outcome:

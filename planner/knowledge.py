@@ -786,14 +786,18 @@ class _Loader:
         if raw == "all" or not isinstance(raw, dict) or not raw:
             return None
         parts = []
+        label = raw.get("label")
         for key, value in raw.items():
+            if key == "label":
+                continue
             field_id, op = self._AUDIENCE_FIELDS[key]
             try:
                 test = compile_condition({"field": field_id, op: value}, ctx.fields, ctx.vocab_label, (), ctx.refs)
             except ConditionError as exc:
                 self.report(doc, path + (key,) + exc.path[1:], exc.message)
                 continue
-            parts.append(dataclasses.replace(test, audience=True))
+            parts.append(dataclasses.replace(test, audience=True,
+                                             audience_label=(label or "") if key in ("doors", "industries") else ""))
         return All(parts) if parts else None
 
     def _industry_lists(self) -> dict:

@@ -42,7 +42,9 @@ class RecordFacts:
             spec = spec.items.get(item)
         text = show_value(spec, value, self.kb)
         basis = self.record.derived.get(field_id)
-        return f"{text}（{basis}）" if basis else text
+        if not basis or basis.endswith(f"属{text}"):  # 按行业代码H6210属住宿和餐饮业 says no more than the value
+            return text
+        return f"{text}（{basis}）"
 
 
 def show_value(spec, value, kb: KnowledgeBase) -> str:

@@ -335,6 +335,7 @@ AUDIENCE = Either(OneOf("all"), Struct({
     "industries": optional(ID, "an industry list of industries.yaml"),
     "sizes": optional(ListOf(Code(), 1), "sizes (large, medium, small, micro)"),
     "sectors": optional(ListOf(ID, 1), "sector profiles (and other)"),
+    "label": optional(TEXT, "the doors or industries in a few words, for the sentence 本措施面向…: 工业企业"),
 }))
 
 TARGET = Struct({
