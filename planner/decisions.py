@@ -22,7 +22,7 @@ def decision_table(plan: Plan, kb: KnowledgeBase) -> str:
         lines += [f"    - {r}" for r in m.reasons]
         for b in m.confirm_branches:
             lines.append(f"    ? 待确认情形：{b['title']}")
-            lines += [f"        - {r}" for r in b["reasons"]]
+            lines += [f"        - {r}" for r in b["reasons"] + b.get("notes", [])]
         lines += [f"    * {i['item']}：{i['text']}" for i in m.items]
         if m.activities:
             lines.append(f"    · 对接活动：{'；'.join(m.activities)}")

@@ -42,9 +42,16 @@ class RecordFacts:
             spec = spec.items.get(item)
         text = show_value(spec, value, self.kb)
         basis = self.record.derived.get(field_id)
-        if not basis or basis.endswith(f"属{text}"):  # 按行业代码H6210属住宿和餐饮业 says no more than the value
-            return text
-        return f"{text}（{basis}）"
+        return with_basis(text, basis)
+
+
+def with_basis(text: str, basis: str | None) -> str:
+    """A derived value with its basis: 制造业（按行业代码C3670）, not 制造业（按行业代码C3670属制造业）."""
+    if not basis:
+        return text
+    if basis.endswith(f"属{text}"):
+        basis = basis[: -len(f"属{text}")]
+    return f"{text}（{basis}）" if basis else text
 
 
 def show_value(spec, value, kb: KnowledgeBase) -> str:
@@ -124,7 +131,7 @@ def match(record: Record, kb: KnowledgeBase, as_of: dt.date) -> Plan:
         provenance={"profiles": kb.digest_for(sector_id), "record": digest, "generator": f"planner {__version__}"},
         source=record.where,
         checklist=checklist,
-        situations=[{"id": s.id, "title": s.title} for s in situations],
+        situations=[{"id": s.id, "title": s.title, "defer": list(s.defer)} for s in situations],
     )
 
 
@@ -204,7 +211,8 @@ def _decide(measure: Measure, record: Record, facts: "RecordFacts", kb: Knowledg
     confirm = []
     for o in shown:
         if measure.branches and status == "verify":
-            confirm.append({"id": o["branch"].id, "title": o["branch"].title, "reasons": lines(o["own"])})
+            confirm.append({"id": o["branch"].id, "title": o["branch"].title, "reasons": lines(o["own"]),
+                            "notes": list(o["branch"].notes)})
         else:
             reasons += lines(o["own"])
     if measure.branches and status == "verify":

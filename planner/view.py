@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from planner.dates import cn_date, cn_period
 from planner.knowledge import CITYWIDE, KnowledgeBase, Locality
-from planner.matching import show_value
+from planner.matching import show_value, with_basis
 from planner.plan import Plan
 
 STATUS_LABELS = {"applies": "适用", "verify": "待核实", "upcoming": "即将实施"}
@@ -156,8 +156,9 @@ def fact_rows(plan: Plan, kb: KnowledgeBase, fields=None) -> list[dict]:
         label, shown = spec.label, show_value(spec, value, kb)
         if field_id == STATUS_FIELD:
             label, shown = status_shown(plan, kb)
-        rows.append({"field": field_id, "label": label, "value": shown,
-                     "derived": field_id in plan.derived, "basis": plan.derived.get(field_id, "")})
+        basis = plan.derived.get(field_id, "")
+        rows.append({"field": field_id, "label": label, "value": shown, "shown": with_basis(shown, basis),
+                     "derived": field_id in plan.derived, "basis": basis})
     return rows
 
 
@@ -275,8 +276,10 @@ def brief_context(plan: Plan, kb: KnowledgeBase, limits: BriefLimits = BriefLimi
     measures = [{"title": m.title, "status_label": STATUS_LABELS[m.status], "lead": lead_text(m.lead, plan, kb),
                  "warning": m.deadline_warning} for m in plan.measures]
     questions = [q.text for q in plan.questions]
+    deferred = {k for s in plan.situations for k in s.get("defer", [])}  # e.g. a stopped enterprise's growth measures
     for m in plan.measures[: limits.measures]:
-        questions += [q for q in m.questions if q not in questions]
+        if m.kind not in deferred:
+            questions += [q for q in m.questions if q not in questions]
     status_label, status = status_shown(plan, kb)
     name = clip(str(plan.name), limits.name_width)
     title = f"走访简报：{name}"

@@ -12,8 +12,10 @@ import pytest
 
 from planner import uscc
 from planner.cli import main
+from planner.generate import Renderer
 from planner.matching import match
 from planner.records import Record
+from planner.render import Templates
 from planner.view import brief_context
 
 from conftest import AS_OF
@@ -240,9 +242,12 @@ def test_rent_relief_shows_three_and_six_months_and_checks_the_risk_area(kb):
                       rents_premises=True, landlord_type="state"), kb)
     rent = measures(plan)["citywide_rent_relief"]
     assert {b["id"] for b in rent.confirm_branches} == {"state_risk_area", "state_other"}
-    shown = plan.dumps()[plan.dumps().index('"id": "citywide_rent_relief"'):]
-    shown = shown[:shown.index('"kind"')]
-    assert "3个月" in shown and "6个月" in shown
+    notes = {b["id"]: " ".join(b["notes"]) for b in rent.confirm_branches}
+    assert "6个月" in notes["state_risk_area"] and "3个月" in notes["state_other"]
+    md = Renderer(kb, Templates.from_option(None)).render(plan).plan_md
+    section = md[md.index("房租减免（待核实）"):]
+    section = section[:section.index("\n### ")]
+    assert "减免6个月租金" in section and "减免3个月租金" in section
     assert "in_risk_area" in [c["field"] for c in plan.checklist]
     assert not [q for q in plan.questions if "in_risk_area" in q.fields]
 
