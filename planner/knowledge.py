@@ -132,10 +132,11 @@ class IndustryList:
     notice: str
     article: str
     industries: list  # dicts: name, codes, note
+    short: str = ""  # how reasons cite the notice
 
     @property
     def cited(self) -> str:
-        return f"{self.notice}{self.article}"
+        return f"{self.short or self.notice}{self.article}"
 
     def industry_of(self, code: str) -> str | None:
         """The listed industry ``code`` falls in (longest prefix), or None."""
@@ -813,7 +814,7 @@ class _Loader:
                                     f"行业代码 {code} 已列在“{seen[code]}”下")
                     seen.setdefault(code, ind["name"])
             out[raw["id"]] = IndustryList(raw["id"], raw["title"], raw["source"]["notice"], raw["source"]["article"],
-                                          [dict(ind) for ind in raw["industries"]])
+                                          [dict(ind) for ind in raw["industries"]], raw["source"].get("short", ""))
         return out
 
     def _settings(self) -> dict:

@@ -183,8 +183,7 @@ def _decide(measure: Measure, record: Record, facts: "RecordFacts", kb: Knowledg
     best = min(options, key=lambda o: _RANK[o["status"]])
     if best["status"] == "not_matched":
         if measure.branches:
-            reasons = [f"{o['branch'].title}：" + "；".join(_mark(r) for r in o["own"].reasons if r.state != PASS)
-                       for o in options if o["own"] is not None]
+            reasons = [f"{o['branch'].title}：{_first_failing(o['own'])}" for o in options if o["own"] is not None]
         else:
             reasons = [_mark(r) for part in best["parts"] for r in part.reasons if r.state != PASS]
         return {"status": "not_matched", "reasons": reasons}
@@ -235,6 +234,13 @@ def _decide(measure: Measure, record: Record, facts: "RecordFacts", kb: Knowledg
             "missing": missing, "answered": answered, "branch": branch, "confirm": confirm,
             "start": best["branch"].start, "end": best["branch"].end, "activities": activities,
             "items": _item_cases(measure, record, facts)}
+
+
+def _first_failing(outcome) -> str:
+    """Why one alternative does not fit, in one reason: a plain one before a list of alternatives."""
+    failing = [r for r in outcome.reasons if r.state != PASS]
+    plain = [r for r in failing if not r.text.startswith("下列条件满足其一即可")]
+    return _mark((plain or failing)[0])
 
 
 def _activities(measure: Measure, record: Record, facts: "RecordFacts", kb: KnowledgeBase,

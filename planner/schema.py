@@ -502,6 +502,7 @@ INDUSTRIES_FILE = Struct({
         "title": Field(TEXT, "what the notice calls them: 制造业等六个行业"),
         "source": Field(Struct({
             "notice": Field(TEXT, "the notice"),
+            "short": optional(TEXT, "how reasons cite the notice when its name is long: 人社部发〔2022〕31号"),
             "article": Field(TEXT, "the article that lists them: 第二条"),
         }), "where the list comes from"),
         "industries": Field(ListOf(Struct({
