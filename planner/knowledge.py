@@ -316,6 +316,7 @@ class KnowledgeBase:
     settings: dict = field(default_factory=dict)  # settings.yaml: id → Setting
     situations: list = field(default_factory=list)  # visits.yaml
     question_order: tuple = ()  # visits.yaml order: measure kinds
+    first_questions: tuple = ()  # visits.yaml first: fields every visit asks first when unknown
 
     def works_as(self, facts: dict) -> str | None:
         """"production" (生产) or "business" (经营) by the industry door; None when the door is unknown."""
@@ -490,7 +491,7 @@ class _Loader:
         ctx = _Context(vocabularies, fields, campaign, vocab_label, Refs(lists, settings))
         self._populations(campaign, ctx)
         self._activities(campaign, ctx)
-        situations, question_order = self._visits(ctx)
+        situations, question_order, first_questions = self._visits(ctx)
         sectors = {}
         order = 0
         seen_measures: dict[str, str] = {}
@@ -537,7 +538,8 @@ class _Loader:
         return KnowledgeBase(self.root, campaign, vocabularies, fields, size_standard, sectors, citywide,
                              sector_digests(self.root, sectors), relief, dict(vocab_doc.data.get("reading", {})),
                              tuple(self.docs["fields.yaml"].data.get("production_doors", ())), localities,
-                             lists, settings, situations, tuple(question_order))
+                             lists, settings, situations, tuple(question_order),
+                             tuple(first_questions))
 
     def _localities(self, vocabularies) -> dict:
         """localities.yaml: an entry for every district and zone of the vocabularies, no other."""
@@ -837,11 +839,16 @@ class _Loader:
             situations.append(Situation(raw["id"], raw["title"],
                                         self._condition(doc, ("situations", i, "when"), raw["when"], ctx),
                                         list(raw.get("ask_first", [])), list(raw.get("defer", []))))
+        for j, fid in enumerate(doc.data.get("first", [])):
+            if fid not in ctx.fields:
+                self.report(doc, ("first", j), f"未知的记录字段“{fid}”")
+            elif ctx.fields[fid].bureau_check:
+                self.report(doc, ("first", j), f"“{fid}”由本局掌握（bureau_check），不向企业提问")
         order = list(doc.data["order"])
         missing = [k for k in schema.MEASURE_KINDS if k not in order]
         if missing:
             self.report(doc, ("order",), f"order 须列出每一类措施，缺少：{'、'.join(missing)}")
-        return situations, order
+        return situations, order, list(doc.data.get("first", []))
 
     def _activities(self, campaign: Campaign, ctx) -> None:
         doc = self.docs["campaign.yaml"]

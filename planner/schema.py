@@ -524,6 +524,7 @@ SETTINGS_FILE = Struct({
 })
 
 VISITS_FILE = Struct({
+    "first": optional(ListOf(ID, 1), "fields every visit asks first when the record does not give them"),
     "situations": Field(ListOf(Struct({
         "id": Field(ID, "situation id"),
         "title": Field(TEXT, "Chinese name"),
