@@ -359,13 +359,10 @@ def _questions(measures: list[PlanMeasure], record: Record, situations: list, kb
     deferred = {k for s in situations for k in s.defer}
     rank = {k: i for i, k in enumerate(kb.question_order)}
     first: list[Question] = []
-    for fid in kb.first_questions:
-        if record.facts.get(fid) is None:
+    leads = [fid for s in situations for fid in s.ask_first] + list(kb.first_questions)
+    for fid in leads:  # a stopped enterprise: why and until when, before anything else
+        if record.facts.get(fid) is None and all(fid not in q.fields for q in first):
             first.append(Question(kb.field_question(fid, record.facts), "situation", [], [fid]))
-    for s in situations:
-        for fid in s.ask_first:
-            if record.facts.get(fid) is None and all(fid not in q.fields for q in first):
-                first.append(Question(kb.field_question(fid, record.facts), "situation", [], [fid]))
     by_text: dict[str, Question] = {}
     best: dict[str, int] = {}
     checklist: dict[str, dict] = {}
