@@ -116,10 +116,12 @@ class AnyOf:
         outcomes = [p.evaluate(facts) for p in self.parts]
         result = _combine(outcomes, all_of=False)
         if result.value is not True and len(self.parts) > 1:
-            # One sentence, so a reader sees these are alternatives, not requirements each.
+            # One sentence, so a reader sees these are alternatives, not requirements each; when only
+            # one alternative is still open, it is simply what is needed.
             shown = [o for o in outcomes if o.value is None] if result.value is None else outcomes
             text = "；或".join("，".join(r.text for r in o.reasons) for o in shown)
-            result.reasons = [Reason(_STATE[result.value], "下列条件满足其一即可：" + text)]
+            prefix = "下列条件满足其一即可：" if len(shown) > 1 else ""
+            result.reasons = [Reason(_STATE[result.value], prefix + text)]
         return result
 
     def fields(self):
@@ -193,6 +195,9 @@ class Test:
             text = f"{label}：{shown}" + ("" if wanted else f"，需为“{'是' if need else '否'}”")
         elif self.op == "eq":
             text = f"{label}为{shown}" + ("" if wanted else f"，需{self._phrase(not self.negated)}")
+        elif self.op == "contains" and self.negated:  # a measure for those without an honour yet
+            values = self.shown_operand.strip("“”")
+            text = f"尚未获评{values}" if wanted else f"已获评{values}（{label}为{shown}），不在此列"
         elif self.field.type == "number":
             text = f"{self.field.name}为{shown}{self.field.unit}，{self._phrase(holds)}"
         else:
@@ -204,6 +209,8 @@ class Test:
         who = getattr(facts, "requirement", "") or ""
         if self.audience:
             return f"{self.field.name}未知，本措施面向{self._wanted_values()}"
+        if self.op == "contains" and self.negated:
+            return f"尚不清楚是否已获评{self.shown_operand.strip('“”')}（已获评的不在此列）"
         if self.field.type == "bool" and getattr(self.field, "says", None):
             need = self.operand != self.negated
             says = self.field.says

@@ -204,8 +204,8 @@ def _decide(measure: Measure, record: Record, facts: "RecordFacts", kb: Knowledg
     def lines(outcome):
         return [r.text if r.state == PASS else _mark(r) for r in outcome.reasons] if outcome is not None else []
 
-    if audience is not None and audience.value is not True:
-        reasons += lines(audience)
+    if audience is not None and audience.value is not True:  # what is still open about whom it is for
+        reasons += [_mark(r) for r in audience.reasons if r.state != PASS]
     reasons += lines(base)
     confirm = []
     for o in shown:

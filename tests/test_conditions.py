@@ -163,7 +163,7 @@ def test_malformed_conditions(kb, raw, path, message):
 
 def test_not_over_an_unknown_fact_says_what_is_needed(kb):
     outcome = evaluate(kb, {"not": {"field": "honors", "contains": ["high_tech"]}}, {})
-    assert [r.text for r in outcome.reasons] == ["荣誉资质未知（需不包含“高新技术企业”）"]
+    assert [r.text for r in outcome.reasons] == ["尚不清楚是否已获评高新技术企业（已获评的不在此列）"]
 
 
 def test_not_over_all_is_any_of_the_negations(kb):
