@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from planner import __version__, knowledge, rosters
+from planner.dates import cn_date
 from planner.derive import sector_of
 from planner.diff import change_summary
 from planner.exceptions import PlannerError, RenderError
@@ -97,7 +98,7 @@ class Renderer:
                  running_title: str | None = None) -> str:
         meta = {"title": title, "doc_title": self.kb.campaign.documents[kind], "author": self.author,
                 "subject": self.kb.campaign.title, "keywords": keywords, "generator": f"planner {__version__}",
-                "created": created.isoformat(), "kind": kind}
+                "created": created.isoformat(), "as_of": cn_date(created), "kind": kind}
         if running_title:
             meta["running_title"] = running_title
         return self.templates.html(body_html, meta)
