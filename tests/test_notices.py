@@ -323,3 +323,28 @@ def test_check_refuses_an_industry_list_without_its_article(runner, sectors_copy
     assert result.exit_code == 1
     assert re.search(r"industries\.yaml[:：第]\s*\d+", result.output), result.output
     assert "缺少必填的键" in result.output and "article" in result.output
+
+
+# --- 9b. Wording: derivations and open conditions as sentences, dates the Chinese way --------------
+
+def test_open_and_failed_conditions_read_as_sentences(kb):
+    plan = decide(rec("研发占比未知的小型软件企业（I6513）", industry_code="I6513", employees=60, revenue=2400,
+                      honors=[]), kb)
+    high_tech = measures(plan)["citywide_high_tech_doubling"]
+    assert "待核实：研发投入占比未知，高新技术企业认定要求不低于3%" in high_tech.reasons
+    plan = decide(rec("无留抵税额的一般纳税人（C3421）", industry_code="C3421", vat_taxpayer_type="general",
+                      vat_credit_balance=False, tax_credit_rating="A"), kb)
+    assert unmatched(plan)["citywide_vat_refund"]["reasons"] == ["不符合：无留抵税额（留抵退税须有留抵税额）"]
+
+
+def test_derivations_are_plain_words_and_dates_chinese(kb):
+    plan = decide(rec("行业代码推算门类的汽车零部件企业（C3670）", industry_code="C3670", employees=520,
+                      revenue=31800), kb)
+    assert plan.derived["industry_door"] == "按行业代码C3670属制造业"
+    text = " ".join(r for m in plan.measures for r in m.reasons)
+    assert "推算" not in text and "推断" not in text and "第1-2位" not in text
+    upcoming = decide(rec("7月起可退税的商场（F5211）", industry_code="F5211", employees=180, revenue=15000,
+                          vat_taxpayer_type="general", vat_credit_balance=True, tax_credit_rating="A"), kb)
+    refund = measures(upcoming)["citywide_vat_refund"]
+    assert refund.status == "upcoming" and "2022年7月1日起实施，届时可申请" in refund.reasons
+    assert not any(re.search(r"\d{4}-\d{2}-\d{2}", r) for m in upcoming.measures for r in m.reasons)
