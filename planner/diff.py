@@ -202,6 +202,9 @@ def _field_changes(a: dict, b: dict) -> list[str]:
 
     checks = [
         ("状态", lambda m: STATUS.get(m["status"], m["status"])),
+        ("适用情形", lambda m: (m.get("branch") or {}).get("title")
+         or "、".join(b["title"] for b in m.get("confirm_branches", [])) or "无"),
+        ("款项处理", lambda m: "；".join(f"{i['item']}：{i['text']}" for i in m.get("items", [])) or "无"),
         ("实施期限", lambda m: period(m["period"])),
         ("时间节点", deadlines),
         ("截止提醒", lambda m: m.get("deadline_warning") or "无"),

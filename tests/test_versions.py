@@ -257,3 +257,22 @@ def _edited(root, path, text, old, new):
     assert old in text
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     return root
+
+
+def test_a_diff_names_the_case_that_now_fits(kb, tmp_path):
+    """宁波甬澜家电商贸有限公司 (wholesale, 3200万元: small for the refund) grows to 20000万元: the refund no longer
+    fits as a small enterprise now, only as wholesale from July; the reviewer sees which case changed."""
+    wholesaler = "91330206NB00001475"
+
+    def grow(enterprises):
+        next(e for e in enterprises if e["id"] == wholesaler)["revenue"] = 20000
+
+    templates = Templates.from_option(None)
+    out = tmp_path / "out"
+    generate(write_records(tmp_path / "v1.yaml"), out, kb, templates, AS_OF, ("md",))
+    generate(write_records(tmp_path / "v2.yaml", grow), out, kb, templates, AS_OF, ("md",))
+    result = diff_plans(load_side(f"{out / wholesaler}@v1"), load_side(str(out / wholesaler)), kb)
+    lines = [m.line() for m in result.measures]
+    refund = next(line for line in lines if "增值税留抵退税" in line)
+    assert "适用情形：小微企业（不分行业） → 批发零售业等七个行业（不分规模，含个体工商户）" in refund
+    assert "状态：适用 → 即将实施" in refund
