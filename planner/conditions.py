@@ -95,13 +95,35 @@ class ConditionError(Exception):
 
 # ---------------------------------------------------------------- compiled nodes
 
+def _fact_part(text: str) -> str:
+    """企业规模为中型，不属于“小型、微型” → 企业规模为中型: the fact, without what was needed (cut at the
+    first comma outside brackets)."""
+    depth = 0
+    for i, c in enumerate(text):
+        depth += c in "（“" and 1 or 0
+        depth -= c in "）”" and 1 or 0
+        if c == "，" and depth == 0:
+            return text[:i]
+    return text
+
+
+def _said(result: Outcome, says: str) -> Outcome:
+    """A combination with a name (``says: 小微企业或个体工商户``) explains a failure or an open
+    question by that name, not by its parts."""
+    if not says or result.value is True:
+        return result
+    text = f"不属于{says}" if result.value is False else f"尚不清楚是否属于{says}"
+    return Outcome(result.value, [Reason(_STATE[result.value], text)], result.missing)
+
+
 @dataclass
 class All:
     parts: list
+    says: str = ""
 
     def evaluate(self, facts: Facts) -> Outcome:
         outcomes = [p.evaluate(facts) for p in self.parts]
-        return _combine(outcomes, all_of=True)
+        return _said(_combine(outcomes, all_of=True), self.says)
 
     def fields(self):
         for p in self.parts:
@@ -111,6 +133,7 @@ class All:
 @dataclass
 class AnyOf:
     parts: list
+    says: str = ""
 
     def evaluate(self, facts: Facts) -> Outcome:
         outcomes = [p.evaluate(facts) for p in self.parts]
@@ -122,7 +145,15 @@ class AnyOf:
             text = "；或".join("，".join(r.text for r in o.reasons) for o in shown)
             prefix = "下列条件满足其一即可：" if len(shown) > 1 else ""
             result.reasons = [Reason(_STATE[result.value], prefix + text)]
-        return result
+        if self.says and result.value is False:
+            # the alternative that came closest says why: an owner-only shop is short of hired staff
+            def met(part):  # how many of an alternative's own conditions hold
+                return sum(p.evaluate(facts).value is True for p in part.parts) if isinstance(part, All) else 0
+            scores = [met(p) for p in self.parts]
+            closest = outcomes[scores.index(max(scores))]
+            detail = "，".join(_fact_part(r.text) for r in closest.reasons if r.state != PASS)
+            return Outcome(False, [Reason(FAIL, f"不属于{self.says}：{detail}")])
+        return _said(result, self.says)
 
     def fields(self):
         for p in self.parts:
@@ -199,7 +230,8 @@ class Test:
             values = self.shown_operand.strip("“”")
             text = f"尚未获评{values}" if wanted else f"已获评{values}（{label}为{shown}），不在此列"
         elif self.field.type == "number":
-            text = f"{self.field.name}为{shown}{self.field.unit}，{self._phrase(holds)}"
+            with_unit = facts.show(self.field.id, actual, self.field.unit) if _takes_unit(facts) else shown + self.field.unit
+            text = f"{self.field.name}为{with_unit}，{self._phrase(holds)}"
         else:
             text = f"{label}为{shown}，{self._phrase(holds)}"
         return self._outcome(holds, text)
@@ -284,6 +316,10 @@ class Test:
         return self._outcome(False, f"{label}均不符合条件（{why}）")
 
 
+def _takes_unit(facts) -> bool:
+    return getattr(facts, "shows_units", False)
+
+
 class _ItemFacts:
     """The facts of one item of a list of records (one receivable)."""
 
@@ -338,8 +374,11 @@ def compile_condition(raw: Any, fields: dict, vocab_labels: Callable[[str, str],
         raise ConditionError(path, "条件须为键值表（all、any、not 或 field）")
     combinators = [k for k in ("all", "any", "not") if k in raw]
     if combinators:
-        if len(raw) != 1:
-            extra = sorted(str(k) for k in raw if k != combinators[0])
+        says = raw.get("says", "")
+        if "says" in raw and (combinators[0] == "not" or not isinstance(says, str) or not says.strip()):
+            raise ConditionError(path + ("says",), "says 只能与 all 或 any 一起使用，写这组条件合起来的名称")
+        extra = sorted(str(k) for k in raw if k not in (combinators[0], "says"))
+        if extra:
             raise ConditionError(path + (extra[0],), f"“{combinators[0]}”旁边不能再有键“{extra[0]}”")
         key = combinators[0]
         if key == "not":
@@ -348,7 +387,7 @@ def compile_condition(raw: Any, fields: dict, vocab_labels: Callable[[str, str],
         if not isinstance(parts, list) or not parts:
             raise ConditionError(path + (key,), f"“{key}”后面须是一组条件（不能为空的列表）")
         compiled = [compile_condition(p, fields, vocab_labels, path + (key, i), refs) for i, p in enumerate(parts)]
-        return All(compiled) if key == "all" else AnyOf(compiled)
+        return All(compiled, says) if key == "all" else AnyOf(compiled, says)
     if "field" not in raw:
         keys = "、".join(f"“{k}”" for k in raw) or "空的键值表"
         raise ConditionError(path, f"应为 all、any、not 或 field，实为{keys}")
@@ -415,7 +454,7 @@ def negate(node):
     if isinstance(node, All):
         return AnyOf([negate(p) for p in node.parts])
     if isinstance(node, AnyOf):
-        return All([negate(p) for p in node.parts])
+        return All([negate(p) for p in node.parts])  # a name (says) does not survive negation
     return dataclasses.replace(node, negated=not node.negated)
 
 

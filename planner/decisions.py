@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from planner.dates import cn_date
 from planner.knowledge import KnowledgeBase
 from planner.matching import show_value
 from planner.plan import Plan
@@ -14,7 +15,7 @@ def decision_table(plan: Plan, kb: KnowledgeBase) -> str:
     """Every decision with its reasons, the facts used, and the visit questions."""
     e = plan.enterprise
     sector = show_value(kb.fields["sector"], e.get("sector"), kb)
-    lines = [f"== {e['name']}（{e['id']}）· {sector} · 基准日{plan.as_of.isoformat()}"]
+    lines = [f"== {e['name']}（{e['id']}）· {sector} · 基准日{cn_date(plan.as_of)}"]
     for m in plan.measures:
         lines.append(f"[{STATUS_LABELS[m.status]}] {m.id} {m.title}")
         if m.branch:

@@ -73,7 +73,24 @@ def derive(record: Record, kb: KnowledgeBase) -> Record:
     if facts.get("insured_as_unit") is None and entity == "enterprise":
         facts["insured_as_unit"] = True
         record.derived["insured_as_unit"] = "企业以单位方式为职工参保"
+    for field_id, condition, value, basis in kb.implied:  # fields.yaml `implied`: e.g. 停产 → 暂时困难
+        if facts.get(field_id) is None and condition.evaluate(_PlainFacts(facts)).value is True:
+            facts[field_id] = value
+            record.derived[field_id] = basis
     return record
+
+
+class _PlainFacts:
+    """The record's facts as a condition reads them, for implied facts (no wording needed)."""
+
+    def __init__(self, facts: dict):
+        self.facts = facts
+
+    def value(self, field_id: str):
+        return self.facts.get(field_id)
+
+    def show(self, field_id: str, value) -> str:
+        return str(value)
 
 
 def sector_of(facts: dict, kb: KnowledgeBase) -> str | None:

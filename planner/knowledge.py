@@ -202,6 +202,7 @@ class Situation:
     condition: Any
     ask_first: list
     defer: list
+    brief_first: list = field(default_factory=list)
 
 
 @dataclass
@@ -317,6 +318,7 @@ class KnowledgeBase:
     situations: list = field(default_factory=list)  # visits.yaml
     question_order: tuple = ()  # visits.yaml order: measure kinds
     first_questions: tuple = ()  # visits.yaml first: fields every visit asks first when unknown
+    implied: tuple = ()  # fields.yaml implied: (field id, condition, value, basis)
 
     def works_as(self, facts: dict) -> str | None:
         """"production" (生产) or "business" (经营) by the industry door; None when the door is unknown."""
@@ -492,6 +494,7 @@ class _Loader:
         self._populations(campaign, ctx)
         self._activities(campaign, ctx)
         situations, question_order, first_questions = self._visits(ctx)
+        implied = self._implied(ctx)
         sectors = {}
         order = 0
         seen_measures: dict[str, str] = {}
@@ -539,7 +542,7 @@ class _Loader:
                              sector_digests(self.root, sectors), relief, dict(vocab_doc.data.get("reading", {})),
                              tuple(self.docs["fields.yaml"].data.get("production_doors", ())), localities,
                              lists, settings, situations, tuple(question_order),
-                             tuple(first_questions))
+                             tuple(first_questions), tuple(implied))
 
     def _localities(self, vocabularies) -> dict:
         """localities.yaml: an entry for every district and zone of the vocabularies, no other."""
@@ -803,6 +806,21 @@ class _Loader:
                                              audience_label=(label or "") if key in ("doors", "industries") else ""))
         return All(parts) if parts else None
 
+    def _implied(self, ctx) -> list:
+        doc = self.docs["fields.yaml"]
+        out = []
+        for i, raw in enumerate(doc.data["fields"]):
+            for j, rule in enumerate(raw.get("implied", [])):
+                path = ("fields", i, "implied", j)
+                cond = self._condition(doc, path + ("when",), rule["when"], ctx)
+                spec = ctx.fields[raw["id"]]
+                if spec.type == "bool" and not isinstance(rule["value"], bool):
+                    self.report(doc, path + ("value",), f"字段“{spec.id}”须写 true 或 false")
+                    continue
+                if cond is not None:
+                    out.append((raw["id"], cond, rule["value"], rule["basis"]))
+        return out
+
     def _industry_lists(self) -> dict:
         doc = self.docs["industries.yaml"]
         self._unique(doc, ("lists",), doc.data["lists"], "id")
@@ -838,7 +856,8 @@ class _Loader:
                                 f"“{fid}”由本局掌握（bureau_check），不向企业提问")
             situations.append(Situation(raw["id"], raw["title"],
                                         self._condition(doc, ("situations", i, "when"), raw["when"], ctx),
-                                        list(raw.get("ask_first", [])), list(raw.get("defer", []))))
+                                        list(raw.get("ask_first", [])), list(raw.get("defer", [])),
+                                        list(raw.get("brief_first", []))))
         for j, fid in enumerate(doc.data.get("first", [])):
             if fid not in ctx.fields:
                 self.report(doc, ("first", j), f"未知的记录字段“{fid}”")

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from planner import __version__
-from planner.conditions import PASS, Reason, _item_name, _ItemFacts
+from planner.conditions import PASS, UNKNOWN, Outcome, Reason, _item_name, _ItemFacts
 from planner.dates import cn_date
 from planner.derive import derive
 from planner.knowledge import CITYWIDE, Branch, KnowledgeBase, Measure
@@ -35,12 +35,14 @@ class RecordFacts:
     def value(self, field_id: str) -> Any:
         return self.record.facts.get(field_id)
 
-    def show(self, field_id: str, value: Any) -> str:
+    shows_units = True  # show(field, value, unit): 0人（从业人员1人，即经营者本人，无雇工）
+
+    def show(self, field_id: str, value: Any, unit: str = "") -> str:
         top, _, item = field_id.partition(".")
         spec = self.kb.fields.get(top)
         if spec is not None and item:
             spec = spec.items.get(item)
-        text = show_value(spec, value, self.kb)
+        text = show_value(spec, value, self.kb) + unit
         basis = self.record.derived.get(field_id)
         return with_basis(text, basis)
 
@@ -131,12 +133,13 @@ def match(record: Record, kb: KnowledgeBase, as_of: dt.date) -> Plan:
         provenance={"profiles": kb.digest_for(sector_id), "record": digest, "generator": f"planner {__version__}"},
         source=record.where,
         checklist=checklist,
-        situations=[{"id": s.id, "title": s.title, "defer": list(s.defer)} for s in situations],
+        situations=[{"id": s.id, "title": s.title, "defer": list(s.defer), "brief_first": list(s.brief_first)}
+                    for s in situations],
     )
 
 
 def _and(outcomes: list) -> tuple:
-    """Three-valued ``all`` of several outcomes (None parts skipped): (value, reasons, missing)."""
+    """Three-valued ``all`` of several outcomes (None parts skipped): (value, parts, missing)."""
     value: bool | None = True
     reasons, missing = [], []
     for o in outcomes:
@@ -162,9 +165,15 @@ def _decide(measure: Measure, record: Record, facts: "RecordFacts", kb: Knowledg
         return {"status": "not_matched", "reasons": [_mark(r) for r in audience.reasons if r.state != PASS]}
     if base is not None and base.value is False:
         return {"status": "not_matched", "reasons": [_mark(r) for r in base.reasons if r.state != PASS]}
-    activities, no_activity = _activities(measure, record, facts, kb, reported)
-    if no_activity:
-        return {"status": "not_matched", "reasons": [no_activity]}
+    activities, gate = _activities(measure, record, facts, kb, reported)
+    if gate is not None and gate.value is False:
+        return {"status": "not_matched", "reasons": [_mark(r) for r in gate.reasons]}
+    if gate is not None:  # whether an activity answers anything waits on the enterprise's difficulties
+        if base is None:
+            base = gate
+        else:
+            value, parts, missing = _and([base, gate])
+            base = Outcome(value, [r for part in parts for r in part.reasons], missing)
     branches = measure.branches or [Branch("", "", None, measure.start, measure.end, [], [], [])]
     options = []
     for b in branches:
@@ -230,7 +239,8 @@ def _decide(measure: Measure, record: Record, facts: "RecordFacts", kb: Knowledg
         branch = shown[0]["branch"]
     else:
         branch = best["branch"] if measure.branches and status != "verify" else None
-    return {"status": status, "reasons": [_scope_reason(measure, record, facts, kb)] + reasons,
+    possible = [o["branch"].id for o in options if o["status"] in ("applies", "verify", "upcoming", "upcoming_unknown")]
+    return {"status": status, "reasons": [_scope_reason(measure, record, facts, kb)] + reasons, "possible": possible,
             "missing": missing, "answered": answered, "branch": branch, "confirm": confirm,
             "start": best["branch"].start, "end": best["branch"].end, "activities": activities,
             "items": _item_cases(measure, record, facts)}
@@ -258,8 +268,8 @@ def _activities(measure: Measure, record: Record, facts: "RecordFacts", kb: Know
             out.append(f"{a.title}（回应：{'、'.join(says)}）")
     if measure.needs_activity and not out:
         if record.facts.get("difficulties") is None:
-            return out, None
-        return out, "不符合：企业反映的困难不在各类对接活动回应的范围内"
+            return out, Outcome(None, [Reason(UNKNOWN, "主要困难未知（对接活动按企业反映的困难推荐）")], ["difficulties"])
+        return out, Outcome(False, [Reason("fail", "企业反映的困难不在各类对接活动回应的范围内")])
     return out, None
 
 
@@ -306,10 +316,10 @@ def _plan_measure(measure: Measure, d: dict, as_of, kb, facts) -> PlanMeasure:
         days = (end - as_of).days
         warning = f"{cn_date(end)}截止，仅剩{days}天" if days else f"今日（{cn_date(end)}）截止"
     branch = d["branch"]
-    targets = list(measure.targets) + [t for t in (branch.targets if branch else []) if t not in measure.targets]
-    if d["status"] == "verify":
-        for b in measure.branches:
-            targets += [t for t in b.targets if t not in targets]
+    targets = list(measure.targets)
+    in_play = [branch] if branch else [b for b in measure.branches if b.id in d["possible"]]
+    for b in in_play:  # only the cases that may still fit: a manufacturer gets no deadline of the July industries
+        targets += [t for t in b.targets if t not in targets]
     targets = [t for t in targets if kb.campaign.targets[t].level == "enterprise"]
     deadlines = []
     for tid in targets:
@@ -322,6 +332,8 @@ def _plan_measure(measure: Measure, d: dict, as_of, kb, facts) -> PlanMeasure:
     for b in [branch] if branch is not None else [x for x in measure.branches
                                                   if x.id in {c["id"] for c in d["confirm"]}]:
         source["notices"] = source["notices"] + [n for n in b.notices if n not in source["notices"]]
+    # 14号公告 and 14号公告第一条: the one with the article says it all
+    source["notices"] = [n for n in source["notices"] if not any(n != m and n in m for m in source["notices"])]
     if branch is not None:
         notes = list(branch.notes) + notes
     works = kb.works_as(facts.record.facts)

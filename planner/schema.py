@@ -272,6 +272,11 @@ _FIELD_KEYS = {
     "says": optional(Struct({"yes": Field(TEXT, "the fact when yes: 有留抵税额"),
                              "no": Field(TEXT, "the fact when no: 无留抵税额")}),
                      "for bool: the fact as a sentence says it, in a plan's reasons"),
+    "implied": optional(ListOf(Struct({
+        "when": Field(Anything(), "a condition on the record's other facts"),
+        "value": Field(Anything(), "the value it implies"),
+        "basis": Field(TEXT, "why, as the plan shows it: 停产、减产即属生产经营暂时困难"),
+    }), 1), "when the record does not give the fact, other facts that settle it"),
     "bureau_check": optional(TEXT, "the bureau holds this fact: never asked of the enterprise; what an officer "
                                    "checks before the visit"),
     "units": optional(MapOf(TEXT, Number()), "for number: units an officer may write after the number → "
@@ -531,6 +536,7 @@ VISITS_FILE = Struct({
         "when": Field(Anything(), "a condition on the record"),
         "ask_first": optional(ListOf(ID, 1), "fields whose questions lead the visit when unknown"),
         "defer": optional(ListOf(OneOf(*MEASURE_KINDS)), "measure kinds whose questions wait for a later visit"),
+        "brief_first": optional(ListOf(OneOf(*MEASURE_KINDS)), "measure kinds that lead the brief"),
     })), "situations"),
     "order": Field(ListOf(OneOf(*MEASURE_KINDS), 1), "measure kinds in the order their questions are asked"),
 })

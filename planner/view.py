@@ -273,11 +273,17 @@ def brief_context(plan: Plan, kb: KnowledgeBase, limits: BriefLimits = BriefLimi
     for p in plan.pressures:
         if p["scope"] not in ("reported",) and not p["reported"]:
             difficulties.append({"title": p["title"], "note": "产业共性"})
+    # what a cadre presents first: measures that apply, money first (visits.yaml order; a stopped key
+    # enterprise's assistance before that), then those to check and those to come
+    first = [k for s in plan.situations for k in s.get("brief_first", [])]
+    rank = {k: i for i, k in enumerate(first + [k for k in kb.question_order if k not in first])}
+    status_rank = {"applies": 0, "verify": 1, "upcoming": 2}
+    ordered = sorted(plan.measures, key=lambda m: (status_rank[m.status], rank.get(m.kind, 99)))
     measures = [{"title": m.title, "status_label": STATUS_LABELS[m.status], "lead": lead_text(m.lead, plan, kb),
-                 "warning": m.deadline_warning} for m in plan.measures]
+                 "warning": m.deadline_warning} for m in ordered]
     questions = [q.text for q in plan.questions]
     deferred = {k for s in plan.situations for k in s.get("defer", [])}  # e.g. a stopped enterprise's growth measures
-    for m in plan.measures[: limits.measures]:
+    for m in ordered[: limits.measures]:
         if m.kind not in deferred:
             questions += [q for q in m.questions if q not in questions]
     status_label, status = status_shown(plan, kb)

@@ -107,9 +107,9 @@ def test_bad_records_one_message_each_good_rows_planned(runner, tmp_path, monkey
     ]
     planned = [line for line in result.stdout.splitlines() if line.startswith("== ")]
     assert planned == [  # the code of rows 2 and 6 names two enterprises: neither is planned
-        "== 宁波示例未知产业有限公司（91330205NB0000024M）· 其他 · 基准日2022-06-15",
-        "== 宁波示例负数有限公司（91330212NB0000032L）· 磁性材料 · 基准日2022-06-15",
-        "== 宁海县乐岚文具有限公司（91330226NB0000120C）· 文具 · 基准日2022-06-15",
+        "== 宁波示例未知产业有限公司（91330205NB0000024M）· 其他 · 基准日2022年6月15日",
+        "== 宁波示例负数有限公司（91330212NB0000032L）· 磁性材料 · 基准日2022年6月15日",
+        "== 宁海县乐岚文具有限公司（91330226NB0000120C）· 文具 · 基准日2022年6月15日",
     ]
 
 
