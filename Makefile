@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils
 
-.PHONY: demo test setup system-packages bench clean readme-images
+.PHONY: demo test setup system-packages fonts bench clean readme-images
 
 DEMO_AS_OF := 2022-06-15
 
@@ -19,7 +19,31 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
-setup: system-packages $(STAMP)
+setup: system-packages fonts $(STAMP)
+
+# The GB/T 9704 faces (仿宋, 宋 bold, 黑体, 楷体; all of GB2312), free, from Debian's texlive-lang-chinese:
+# the .deb is downloaded and unpacked in a temporary folder (TeX Live is not installed) and the four
+# .otf files are copied into fonts/ (git-ignored), which the PDF renderer reads. Without them PDFs
+# fall back to Noto CJK and tests/test_look.py fails.
+FONT_DIR := fonts
+FONT_FILES := FandolFang-Regular.otf FandolSong-Bold.otf FandolHei-Regular.otf FandolKai-Regular.otf
+FANDOL_IN_DEB := usr/share/texlive/texmf-dist/fonts/opentype/public/fandol
+
+fonts:
+	@have=1; for f in $(FONT_FILES); do test -s $(FONT_DIR)/$$f || have=0; done; \
+	if [ $$have = 1 ]; then exit 0; fi; \
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT; \
+	echo "正在下载 Fandol 字体（Debian 软件包 texlive-lang-chinese，约 49 MB）/ fetching the Fandol fonts"; \
+	( cd "$$tmp" && { apt-get download -q texlive-lang-chinese >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get download -q texlive-lang-chinese >/dev/null 2>&1; }; } ) && \
+	dpkg-deb -x "$$tmp"/texlive-lang-chinese_*.deb "$$tmp/x" && mkdir -p $(FONT_DIR) && \
+	for f in $(FONT_FILES); do cp "$$tmp/x/$(FANDOL_IN_DEB)/$$f" $(FONT_DIR)/.$$f.part && mv $(FONT_DIR)/.$$f.part $(FONT_DIR)/$$f || exit 1; done && \
+	{ zcat "$$tmp"/x/usr/share/doc/texlive-doc/fonts/fandol/COPYING.gz > $(FONT_DIR)/COPYING 2>/dev/null || true; } && \
+	cp "$$tmp"/x/usr/share/doc/texlive-doc/fonts/fandol/README $(FONT_DIR)/README 2>/dev/null; \
+	have=1; for f in $(FONT_FILES); do test -s $(FONT_DIR)/$$f || have=0; done; \
+	if [ $$have = 1 ]; then echo "Fandol 字体已放入 $(FONT_DIR)/"; exit 0; fi; \
+	echo "未能获取 Fandol 字体（需要 apt-get download texlive-lang-chinese 能访问 Debian 软件源）；PDF 将改用 Noto CJK 字体，公文字体测试会失败。"; \
+	echo "Could not fetch the Fandol fonts (apt-get download texlive-lang-chinese must reach a Debian mirror); PDFs fall back to Noto CJK and the font test fails."
 
 # WeasyPrint needs CJK fonts, and HarfBuzz subsetting (25x slower PDFs without it).
 system-packages:
@@ -45,7 +69,7 @@ bench: setup
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) output/*/ build dist
+	rm -rf $(VENV) output/*/ build dist $(FONT_DIR)
 
 # The PNGs the README shows: page 1 of a sample plan and brief.
 readme-images: demo
