@@ -64,11 +64,13 @@ class GenerateResult:
 class Renderer:
     """Turns plans into Markdown, HTML and PDF jobs with one template set and one author."""
 
-    def __init__(self, kb: KnowledgeBase, templates: Templates, author: str | None = None):
+    def __init__(self, kb: KnowledgeBase, templates: Templates, author: str | None = None, internal: bool = False):
         self.kb = kb
         self.templates = templates
-        self.author = author or kb.campaign.issuer
+        self.author = author or kb.campaign.issuer  # also the 版头 of the plan
+        self.internal = internal  # the bureau's own copy: a provenance line in the footer of every page
         self._css = {name: templates.stylesheet(name) for name in ("print.css", "plan.css", "brief.css")}
+        self._fonts = templates.font_sheet()
 
     def render(self, plan: Plan, limits: BriefLimits = BriefLimits()) -> Rendered:
         sector = plan.enterprise.get("sector")
@@ -85,7 +87,7 @@ class Renderer:
         doc_title = self.kb.campaign.documents[kind]
         return self.document(markdown_to_html(markdown_text), kind, title=f"{plan.name} {doc_title}",
                              running_title=f"{_shorten(plan.name, 28)} · {doc_title}",
-                             keywords=f"{plan.id}, {doc_title}", created=plan.as_of)
+                             keywords=f"{plan.id}, {doc_title}", created=plan.as_of, provenance=plan.provenance)
 
     def briefs_html(self, plans: list, limits: dict, as_of: dt.date) -> str:
         """One HTML document of several briefs, one page each (``limits``: id → BriefLimits)."""
@@ -95,10 +97,14 @@ class Renderer:
         return self.document(body, "brief", title=f"{doc_title}（{len(plans)}份）", keywords=doc_title, created=as_of)
 
     def document(self, body_html: str, kind: str, title: str, keywords: str, created: dt.date,
-                 running_title: str | None = None) -> str:
+                 running_title: str | None = None, provenance: dict | None = None) -> str:
+        """The HTML of one document. The generator and hashes stay in the metadata; they are printed
+        (in the page footer) only on an internal copy, never on the enterprise's (``provenance``:
+        the plan's, shown when the renderer is ``internal``)."""
         meta = {"title": title, "doc_title": self.kb.campaign.documents[kind], "author": self.author,
-                "subject": self.kb.campaign.title, "keywords": keywords, "generator": f"planner {__version__}",
-                "created": created.isoformat(), "as_of": cn_date(created), "kind": kind}
+                "issuer": self.author, "subject": self.kb.campaign.title, "keywords": keywords,
+                "generator": f"planner {__version__}", "created": created.isoformat(), "as_of": cn_date(created),
+                "kind": kind, "provenance": provenance if self.internal else None}
         if running_title:
             meta["running_title"] = running_title
         return self.templates.html(body_html, meta)
@@ -122,7 +128,8 @@ class Renderer:
         raise RenderError(f"{plan.id} 的走访简报压缩到最短仍排不进一页")
 
     def stylesheets(self, kind: str) -> tuple:
-        return self._css["print.css"], self._css[f"{kind}.css"]
+        fonts = (self._fonts,) if self._fonts else ()
+        return fonts + (self._css["print.css"], self._css[f"{kind}.css"])
 
     def pdf_job(self, plan: Plan, markdown_text: str, kind: str, target: Path) -> PdfJob:
         return PdfJob(self.html(plan, markdown_text, kind), self.stylesheets(kind), str(target),
@@ -144,6 +151,7 @@ class Settings:
     as_of: dt.date
     formats: tuple
     out_dir: str
+    internal: bool = False
 
 
 @dataclass(frozen=True)
@@ -165,7 +173,8 @@ _WORKER: dict = {}
 def _start_worker(settings: Settings, kb: KnowledgeBase | None = None) -> None:
     kb = kb or knowledge.load(Path(settings.sectors))
     _WORKER.update(settings=settings, kb=kb, store=PlanStore(Path(settings.out_dir)),
-                   renderer=Renderer(kb, Templates([Path(d) for d in settings.templates]), settings.author))
+                   renderer=Renderer(kb, Templates([Path(d) for d in settings.templates]), settings.author,
+                                             settings.internal))
     if multiprocessing.parent_process() is not None:  # a worker process, not the caller's
         # What is loaded now lives as long as the worker: keep the collector from scanning it
         # again and again while WeasyPrint and Jinja make and drop millions of objects.
@@ -222,42 +231,45 @@ def _do_process(task: Task) -> str:
 
 def generate(records: Path, out_dir: Path, kb: KnowledgeBase, templates: Templates, as_of: dt.date,
              formats: tuple = FORMATS, author: str | None = None, workers: int | None = None,
-             progress=None) -> GenerateResult:
+             progress=None, internal: bool = False) -> GenerateResult:
     """Plans and briefs for every good record of ``records`` under ``out_dir/<id>/``, versioned.
 
     ``progress(n)`` is called as enterprises are done (skipped ones included). An enterprise
     that fails (or whose worker was killed) is listed in ``result.failed`` and the rest go on.
     Ctrl-C stops at once with ``Interrupted``; what was written stays, whole. Every problem of
     the list goes into ``out_dir/问题清单.xlsx`` (``result.problems_file``); a run without any
-    removes an earlier run's list.
+    removes an earlier run's list. ``internal``: the bureau's copy, provenance in every page's footer.
     """
     read = read_records(records, kb)
     store = PlanStore(out_dir)
     result = GenerateResult(rejected=read.rejected_count, out_dir=out_dir, read=read)
     result.problems_file = write_problem_list(read, Path(out_dir) / PROBLEM_LIST)  # or an old one removed
     try:
-        _generate(read, store, result, kb, templates, as_of, formats, author, workers, progress, records)
+        _generate(read, store, result, kb, templates, as_of, formats, author, workers, progress, records, internal)
     except KeyboardInterrupt:
         raise Interrupted(len(result.written)) from None
     return result
 
 
-def inputs_of(record: Record, kb: KnowledgeBase, template_hash: str, as_of: dt.date) -> dict:
-    """What a version is made from; an enterprise whose inputs equal its latest version's is skipped."""
+def inputs_of(record: Record, kb: KnowledgeBase, template_hash: str, as_of: dt.date,
+              internal: bool = False) -> dict:
+    """What a version is made from; an enterprise whose inputs equal its latest version's is skipped
+    (an internal copy is another input: its PDFs differ)."""
     sector = sector_of(record.facts, kb)
-    return {"record": record_digest(record), "sector": sector, "profiles": kb.digest_for(sector),
-            "templates": template_hash, "as_of": as_of.isoformat()}
+    inputs = {"record": record_digest(record), "sector": sector, "profiles": kb.digest_for(sector),
+              "templates": template_hash, "as_of": as_of.isoformat()}
+    return {**inputs, "copy": "internal"} if internal else inputs
 
 
 def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase, templates: Templates,
               as_of: dt.date, formats: tuple, author: str | None, workers: int | None, progress,
-              list_path: Path | None = None) -> None:
+              list_path: Path | None = None, internal: bool = False) -> None:
     tick = progress or (lambda n: None)
     if progress is not None and hasattr(progress, "total"):
         progress.total = len(read.records)
     template_hash = templates_digest(templates.dirs)
     settings = Settings(str(kb.root), tuple(str(d) for d in templates.dirs), author, as_of, tuple(formats),
-                        str(store.root))
+                        str(store.root), internal)
     with store.locked():
         if list_path is not None:  # a summary of the folder alone then still names the list's rejected records
             rosters.record(store.root, list_path, read)
@@ -265,7 +277,7 @@ def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase,
         damaged = {}  # enterprise id → the DamagedVersion of its latest version.json
         present = store.entries()  # one directory read instead of a failed open per new enterprise
         for record in read.records:
-            inputs = inputs_of(record, kb, template_hash, as_of)
+            inputs = inputs_of(record, kb, template_hash, as_of, internal)
             folder = store.folder(record.id)
             if record.id not in present:
                 tasks.append(Task(record.facts, record.where, inputs))

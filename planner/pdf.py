@@ -11,7 +11,20 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 ASSET_SUFFIXES = {".css", ".png", ".jpg", ".jpeg", ".svg", ".otf", ".ttf", ".woff", ".woff2"}
+FONT_SUFFIXES = {".otf", ".ttf", ".woff", ".woff2"}
 MAX_ASSET_BYTES = 5 * 1024 * 1024
+MAX_FONT_BYTES = 16 * 1024 * 1024  # a whole-GB2312 face is 5-8 MB
+
+# The GB/T 9704 faces that `make setup` puts into fonts/ (git-ignored), declared in templates/fonts.css.
+FONT_FILES = ("FandolFang-Regular.otf", "FandolSong-Bold.otf", "FandolHei-Regular.otf", "FandolKai-Regular.otf")
+
+
+def font_folder() -> Path | None:
+    """The folder of the bundled fonts, or None when any is missing (the CSS then falls back to Noto CJK)."""
+    from planner.resources import bundled
+
+    folder = bundled("fonts")
+    return folder if all((folder / name).is_file() for name in FONT_FILES) else None
 
 
 def harfbuzz_subsetting() -> bool:
@@ -36,7 +49,7 @@ def make_fetcher(asset_dirs: list[Path], log: list | None = None):
                 and path.suffix.lower() in ASSET_SUFFIXES
                 and any(path.is_relative_to(root) for root in roots)
                 and path.is_file()
-                and path.stat().st_size <= MAX_ASSET_BYTES
+                and path.stat().st_size <= (MAX_FONT_BYTES if path.suffix.lower() in FONT_SUFFIXES else MAX_ASSET_BYTES)
             )
             if log is not None:
                 log.append((url, allowed))

@@ -220,6 +220,15 @@ class Templates:
         raise RenderError(f"在模板文件夹 {'、'.join(str(d) for d in self.dirs)} 中找不到样式表 {name}")
 
 
+    def font_sheet(self) -> tuple[str, Path] | None:
+        """templates/fonts.css (the @font-face rules), read against the bundled font folder, or None
+        when the fonts are not there (make setup fetches them); the fetcher reads that folder only."""
+        from planner.pdf import font_folder
+
+        folder = font_folder()
+        return None if folder is None else (self.stylesheet("fonts.css")[0], folder)
+
+
 def markdown_to_html(text: str) -> str:
     """CommonMark plus tables, with raw HTML and images disabled."""
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})

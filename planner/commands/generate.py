@@ -29,13 +29,16 @@ def _formats(ctx, param, value):
 @as_of_option
 @click.option("--format", "formats", default="md,pdf", show_default=True, callback=_formats, metavar="md,pdf",
               help="md 只写 Markdown 和 JSON；md,pdf 另外生成 PDF。")
-@click.option("--author", metavar="TEXT", help="PDF 文件的作者（默认：campaign.yaml 中的发文单位）。")
+@click.option("--author", metavar="TEXT", help="发文单位：方案版头和 PDF 作者（默认：campaign.yaml 中的发文单位）。")
 @click.option("--workers", type=click.IntRange(1), metavar="N",
               help="并行的工作进程数（默认每个CPU核一个，最多为可用核数）。")
+@click.option("--internal", is_flag=True,
+              help="内部留存件：每页页脚加印生成程序版本、措施库和企业记录的校验值；发给企业的文本不要用此项。")
 @click.option("--quiet", "-q", is_flag=True, help="不显示进度条（输出不是终端时本来就不显示）。")
 @templates_option
 @sectors_option
-def generate(records: Path, out_dir: Path, as_of, formats, author, workers, quiet, templates_dir, sectors_dir):
+def generate(records: Path, out_dir: Path, as_of, formats, author, workers, internal, quiet, templates_dir,
+             sectors_dir):
     """为名单 RECORDS 中的每家企业生成帮扶方案和走访简报。
 
     每家企业写入 DIR/<统一社会信用代码>/：一企一策帮扶方案 plan.pdf、plan.md、plan.json，
@@ -47,7 +50,7 @@ def generate(records: Path, out_dir: Path, as_of, formats, author, workers, quie
     progress = None if quiet else Progress(0, "生成")
     try:
         result = generate_all(records, out_dir, kb, Templates.from_option(templates_dir), as_of, formats, author,
-                              workers, progress)
+                              workers, progress, internal=internal)
     finally:
         if progress:
             progress.close()
