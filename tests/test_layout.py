@@ -194,3 +194,15 @@ def test_plans_keep_to_the_page_budget(generated):  # noqa: F811
     plans, _ = page_counts(generated)
     assert statistics.median(plans.values()) <= 4, plans
     assert max(plans.values()) <= 6, plans
+
+
+def test_check_refuses_an_unknown_section(runner, sectors_copy):
+    from planner.cli import main
+
+    path = sectors_copy / "citywide.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "    section: universal" in text
+    path.write_text(text.replace("    section: universal", "    section: appendix", 1), encoding="utf-8")
+    result = runner.invoke(main, ["check", "--sectors", "sectors"])
+    assert result.exit_code != 0
+    assert "appendix" in result.output and "section" in result.output
