@@ -233,6 +233,7 @@ class Measure:
     branches: list = field(default_factory=list)
     item_cases: Any = None  # (records field id, [(condition or None, text)])
     needs_activity: bool = False
+    section: str | None = None  # core or universal: overrides where a plan shows it (planner.view)
 
 
 @dataclass
@@ -758,7 +759,7 @@ class _Loader:
             m["period"]["start"], m["period"]["end"], list(m.get("targets", [])), list(m.get("activities", [])),
             _source(m["source"]), questions, list(m.get("documents", [])),
             list(m.get("notes", [])), order, m.get("kind", "service"), audience, m.get("requirement", ""),
-            branches, item_cases, bool(m.get("needs_activity", False)),
+            branches, item_cases, bool(m.get("needs_activity", False)), m.get("section"),
         )
 
     def _questions(self, doc, path, raw, ctx) -> list:

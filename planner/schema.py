@@ -454,6 +454,8 @@ MEASURE = Struct({
         }), 1), "first case that holds"),
     }), "how each item of a list is handled (each receivable: cleared, mediated, in court)"),
     "needs_activity": optional(Boolean(), "only when one of its activities answers something of the enterprise"),
+    "section": optional(OneOf("core", "universal"), "where a plan shows it: core (重点帮扶措施, in full) or "
+                                                  "universal (普惠政策, one table row); absent: follows from its eligibility"),
     "period": Field(PERIOD, "validity"),
     "targets": optional(ListOf(ID), "campaign targets it serves"),
     "activities": optional(ListOf(ID), "matchmaking activities it uses"),

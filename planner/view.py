@@ -70,8 +70,23 @@ def line_count(text: str, width: int = LINE_WIDTH, most: int = 2) -> int:
 
 
 def measure_line(m: dict) -> str:
-    """A measure's line on the brief as brief.md.j2 writes it (for its width): 1. title〔status〕lead，warning."""
-    return f"10. {m['title']}〔{m['status_label']}〕{m['lead']}" + (f"，{m['warning']}" if m.get("warning") else "")
+    """A measure's line on the brief as brief.md.j2 writes it (for its width):
+    1. title〔status〕benefit；lead，warning (the benefit only when it was kept)."""
+    benefit = f"{m['benefit']}；" if m.get("benefit") else ""
+    return f"10. {m['title']}〔{m['status_label']}〕{benefit}{m['lead']}" + (f"，{m['warning']}" if m.get("warning") else "")
+
+
+BENEFIT_WIDTH = 68  # display columns of a branch note short enough to be a brief's benefit
+
+
+def benefit_of(m, spec) -> str:
+    """The concrete benefit of a measure in a few words, for the brief: the first short note of the
+    case that fits (2022年减免6个月租金; the deferral of the three insurances); empty when none."""
+    if spec is None or not m.branch:
+        return ""
+    branch = next((b for b in spec.branches if b.id == m.branch["id"]), None)
+    short = [n for n in (branch.notes if branch else []) if display_width(n) <= BENEFIT_WIDTH]
+    return short[0].rstrip("。") if short else ""
 
 
 def fit_brief(difficulties: list, measures: list, questions: list, limits: BriefLimits, title_lines: int,
@@ -176,9 +191,12 @@ def period_text(period: dict) -> str:
     return cn_period(period["start"], period["end"] or None)
 
 
-def source_text(source: dict, kb: KnowledgeBase) -> str:
+def source_text(source: dict, kb: KnowledgeBase, campaign: bool = True) -> str:
+    """Where a measure comes from: the action of the campaign, its words, the notices; without the
+    campaign's title when ``campaign`` is false (the plan's appendix names it once)."""
     parts = {a["part"]: a["title"] for a in kb.campaign.actions.values()}
-    text = f"{kb.campaign.title}·{parts.get(source['part'], source['part'])}：“{source['quote']}”"
+    action = parts.get(source['part'], source['part'])
+    text = f"{kb.campaign.title + '·' if campaign else ''}{action}：“{source['quote']}”"
     if source.get("notices"):
         text += "；依据" + "、".join(source["notices"])
     return text
@@ -198,32 +216,118 @@ def plan_timeline(plan: Plan, kb: KnowledgeBase) -> list[dict]:
     return [e for e in plan.timeline() if e["measure"] is not None or (e["date"], e["text"]) not in city]
 
 
+CN_DIGITS = "零一二三四五六七八九"
+
+
+def cn_numeral(n: int) -> str:
+    """一, 十二, 二十三: the numbers of （一） headings (1..99)."""
+    tens, ones = divmod(n, 10)
+    head = "" if not tens else ("十" if tens == 1 else CN_DIGITS[tens] + "十")
+    return head + (CN_DIGITS[ones] if ones or not tens else "")
+
+
+def measure_section(m, spec) -> str:
+    """Where a plan shows a measure: ``core`` (三、重点帮扶措施, in full) when the enterprise's own
+    facts or difficulties decide it — every sector measure; a citywide one with an eligibility,
+    branches, a ``for`` other than all, or answering a difficulty the enterprise reported — else
+    ``universal`` (四、可享受的普惠政策, one row). A measure's ``section`` key overrides."""
+    if spec is not None and spec.section:
+        return spec.section
+    if m.scope != CITYWIDE or m.answers:
+        return "core"
+    if spec is not None and (spec.condition is not None or spec.branches or spec.audience is not None):
+        return "core"
+    return "universal"
+
+
+def fact_table(rows: list[dict]) -> list[tuple]:
+    """Fact rows laid out two to a table row: (label, value, label, value); the last may be half empty."""
+    cells = [(r["label"], r["shown"]) for r in rows]
+    out = []
+    for i in range(0, len(cells), 2):
+        a = cells[i]
+        b = cells[i + 1] if i + 1 < len(cells) else ("", "")
+        out.append(a + b)
+    return out
+
+
+def completion_date(m, kb: KnowledgeBase, as_of: str) -> str:
+    """A task's 完成时限: the nearest enterprise deadline still ahead, else the measure's end, else
+    长期有效 (an open-ended measure)."""
+    ahead = sorted(d["date"] for d in m.deadlines if enterprise_deadline(d, kb) and d["date"] >= as_of)
+    if ahead:
+        return cn_date(ahead[0])
+    return cn_date(m.period["end"]) if m.period["end"] else "长期有效"
+
+
+def plan_timeline_rows(plan: Plan, kb: KnowledgeBase) -> tuple[list[dict], str]:
+    """The 时间节点 an enterprise acts on — measures starting later, the enterprise's deadlines, the
+    end of a measure about to close — and one line for the ends of all the other measures."""
+    warned = {m.id for m in plan.measures if m.deadline_warning}
+    ends = {m.id: m.period["end"] for m in plan.measures}
+    rows, rest = [], {}
+    for e in plan_timeline(plan, kb):
+        if e["measure"] is not None and e["text"].endswith("截止") and ends.get(e["measure"]) == e["date"]:
+            if e["measure"] not in warned:
+                rest[e["date"]] = rest.get(e["date"], 0) + 1
+                continue
+        rows.append({**e, "date": cn_date(e["date"]), "past": e["date"] < plan.as_of.isoformat()})
+    if not rest:
+        return rows, ""
+    dates = sorted(rest)
+    line = ("其余措施实施期限至" + cn_date(dates[0]) if len(dates) == 1
+            else "其余措施实施期限分别至" + "、".join(cn_date(d) for d in dates))
+    return rows, line
+
+
 def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
-    """The values plan.md.j2 lays out."""
+    """The values plan.md.j2 lays out: the plan in sections, the enterprise's own measures first."""
     by_id = {m.id: m for m in plan.measures}
-    measures = []
-    for m in plan.measures:
-        measures.append({
+    specs = {s.id: s for s in kb.measures_for(plan.enterprise.get("sector"))}
+    ordered = sorted(plan.measures, key=lambda m: m.order)  # the profile's order, whatever was reported
+    sources: dict[str, int] = {}
+
+    def source_ref(m) -> int:
+        return sources.setdefault(source_text(m.source, kb, campaign=False), len(sources) + 1)
+
+    cadre = plan.enterprise.get("cadre")
+    cadre = str(show_value(kb.fields["cadre"], cadre, kb)) if cadre is not None and "cadre" in kb.fields else ""
+    as_of = plan.as_of.isoformat()
+    core, universal = [], []
+    for m in ordered:
+        lead = lead_text(m.lead, plan, kb)
+        if measure_section(m, specs.get(m.id)) == "universal":
+            universal.append({"id": m.id, "title": m.title, "lead": lead, "period": period_text(m.period),
+                              "apply": m.actions[0] if m.actions else "", "source_no": source_ref(m)})
+            continue
+        core.append({
             "id": m.id, "title": m.title, "status": m.status, "status_label": STATUS_LABELS[m.status],
-            "scope_label": "全市通用" if m.scope == CITYWIDE else f"{kb.sectors[m.scope].name}产业",
-            "summary": m.summary, "reasons": m.reasons,
-            "verify": m.verify, "lead": lead_text(m.lead, plan, kb), "period": period_text(m.period),
+            "number": cn_numeral(len(core) + 1),
+            "summary": m.summary,
+            "reasons": m.reasons[1:],  # the first is the scope line (全市通用措施, 属本产业措施): said by the section
+            "verify": m.verify, "lead": lead, "period": period_text(m.period),
             "deadlines": [f"{cn_date(d['date'])} {d['title']}（{d['label']}）" for d in m.deadlines
                           if enterprise_deadline(d, kb)],
             "warning": m.deadline_warning, "actions": m.actions, "documents": m.documents,
             "questions": m.questions, "notes": m.notes, "activities": "；".join(m.activities),
-            "source": source_text(m.source, kb),
+            "source_no": source_ref(m),
             "branch": m.branch["title"] if m.branch else None,
             "confirm_branches": m.confirm_branches, "items": m.items,
+            "due": completion_date(m, kb, as_of),
         })
     situations = "、".join(s["title"] for s in plan.situations)
     questions = [{"text": q.text, "settles": "、".join(by_id[s].title for s in q.settles),
                   "why": ("关系到：" + "、".join(by_id[s].title for s in q.settles)) if q.settles
                   else f"{situations}企业首先了解"} for q in plan.questions]
     confirm: dict[str, list] = {}
-    for m in plan.measures:
+    for m in ordered:
         for text in m.questions:
             confirm.setdefault(text, []).append(m.title)
+    reported = [kb.vocab_label("difficulties", d) for d in plan.enterprise.get("difficulties") or []]
+    timeline, timeline_rest = plan_timeline_rows(plan, kb)
+    facts = fact_rows(plan, kb, BASIC_FIELDS + ("honors", "tax_credit_rating", "rd_ratio", "payroll_monthly",
+                                                "major_project", "listing_plan", "in_affected_area",
+                                                "temporary_difficulty", "utility_arrears", "rents_premises"))
     return {
         "doc_title": kb.campaign.documents["plan"],
         "name": plan.name,
@@ -231,25 +335,28 @@ def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
         "as_of": cn_date(plan.as_of),
         "campaign": kb.campaign.title,
         "issuer": kb.campaign.issuer,
-        "facts": fact_rows(plan, kb, BASIC_FIELDS + ("difficulties", "honors", "tax_credit_rating", "rd_ratio",
-                                                    "payroll_monthly", "major_project", "listing_plan",
-                                                    "in_affected_area", "temporary_difficulty",
-                                                    "utility_arrears", "rents_premises")),
-        "contacts": fact_rows(plan, kb, CONTACT_FIELDS),
+        "facts": facts,
+        "fact_table": fact_table(facts + fact_rows(plan, kb, CONTACT_FIELDS)),
         "receivables": receivable_rows(plan, kb),
+        "reported": reported,
+        "reported_pressures": [p for p in plan.pressures if p["reported"] and p["scope"] != "reported"],
+        "other_pressures": [p for p in plan.pressures if not p["reported"]],
         "pressures": plan.pressures,
-        "measures": measures,
+        "measures": core,
+        "universal": universal,
         "counts": {s: sum(1 for m in plan.measures if m.status == s) for s in STATUS_LABELS},
         "local": local_unit(plan, kb),
         "questions": questions,
         "checklist": [{"text": c["text"], "settles": "、".join(by_id[s].title for s in c["settles"])}
                       for c in plan.checklist],
         "confirm_questions": [{"text": t, "settles": "、".join(titles)} for t, titles in confirm.items()],
-        "timeline": [{**e, "date": cn_date(e["date"]), "past": e["date"] < plan.as_of.isoformat()}
-                     for e in plan_timeline(plan, kb)],
+        "timeline": timeline,
+        "timeline_rest": timeline_rest,
+        "cadre": cadre,
+        "sources": [{"no": n, "text": t} for t, n in sources.items()],
         "not_matched": plan.not_matched,
         "expired": [{**m, "ended": cn_date(m["ended"])} for m in plan.expired],
-        "provenance": provenance_line(plan),
+        "provenance": provenance_line(plan),  # for an internal copy's footer; never in the body
     }
 
 
@@ -279,8 +386,14 @@ def brief_context(plan: Plan, kb: KnowledgeBase, limits: BriefLimits = BriefLimi
     rank = {k: i for i, k in enumerate(first + [k for k in kb.question_order if k not in first])}
     status_rank = {"applies": 0, "verify": 1, "upcoming": 2}
     ordered = sorted(plan.measures, key=lambda m: (status_rank[m.status], rank.get(m.kind, 99)))
-    measures = [{"title": m.title, "status_label": STATUS_LABELS[m.status], "lead": lead_text(m.lead, plan, kb),
-                 "warning": m.deadline_warning} for m in ordered]
+    specs = {s.id: s for s in kb.measures_for(e.get("sector"))}
+    measures = []
+    for m in ordered:
+        line = {"title": m.title, "status_label": STATUS_LABELS[m.status], "lead": lead_text(m.lead, plan, kb),
+                "warning": m.deadline_warning, "benefit": benefit_of(m, specs.get(m.id))}
+        if display_width(measure_line(line)) > 2 * LINE_WIDTH:  # a line may wrap once, never twice
+            line["benefit"] = ""
+        measures.append(line)
     questions = [q.text for q in plan.questions]
     deferred = {k for s in plan.situations for k in s.get("defer", [])}  # e.g. a stopped enterprise's growth measures
     for m in ordered[: limits.measures]:
@@ -294,15 +407,25 @@ def brief_context(plan: Plan, kb: KnowledgeBase, limits: BriefLimits = BriefLimi
     reserved = sum(line_count(c) for c in kept_c) + (2 if kept_c else 0) + (1 if len(checklist) > len(kept_c) else 0)
     kept_d, kept_m, kept_q = fit_brief(difficulties, measures, questions, limits, line_count(title, TITLE_WIDTH),
                                        reserved)
+    rent = e.get("rents_premises")
+    owed = e.get("receivables") or []
+    amounts = [r.get("amount") for r in owed]
+    known = [a for a in amounts if isinstance(a, (int, float))]
+    debts = "未登记" if not owed else f"{len(owed)}笔，合计{sum(known):g}万元" + (
+        "（部分金额未知）" if len(known) < len(amounts) else "")
     return {
         "doc_title": kb.campaign.documents["brief"],
         "name": name,
         "rows": [
             ("统一社会信用代码", plan.id, "所属产业", shown("sector")),
             ("所在区县", location, "企业规模", shown("size")),
+            (kb.fields["employees"].label, shown("employees"), kb.fields["revenue"].label, shown("revenue")),
             (status_label, status or "—", "重点企业", shown("key_enterprise")),
-            ("联系人", shown("contact"), "联系电话", shown("phone")),
-            ("包联干部", shown("cadre"), "基准日", cn_date(plan.as_of)),
+            (kb.fields["receivables"].label, debts, kb.fields["utility_arrears"].label, shown("utility_arrears")),
+            (kb.fields["rents_premises"].label, shown("rents_premises") if rent is not None else "—",
+             "基准日", cn_date(plan.as_of)),
+            ("联系人", clip(" ".join(shown(f) for f in ("contact", "phone") if e.get(f) is not None) or "—",
+                          limits.cell_width), "包联干部", shown("cadre")),
         ],
         "difficulties": kept_d,
         "more_difficulties": len(difficulties) - len(kept_d),
@@ -313,5 +436,5 @@ def brief_context(plan: Plan, kb: KnowledgeBase, limits: BriefLimits = BriefLimi
         "checklist": kept_c,
         "more_checklist": len(checklist) - len(kept_c),
         "request_lines": limits.request_lines,
-        "provenance": provenance_line(plan),
+        "provenance": provenance_line(plan),  # for an internal copy's footer; never in the body
     }

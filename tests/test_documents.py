@@ -64,14 +64,14 @@ def test_an_enterprise_in_a_zone_sees_its_zone_committee_in_every_lead(kb):
         assert GENERIC not in m["lead"] and "慈溪市经济和信息化局" not in m["lead"]
     assert GENERIC not in out.plan_md and GENERIC not in out.brief_md
     assert "宁波前湾新区管理委员会" in out.brief_md
-    assert "| 属地服务 | 宁波前湾新区管理委员会（联系方式：前湾新区管委会企业服务部门；12345政务服务便民热线） |" \
+    assert "属地服务：宁波前湾新区管理委员会（联系方式：前湾新区管委会企业服务部门；12345政务服务便民热线）" \
         in out.plan_md
 
 
 def test_an_enterprise_without_a_zone_sees_its_district_bureau_and_government(kb):
     plan = plan_of(kb, factory())
     context = plan_context(plan, kb)
-    by_id = {m["id"]: m for m in context["measures"]}
+    by_id = {m["id"]: m for m in context["measures"] + context["universal"]}
     for m in plan.measures:
         lead = by_id[m.id]["lead"]
         assert lead.endswith("慈溪市经济和信息化局"), lead
@@ -80,7 +80,7 @@ def test_an_enterprise_without_a_zone_sees_its_district_bureau_and_government(kb
         assert "慈溪市人民政府" in by_id[m.id]["lead"] and GENERIC not in by_id[m.id]["lead"]
     brief = brief_context(plan, kb)
     assert all(m["lead"].endswith("慈溪市经济和信息化局") for m in brief["measures"])
-    assert "| 属地服务 | 慈溪市经济和信息化局（联系方式：慈溪市经信局企业服务科；12345政务服务便民热线） |" \
+    assert "属地服务：慈溪市经济和信息化局（联系方式：慈溪市经信局企业服务科；12345政务服务便民热线）" \
         in rendered(kb, plan).plan_md
 
 
@@ -147,20 +147,21 @@ def test_a_plan_and_a_brief_write_dates_as_chinese_documents_do(kb):
     assert "基准日 2022年6月15日" in out.plan_md and "| 基准日 | 2022年6月15日 |" in out.brief_md
     for text in (out.plan_md, out.brief_md):
         assert "2022-06-15" not in text
-    assert "- **实施期限**：2022年6月1日至12月31日" in out.plan_md
+    assert "**实施期限**：2022年6月1日至12月31日" in out.plan_md
     assert "| 2022年6月30日 | 停产减产重点企业帮扶率（上半年） |" in out.plan_md
     assert "2022年6月30日 停产减产重点企业帮扶率（上半年）" in out.plan_md  # a measure's deadline
     context = plan_context(plan, kb)
     assert not [e for e in context["timeline"] if ISO.search(e["date"])]
     assert not [d for m in context["measures"] for d in m["deadlines"] if ISO.search(d)]
-    assert not [m for m in context["measures"] if ISO.search(m["period"])]
+    assert not [m for m in context["measures"] + context["universal"] if ISO.search(m["period"])]
     assert plan.to_json()["as_of"] == "2022-06-15"  # plan.json keeps ISO
     assert all(ISO.fullmatch(e["date"]) for e in plan.to_json()["timeline"])
 
 
 def test_an_open_ended_measure_reads_long_term(kb):
     plan = plan_of(kb, factory())
-    periods = [m["period"] for m in plan_context(plan, kb)["measures"]]
+    context = plan_context(plan, kb)
+    periods = [m["period"] for m in context["measures"] + context["universal"]]
     open_ended = [m for m in plan.measures if m.period["end"] is None]
     assert open_ended
     assert cn_period("2022-04-01", None) == "2022年4月1日起长期有效"

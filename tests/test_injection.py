@@ -67,7 +67,7 @@ def test_a_pipe_in_a_cell_does_not_add_columns(kb, renderer):
     page = renderer.html(plan, renderer.render(plan).plan_md, "plan")
     rows = [r.split("</tr>")[0] for r in page.split("<tr>")[1:]]
     rows = [r for r in rows if "| a | b |" in htmllib.unescape(r)]
-    assert rows and all(r.count("<td>") in (2, 5) for r in rows)  # facts table: 2 columns; receivables: 5
+    assert rows and all(r.count("<td>") in (4, 5) for r in rows)  # facts table: 4 columns; receivables: 5
 
 
 @pytest.mark.parametrize("text", EVIL)
@@ -152,7 +152,7 @@ def test_a_template_cannot_read_a_file_outside_the_search_path(kb, tmp_path):
 
 def test_a_template_may_include_and_extend_templates_on_the_search_path(kb, tmp_path):
     bureau_templates(tmp_path, "{% block body %}{% endblock %}\n", "base.md.j2")
-    bureau_templates(tmp_path, "{{ name | upper }}：{{ measures | length }}条\n", "part.md.j2")
+    bureau_templates(tmp_path, "{{ name | upper }}：{{ (measures + universal) | length }}条\n", "part.md.j2")
     templates = bureau_templates(tmp_path, "{% extends 'base.md.j2' %}{% block body %}"
                                            "{% include 'part.md.j2' %}{% for f in facts[:1] %}{{ f.label }}"
                                            "{% endfor %}{% endblock %}")

@@ -1,0 +1,208 @@
+"""How a plan reads (issue 12): sections, core measures first, a task table, a signature, sources
+once, no provenance in the enterprise's copy, and a page budget over the bundled samples."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import statistics
+
+import pytest
+from pypdf import PdfReader
+
+from planner import uscc
+from planner.generate import Renderer
+from planner.matching import match
+from planner.records import Record
+from planner.render import Templates
+from planner.view import measure_section, plan_context
+
+from conftest import AS_OF, sample_ids
+from test_render import STRESS, generated  # noqa: F401  (the session's PDFs, generated once)
+
+STRESS_ID = "91330206NB9999997D"
+TASK_HEADER = "| 序号 | 措施 | 责任单位 | 责任人 | 完成时限 | 办理情况 |"
+
+
+def factory(**facts) -> dict:
+    """A medium automotive manufacturer with a cadre, reporting chip shortage."""
+    return {"id": uscc.make("91330282", "LC000002"), "name": "宁波版式测试汽车部件有限公司", "sector": "automotive",
+            "industry_code": "C3670", "district": "cixi", "entity_type": "enterprise", "employees": 400,
+            "revenue": 20000, "assets": 18000, "production_status": "normal", "cadre": "王版式（慈溪市经信局）",
+            "difficulties": ["chip_shortage"], **facts}
+
+
+def plan_of(kb, facts, as_of=AS_OF):
+    return match(Record(dict(facts), "test"), kb, as_of)
+
+
+def render(kb, plan):
+    return Renderer(kb, Templates.from_option(None)).render(plan)
+
+
+def section(md: str, heading: str) -> str:
+    """The text of one ``## `` section of a plan."""
+    start = md.index(f"## {heading}")
+    rest = md[start + 3:]
+    end = rest.find("\n## ")
+    return rest if end < 0 else rest[:end]
+
+
+def test_the_plan_has_its_sections_in_order(kb):
+    md = render(kb, plan_of(kb, factory())).plan_md
+    headings = re.findall(r"^## (.+)$", md, re.M)
+    assert headings == ["一、企业基本情况", "二、企业面临的主要困难", "三、重点帮扶措施", "四、可享受的普惠政策",
+                        "五、待核实事项", "六、时间节点", "七、任务分解表", "附：政策依据", "附：未纳入的措施及原因"]
+
+
+def test_the_facts_table_is_four_columns_wide(kb):
+    md = render(kb, plan_of(kb, factory())).plan_md
+    table = [line for line in section(md, "一、企业基本情况").splitlines() if line.startswith("|")]
+    assert table[0] == "| 项目 | 内容 | 项目 | 内容 |"
+    assert all(line.count("|") == 5 for line in table)
+    assert "| 从业人员 | 400 |" in md and "| 行业门类 | 制造业（按行业代码C3670） |" in md  # a derived fact: its basis
+
+
+def test_the_task_table_has_a_row_per_core_measure_with_cadre_and_chinese_date(kb):
+    plan = plan_of(kb, factory())
+    context = plan_context(plan, kb)
+    md = render(kb, plan).plan_md
+    table = section(md, "七、任务分解表").splitlines()
+    assert TASK_HEADER in table
+    rows = [line for line in table if re.match(r"^\| \d+ \|", line)]
+    assert context["measures"] and context["universal"], "the test needs measures in both sections"
+    assert len(rows) == len(context["measures"])
+    for row, m in zip(rows, context["measures"]):
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[1] == m["title"] and cells[2] == m["lead"]
+        assert cells[3] == "王版式（慈溪市经信局）"
+        assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日|长期有效", cells[4]), cells[4]
+        assert cells[5] == ""
+    for u in context["universal"]:  # a universal measure is a row of 四, not a task
+        assert not any(f"| {u['title']} |" in r for r in rows)
+    assert "宁波市经济和信息化局\n\n2022年6月15日\n" in section(md, "七、任务分解表")  # the signature
+
+
+def test_without_a_cadre_the_responsible_person_is_left_blank(kb):
+    facts = factory()
+    del facts["cadre"]
+    md = render(kb, plan_of(kb, facts)).plan_md
+    rows = [line for line in section(md, "七、任务分解表").splitlines() if re.match(r"^\| \d+ \|", line)]
+    assert rows and all(row.split("|")[4].strip() == "" for row in rows)
+
+
+def test_a_task_is_due_at_the_enterprise_deadline_before_the_measure_ends(kb):
+    plan = plan_of(kb, factory(production_status="stopped", key_enterprise=True))
+    by_title = {m["title"]: m for m in plan_context(plan, kb)["measures"]}
+    assert by_title["停产减产重点企业帮扶"]["due"] == "2022年6月30日"  # 帮扶率 due at the half year
+    assert by_title["“芯机”对接保障芯片供应"]["due"] == "2022年12月31日"
+
+
+def test_section_follows_eligibility_and_the_reported_difficulties(kb):
+    specs = {m.id: m for m in kb.all_measures()}
+    quiet = plan_of(kb, factory(difficulties=[]))
+    costly = plan_of(kb, factory(difficulties=["chip_shortage", "energy_supply"]))
+    cost = next(m for m in quiet.measures if m.id == "citywide_utility_cost_reduction")
+    assert measure_section(cost, specs[cost.id]) == "universal"  # for all, no eligibility, nothing answered
+    cost = next(m for m in costly.measures if m.id == "citywide_utility_cost_reduction")
+    assert measure_section(cost, specs[cost.id]) == "core"  # it answers 用能保障, which the enterprise reported
+    for plan in (quiet, costly):
+        for m in plan.measures:
+            if m.scope != "citywide":
+                assert measure_section(m, specs[m.id]) == "core"
+        vat = next(m for m in plan.measures if m.id == "citywide_vat_refund")
+        assert measure_section(vat, specs[vat.id]) == "core"  # decided by its eligibility and branches
+    cadre = next(m for m in costly.measures if m.id == "citywide_cadre_service")
+    assert specs[cadre.id].section == "universal" and measure_section(cadre, specs[cadre.id]) == "universal"
+
+
+def test_one_more_difficulty_does_not_reshuffle_the_core_measures(kb):
+    one = [m["id"] for m in plan_context(plan_of(kb, factory()), kb)["measures"]]
+    two = [m["id"] for m in plan_context(plan_of(kb, factory(difficulties=["chip_shortage", "logistics"])),
+                                         kb)["measures"]]
+    assert [i for i in two if i in one] == [i for i in one if i in two]
+    assert len(two) > len(one), "the test needs the added difficulty to bring a measure in"
+
+
+def test_sources_are_listed_once_and_every_reference_resolves(kb):
+    md = render(kb, plan_of(kb, factory(production_status="stopped", key_enterprise=True))).plan_md
+    sources = re.findall(r"^(\d+)\. (.+)$", section(md, "附：政策依据"), re.M)
+    assert [int(n) for n, _ in sources] == list(range(1, len(sources) + 1))
+    assert len({text for _, text in sources}) == len(sources)
+    refs = {int(n) for n in re.findall(r"〔依据(\d+)〕", md)}
+    assert refs == set(range(1, len(sources) + 1))
+    assert "政策依据**" not in section(md, "三、重点帮扶措施")  # no long quote per measure any more
+
+
+def test_the_timeline_keeps_real_dates_and_folds_the_common_end(kb):
+    plan = plan_of(kb, factory(production_status="stopped", key_enterprise=True))
+    md = render(kb, plan).plan_md
+    timeline = section(md, "六、时间节点")
+    assert "截止 |" not in timeline
+    assert "其余措施实施期限至2022年12月31日。" in timeline
+    assert "| 2022年6月30日 | 停产减产重点企业帮扶率（上半年） |" in timeline
+    late = plan_of(kb, factory(), dt.date(2022, 12, 20))  # a measure about to end is a date to act on
+    assert "截止 |" in section(render(kb, late).plan_md, "六、时间节点")
+
+
+def test_the_brief_shows_scale_and_facts_on_record(kb):
+    debts = [{"debtor": "某区住建局", "debtor_type": "government", "amount": 120, "disputed": False,
+              "in_litigation": False},
+             {"debtor": "某国企", "debtor_type": "large", "amount": 30.5, "disputed": True, "in_litigation": False}]
+    brief = render(kb, plan_of(kb, factory(receivables=debts, utility_arrears=True, rents_premises=False))).brief_md
+    assert "| 从业人员 | 400 | 营业收入（万元） | 20000 |" in brief
+    assert "| 被拖欠账款 | 2笔，合计150.5万元 | 水电气欠费 | 是 |" in brief
+    assert "| 租赁经营场所 | 否 |" in brief
+
+
+def test_a_brief_states_the_benefit_of_a_case_with_a_short_note(kb):
+    plan = plan_of(kb, factory(in_affected_area=True, temporary_difficulty=True, size="small", employees=60,
+                               revenue=3000, assets=2000))
+    deferral = next(m for m in plan.measures if m.id == "citywide_social_insurance_deferral")
+    assert deferral.branch and deferral.branch["id"] == "affected_area", "the test needs the affected-area case"
+    brief = render(kb, plan).brief_md
+    line = next(line for line in brief.splitlines() if "阶段性缓缴社会保险费〔" in line)
+    assert "三项社会保险费单位缴费部分缓缴至2022年底，缓缴期间免收滞纳金；" in line
+
+
+@pytest.mark.parametrize("code", sample_ids() + [STRESS_ID])
+def test_no_hash_or_version_on_the_enterprise_copy(generated, code):  # noqa: F811
+    provenance = json.loads((generated / code / "plan.json").read_text(encoding="utf-8"))["provenance"]
+    for name in ("plan.md", "brief.md"):
+        text = (generated / code / name).read_text(encoding="utf-8")
+        assert "planner 0." not in text and provenance["generator"] not in text
+        assert provenance["profiles"] not in text and provenance["record"] not in text
+        assert not re.search(r"\b[0-9a-f]{16}\b", text)
+
+
+def page_counts(generated):  # noqa: F811
+    codes = sample_ids() + [STRESS_ID]
+    plans = {c: len(PdfReader(generated / c / "plan.pdf").pages) for c in codes}
+    briefs = {c: len(PdfReader(generated / c / "brief.pdf").pages) for c in codes}
+    return plans, briefs
+
+
+def test_every_brief_is_one_page(generated):  # noqa: F811
+    _, briefs = page_counts(generated)
+    assert set(briefs.values()) == {1}, briefs
+
+
+@pytest.mark.xfail(strict=True, reason="issue 12 page budget not met yet: median 8, max 13 A4 pages with the "
+                                       "current print.css (before the sections: median 11, max 16)")
+def test_plans_keep_to_the_page_budget(generated):  # noqa: F811
+    plans, _ = page_counts(generated)
+    assert statistics.median(plans.values()) <= 4, plans
+    assert max(plans.values()) <= 6, plans
+
+
+def test_check_refuses_an_unknown_section(runner, sectors_copy):
+    from planner.cli import main
+
+    path = sectors_copy / "citywide.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "    section: universal" in text
+    path.write_text(text.replace("    section: universal", "    section: appendix", 1), encoding="utf-8")
+    result = runner.invoke(main, ["check", "--sectors", "sectors"])
+    assert result.exit_code != 0
+    assert "appendix" in result.output and "section" in result.output
