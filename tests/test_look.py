@@ -143,8 +143,6 @@ def test_internal_run_after_an_enterprise_copy_makes_the_internal_copy(copies):
 
 
 @needs_poppler
-@pytest.mark.xfail(strict=True, reason="plan.md.j2 and brief.md.j2 (issue 12 §1, another branch) still end with "
-                                       "the provenance line; remove this mark when they drop it")
 @pytest.mark.parametrize("name", ["plan.pdf", "brief.pdf"])
 def test_enterprise_copy_prints_no_version_or_hash(copies, name):
     text = squash(pdftotext(copies["enterprise"] / name))
