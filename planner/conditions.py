@@ -65,6 +65,7 @@ class Reason:
 
     state: str
     text: str
+    fact: str = ""  # the fact alone (企业规模为中型), without what was needed, when the text adds that
 
 
 @dataclass
@@ -81,7 +82,7 @@ class Facts(Protocol):
 
     def value(self, field_id: str) -> Any: ...
 
-    def show(self, field_id: str, value: Any) -> str: ...
+    def show(self, field_id: str, value: Any, unit: str = "") -> str: ...  # unit before any basis: 0人（…）
 
 
 class ConditionError(Exception):
@@ -94,18 +95,6 @@ class ConditionError(Exception):
 
 
 # ---------------------------------------------------------------- compiled nodes
-
-def _fact_part(text: str) -> str:
-    """企业规模为中型，不属于“小型、微型” → 企业规模为中型: the fact, without what was needed (cut at the
-    first comma outside brackets)."""
-    depth = 0
-    for i, c in enumerate(text):
-        depth += c in "（“" and 1 or 0
-        depth -= c in "）”" and 1 or 0
-        if c == "，" and depth == 0:
-            return text[:i]
-    return text
-
 
 def _said(result: Outcome, says: str) -> Outcome:
     """A combination with a name (``says: 小微企业或个体工商户``) explains a failure or an open
@@ -151,7 +140,7 @@ class AnyOf:
                 return sum(p.evaluate(facts).value is True for p in part.parts) if isinstance(part, All) else 0
             scores = [met(p) for p in self.parts]
             closest = outcomes[scores.index(max(scores))]
-            detail = "，".join(_fact_part(r.text) for r in closest.reasons if r.state != PASS)
+            detail = "，".join(r.fact or r.text for r in closest.reasons if r.state != PASS)
             return Outcome(False, [Reason(FAIL, f"不属于{self.says}：{detail}")])
         return _said(result, self.says)
 
@@ -211,30 +200,32 @@ class Test:
         if self.op == "in_list":
             return self._in_list(facts, actual)
         holds = _apply(self.op, actual, self.operand)
-        shown = facts.show(self.field.id, actual)
+        shown = facts.show(self.field.id, actual, self.field.unit if self.field.type == "number" else "")
         wanted = holds != self.negated  # whether the condition is met
+        need = self.operand != self.negated  # for yes/no: the value needed
+        fact = f"{label}为{shown}"
         if self.audience:
-            text = f"{self.field.name}为{shown}" + ("" if wanted else f"，本措施面向{self._wanted_values()}")
+            fact = f"{self.field.name}为{shown}"
+            text = fact + ("" if wanted else f"，本措施面向{self._wanted_values()}")
         elif self.field.type == "bool" and getattr(self.field, "says", None):
-            need = self.operand != self.negated
             who = getattr(facts, "requirement", "")
             says = self.field.says
-            text = says["yes" if actual else "no"] + (f"（{who}须{says['yes' if need else 'no']}）"
-                                                      if who and not wanted else "")
+            fact = says["yes" if actual else "no"]
+            text = fact + (f"（{who}须{says['yes' if need else 'no']}）" if who and not wanted else "")
         elif self.field.type == "bool":
-            need = self.operand != self.negated
-            text = f"{label}：{shown}" + ("" if wanted else f"，需为“{'是' if need else '否'}”")
+            fact = f"{label}：{shown}"
+            text = fact + ("" if wanted else f"，需为“{'是' if need else '否'}”")
         elif self.op == "eq":
-            text = f"{label}为{shown}" + ("" if wanted else f"，需{self._phrase(not self.negated)}")
+            text = fact + ("" if wanted else f"，需{self._phrase(not self.negated)}")
         elif self.op == "contains" and self.negated:  # a measure for those without an honour yet
             values = self.shown_operand.strip("“”")
-            text = f"尚未获评{values}" if wanted else f"已获评{values}（{label}为{shown}），不在此列"
+            text = f"尚未获评{values}" if wanted else f"已获评{values}（{fact}），不在此列"
         elif self.field.type == "number":
-            with_unit = facts.show(self.field.id, actual, self.field.unit) if _takes_unit(facts) else shown + self.field.unit
-            text = f"{self.field.name}为{with_unit}，{self._phrase(holds)}"
+            fact = f"{self.field.name}为{shown}"
+            text = f"{fact}，{self._phrase(holds)}"
         else:
-            text = f"{label}为{shown}，{self._phrase(holds)}"
-        return self._outcome(holds, text)
+            text = f"{fact}，{self._phrase(holds)}"
+        return self._outcome(holds, text, fact)
 
     def _unknown_text(self, facts: Facts) -> str:
         """研发投入占比未知，高新技术企业认定要求不低于3%."""
@@ -270,9 +261,9 @@ class Test:
             text = f"行业代码{code}不在{listed}之列"
         return self._outcome(industry is not None, text)
 
-    def _outcome(self, holds: bool, text: str) -> Outcome:
+    def _outcome(self, holds: bool, text: str, fact: str = "") -> Outcome:
         value = holds != self.negated
-        return Outcome(value, [Reason(_STATE[value], text)])
+        return Outcome(value, [Reason(_STATE[value], text, fact)])
 
     def _phrase(self, positive: bool) -> str:
         words = {
@@ -299,28 +290,24 @@ class Test:
             return self._outcome(False, f"{label}：无")
         results = []
         for item in items:
-            results.append((item, self.sub.evaluate(_ItemFacts(facts, self.field, item))))
+            results.append((item, self.sub.evaluate(ItemFacts(facts, self.field, item))))
         passing = [(item, o) for item, o in results if o.value is True]
         if passing:
-            names = "；".join(_item_name(self.field, facts, item) for item, _ in passing)
+            names = "；".join(item_name(self.field, facts, item) for item, _ in passing)
             why = "，".join(r.text for r in passing[0][1].reasons)
             return self._outcome(True, f"{label}中有符合条件的款项：{names}（{why}）")
         unknown = [(item, o) for item, o in results if o.value is None]
         if unknown:
-            names = "；".join(_item_name(self.field, facts, item) for item, _ in unknown)
+            names = "；".join(item_name(self.field, facts, item) for item, _ in unknown)
             missing_texts = "，".join(r.text for r in unknown[0][1].reasons if r.state == UNKNOWN)
             return Outcome(None, [Reason(UNKNOWN, f"{label}待核实：{names}（{missing_texts}）")], [self.field.id])
         why = "；".join(
-            f"{_item_name(self.field, facts, item)}：" + "，".join(r.text for r in o.reasons) for item, o in results
+            f"{item_name(self.field, facts, item)}：" + "，".join(r.text for r in o.reasons) for item, o in results
         )
         return self._outcome(False, f"{label}均不符合条件（{why}）")
 
 
-def _takes_unit(facts) -> bool:
-    return getattr(facts, "shows_units", False)
-
-
-class _ItemFacts:
+class ItemFacts:
     """The facts of one item of a list of records (one receivable)."""
 
     def __init__(self, parent: Facts, field_info: FieldInfo, item: dict):
@@ -329,11 +316,11 @@ class _ItemFacts:
     def value(self, field_id: str):
         return self.item.get(field_id)
 
-    def show(self, field_id: str, value):
-        return self.parent.show(f"{self.field_info.id}.{field_id}", value)
+    def show(self, field_id: str, value, unit: str = ""):
+        return self.parent.show(f"{self.field_info.id}.{field_id}", value, unit)
 
 
-def _item_name(field_info: FieldInfo, facts: Facts, item: dict) -> str:
+def item_name(field_info: FieldInfo, facts: Facts, item: dict) -> str:
     parts = [str(item.get("debtor") or "未具名单位")]
     if item.get("amount") is not None:
         parts.append(f"{facts.show(field_info.id + '.amount', item['amount'])}万元")

@@ -89,8 +89,8 @@ class _PlainFacts:
     def value(self, field_id: str):
         return self.facts.get(field_id)
 
-    def show(self, field_id: str, value) -> str:
-        return str(value)
+    def show(self, field_id: str, value, unit: str = "") -> str:
+        return f"{value}{unit}"
 
 
 def sector_of(facts: dict, kb: KnowledgeBase) -> str | None:

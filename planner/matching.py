@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from planner import __version__
-from planner.conditions import PASS, UNKNOWN, Outcome, Reason, _item_name, _ItemFacts
+from planner.conditions import PASS, UNKNOWN, ItemFacts, Outcome, Reason, item_name
 from planner.dates import cn_date
 from planner.derive import derive
 from planner.knowledge import CITYWIDE, Branch, KnowledgeBase, Measure
@@ -34,8 +34,6 @@ class RecordFacts:
 
     def value(self, field_id: str) -> Any:
         return self.record.facts.get(field_id)
-
-    shows_units = True  # show(field, value, unit): 0人（从业人员1人，即经营者本人，无雇工）
 
     def show(self, field_id: str, value: Any, unit: str = "") -> str:
         top, _, item = field_id.partition(".")
@@ -168,17 +166,11 @@ def _decide(measure: Measure, record: Record, facts: "RecordFacts", kb: Knowledg
     activities, gate = _activities(measure, record, facts, kb, reported)
     if gate is not None and gate.value is False:
         return {"status": "not_matched", "reasons": [_mark(r) for r in gate.reasons]}
-    if gate is not None:  # whether an activity answers anything waits on the enterprise's difficulties
-        if base is None:
-            base = gate
-        else:
-            value, parts, missing = _and([base, gate])
-            base = Outcome(value, [r for part in parts for r in part.reasons], missing)
     branches = measure.branches or [Branch("", "", None, measure.start, measure.end, [], [], [])]
     options = []
     for b in branches:
         own = b.condition.evaluate(facts) if b.condition is not None else None
-        value, parts, missing = _and([audience, base, own])
+        value, parts, missing = _and([audience, base, gate, own])  # gate: no activity yet, difficulties unknown
         if value is False:
             status = "not_matched"
         elif b.end is not None and as_of > b.end:
@@ -215,7 +207,7 @@ def _decide(measure: Measure, record: Record, facts: "RecordFacts", kb: Knowledg
 
     if audience is not None and audience.value is not True:  # what is still open about whom it is for
         reasons += [_mark(r) for r in audience.reasons if r.state != PASS]
-    reasons += lines(base)
+    reasons += lines(base) + lines(gate)
     confirm = []
     for o in shown:
         if measure.branches and status == "verify":
@@ -240,8 +232,10 @@ def _decide(measure: Measure, record: Record, facts: "RecordFacts", kb: Knowledg
     else:
         branch = best["branch"] if measure.branches and status != "verify" else None
     possible = [o["branch"].id for o in options if o["status"] in ("applies", "verify", "upcoming", "upcoming_unknown")]
+    confirming = {c["id"] for c in confirm}
+    open_branches = [branch] if branch else [b for b in measure.branches if b.id in confirming]
     return {"status": status, "reasons": [_scope_reason(measure, record, facts, kb)] + reasons, "possible": possible,
-            "missing": missing, "answered": answered, "branch": branch, "confirm": confirm,
+            "missing": missing, "answered": answered, "branch": branch, "confirm": confirm, "open": open_branches,
             "start": best["branch"].start, "end": best["branch"].end, "activities": activities,
             "items": _item_cases(measure, record, facts)}
 
@@ -254,9 +248,9 @@ def _first_failing(outcome) -> str:
 
 
 def _activities(measure: Measure, record: Record, facts: "RecordFacts", kb: KnowledgeBase,
-                reported: list) -> tuple[list, str | None]:
+                reported: list) -> tuple[list, Outcome | None]:
     """The measure's activities that answer something of this enterprise, each saying what; and, for a
-    measure that ``needs_activity``, why it is left out when none does."""
+    measure that ``needs_activity`` when none does, an outcome: false, or unknown while the difficulties are."""
     out = []
     for aid in measure.activities:
         a = kb.campaign.activities[aid]
@@ -281,10 +275,10 @@ def _item_cases(measure: Measure, record: Record, facts: "RecordFacts") -> list[
     spec = facts.kb.fields[field_id]
     out = []
     for item in record.facts.get(field_id) or []:
-        item_facts = _ItemFacts(facts, spec, item)
+        item_facts = ItemFacts(facts, spec, item)
         for cond, text in cases:
             if cond is None or cond.evaluate(item_facts).value is True:
-                out.append({"item": _item_name(spec, facts, item), "text": text})
+                out.append({"item": item_name(spec, facts, item), "text": text})
                 break
     return out
 
@@ -329,8 +323,7 @@ def _plan_measure(measure: Measure, d: dict, as_of, kb, facts) -> PlanMeasure:
                               "title": target.title})
     source = measure.source.to_json()
     notes = list(measure.notes)
-    for b in [branch] if branch is not None else [x for x in measure.branches
-                                                  if x.id in {c["id"] for c in d["confirm"]}]:
+    for b in d["open"]:
         source["notices"] = source["notices"] + [n for n in b.notices if n not in source["notices"]]
     # 14号公告 and 14号公告第一条: the one with the article says it all
     source["notices"] = [n for n in source["notices"] if not any(n != m and n in m for m in source["notices"])]
@@ -338,11 +331,8 @@ def _plan_measure(measure: Measure, d: dict, as_of, kb, facts) -> PlanMeasure:
         notes = list(branch.notes) + notes
     works = kb.works_as(facts.record.facts)
     questions = []
-    specs = list(measure.questions)
-    for b in ([branch] if branch else [measure.branches[i] for i, _ in enumerate(measure.branches)
-                                       if measure.branches[i].id in {c["id"] for c in d["confirm"]}]):
-        specs += b.questions
-    for q in specs if d["status"] == "applies" else []:
+    specs = list(measure.questions) + [q for b in d["open"] for q in b.questions]
+    for q in specs if d["status"] == "applies" else []:  # confirming a measure that fits; open facts come first
         if q.audience is not None and q.audience.evaluate(facts).value is not True:
             continue
         if q.asks and all(facts.value(f) is not None or kb.fields[f].bureau_check for f in q.asks):

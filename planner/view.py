@@ -202,20 +202,6 @@ def source_text(source: dict, kb: KnowledgeBase, campaign: bool = True) -> str:
     return text
 
 
-def enterprise_deadline(deadline: dict, kb: KnowledgeBase) -> bool:
-    """Whether a measure's deadline is the enterprise's own (a target of level enterprise, such as
-    停产减产重点企业帮扶率): a city KPI (快递业务量, 公路货物周转量) is the summary's, never a plan's."""
-    target = kb.campaign.targets.get(deadline.get("target"))
-    return target is None or target.level != "city"
-
-
-def plan_timeline(plan: Plan, kb: KnowledgeBase) -> list[dict]:
-    """The plan's timeline without the due dates of city KPIs."""
-    city = {(d["date"], f"{d['title']}（{d['label']}）") for m in plan.measures for d in m.deadlines
-            if not enterprise_deadline(d, kb)}
-    return [e for e in plan.timeline() if e["measure"] is not None or (e["date"], e["text"]) not in city]
-
-
 CN_DIGITS = "零一二三四五六七八九"
 
 
@@ -254,7 +240,7 @@ def fact_table(rows: list[dict]) -> list[tuple]:
 def completion_date(m, kb: KnowledgeBase, as_of: str) -> str:
     """A task's 完成时限: the nearest enterprise deadline still ahead, else the measure's end, else
     长期有效 (an open-ended measure)."""
-    ahead = sorted(d["date"] for d in m.deadlines if enterprise_deadline(d, kb) and d["date"] >= as_of)
+    ahead = sorted(d["date"] for d in m.deadlines if d["date"] >= as_of)
     if ahead:
         return cn_date(ahead[0])
     return cn_date(m.period["end"]) if m.period["end"] else "长期有效"
@@ -266,7 +252,7 @@ def plan_timeline_rows(plan: Plan, kb: KnowledgeBase) -> tuple[list[dict], str]:
     warned = {m.id for m in plan.measures if m.deadline_warning}
     ends = {m.id: m.period["end"] for m in plan.measures}
     rows, rest = [], {}
-    for e in plan_timeline(plan, kb):
+    for e in plan.timeline():
         if e["measure"] is not None and e["text"].endswith("截止") and ends.get(e["measure"]) == e["date"]:
             if e["measure"] not in warned:
                 rest[e["date"]] = rest.get(e["date"], 0) + 1
@@ -306,8 +292,7 @@ def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
             "summary": m.summary,
             "reasons": m.reasons[1:],  # the first is the scope line (全市通用措施, 属本产业措施): said by the section
             "verify": m.verify, "lead": lead, "period": period_text(m.period),
-            "deadlines": [f"{cn_date(d['date'])} {d['title']}（{d['label']}）" for d in m.deadlines
-                          if enterprise_deadline(d, kb)],
+            "deadlines": [f"{cn_date(d['date'])} {d['title']}（{d['label']}）" for d in m.deadlines],
             "warning": m.deadline_warning, "actions": m.actions, "documents": m.documents,
             "questions": m.questions, "notes": m.notes, "activities": "；".join(m.activities),
             "source_no": source_ref(m),
