@@ -283,11 +283,14 @@ def _item_cases(measure: Measure, record: Record, facts: "RecordFacts") -> list[
     return out
 
 
+FAIL_MARK, UNKNOWN_MARK = "不符合：", "待核实："  # how a failing and an unknown reason begin
+
+
 def _mark(reason: Reason) -> str:
     """A reason as the plan prints it; failing and unknown tests say so."""
     if reason.state == PASS:
         return reason.text
-    return ("不符合：" if reason.state == "fail" else "待核实：") + reason.text
+    return (FAIL_MARK if reason.state == "fail" else UNKNOWN_MARK) + reason.text
 
 
 def _scope_reason(measure: Measure, record: Record, facts: RecordFacts, kb: KnowledgeBase) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from planner.dates import cn_date, cn_period
 from planner.knowledge import CITYWIDE, KnowledgeBase, Locality
-from planner.matching import show_value, with_basis
+from planner.matching import UNKNOWN_MARK, show_value, with_basis
 from planner.plan import Plan
 
 STATUS_LABELS = {"applies": "适用", "verify": "待核实", "upcoming": "即将实施"}
@@ -133,13 +133,14 @@ def local_unit(plan: Plan, kb: KnowledgeBase) -> Locality:
     return found or kb.localities["generic"]
 
 
-def lead_text(measure_lead: list, plan: Plan, kb: KnowledgeBase) -> str:
+def lead_text(measure_lead: list, plan: Plan, kb: KnowledgeBase, local_too: bool = True) -> str:
     """A measure's lead as a plan and a brief show it: the city departments of the measure, its
     generic local government (各区县（市）政府) replaced by the enterprise's own government or zone
     管委会, then the enterprise's own local unit; each named once."""
     local = local_unit(plan, kb)
     generic = kb.localities["generic"].government
-    names = [local.government if name == generic else name for name in measure_lead] + [local.unit]
+    names = [local.government if name == generic else name for name in measure_lead] + (
+        [local.unit] if local_too else [])
     return "、".join(dict.fromkeys(names))
 
 
@@ -189,17 +190,6 @@ def receivable_rows(plan: Plan, kb: KnowledgeBase) -> list[dict]:
 def period_text(period: dict) -> str:
     """2022年6月1日至12月31日; 2022年4月1日起长期有效 (plan.json keeps the ISO dates)."""
     return cn_period(period["start"], period["end"] or None)
-
-
-def source_text(source: dict, kb: KnowledgeBase, campaign: bool = True) -> str:
-    """Where a measure comes from: the action of the campaign, its words, the notices; without the
-    campaign's title when ``campaign`` is false (the plan's appendix names it once)."""
-    parts = {a["part"]: a["title"] for a in kb.campaign.actions.values()}
-    action = parts.get(source['part'], source['part'])
-    text = f"{kb.campaign.title + '·' if campaign else ''}{action}：“{source['quote']}”"
-    if source.get("notices"):
-        text += "；依据" + "、".join(source["notices"])
-    return text
 
 
 CN_DIGITS = "零一二三四五六七八九"
@@ -271,10 +261,14 @@ def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
     by_id = {m.id: m for m in plan.measures}
     specs = {s.id: s for s in kb.measures_for(plan.enterprise.get("sector"))}
     ordered = sorted(plan.measures, key=lambda m: m.order)  # the profile's order, whatever was reported
-    sources: dict[str, int] = {}
+    # 附：政策依据 lists documents, each once: the campaign's two actions first (in campaign.yaml's
+    # order, so their numbers never move), then the national notices as the measures first cite them
+    # in the profile's order; a measure refers to its documents by number (〔依据1、3〕). The quotes
+    # stay in plan.json (each measure's source).
+    parts = {a["part"]: a["title"] for a in kb.campaign.actions.values()}
 
-    def source_ref(m) -> int:
-        return sources.setdefault(source_text(m.source, kb, campaign=False), len(sources) + 1)
+    def source_ref(m) -> list:  # the documents a measure cites; numbered below, once all are known
+        return [parts.get(m.source["part"], m.source["part"])] + list(m.source.get("notices") or [])
 
     cadre = plan.enterprise.get("cadre")
     cadre = str(show_value(kb.fields["cadre"], cadre, kb)) if cadre is not None and "cadre" in kb.fields else ""
@@ -284,14 +278,18 @@ def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
         lead = lead_text(m.lead, plan, kb)
         if measure_section(m, specs.get(m.id)) == "universal":
             universal.append({"id": m.id, "title": m.title, "lead": lead, "period": period_text(m.period),
+                              "city_lead": lead_text(m.lead, plan, kb, local_too=False),
                               "apply": m.actions[0] if m.actions else "", "source_no": source_ref(m)})
             continue
         core.append({
             "id": m.id, "title": m.title, "status": m.status, "status_label": STATUS_LABELS[m.status],
             "number": cn_numeral(len(core) + 1),
             "summary": m.summary,
-            "reasons": m.reasons[1:],  # the first is the scope line (全市通用措施, 属本产业措施): said by the section
-            "verify": m.verify, "lead": lead, "period": period_text(m.period),
+            # the first reason is the scope line (全市通用措施, 属本产业措施), said by the section; the
+            # unknown facts are said once, by 需核实
+            "reasons": [r.rstrip("。") for r in m.reasons[1:] if not (m.verify and r.startswith(UNKNOWN_MARK))],
+            "verify": m.verify, "lead": lead, "city_lead": lead_text(m.lead, plan, kb, local_too=False),
+            "period": period_text(m.period),
             "deadlines": [f"{cn_date(d['date'])} {d['title']}（{d['label']}）" for d in m.deadlines],
             "warning": m.deadline_warning, "actions": m.actions, "documents": m.documents,
             "questions": m.questions, "notes": m.notes, "activities": "；".join(m.activities),
@@ -300,6 +298,11 @@ def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
             "confirm_branches": m.confirm_branches, "items": m.items,
             "due": completion_date(m, kb, as_of),
         })
+    cited = [t for m in core + universal for t in m["source_no"]]
+    numbers = {t: n for n, t in enumerate([t for t in parts.values() if t in cited]
+                                          + list(dict.fromkeys(t for t in cited if t not in parts.values())), 1)}
+    for m in core + universal:
+        m["source_no"] = "、".join(str(numbers[t]) for t in m["source_no"])
     situations = "、".join(s["title"] for s in plan.situations)
     questions = [{"text": q.text, "settles": "、".join(by_id[s].title for s in q.settles),
                   "why": ("关系到：" + "、".join(by_id[s].title for s in q.settles)) if q.settles
@@ -338,7 +341,7 @@ def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
         "timeline": timeline,
         "timeline_rest": timeline_rest,
         "cadre": cadre,
-        "sources": [{"no": n, "text": t} for t, n in sources.items()],
+        "sources": [{"no": n, "text": t} for t, n in numbers.items()],
         "not_matched": plan.not_matched,
         "expired": [{**m, "ended": cn_date(m["ended"])} for m in plan.expired],
         "provenance": provenance_line(plan),  # for an internal copy's footer; never in the body

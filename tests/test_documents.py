@@ -174,7 +174,7 @@ def test_an_expired_measure_says_when_in_chinese(kb):
     md = rendered(kb, plan).plan_md
     assert "基准日 2023年1月5日" in md
     for m in plan.expired:
-        assert f"| {m['title']} | 已于{cn_date_text(m['ended'])}到期 |" in md
+        assert f"{m['title']}（已于{cn_date_text(m['ended'])}到期）" in md
     assert "已于2022年12月31日到期" in md
     rows = [line for line in md.splitlines() if "已于" in line and "到期" in line]
     assert rows and not [r for r in rows if ISO.search(r)]
