@@ -182,8 +182,12 @@ def receivable_rows(plan: Plan, kb: KnowledgeBase) -> list[dict]:
     spec = next(f for f in kb.fields.values() if f.type == "records")
     rows = []
     for item in plan.enterprise.get(spec.id) or []:
-        rows.append({k: show_value(spec.items[k], item.get(k), kb) if item.get(k) is not None else "未知"
-                     for k in spec.items})
+        row = {k: show_value(spec.items[k], item.get(k), kb) if item.get(k) is not None else "未知"
+               for k in spec.items}
+        # what a plan says of an item in a sentence: the yes-phrase of each of its true flags (有争议)
+        row["flags"] = [f.says["yes"] for k, f in spec.items.items()
+                        if f.type == "bool" and f.says and item.get(k) is True]
+        rows.append(row)
     return rows
 
 
@@ -279,7 +283,7 @@ def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
         if measure_section(m, specs.get(m.id)) == "universal":
             universal.append({"id": m.id, "title": m.title, "lead": lead, "period": period_text(m.period),
                               "city_lead": lead_text(m.lead, plan, kb, local_too=False),
-                              "apply": m.actions[0] if m.actions else "", "source_no": source_ref(m)})
+                              "apply": m.actions[0] if m.actions else "", "cites": source_ref(m)})
             continue
         core.append({
             "id": m.id, "title": m.title, "status": m.status, "status_label": STATUS_LABELS[m.status],
@@ -293,24 +297,20 @@ def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
             "deadlines": [f"{cn_date(d['date'])} {d['title']}（{d['label']}）" for d in m.deadlines],
             "warning": m.deadline_warning, "actions": m.actions, "documents": m.documents,
             "questions": m.questions, "notes": m.notes, "activities": "；".join(m.activities),
-            "source_no": source_ref(m),
+            "cites": source_ref(m),
             "branch": m.branch["title"] if m.branch else None,
             "confirm_branches": m.confirm_branches, "items": m.items,
             "due": completion_date(m, kb, as_of),
         })
-    cited = [t for m in core + universal for t in m["source_no"]]
+    cited = [t for m in core + universal for t in m["cites"]]
     numbers = {t: n for n, t in enumerate([t for t in parts.values() if t in cited]
                                           + list(dict.fromkeys(t for t in cited if t not in parts.values())), 1)}
     for m in core + universal:
-        m["source_no"] = "、".join(str(numbers[t]) for t in m["source_no"])
+        m["source_no"] = "、".join(str(numbers[t]) for t in m["cites"])
     situations = "、".join(s["title"] for s in plan.situations)
     questions = [{"text": q.text, "settles": "、".join(by_id[s].title for s in q.settles),
                   "why": ("关系到：" + "、".join(by_id[s].title for s in q.settles)) if q.settles
                   else f"{situations}企业首先了解"} for q in plan.questions]
-    confirm: dict[str, list] = {}
-    for m in ordered:
-        for text in m.questions:
-            confirm.setdefault(text, []).append(m.title)
     reported = [kb.vocab_label("difficulties", d) for d in plan.enterprise.get("difficulties") or []]
     timeline, timeline_rest = plan_timeline_rows(plan, kb)
     facts = fact_rows(plan, kb, BASIC_FIELDS + ("honors", "tax_credit_rating", "rd_ratio", "payroll_monthly",
@@ -337,7 +337,6 @@ def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
         "questions": questions,
         "checklist": [{"text": c["text"], "settles": "、".join(by_id[s].title for s in c["settles"])}
                       for c in plan.checklist],
-        "confirm_questions": [{"text": t, "settles": "、".join(titles)} for t, titles in confirm.items()],
         "timeline": timeline,
         "timeline_rest": timeline_rest,
         "cadre": cadre,
