@@ -293,12 +293,16 @@ class Test:
             results.append((item, self.sub.evaluate(ItemFacts(facts, self.field, item))))
         passing = [(item, o) for item, o in results if o.value is True]
         if passing:
+            if len(passing) > 2:  # the plan says how each item is handled, by its number
+                return self._outcome(True, f"{label}中有{len(passing)}项符合条件的款项")
             names = "；".join(item_name(self.field, facts, item) for item, _ in passing)
             why = "，".join(r.text for r in passing[0][1].reasons)
             return self._outcome(True, f"{label}中有符合条件的款项：{names}（{why}）")
         unknown = [(item, o) for item, o in results if o.value is None]
         if unknown:
-            names = "；".join(item_name(self.field, facts, item) for item, _ in unknown)
+            names = "；".join(item_name(self.field, facts, item) for item, _ in unknown[:2])
+            if len(unknown) > 2:
+                names += f"等{len(unknown)}项"
             missing_texts = "，".join(r.text for r in unknown[0][1].reasons if r.state == UNKNOWN)
             return Outcome(None, [Reason(UNKNOWN, f"{label}待核实：{names}（{missing_texts}）")], [self.field.id])
         why = "；".join(

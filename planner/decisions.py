@@ -25,6 +25,8 @@ def decision_table(plan: Plan, kb: KnowledgeBase) -> str:
             lines.append(f"    ? 待确认情形：{b['title']}")
             lines += [f"        - {r}" for r in b["reasons"] + b.get("notes", [])]
         lines += [f"    * {i['item']}：{i['text']}" for i in m.items]
+        if m.checks:
+            lines.append(f"    · 走访核实：{'；'.join(m.checks)}")
         if m.activities:
             lines.append(f"    · 对接活动：{'；'.join(m.activities)}")
         if m.deadline_warning:

@@ -210,6 +210,7 @@ def _field_changes(a: dict, b: dict) -> list[str]:
         ("截止提醒", lambda m: m.get("deadline_warning") or "无"),
         ("牵头部门", lambda m: "、".join(m["lead"])),
         ("具体举措", lambda m: "；".join(m["actions"])),
+        ("走访核实", lambda m: "；".join(m.get("checks", [])) or "无"),
         ("待核实", verify),
         ("名称", lambda m: m["title"]),
         ("内容摘要", lambda m: m.get("summary", "")),

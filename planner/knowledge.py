@@ -234,6 +234,8 @@ class Measure:
     item_cases: Any = None  # (records field id, [(condition or None, text)])
     needs_activity: bool = False
     section: str | None = None  # core or universal: overrides where a plan shows it (planner.view)
+    checks: list = field(default_factory=list)  # the cadre's fact-finding steps, before the actions
+    covers: list = field(default_factory=list)  # ids of measures it includes (shown instead of them)
 
 
 @dataclass
@@ -536,6 +538,7 @@ class _Loader:
             order += 1
             with self.attempt("citywide.yaml"):
                 citywide.append(self._measure(city_doc, ("measures", i), m, CITYWIDE, {}, ctx, seen_measures, order))
+        self._covers(sector_docs, sectors, city_doc, citywide)
         localities = self._localities(vocabularies)
         relief = self._relief(fields, campaign, {m.id for s in sectors.values() for m in s.measures}
                               | {m.id for m in citywide})
@@ -561,6 +564,18 @@ class _Loader:
                     self.report(doc, (key,), f"缺少{what}“{entry.id}”（{entry.label}）的属地单位")
             found[key] = {i: Locality(i, kind, **e) for i, e in entries.items()}
         return found
+
+    def _covers(self, sector_docs, sectors, city_doc, citywide) -> None:
+        """A measure covers measures an enterprise may also be offered: its own profile's or citywide ones."""
+        city_ids = {m.id for m in citywide}
+        groups = [(sector_docs[sid], sector.measures, city_ids | {m.id for m in sector.measures})
+                  for sid, sector in sectors.items()] + [(city_doc, citywide, city_ids)]
+        for doc, measures, allowed in groups:
+            for i, m in enumerate(measures):
+                for j, cid in enumerate(m.covers):
+                    if cid == m.id or cid not in allowed:
+                        self.report(doc, ("measures", i, "covers", j),
+                                    f"covers 的“{cid}”不是本产业或全市通用的另一项措施")
 
     def _relief(self, fields, campaign, measure_ids) -> dict:
         doc = self.docs["relief.yaml"]
@@ -760,6 +775,7 @@ class _Loader:
             _source(m["source"]), questions, list(m.get("documents", [])),
             list(m.get("notes", [])), order, m.get("kind", "service"), audience, m.get("requirement", ""),
             branches, item_cases, bool(m.get("needs_activity", False)), m.get("section"),
+            list(m.get("checks", [])), list(m.get("covers", [])),
         )
 
     def _questions(self, doc, path, raw, ctx) -> list:

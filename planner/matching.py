@@ -108,13 +108,21 @@ def match(record: Record, kb: KnowledgeBase, as_of: dt.date) -> Plan:
         decided = _decide(measure, record, facts, kb, as_of, reported)
         if decided["status"] == "not_matched":
             not_matched.append({"id": measure.id, "title": measure.title, "scope": measure.scope,
-                                "reasons": decided["reasons"]})
+                                "reasons": decided["reasons"],
+                                "short": decided.get("short") or [r.removeprefix(FAIL_MARK) for r in decided["reasons"]]})
         elif decided["status"] == "expired":
             expired.append({"id": measure.id, "title": measure.title, "scope": measure.scope,
                             "ended": decided["end"].isoformat(), "reasons": decided["reasons"]})
         else:
             proposed.append(_plan_measure(measure, decided, as_of, kb, facts))
     facts.requirement = ""
+    # a measure that includes another (covers) is shown instead of it: one entry, not two for the same help
+    specs = {m.id: m for m in kb.measures_for(sector_id)}
+    covering = {cid: m for m in proposed for cid in specs[m.id].covers}
+    for m in [m for m in proposed if m.id in covering]:
+        proposed.remove(m)
+        reason = f"已并入“{covering[m.id].title}”"
+        not_matched.append({"id": m.id, "title": m.title, "scope": m.scope, "reasons": [reason], "short": [reason]})
     proposed.sort(key=lambda m: (not m.answers, _STATUS_ORDER[m.status], m.scope == CITYWIDE, m.order))
     situations = [s for s in kb.situations if s.condition is not None and s.condition.evaluate(facts).value is True]
     questions, checklist = _questions(proposed, record, situations, kb)
@@ -184,10 +192,14 @@ def _decide(measure: Measure, record: Record, facts: "RecordFacts", kb: Knowledg
     best = min(options, key=lambda o: _RANK[o["status"]])
     if best["status"] == "not_matched":
         if measure.branches:
-            reasons = [f"{o['branch'].title}：{_first_failing(o['own'])}" for o in options if o["own"] is not None]
+            ruled_out = [(o["branch"].title, _first_failing(o["own"])) for o in options if o["own"] is not None]
+            reasons = [f"{title}：{why}" for title, why in ruled_out]
+            # in a few words: each case's reason once, without the cases' titles (the plan's appendix)
+            short = list(dict.fromkeys(why.removeprefix(FAIL_MARK) for _, why in ruled_out))
         else:
             reasons = [_mark(r) for part in best["parts"] for r in part.reasons if r.state != PASS]
-        return {"status": "not_matched", "reasons": reasons}
+            short = [r.removeprefix(FAIL_MARK) for r in reasons]
+        return {"status": "not_matched", "reasons": reasons, "short": short}
     if best["status"] == "expired":
         end = best["branch"].end
         return {"status": "expired", "end": end, "reasons": [f"已于{cn_date(end)}到期"]}
@@ -195,7 +207,7 @@ def _decide(measure: Measure, record: Record, facts: "RecordFacts", kb: Knowledg
     reasons = []
     answered = [d for d in measure.difficulties if d in reported]
     if answered:
-        reasons.append("回应企业反映的困难：" + "、".join(kb.vocab_label("difficulties", d) for d in answered))
+        reasons.append("针对企业反映的" + "、".join(kb.vocab_label("difficulties", d) for d in answered))
     shown = [best]
     if status == "verify" and measure.branches:  # every branch still open now is one to confirm,
         shown = [o for o in options if o["status"] == "verify"]
@@ -274,11 +286,11 @@ def _item_cases(measure: Measure, record: Record, facts: "RecordFacts") -> list[
     field_id, cases = measure.item_cases
     spec = facts.kb.fields[field_id]
     out = []
-    for item in record.facts.get(field_id) or []:
+    for no, item in enumerate(record.facts.get(field_id) or [], 1):
         item_facts = ItemFacts(facts, spec, item)
         for cond, text in cases:
             if cond is None or cond.evaluate(item_facts).value is True:
-                out.append({"item": item_name(spec, facts, item), "text": text})
+                out.append({"item": item_name(spec, facts, item), "no": no, "text": text})
                 break
     return out
 
@@ -350,7 +362,7 @@ def _plan_measure(measure: Measure, d: dict, as_of, kb, facts) -> PlanMeasure:
         questions=questions, notes=notes, answers=d["answered"],
         activities=d["activities"], targets=targets, order=measure.order, kind=measure.kind,
         branch={"id": branch.id, "title": branch.title} if branch else None,
-        confirm_branches=d["confirm"], items=d["items"], missing=list(d["missing"]),
+        confirm_branches=d["confirm"], items=d["items"], missing=list(d["missing"]), checks=list(measure.checks),
     )
 
 

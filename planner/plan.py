@@ -50,6 +50,7 @@ class PlanMeasure:
     confirm_branches: list = field(default_factory=list)  # alternatives still to confirm: {id, title, reasons}
     items: list = field(default_factory=list)  # how each listed item is handled: {item, text}
     missing: list = field(default_factory=list)  # unknown facts it waits on (field ids)
+    checks: list = field(default_factory=list)  # what the cadre establishes first (了解、核实)
 
     def to_json(self) -> dict:
         data = dict(vars(self))

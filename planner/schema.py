@@ -433,7 +433,9 @@ MEASURE = Struct({
     "id": Field(ID, "unique across the tree"),
     "title": Field(TEXT, "short Chinese title"),
     "summary": Field(TEXT, "what the city does"),
-    "actions": Field(ListOf(TEXT, 1), "concrete steps"),
+    "actions": Field(ListOf(TEXT, 1), "concrete steps: what the city does for the enterprise"),
+    "checks": optional(ListOf(TEXT, 1), "what the cadre establishes first (了解、核实、梳理): in plan.json and "
+                       "the decision table, not among the plan's 具体举措 (its questions ask the same)"),
     "lead": Field(ListOf(TEXT, 1), "lead department(s)"),
     "answers": Field(Struct({
         "pressures": optional(ListOf(ID), "pressures of the same profile"),
@@ -454,6 +456,8 @@ MEASURE = Struct({
         }), 1), "first case that holds"),
     }), "how each item of a list is handled (each receivable: cleared, mediated, in court)"),
     "needs_activity": optional(Boolean(), "only when one of its activities answers something of the enterprise"),
+    "covers": optional(ListOf(ID, 1), "measures this one includes (of its own profile or citywide): when both "
+                       "are proposed the plan shows this one and lists the other as included in it"),
     "section": optional(OneOf("core", "universal"), "where a plan shows it: core (重点帮扶措施, in full) or "
                                                   "universal (普惠政策, one table row); absent: follows from its eligibility"),
     "period": Field(PERIOD, "validity"),

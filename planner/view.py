@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from planner.dates import cn_date, cn_period
 from planner.knowledge import CITYWIDE, KnowledgeBase, Locality
-from planner.matching import UNKNOWN_MARK, show_value, with_basis
+from planner.matching import FAIL_MARK, UNKNOWN_MARK, show_value, with_basis
 from planner.plan import Plan
 
 STATUS_LABELS = {"applies": "适用", "verify": "待核实", "upcoming": "即将实施"}
@@ -181,8 +181,8 @@ def fact_rows(plan: Plan, kb: KnowledgeBase, fields=None) -> list[dict]:
 def receivable_rows(plan: Plan, kb: KnowledgeBase) -> list[dict]:
     spec = next(f for f in kb.fields.values() if f.type == "records")
     rows = []
-    for item in plan.enterprise.get(spec.id) or []:
-        row = {k: show_value(spec.items[k], item.get(k), kb) if item.get(k) is not None else "未知"
+    for no, item in enumerate(plan.enterprise.get(spec.id) or [], 1):
+        row = {"no": no} | {k: show_value(spec.items[k], item.get(k), kb) if item.get(k) is not None else "未知"
                for k in spec.items}
         # what a plan says of an item in a sentence: the yes-phrase of each of its true flags (有争议)
         row["flags"] = [f.says["yes"] for k, f in spec.items.items()
@@ -260,6 +260,63 @@ def plan_timeline_rows(plan: Plan, kb: KnowledgeBase) -> tuple[list[dict], str]:
     return rows, line
 
 
+def item_groups(items: list) -> list[dict]:
+    """A measure's items (each receivable) grouped by how they are handled, in the record's order:
+    the items' numbers in the facts (第1、3笔), or 该笔账款 when there is one, so a long list of
+    debtors is printed once."""
+    groups: dict[str, list] = {}
+    for i in items:
+        groups.setdefault(i["text"], []).append(i)
+    if len(items) == 1:  # named in the facts and in the reasons already
+        return [{"which": "该笔账款", "text": items[0]["text"]}]
+    return [{"which": "第" + "、".join(str(i["no"]) for i in group) + "笔", "text": text}
+            for text, group in groups.items()]
+
+
+TASK_NAME_WIDTH = 8  # display columns of a 责任人 cell: a name; a longer cadre entry is named below the table
+
+
+def person_name(cadre: str) -> str:
+    """The cadre's name without the unit written after it (郑晓岚（北仑区经信局） → 郑晓岚), for the
+    task table's 责任人 column; the plan names the unit once, in its text."""
+    for bracket in ("（", "("):
+        head = cadre.split(bracket, 1)[0].strip()
+        if head and head != cadre:
+            return head
+    return cadre
+
+
+def apply_text(m, kb: KnowledgeBase) -> str:
+    """How an enterprise takes up a citywide measure, for its 普惠政策 row: the measure's first action,
+    or, for a measure made of matchmaking activities, the activities that answer this enterprise."""
+    titles = [a.title for a in kb.campaign.activities.values()
+              if any(s.startswith(a.title + "（") for s in m.activities)]
+    if titles:
+        return "报名参加" + "、".join(titles) + "等活动"
+    return m.actions[0] if m.actions else ""
+
+
+def left_out(not_matched: list) -> list[dict]:
+    """The measures left out, those ruled out for the same reasons as one entry (titles, reasons),
+    in the order they come: six measures for industrial firms said once for a software company."""
+    groups: dict[tuple, list] = {}
+    for m in not_matched:
+        reasons = tuple(m.get("short") or [r.removeprefix(FAIL_MARK) for r in m["reasons"]])
+        groups.setdefault(reasons, []).append(m["title"])
+    return [{"titles": titles, "reasons": list(reasons)} for reasons, titles in groups.items()]
+
+
+def by_date(rows: list) -> list[tuple]:
+    """Timeline rows of the same day as one row (date, [rows]), in the timeline's order."""
+    out: list[tuple] = []
+    for row in rows:
+        if out and out[-1][0] == row["date"]:
+            out[-1][1].append(row)
+        else:
+            out.append((row["date"], [row]))
+    return out
+
+
 def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
     """The values plan.md.j2 lays out: the plan in sections, the enterprise's own measures first."""
     by_id = {m.id: m for m in plan.measures}
@@ -283,7 +340,7 @@ def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
         if measure_section(m, specs.get(m.id)) == "universal":
             universal.append({"id": m.id, "title": m.title, "lead": lead, "period": period_text(m.period),
                               "city_lead": lead_text(m.lead, plan, kb, local_too=False),
-                              "apply": m.actions[0] if m.actions else "", "cites": source_ref(m)})
+                              "apply": apply_text(m, kb), "cites": source_ref(m)})
             continue
         core.append({
             "id": m.id, "title": m.title, "status": m.status, "status_label": STATUS_LABELS[m.status],
@@ -299,7 +356,11 @@ def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
             "questions": m.questions, "notes": m.notes, "activities": "；".join(m.activities),
             "cites": source_ref(m),
             "branch": m.branch["title"] if m.branch else None,
-            "confirm_branches": m.confirm_branches, "items": m.items,
+            # a case still to confirm: what is known of it and its notes; its unknown facts are 需核实
+            "confirm_branches": [{**b, "says": [t.rstrip("。") for t in b["reasons"] + b.get("notes", [])
+                                                if not (m.verify and t.startswith(UNKNOWN_MARK))]}
+                                 for b in m.confirm_branches],
+            "items": m.items, "item_groups": item_groups(m.items),
             "due": completion_date(m, kb, as_of),
         })
     cited = [t for m in core + universal for t in m["cites"]]
@@ -324,7 +385,8 @@ def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
         "campaign": kb.campaign.title,
         "issuer": kb.campaign.issuer,
         "facts": facts,
-        "fact_table": fact_table(facts + fact_rows(plan, kb, CONTACT_FIELDS)),
+        # the cadre is named with the local unit that serves the enterprise, below the table
+        "fact_table": fact_table(facts + fact_rows(plan, kb, tuple(f for f in CONTACT_FIELDS if f != "cadre"))),
         "receivables": receivable_rows(plan, kb),
         "reported": reported,
         "reported_pressures": [p for p in plan.pressures if p["reported"] and p["scope"] != "reported"],
@@ -338,10 +400,15 @@ def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
         "checklist": [{"text": c["text"], "settles": "、".join(by_id[s].title for s in c["settles"])}
                       for c in plan.checklist],
         "timeline": timeline,
+        "timeline_by_date": by_date(timeline),
         "timeline_rest": timeline_rest,
         "cadre": cadre,
+        "cadre_name": (person_name(cadre) if display_width(person_name(cadre)) <= TASK_NAME_WIDTH
+                       else "包联干部") if cadre else "",
+        "campaign_period": cn_period(kb.campaign.start, kb.campaign.end),
         "sources": [{"no": n, "text": t} for t, n in numbers.items()],
         "not_matched": plan.not_matched,
+        "left_out": left_out(plan.not_matched),
         "expired": [{**m, "ended": cn_date(m["ended"])} for m in plan.expired],
         "provenance": provenance_line(plan),  # for an internal copy's footer; never in the body
     }

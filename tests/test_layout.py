@@ -76,9 +76,10 @@ def test_the_task_table_has_a_row_per_core_measure_with_cadre_and_chinese_date(k
     for row, m in zip(rows, context["measures"]):
         cells = [c.strip() for c in row.strip("|").split("|")]
         assert cells[1] == m["title"] and cells[2] == m["city_lead"]
-        assert cells[3] == "王版式（慈溪市经信局）"
+        assert cells[3] == "王版式"  # the name; the plan names the cadre with the unit below the table
         assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日|长期有效", cells[4]), cells[4]
         assert cells[5] == ""
+    assert "责任人为包联干部王版式（慈溪市经信局）。" in section(md, "七、任务分解表")
     for u in context["universal"]:  # a universal measure is a row of 四, not a task
         assert not any(f"| {u['title']} |" in r for r in rows)
     assert "属地责任单位：慈溪市经济和信息化局。" in section(md, "七、任务分解表")  # the local unit, once
@@ -120,7 +121,7 @@ def test_section_follows_eligibility_and_the_reported_difficulties(kb):
 
 def test_one_more_difficulty_does_not_reshuffle_the_core_measures(kb):
     one = [m["id"] for m in plan_context(plan_of(kb, factory()), kb)["measures"]]
-    two = [m["id"] for m in plan_context(plan_of(kb, factory(difficulties=["chip_shortage", "logistics"])),
+    two = [m["id"] for m in plan_context(plan_of(kb, factory(difficulties=["chip_shortage", "costs"])),
                                          kb)["measures"]]
     assert [i for i in two if i in one] == [i for i in one if i in two]
     assert len(two) > len(one), "the test needs the added difficulty to bring a measure in"
@@ -128,7 +129,7 @@ def test_one_more_difficulty_does_not_reshuffle_the_core_measures(kb):
 
 def test_sources_are_listed_once_and_every_reference_resolves(kb):
     md = render(kb, plan_of(kb, factory(production_status="stopped", key_enterprise=True))).plan_md
-    sources = re.findall(r"^(\d+)\. (.+)$", section(md, "附：政策依据"), re.M)
+    sources = re.findall(r"〔(\d+)〕([^；。]+)", section(md, "附：政策依据"))
     assert [int(n) for n, _ in sources] == list(range(1, len(sources) + 1))
     assert len({text for _, text in sources}) == len(sources)
     refs = {int(n) for ref in re.findall(r"〔依据([\d、]+)〕", md) for n in ref.split("、")}
@@ -142,7 +143,9 @@ def test_the_timeline_keeps_real_dates_and_folds_the_common_end(kb):
     timeline = section(md, "六、时间节点")
     assert "截止 |" not in timeline
     assert "其余措施实施期限至2022年12月31日。" in timeline
-    assert "| 2022年6月30日 | 停产减产重点企业帮扶率（上半年） |" in timeline
+    day = next(line for line in timeline.splitlines() if line.startswith("| 2022年6月30日 |"))
+    assert "停产减产重点企业帮扶率（上半年）" in day and "；" in day  # one row a day, its events joined
+    assert len([line for line in timeline.splitlines() if line.startswith("| 2022年6月30日 |")]) == 1
     late = plan_of(kb, factory(), dt.date(2022, 12, 20))  # a measure about to end is a date to act on
     assert "截止 |" in section(render(kb, late).plan_md, "六、时间节点")
 
@@ -189,8 +192,6 @@ def test_every_brief_is_one_page(generated):  # noqa: F811
     assert set(briefs.values()) == {1}, briefs
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 page budget not met yet: median 6.5, max 9 A4 pages "
-                                       "(compact measures, documents cited once; before: median 9.5, max 14)")
 def test_plans_keep_to_the_page_budget(generated):  # noqa: F811
     plans, _ = page_counts(generated)
     assert statistics.median(plans.values()) <= 4, plans
