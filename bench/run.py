@@ -16,12 +16,22 @@ CSV an officer would export from Excel, then measures in one run:
 
 Every command is run as a user runs it (`python -m planner ...` in a subprocess); memory (PSS,
 so pages the workers share are counted once) is sampled from /proc every 50 ms over the whole
-process tree. Prints a table.
+process tree. Prints the machine it ran on, a table of the runs, and a table of the targets
+(`target_rows`): PDF time per enterprise (plan + brief, all cores) and what it makes of 2,000 and
+10,000 enterprises, Markdown + JSON for 10,000, and our PDF pipeline against bare WeasyPrint.
+The targets are for 2 cores; on another core count the all-cores times are also scaled to 2 cores
+(cores × seconds / 2) and the scaled figure is the one compared. A count not run is projected
+linearly from the largest run (which includes its start-up, so a small run overstates it).
+`--markdown FILE` writes the same results as Markdown for the README.
+
+A PDF run is `planner generate` with the default `--format md,pdf`, as a user runs it: Markdown
+and plan.json are always written, so `--format pdf` does the same work.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import platform
@@ -31,7 +41,9 @@ import sys
 import tempfile
 import threading
 import time
+from importlib import metadata
 from pathlib import Path
+from typing import NamedTuple
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -41,6 +53,159 @@ sys.path.insert(0, str(HERE))
 import synthetic  # noqa: E402
 
 AS_OF = "2022-06-15"
+
+# The targets of the batch work (issue 12), for a 2-core machine.
+TARGET_CORES = 2
+PDF_TARGETS = ((10000, 20 * 60), (2000, 4 * 60))  # (enterprises, seconds) for plan + brief PDFs
+MARKDOWN_TARGET = (10000, 15)  # enterprises, seconds for Markdown + JSON
+RATIO_TARGET = 1.10  # our PDF pipeline's time over bare WeasyPrint's on the same HTML, at most
+
+RUN_HEADER = ("run", "wall", "rate", "peak memory (PSS, all processes)")
+TARGET_HEADER = ("target", "goal", "measured", "how", "result")
+TARGET_NOTE = ("Projections are linear in the number of records, from the largest run of that kind, whose start-up "
+               "(a few seconds) is in its per-enterprise figure; PDF runs are all cores, our pipeline against bare "
+               "WeasyPrint is bench/floor.py in one process.")
+
+
+class TargetRow(NamedTuple):
+    target: str
+    goal: str
+    measured: str
+    how: str
+    result: str  # PASS or FAIL
+
+
+def _seconds(value: float) -> str:
+    text = f"{value:,.0f} s" if value >= 100 else f"{value:.1f} s"
+    return f"{text} ({value / 60:,.1f} min)" if value >= 120 else text
+
+
+def _on_two_cores(seconds: float, how: str, cores: int, shown=_seconds) -> tuple[float, str]:
+    """The figure compared with a 2-core target, and how it was got."""
+    if cores == TARGET_CORES:
+        return seconds, f"{how}, {cores} cores"
+    scaled = cores * seconds / TARGET_CORES
+    return scaled, (f"{how}, {shown(seconds)} on {cores} cores; scaled to {TARGET_CORES} cores "
+                    f"({cores} × s / {TARGET_CORES}) and that compared")
+
+
+def _at(count: int, walls: dict[int, float], basis: int) -> tuple[float, str]:
+    """Wall seconds for ``count`` enterprises: measured if a run had that many, else linear from ``basis``."""
+    if count in walls:
+        return walls[count], f"measured, {count:,} records"
+    return walls[basis] / basis * count, f"projected from {basis:,} records (linear)"
+
+
+def target_rows(cores: int, pdf_walls: dict[int, float], markdown_walls: dict[int, float],
+                ratio: float, ratio_enterprises: int) -> list[TargetRow]:
+    """The targets against what was measured: a pure function of the measurements.
+
+    ``pdf_walls`` and ``markdown_walls`` map a record count to the wall seconds of an all-cores
+    `planner generate` run of that many records (PDF: plan and brief PDFs; Markdown: Markdown and
+    JSON only) on ``cores`` cores; ``ratio`` is our PDF pipeline's time over bare WeasyPrint's
+    (bench/floor.py, one process, so the core count does not matter).
+    """
+    rows = []
+    basis = max(pdf_walls)
+    per, how = _on_two_cores(pdf_walls[basis] / basis, f"wall / records of the {basis:,}-record run", cores,
+                             lambda value: f"{value:.3f} s")
+    count, goal = min(PDF_TARGETS, key=lambda target: target[1] / target[0])  # the strictest
+    per_goal = goal / count
+    rows.append(TargetRow("PDF per enterprise (plan + brief)", f"< {per_goal:.3f} s ({goal / 60:.0f} min / {count:,})",
+                          f"{per:.3f} s", how,
+                          "PASS" if per < per_goal else "FAIL"))
+    for count, goal in PDF_TARGETS:
+        seconds, how = _on_two_cores(*_at(count, pdf_walls, basis), cores)
+        rows.append(TargetRow(f"{count:,} enterprises, plan + brief PDFs", f"< {_seconds(goal)}", _seconds(seconds),
+                              how, "PASS" if seconds < goal else "FAIL"))
+    count, goal = MARKDOWN_TARGET
+    seconds, how = _on_two_cores(*_at(count, markdown_walls, max(markdown_walls)), cores)
+    rows.append(TargetRow(f"{count:,} enterprises, Markdown + JSON", f"< {_seconds(goal)}", _seconds(seconds), how,
+                          "PASS" if seconds < goal else "FAIL"))
+    rows.append(TargetRow("our PDF pipeline / bare WeasyPrint, same HTML", f"≤ {RATIO_TARGET:.2f}", f"{ratio:.3f}",
+                          f"{ratio_enterprises:,} enterprises, one warm process, interleaved (any core count)",
+                          "PASS" if ratio <= RATIO_TARGET else "FAIL"))
+    return rows
+
+
+def machine() -> list[tuple[str, str]]:
+    """What the benchmark ran on, as (what, value) pairs."""
+    from planner.pdf import font_folder, harfbuzz_subsetting
+
+    def first(path: str, key: str) -> str | None:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                return next((line.split(":", 1)[1].strip() for line in handle if line.startswith(key)), None)
+        except OSError:
+            return None
+
+    def os_release() -> str:
+        try:
+            with open("/etc/os-release", encoding="utf-8") as handle:
+                fields = dict(line.rstrip("\n").split("=", 1) for line in handle if "=" in line)
+            return fields.get("PRETTY_NAME", "").strip('"')
+        except OSError:
+            return ""
+
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = None
+    memory = first("/proc/meminfo", "MemTotal")
+    ram = (f"{int(memory.split()[0]) / 2**20:.1f} GiB" if memory
+           else f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.1f} GiB")
+    if font_folder() is not None:
+        fonts = f"Fandol ({', '.join(sorted(p.name for p in font_folder().glob('Fandol*')))})"
+    else:
+        try:
+            listed = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout
+        except OSError:
+            listed = ""
+        noto = "found" if "Noto Serif CJK SC" in listed or "Noto Sans CJK SC" in listed else "NOT found"
+        fonts = f"Noto CJK fallback (Fandol missing from fonts/: make fonts; Noto CJK SC {noto})"
+    commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
+    return [
+        ("CPU", first("/proc/cpuinfo", "model name") or platform.processor() or platform.machine()),
+        ("cores", f"{os.cpu_count()} (os.cpu_count), {usable} usable (sched_getaffinity)"),
+        ("RAM", ram),
+        ("OS", f"{os_release() or platform.system()}, {platform.platform(terse=True)}"),
+        ("Python", f"{platform.python_implementation()} {platform.python_version()}"),
+        ("WeasyPrint", f"{metadata.version('weasyprint')}, pydyf {metadata.version('pydyf')}, "
+                       f"HarfBuzz subsetting {'yes' if harfbuzz_subsetting() else 'NO (PDFs ~25x slower)'}"),
+        ("fonts", fonts),
+        ("commit", commit or "unknown"),
+    ]
+
+
+def text_table(rows: list[tuple], header: tuple) -> str:
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
+    lines = [" | ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip(), "-+-".join("-" * w for w in widths)]
+    lines += [" | ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+    return "\n".join(lines)
+
+
+def markdown_table(rows: list[tuple], header: tuple) -> str:
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    widths = [max([len(cell(h)), 3] + [len(cell(r[i])) for r in rows]) for i, h in enumerate(header)]
+    lines = ["| " + " | ".join(cell(h).ljust(w) for h, w in zip(header, widths)) + " |",
+             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    lines += ["| " + " | ".join(cell(c).ljust(w) for c, w in zip(row, widths)) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def markdown_report(command: str, date: dt.date, about: list[tuple[str, str]], rows: list[tuple],
+                    targets: list[TargetRow]) -> str:
+    """The results as Markdown to paste into the README: nothing varies but the date line."""
+    return "\n".join([
+        f"`{command}`, {date.isoformat()}:", "",
+        markdown_table(about, ("machine", "")), "",
+        f"Targets (for {TARGET_CORES} cores):", "",
+        markdown_table(targets, TARGET_HEADER), "", TARGET_NOTE, "",
+        markdown_table(rows, RUN_HEADER), "",
+    ])
 
 
 def tree_pss_kib(root_pid: int) -> int:
@@ -119,15 +284,20 @@ def main() -> None:
     parser.add_argument("--ratio-records", type=int, default=80,
                         help="records for 1 worker against all cores, and for our pipeline against bare WeasyPrint")
     parser.add_argument("--keep", action="store_true", help="keep the working folder")
+    parser.add_argument("--markdown", type=Path, metavar="FILE",
+                        help="also write the machine, the targets and the runs as Markdown to FILE (for the README)")
     args = parser.parse_args()
     cores = len(os.sched_getaffinity(0))
     work = Path(tempfile.mkdtemp(prefix="planner-bench-"))
     rows = []
+    pdf_walls: dict[int, float] = {}  # records -> wall seconds of an all-cores PDF run
+    markdown_walls: dict[int, float] = {}
     try:
         big = work / "list.csv"
         write_csv(big, args.records)
         md = ["--as-of", AS_OF, "--format", "md", "-q"]
         wall, peak, _ = run(["generate", str(big), "--out", str(work / "md"), *md])
+        markdown_walls[args.records] = wall
         rows.append((f"Markdown + JSON, {args.records} records, {cores} cores", f"{wall:.1f} s",
                      f"{args.records / wall:,.0f} plans/s", f"{peak / 1024:,.0f} MiB"))
         wall, peak, out = run(["generate", str(big), "--out", str(work / "md"), *md])
@@ -159,6 +329,7 @@ def main() -> None:
         rows.append((f"PDFs, {n} records ({2 * n} PDFs), 1 worker", f"{one:.1f} s", f"{2 * n / one:.2f} PDFs/s",
                      f"{peak1 / 1024:,.0f} MiB"))
         wall, peak, _ = run(["generate", str(both), "--out", str(work / "pdfall"), "--as-of", AS_OF, "-q"])
+        pdf_walls[n] = wall
         rows.append((f"PDFs, {n} records, {cores} workers", f"{wall:.1f} s",
                      f"{2 * n / wall:.2f} PDFs/s ({one / wall:.2f}x)", f"{peak / 1024:,.0f} MiB"))
 
@@ -180,6 +351,7 @@ def main() -> None:
             listing = work / f"pdf-{count}.csv"
             write_csv(listing, count)
             wall, peak, _ = run(["generate", str(listing), "--out", str(work / f"pdf-{count}"), "--as-of", AS_OF, "-q"])
+            pdf_walls[count] = wall
             rows.append((f"PDFs, {count} records, {cores} workers (memory vs N)", f"{wall:.1f} s",
                          f"{2 * count / wall:.2f} PDFs/s", f"{peak / 1024:,.0f} MiB"))
     finally:
@@ -188,16 +360,19 @@ def main() -> None:
         else:
             print(f"kept {work}")
 
-    print(f"\nplanner benchmark — {platform.machine()}, {cores} cores, "
-          f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
-          f"Python {platform.python_version()}, {platform.platform(terse=True)}\n")
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    header = ("run", "wall", "rate", "peak memory (PSS, all processes)")
-    widths = [max(w, len(h)) for w, h in zip(widths, header)]
-    print(" | ".join(h.ljust(w) for h, w in zip(header, widths)))
-    print("-+-".join("-" * w for w in widths))
-    for row in rows:
-        print(" | ".join(c.ljust(w) for c, w in zip(row, widths)))
+    about = machine()
+    targets = target_rows(cores, pdf_walls, markdown_walls, floor["ours"] / floor["bare"], m)
+    command = (f"bench/run.py --records {args.records} --pdf-records {args.pdf_records} "
+               f"--ratio-records {args.ratio_records}")
+    print(f"\nplanner benchmark, {command}\n")
+    print("\n".join(f"{what + ':':<11} {value}" for what, value in about) + "\n")
+    print(text_table(rows, RUN_HEADER))
+    print(f"\ntargets (for {TARGET_CORES} cores)\n")
+    print(text_table(targets, TARGET_HEADER))
+    print(f"\n{TARGET_NOTE}")
+    if args.markdown:
+        args.markdown.write_text(markdown_report(command, dt.date.today(), about, rows, targets), encoding="utf-8")
+        print(f"\nMarkdown: {args.markdown}")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from planner.versions import versions_in
 from conftest import AS_OF, EXAMPLES
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+import run as bench_run  # noqa: E402
 import synthetic  # noqa: E402
 
 DOCUMENTS = ("plan.md", "brief.md", "plan.json")
@@ -291,3 +292,74 @@ def test_pdfs_added_to_unchanged_versions_are_said_in_the_final_line(runner, tmp
     assert [v.number for v in versions_in(out / data["enterprises"][0]["id"])] == [1]
     again = runner.invoke(main, ["generate", *common])
     assert again.stdout == f"已生成0家企业的新版本，1家未变化（跳过）；输出目录 {out}/\n"
+
+
+# bench/run.py's table of targets, from fixed measurements (nothing here is timed).
+
+def targets(*args) -> dict:
+    return {row.target: row for row in bench_run.target_rows(*args)}
+
+
+PER, PDF_10K, PDF_2K = ("PDF per enterprise (plan + brief)", "10,000 enterprises, plan + brief PDFs",
+                        "2,000 enterprises, plan + brief PDFs")
+MD_10K, RATIO = "10,000 enterprises, Markdown + JSON", "our PDF pipeline / bare WeasyPrint, same HTML"
+
+
+def test_targets_measured_on_two_cores():
+    rows = targets(2, {80: 76.1, 250: 228.6, 2000: 1657.4}, {10000: 13.4}, 1.039, 79)
+    assert list(rows) == [PER, PDF_10K, PDF_2K, MD_10K, RATIO]
+    assert {name: row.result for name, row in rows.items()} == {PER: "FAIL", PDF_10K: "FAIL", PDF_2K: "FAIL",
+                                                               MD_10K: "PASS", RATIO: "PASS"}
+    assert rows[PER].measured == "0.829 s" and "2,000-record run" in rows[PER].how  # the largest run
+    assert rows[PDF_2K].measured == "1,657 s (27.6 min)" and rows[PDF_2K].how == "measured, 2,000 records, 2 cores"
+    assert rows[PDF_10K].measured == "8,287 s (138.1 min)"  # 1657.4 / 2000 × 10,000
+    assert rows[PDF_10K].how == "projected from 2,000 records (linear), 2 cores"
+    assert rows[MD_10K].how == "measured, 10,000 records, 2 cores" and "scaled" not in rows[MD_10K].how
+    assert rows[RATIO].measured == "1.039" and rows[RATIO].goal == "≤ 1.10"
+
+
+def test_targets_projected_linearly_from_the_largest_run():
+    rows = targets(2, {16: 4.0, 60: 6.0}, {400: 0.5}, 1.0, 15)
+    assert rows[PER].measured == "0.100 s" and rows[PER].result == "PASS"
+    assert (rows[PDF_10K].measured, rows[PDF_10K].result) == ("1,000 s (16.7 min)", "PASS")
+    assert (rows[PDF_2K].measured, rows[PDF_2K].result) == ("200 s (3.3 min)", "PASS")
+    assert rows[PDF_2K].how == "projected from 60 records (linear), 2 cores"
+    assert (rows[MD_10K].measured, rows[MD_10K].result) == ("12.5 s", "PASS")
+    assert rows[MD_10K].how == "projected from 400 records (linear), 2 cores"
+    assert targets(2, {60: 7.3}, {400: 0.61}, 1.0, 15)[PDF_2K].result == "FAIL"  # 243 s
+    assert targets(2, {60: 7.3}, {400: 0.61}, 1.0, 15)[MD_10K].result == "FAIL"  # 15.25 s
+
+
+def test_targets_on_another_core_count_compare_the_figure_scaled_to_two_cores():
+    four = targets(4, {2000: 200.0}, {10000: 10.0}, 1.0, 15)  # would pass on 2 cores unscaled
+    assert (four[PDF_2K].measured, four[PDF_2K].result) == ("400 s (6.7 min)", "FAIL")
+    assert four[PDF_2K].how == ("measured, 2,000 records, 200 s (3.3 min) on 4 cores; "
+                                "scaled to 2 cores (4 × s / 2) and that compared")
+    assert (four[MD_10K].measured, four[MD_10K].result) == ("20.0 s", "FAIL")
+    assert four[PER].measured == "0.200 s" and "0.100 s on 4 cores" in four[PER].how
+    one = targets(1, {2000: 400.0}, {10000: 28.0}, 1.0, 15)
+    assert (one[PDF_2K].measured, one[PDF_2K].result) == ("200 s (3.3 min)", "PASS")
+    assert (one[MD_10K].measured, one[MD_10K].result) == ("14.0 s", "PASS")
+    assert "any core count" in one[RATIO].how  # one process: not scaled
+
+
+def test_the_ratio_target_is_at_most_1_10():
+    assert targets(2, {60: 6.0}, {400: 0.5}, 1.10, 59)[RATIO].result == "PASS"
+    assert targets(2, {60: 6.0}, {400: 0.5}, 1.1004, 59)[RATIO].result == "FAIL"
+
+
+def test_the_markdown_report_is_deterministic():
+    import datetime as dt
+
+    about = [("CPU", "Example CPU"), ("cores", "2 (os.cpu_count), 2 usable (sched_getaffinity)")]
+    rows = [("Markdown + JSON, 400 records, 2 cores", "0.9 s", "444 plans/s", "120 MiB")]
+    made = [bench_run.markdown_report("bench/run.py --records 400", dt.date(2026, 12, 2), about, rows,
+                                      bench_run.target_rows(2, {60: 6.0}, {400: 0.5}, 1.04, 59)) for _ in range(2)]
+    assert made[0] == made[1]
+    lines = made[0].splitlines()
+    assert lines[0] == "`bench/run.py --records 400`, 2026-12-02:"
+    assert "| CPU     | Example CPU " in made[0]
+    target_lines = [line for line in lines if line.startswith("| 2,000 enterprises")]
+    assert len(target_lines) == 1 and target_lines[0].rstrip(" |").endswith("PASS")
+    assert lines[-1] == ("| Markdown + JSON, 400 records, 2 cores | 0.9 s | 444 plans/s | 120 MiB"
+                         "                          |")
