@@ -251,6 +251,5 @@ def test_a_brief_counts_a_measure_whose_lead_wraps_as_two_lines(kb):
     lines = [line_count(measure_line(m)) for m in brief["measures"]]
     assert 2 in lines, "the test needs a measure line that wraps"
     used = (len(brief["difficulties"]) + sum(lines) + sum(line_count(q) for q in brief["questions"])
-            + sum(1 for k in ("more_difficulties", "more_measures", "more_questions", "more_checklist") if brief[k])
             + sum(line_count(c) for c in brief["checklist"]) + (2 if brief["checklist"] else 0))
-    assert used <= BriefLimits().lines
+    assert used <= BriefLimits().lines  # what was cut is counted in the headings, at no cost
