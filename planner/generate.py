@@ -34,7 +34,7 @@ from planner.yamlio import display_path
 
 FORMATS = ("md", "pdf")
 # Smaller and smaller briefs, tried in turn should one ever run onto a second page.
-FALLBACK_LIMITS = (BriefLimits(lines=16), BriefLimits(lines=13, request_lines=4),
+FALLBACK_LIMITS = (BriefLimits(lines=15), BriefLimits(lines=12, request_lines=4),
                    BriefLimits(4, 4, 3, 3, 10, name_width=60, cell_width=30))
 
 

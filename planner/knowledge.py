@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 import hashlib
 import re
+import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from planner.yamlio import Document, Problem, YamlSyntaxError, display_path, loa
 
 CITYWIDE = "citywide"
 OTHER_SECTOR = "other"
+BENEFIT_WIDTH = 68  # display columns (34 Chinese characters) of a benefit: with title and lead, two brief lines
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,7 @@ class Branch:
     targets: list
     questions: list = field(default_factory=list)  # QuestionSpec
     quote: str = ""  # where the campaign text names this case
+    benefit: str = ""  # what this case gives, for the brief, when it differs from the measure's
 
 
 @dataclass
@@ -236,6 +239,7 @@ class Measure:
     section: str | None = None  # core or universal: overrides where a plan shows it (planner.view)
     checks: list = field(default_factory=list)  # the cadre's fact-finding steps, before the actions
     covers: list = field(default_factory=list)  # ids of measures it includes (shown instead of them)
+    benefit: str = ""  # the concrete gain in a short phrase, for the brief (planner.view.benefit_of)
 
 
 @dataclass
@@ -739,7 +743,8 @@ class _Loader:
             branches.append(Branch(b["id"], b["title"], self._condition(doc, bpath + ("eligibility",),
                                                                          b.get("eligibility"), ctx),
                                    period["start"], period["end"], list(b.get("notices", [])),
-                                   list(b.get("notes", [])), list(b.get("targets", [])), [], b.get("quote", "")))
+                                   list(b.get("notes", [])), list(b.get("targets", [])), [], b.get("quote", ""),
+                                   self._benefit(doc, bpath + ("benefit",), b.get("benefit"))))
         self._unique(doc, path + ("branches",), m.get("branches", []), "id")
         questions = self._questions(doc, path + ("questions",), m.get("questions", []), ctx)
         for i, b in enumerate(m.get("branches", [])):
@@ -776,7 +781,20 @@ class _Loader:
             list(m.get("notes", [])), order, m.get("kind", "service"), audience, m.get("requirement", ""),
             branches, item_cases, bool(m.get("needs_activity", False)), m.get("section"),
             list(m.get("checks", [])), list(m.get("covers", [])),
+            self._benefit(doc, path + ("benefit",), m.get("benefit")),
         )
+
+    def _benefit(self, doc, path, raw) -> str:
+        """A measure's or a branch's benefit, checked to fit a brief's line (the schema has checked it is
+        a text); without its closing 。, as the brief writes it before the lead."""
+        if not isinstance(raw, str):
+            return ""
+        text = raw.strip().rstrip("。")
+        columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+        if columns > BENEFIT_WIDTH:
+            self.report(doc, path, f"太长（{columns // 2}个字）：简报上每项措施连同责任单位至多两行，"
+                                   f"benefit 请写成不超过{BENEFIT_WIDTH // 2}个字的短语")
+        return text
 
     def _questions(self, doc, path, raw, ctx) -> list:
         out = []

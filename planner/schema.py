@@ -423,6 +423,8 @@ BRANCH = Struct({
     "quote": optional(TEXT, "where the campaign text names this case, word for word"),
     "notices": optional(TEXTS, "the notices and articles of this branch"),
     "notes": optional(TEXTS, "what this branch gives"),
+    "benefit": optional(TEXT, "the concrete gain of this case in a short phrase, for the brief (when it differs "
+                              "from the measure's)"),
     "questions": optional(ListOf(QUESTION), "what a cadre asks to confirm this branch"),
     "targets": optional(ListOf(ID), "campaign targets this branch serves"),
 })
@@ -467,6 +469,7 @@ MEASURE = Struct({
     "questions": optional(ListOf(QUESTION), "what a cadre asks to confirm it fits"),
     "documents": optional(TEXTS, "what the enterprise prepares"),
     "notes": optional(TEXTS, "details shown with the measure"),
+    "benefit": optional(TEXT, "the concrete gain to the enterprise in a short phrase, for the brief"),
 })
 
 SECTOR_FILE = Struct({

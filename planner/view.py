@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from planner.dates import cn_date, cn_period
-from planner.knowledge import CITYWIDE, KnowledgeBase, Locality
+from planner.knowledge import BENEFIT_WIDTH, CITYWIDE, KnowledgeBase, Locality
 from planner.matching import FAIL_MARK, UNKNOWN_MARK, show_value, with_basis
 from planner.plan import Plan
 
@@ -29,7 +29,10 @@ class BriefLimits:
 
     The fixed parts of the brief (title, facts table, request lines, signatures) take about
     two thirds of the page; ``lines`` is what is left for difficulties, measures and questions
-    at 10.5pt, one line each (a question may take two). Measured on the stress record.
+    at 10.5pt, one line each (a question, or a measure with its benefit, may take two; brief.css
+    wraps both); what a list leaves out is counted in its heading. Measured on the bundled samples
+    and the stress record (whose two-line title costs two): with 17 lines a brief ends about 1 mm
+    above the bottom margin, with 18 every one runs onto a second page.
     """
 
     difficulties: int = 5
@@ -37,7 +40,7 @@ class BriefLimits:
     questions: int = 6
     checklist: int = 2  # bureau-held facts the officer checks before the visit (a heading line besides)
     request_lines: int = 5
-    lines: int = 18
+    lines: int = 17
     name_width: int = 116  # display columns of the name: with 走访简报： two title lines; the rest is cut with …
     cell_width: int = 60  # of a record value in the facts table (contact, cadre: one table line)
 
@@ -71,20 +74,24 @@ def line_count(text: str, width: int = LINE_WIDTH, most: int = 2) -> int:
 
 def measure_line(m: dict) -> str:
     """A measure's line on the brief as brief.md.j2 writes it (for its width):
-    1. title〔status〕benefit；lead，warning (the benefit only when it was kept)."""
-    benefit = f"{m['benefit']}；" if m.get("benefit") else ""
-    return f"10. {m['title']}〔{m['status_label']}〕{benefit}{m['lead']}" + (f"，{m['warning']}" if m.get("warning") else "")
-
-
-BENEFIT_WIDTH = 68  # display columns of a branch note short enough to be a brief's benefit
+    1. title〔status〕benefit，warning: one line, what the enterprise gains (the lead departments are
+    in the plan; a measure without a benefit shows its lead instead)."""
+    said = m.get("benefit") or m["lead"]
+    return f"10. {m['title']}〔{m['status_label']}〕{said}" + (f"，{m['warning']}" if m.get("warning") else "")
 
 
 def benefit_of(m, spec) -> str:
-    """The concrete benefit of a measure in a few words, for the brief: the first short note of the
-    case that fits (2022年减免6个月租金; the deferral of the three insurances); empty when none."""
-    if spec is None or not m.branch:
+    """The concrete benefit of a measure in a few words, for the brief: the ``benefit`` of the case
+    that fits (2022年减免6个月租金), else the measure's own (无分歧欠款100%清偿，有争议的协商调解),
+    else the first short note of the case; empty when none. A measure still to confirm between cases
+    has no case: it shows the measure's benefit, which holds for all of them."""
+    if spec is None:
         return ""
-    branch = next((b for b in spec.branches if b.id == m.branch["id"]), None)
+    branch = next((b for b in spec.branches if b.id == m.branch["id"]), None) if m.branch else None
+    if branch is not None and branch.benefit:
+        return branch.benefit
+    if spec.benefit:
+        return spec.benefit
     short = [n for n in (branch.notes if branch else []) if display_width(n) <= BENEFIT_WIDTH]
     return short[0].rstrip("。") if short else ""
 
@@ -92,8 +99,8 @@ def benefit_of(m, spec) -> str:
 def fit_brief(difficulties: list, measures: list, questions: list, limits: BriefLimits, title_lines: int,
               reserved: int = 0):
     """Cut the three lists by priority to fit the line budget: at least three of each where there
-    are, then questions, measures and difficulties in turn; a cut list costs a line for its pointer.
-    ``reserved`` lines are taken by other parts (the officer's checklist)."""
+    are, then questions, measures and difficulties in turn. What a list leaves out is counted in its
+    heading (另有N项), at no cost. ``reserved`` lines are taken by other parts (the officer's checklist)."""
     budget = limits.lines - (title_lines - 1) * 2 - reserved
     caps = {"d": min(len(difficulties), limits.difficulties), "m": min(len(measures), limits.measures),
             "q": min(len(questions), limits.questions)}
@@ -101,11 +108,9 @@ def fit_brief(difficulties: list, measures: list, questions: list, limits: Brief
     measure_lines = [line_count(measure_line(m)) for m in measures]
     cost = {"d": lambda i: 1, "m": lambda i: measure_lines[i], "q": lambda i: question_lines[i]}
     taken = {"d": 0, "m": 0, "q": 0}
-    totals = {"d": len(difficulties), "m": len(measures), "q": len(questions)}
 
     def used():
-        pointers = sum(1 for k in ("d", "m", "q") if taken[k] < totals[k])
-        return sum(cost[k](i) for k in taken for i in range(taken[k])) + pointers
+        return sum(cost[k](i) for k in taken for i in range(taken[k]))
 
     for floor in (3, None):
         progress = True
@@ -458,7 +463,7 @@ def brief_context(plan: Plan, kb: KnowledgeBase, limits: BriefLimits = BriefLimi
     title = f"走访简报：{name}"
     checklist = [c["text"] for c in plan.checklist]
     kept_c = checklist[: limits.checklist]
-    reserved = sum(line_count(c) for c in kept_c) + (2 if kept_c else 0) + (1 if len(checklist) > len(kept_c) else 0)
+    reserved = sum(line_count(c) for c in kept_c) + (2 if kept_c else 0)  # its items and heading
     kept_d, kept_m, kept_q = fit_brief(difficulties, measures, questions, limits, line_count(title, TITLE_WIDTH),
                                        reserved)
     rent = e.get("rents_premises")

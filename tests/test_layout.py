@@ -16,10 +16,10 @@ from planner.generate import Renderer
 from planner.matching import match
 from planner.records import Record
 from planner.render import Templates
-from planner.view import measure_section, plan_context
+from planner.view import LINE_WIDTH, display_width, measure_section, plan_context
 
-from conftest import AS_OF, sample_ids
-from test_render import STRESS, generated  # noqa: F401  (the session's PDFs, generated once)
+from conftest import AS_OF, EXAMPLES, sample_ids
+from test_render import STRESS, generated, pdf_text, squash  # noqa: F401  (the session's PDFs, generated once)
 
 STRESS_ID = "91330206NB9999997D"
 TASK_HEADER = "| 序号 | 措施 | 责任单位 | 责任人 | 完成时限 | 办理情况 |"
@@ -160,14 +160,88 @@ def test_the_brief_shows_scale_and_facts_on_record(kb):
     assert "| 租赁经营场所 | 否 |" in brief
 
 
-def test_a_brief_states_the_benefit_of_a_case_with_a_short_note(kb):
-    plan = plan_of(kb, factory(in_affected_area=True, temporary_difficulty=True, size="small", employees=60,
-                               revenue=3000, assets=2000))
-    deferral = next(m for m in plan.measures if m.id == "citywide_social_insurance_deferral")
-    assert deferral.branch and deferral.branch["id"] == "affected_area", "the test needs the affected-area case"
-    brief = render(kb, plan).brief_md
-    line = next(line for line in brief.splitlines() if "阶段性缓缴社会保险费〔" in line)
-    assert "三项社会保险费单位缴费部分缓缴至2022年底，缓缴期间免收滞纳金；" in line
+def small_manufacturer(**facts) -> dict:
+    """The factory's enterprise made small, with a VAT credit to refund and in temporary difficulty."""
+    return factory(size="small", employees=60, revenue=3000, assets=2000, vat_taxpayer_type="general",
+                   vat_credit_balance=True, tax_credit_rating="A", temporary_difficulty=True, **facts)
+
+
+def measure_lines(brief_md: str) -> dict:
+    """The brief's measure lines by title: the text after 〔status〕."""
+    part = brief_md[brief_md.index("## 宣讲措施"):brief_md.index("## 走访提问")]
+    return {m.group(1): m.group(2) for m in re.finditer(r"^\d+\. (.+?)〔[^〕]+〕(.+)$", part, re.M)}
+
+
+def test_a_brief_states_the_benefit_of_the_case_that_fits(kb):
+    plan = plan_of(kb, small_manufacturer())
+    cases = {m.id: m.branch["id"] for m in plan.measures if m.branch}
+    assert cases["citywide_vat_refund"] == "six_industries", "the test needs the manufacturing case"
+    assert cases["citywide_social_insurance_deferral"] == "hardship_industry", "the test needs the C36 case"
+    lines = measure_lines(render(kb, plan).brief_md)
+    assert lines["增值税留抵退税"] == "制造业等六行业按月全额退还增量、一次性退还存量留抵税额"
+    # 人社部发〔2022〕31号: in a hardship industry the pension deferral ends with 2022, the other two may run a year
+    assert lines["阶段性缓缴社会保险费"] == "养老缓缴至年底，失业、工伤最长缓缴1年，免滞纳金"
+
+    affected = plan_of(kb, small_manufacturer(in_affected_area=True))  # the affected-area case: all three to year-end
+    assert {m.id: m.branch["id"] for m in affected.measures if m.branch}[
+        "citywide_social_insurance_deferral"] == "affected_area"
+    assert measure_lines(render(kb, affected).brief_md)["阶段性缓缴社会保险费"].startswith(
+        "养老、失业、工伤单位缴费部分缓缴至年底，免滞纳金")
+
+
+def test_a_measure_without_a_case_states_its_own_benefit(kb):
+    plan = plan_of(kb, factory())
+    lines = measure_lines(render(kb, plan).brief_md)
+    chip = next(m for m in plan.measures if m.id == "automotive_chip_matchmaking")
+    assert chip.branch is None and chip.status == "applies"
+    assert lines["“芯机”对接保障芯片供应"] == "“芯机”对接拓展芯片货源，协调替代型号验证"
+
+
+def test_without_a_benefit_a_case_falls_back_to_its_short_note(sectors_copy):
+    from planner import knowledge
+
+    path = sectors_copy / "citywide.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text("".join(line for line in text.splitlines(keepends=True) if " benefit: " not in line),
+                    encoding="utf-8")
+    kb = knowledge.load(sectors_copy)
+    plan = plan_of(kb, small_manufacturer(in_affected_area=True))
+    lines = measure_lines(render(kb, plan).brief_md)
+    assert lines["阶段性缓缴社会保险费"] == "三项社会保险费单位缴费部分缓缴至2022年底，缓缴期间免收滞纳金"
+    assert lines["增值税留抵退税"].startswith("市税务局")  # its note is too long for a brief line: its lead
+
+
+def test_every_measure_has_a_short_benefit(kb):
+    from planner.view import display_width
+
+    for m in kb.all_measures():
+        assert m.benefit and display_width(m.benefit) <= 60 and not m.benefit.endswith("。"), m.id
+        for b in m.branches:
+            assert not b.benefit or display_width(b.benefit) <= 60, (m.id, b.id)
+
+
+@pytest.mark.parametrize("code", sample_ids() + [STRESS_ID])
+def test_a_measure_line_is_printed_whole(generated, code):  # noqa: F811
+    """A measure's line (title, status, benefit) is printed whole, never clipped; one that wraps onto
+    a second line of the PDF is counted so by fit_brief."""
+    md = (generated / code / "brief.md").read_text(encoding="utf-8")
+    part = md[md.index("## 宣讲措施"):md.index("## 走访提问")]
+    lines = [line.split(". ", 1)[1] for line in part.splitlines() if re.match(r"^\d+\. ", line)]
+    assert lines
+    text = squash(pdf_text(generated / code / "brief.pdf"))
+    for line in lines:
+        assert squash(line) in text
+
+
+def test_every_brief_fits_one_page_with_the_full_budget(kb, generated):  # noqa: F811
+    """No brief of the samples or the stress record needs a fallback: what generate wrote is the brief
+    of the default limits (a fallback costs a second PDF rendering and cuts more)."""
+    from planner.records import read_records
+
+    for source in (STRESS, EXAMPLES / "enterprises.yaml"):
+        for record in read_records(source, kb).records:
+            plan = match(record, kb, AS_OF)
+            assert (generated / plan.id / "brief.md").read_text(encoding="utf-8") == render(kb, plan).brief_md, plan.id
 
 
 @pytest.mark.parametrize("code", sample_ids() + [STRESS_ID])
@@ -208,3 +282,19 @@ def test_check_refuses_an_unknown_section(runner, sectors_copy):
     result = runner.invoke(main, ["check", "--sectors", "sectors"])
     assert result.exit_code != 0
     assert "appendix" in result.output and "section" in result.output
+
+
+def test_check_refuses_a_benefit_that_is_not_a_text_naming_file_and_line(runner, sectors_copy):
+    from planner.cli import main
+
+    path = sectors_copy / "citywide.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    measure = next(i for i, line in enumerate(lines) if line.startswith("    benefit: 无分歧欠款100%清偿"))
+    branch = next(i for i, line in enumerate(lines) if line.startswith("        benefit: 2022年减免3个月租金"))
+    lines[measure] = "    benefit: [a, b]\n"
+    lines[branch] = "        benefit: " + "减免租金" * 9 + "\n"  # 36 characters: more than two brief lines
+    path.write_text("".join(lines), encoding="utf-8")
+    result = runner.invoke(main, ["check", "--sectors", "sectors"])
+    assert result.exit_code != 0
+    assert f"citywide.yaml:{measure + 1}: " in result.output and "benefit: 应为文字，实为列表" in result.output
+    assert f"citywide.yaml:{branch + 1}: " in result.output and "branches[1].benefit: 太长（36个字）" in result.output
