@@ -35,7 +35,8 @@ from planner.yamlio import display_path
 FORMATS = ("md", "pdf")
 # Smaller and smaller briefs, tried in turn should one ever run onto a second page.
 FALLBACK_LIMITS = (BriefLimits(lines=15), BriefLimits(lines=12, request_lines=4),
-                   BriefLimits(4, 4, 3, 3, 10, name_width=60, cell_width=30))
+                   BriefLimits(difficulties=4, measures=4, questions=3, checklist=1, request_lines=3, lines=10,
+                               name_width=60, cell_width=30))  # the last resort: the least of each
 
 
 @dataclass

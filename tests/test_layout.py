@@ -298,3 +298,17 @@ def test_check_refuses_a_benefit_that_is_not_a_text_naming_file_and_line(runner,
     assert result.exit_code != 0
     assert f"citywide.yaml:{measure + 1}: " in result.output and "benefit: 应为文字，实为列表" in result.output
     assert f"citywide.yaml:{branch + 1}: " in result.output and "branches[1].benefit: 太长（36个字）" in result.output
+
+
+def test_each_brief_fallback_asks_no_more_room_than_the_one_before():
+    """A brief that overflows is retried with FALLBACK_LIMITS in turn: each must cut, never grow
+    (the last one once had ten request lines, by position, where ten body lines were meant)."""
+    from dataclasses import fields as dataclass_fields
+
+    from planner.generate import FALLBACK_LIMITS
+    from planner.view import BriefLimits
+
+    chain = (BriefLimits(),) + FALLBACK_LIMITS
+    for before, after in zip(chain, chain[1:]):
+        for f in dataclass_fields(BriefLimits):
+            assert getattr(after, f.name) <= getattr(before, f.name), (f.name, before, after)
