@@ -312,3 +312,40 @@ def test_each_brief_fallback_asks_no_more_room_than_the_one_before():
     for before, after in zip(chain, chain[1:]):
         for f in dataclass_fields(BriefLimits):
             assert getattr(after, f.name) <= getattr(before, f.name), (f.name, before, after)
+
+
+def test_a_measure_that_covers_another_is_shown_instead_of_it(kb):
+    """畅通汽车产业链物流 covers the citywide 物流运输畅通: an automotive firm with blocked logistics
+    gets one logistics measure, and the plan says where the other went."""
+    plan = plan_of(kb, factory(difficulties=["logistics"]))
+    ids = [m.id for m in plan.measures]
+    assert "automotive_logistics" in ids and "citywide_logistics" not in ids
+    left = next(m for m in plan.not_matched if m["id"] == "citywide_logistics")
+    assert left["reasons"] == ["已并入“畅通汽车产业链物流”"]
+    assert "物流运输畅通（已并入“畅通汽车产业链物流”）" in section(render(kb, plan).plan_md, "附：未纳入的措施及原因")
+    other = plan_of(kb, factory(sector="equipment", industry_code="C3421", difficulties=["logistics"]))
+    assert "citywide_logistics" in [m.id for m in other.measures]  # no sector measure covers it there
+
+
+def test_check_refuses_a_cover_outside_the_profile_and_the_citywide_measures(runner, sectors_copy):
+    from planner.cli import main
+
+    path = sectors_copy / "automotive.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "covers: [citywide_logistics]" in text
+    path.write_text(text.replace("covers: [citywide_logistics]", "covers: [equipment_first_use]"), encoding="utf-8")
+    result = runner.invoke(main, ["check", "--sectors", "sectors"])
+    assert result.exit_code != 0
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if "covers:" in t)
+    assert f"automotive.yaml:{line}" in result.output and "equipment_first_use" in result.output, result.output
+
+
+def test_fact_finding_steps_stay_off_the_plan_but_in_plan_json(kb):
+    plan = plan_of(kb, factory())
+    chip = next(m for m in plan.measures if m.id == "automotive_chip_matchmaking")
+    assert chip.checks and chip.actions
+    out = render(kb, plan)
+    core = section(out.plan_md, "三、重点帮扶措施")
+    assert all(c not in core for c in chip.checks) and all(a in core for a in chip.actions)
+    assert next(m for m in json.loads(out.plan_json)["measures"]
+                if m["id"] == "automotive_chip_matchmaking")["checks"] == chip.checks
