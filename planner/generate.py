@@ -11,7 +11,7 @@ import datetime as dt
 import gc
 import io
 import multiprocessing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from planner import __version__, knowledge, rosters
@@ -37,6 +37,9 @@ FORMATS = ("md", "pdf")
 FALLBACK_LIMITS = (BriefLimits(lines=15), BriefLimits(lines=12, request_lines=4),
                    BriefLimits(difficulties=4, measures=4, questions=3, checklist=1, request_lines=3, lines=10,
                                name_width=60, cell_width=30))  # the last resort: the least of each
+
+
+ARCHIVE_VARIANT = "pdf/a-3b"  # plans are archived with their data: PDF/A-3 allows embedded files
 
 
 @dataclass
@@ -114,7 +117,7 @@ class Renderer:
         """plan.pdf and brief.pdf as bytes; if the brief had to be cut further to fit one page,
         the shorter brief.md comes back too."""
         plan = rendered.plan
-        out = {"plan.pdf": pdf_bytes(self.pdf_job(plan, rendered.plan_md, "plan", "plan.pdf"))}
+        out = {"plan.pdf": pdf_bytes(self.plan_pdf_job(rendered, "plan.pdf"))}
         brief_md = rendered.brief_md
         for limits in (None,) + FALLBACK_LIMITS:
             if limits is not None:
@@ -131,6 +134,14 @@ class Renderer:
     def stylesheets(self, kind: str) -> tuple:
         fonts = (self._fonts,) if self._fonts else ()
         return fonts + (self._css["print.css"], self._css[f"{kind}.css"])
+
+    def plan_pdf_job(self, rendered: Rendered, target) -> PdfJob:
+        """The plan for the archive: PDF/A-3b with the plan.json it was made from embedded as an
+        associated file (AFRelationship Source), dated the as-of date so the bytes never vary."""
+        job = self.pdf_job(rendered.plan, rendered.plan_md, "plan", target)
+        data = rendered.plan_json.encode("utf-8")
+        return replace(job, variant=ARCHIVE_VARIANT,
+                       attachments=(("plan.json", data, "帮扶方案所依据的数据（plan.json）", rendered.plan.as_of),))
 
     def pdf_job(self, plan: Plan, markdown_text: str, kind: str, target: Path) -> PdfJob:
         return PdfJob(self.html(plan, markdown_text, kind), self.stylesheets(kind), str(target),

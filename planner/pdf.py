@@ -6,6 +6,8 @@ Rendering runs in the long-lived worker processes of ``planner.workers`` (a fres
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -68,6 +70,9 @@ class PdfJob:
     stylesheets: tuple  # (css text, base folder) pairs
     target: str = ""
     max_pages: int | None = None
+    variant: str | None = None  # a PDF variant WeasyPrint writes, e.g. pdf/a-3b for the archive
+    # files embedded as associated files: (name, bytes, description, date) — plan.json in a plan
+    attachments: tuple = ()
 
 
 _FONT_CONFIG = None
@@ -95,7 +100,22 @@ def pdf_bytes(job: PdfJob, fetcher_log: list | None = None) -> bytes:
     pages = len(document.pages)
     if job.max_pages is not None and pages > job.max_pages:
         raise PageLimitError(job.target, pages, job.max_pages)
-    return document.write_pdf()
+    return document.write_pdf(**write_options(job))
+
+
+def write_options(job: PdfJob) -> dict:
+    """write_pdf's options for ``job``: its PDF variant and its embedded files, each dated the day
+    it carries (the as-of date), so the same inputs give the same bytes."""
+    if not job.variant and not job.attachments:
+        return {}
+    from weasyprint import Attachment
+
+    attached = []
+    for name, data, description, when in job.attachments:
+        stamp = dt.datetime.combine(when, dt.time(), dt.timezone.utc)
+        attached.append(Attachment(file_obj=io.BytesIO(data), name=name, description=description,
+                                   created=stamp, modified=stamp, relationship="Source"))
+    return {"pdf_variant": job.variant, "attachments": attached}
 
 
 def render_pdf(job: PdfJob, fetcher_log: list | None = None) -> None:
