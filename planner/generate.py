@@ -480,7 +480,7 @@ class BriefsIncomplete(RenderError):
 
 def combined_briefs(records: Path, target: Path, kb: KnowledgeBase, templates: Templates, as_of: dt.date,
                     district: str | None = None, cadre: str | None = None, author: str | None = None,
-                    zone: str | None = None, workers: int | None = None):
+                    zone: str | None = None, workers: int | None = None, ids: list | None = None):
     """One PDF of briefs, one page each, in list order, to print in one job. Returns (plans, read).
 
     Chunks of briefs are rendered on every core (``workers``, capped at the usable cores: see
@@ -492,6 +492,9 @@ def combined_briefs(records: Path, target: Path, kb: KnowledgeBase, templates: T
 
     batch = plan_records(records, kb, as_of)
     plans = select_plans(batch.plans, kb, district, cadre, zone)
+    if ids:  # exactly these visits, in the order given
+        by_plan = {p.id: p for p in plans}
+        plans = [by_plan[i] for i in ids if i in by_plan]
     if not plans:
         chosen = "、".join(f"{k}“{v}”" for k, v in (("区县", district), ("功能区", zone), ("包联干部", cadre)) if v)
         raise RenderError(f"没有符合筛选条件（{chosen}）的企业，未写入任何文件" if chosen

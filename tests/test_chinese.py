@@ -179,7 +179,7 @@ def test_exact_click_messages(runner):
     assert error("match", str(RECORDS), "y") == "错误：多出了参数（y），请检查命令。"
     assert error("generat") == "错误：没有 generat 这个命令。 是否想输入 'generate'？"
     result = runner.invoke(main, ["briefs", "--help"])
-    assert "  --combined FILE.pdf  要写入的 PDF 文件，每页一份简报。 [必填]\n" in result.output
+    assert "  --combined FILE.pdf   要写入的 PDF 文件，每页一份简报。 [必填]\n" in result.output
     assert "[默认：md,pdf]" in runner.invoke(main, ["generate", "--help"]).output
 
 
@@ -356,4 +356,4 @@ def test_commands_imported_before_the_cli_are_chinese_too():
     code = ("import click; from planner.commands.briefs import briefs; "
             "print(sorted({p.type.name for p in briefs.params if isinstance(p.type, click.Path)}))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout == "['文件', '目录']\n"
+    assert result.stdout == "['文件', '目录', '路径']\n"

@@ -1,0 +1,146 @@
+"""Briefs printed from an output folder: the reviewed versions, exactly as each brief.pdf.
+
+`planner briefs DIR --combined FILE.pdf [--id ID …]` joins the latest whole version's brief.pdf
+of each chosen enterprise (so every page is that enterprise's brief, header, footer, page number
+and record hash included) behind a cover page, the cadre's route sheet: the enterprises in print
+order with their district, contact and phone.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+
+from planner.exceptions import RenderError
+from planner.knowledge import KnowledgeBase
+from planner.store import atomic_write
+from planner.versions import current_version, verified_plan
+
+BRIEF_PDF = "brief.pdf"
+
+
+@dataclass
+class FolderBriefs:
+    """What a print from an output folder took: the enterprises printed, in order, and those asked
+    for that could not be (credit code, why)."""
+
+    printed: list = field(default_factory=list)  # plan.json dicts, in print order
+    missing: list = field(default_factory=list)  # (credit code, why)
+
+
+def enterprise_folders(folder: Path) -> list[Path]:
+    """The enterprise folders of an output folder, by credit code (a version.json or plan.json in it)."""
+    return [sub for sub in sorted(Path(folder).iterdir())
+            if sub.is_dir() and not sub.is_symlink() and ((sub / "version.json").exists() or (sub / "plan.json").exists())]
+
+
+def is_output_folder(path: Path) -> bool:
+    return Path(path).is_dir() and bool(enterprise_folders(path))
+
+
+def read_ids(values: tuple, ids_file: Path | None) -> list[str]:
+    """The credit codes asked for, in the order given: --id values (each may hold several, split
+    by spaces, commas or 、) and the lines of --ids-file (# starts a comment); each once."""
+    raw = list(values)
+    if ids_file is not None:
+        for line in Path(ids_file).read_text(encoding="utf-8-sig").splitlines():
+            raw.append(line.split("#", 1)[0])
+    out = []
+    for value in raw:
+        for part in value.replace("，", ",").replace("、", ",").replace(",", " ").split():
+            code = part.strip().upper()
+            if code and code not in out:
+                out.append(code)
+    return out
+
+
+def folder_briefs(folder: Path, kb: KnowledgeBase, ids: list[str] | None = None, district: str | None = None,
+                  cadre: str | None = None, zone: str | None = None) -> tuple[list, FolderBriefs]:
+    """The (plan.json, brief.pdf path) of each enterprise to print: those of ``ids`` in that order,
+    else every enterprise of the folder by credit code; then the district, zone and cadre filters."""
+    from planner.generate import select_plans
+
+    result = FolderBriefs()
+    subs = {sub.name: sub for sub in enterprise_folders(folder)}
+    wanted = ids if ids else list(subs)
+    found = []
+    for code in wanted:
+        sub = subs.get(code)
+        if sub is None:
+            result.missing.append((code, f"输出目录中没有这家企业（{folder}/{code}）"))
+            continue
+        version, problem = current_version(sub)
+        plan = verified_plan(sub) if version is not None else None
+        if plan is None:
+            result.missing.append((code, problem or "没有完整的版本，请重新运行 planner generate"))
+            continue
+        brief = version.path / BRIEF_PDF
+        if not brief.is_file():
+            result.missing.append((code, "该版本没有走访简报 PDF（用 --format md,pdf 重新生成）"))
+            continue
+        found.append(SimpleNamespace(id=code, enterprise=plan["enterprise"], plan=plan, brief=brief))
+    chosen = select_plans(found, kb, district, cadre, zone) if found else []
+    return chosen, result
+
+
+def route_sheet_markdown(chosen: list, kb: KnowledgeBase, title: str) -> str:
+    """The cover page: the visits in print order, with where, whom to ask for and the phone."""
+    from planner.render import md_escape as escape_markdown
+
+    def shown(e: dict, field_id: str) -> str:
+        value = e.get(field_id)
+        if value is None:
+            return "—"
+        spec = kb.fields.get(field_id)
+        if spec is not None and spec.vocabulary:
+            entry = kb.vocabularies[spec.vocabulary].entries.get(value)
+            if entry is not None:
+                return escape_markdown(entry.label)
+        return escape_markdown(str(value))
+
+    rows = ["| 序号 | 企业名称 | 所在区县 | 联系人 | 联系电话 | 包联干部 |", "| --- | --- | --- | --- | --- | --- |"]
+    for n, p in enumerate(chosen, 1):
+        e = p.enterprise
+        where = shown(e, "district") + (f"·{shown(e, 'zone')}" if e.get("zone") else "")
+        rows.append(f"| {n} | {escape_markdown(str(e.get('name', '')))} | {where} | {shown(e, 'contact')} | "
+                    f"{shown(e, 'phone')} | {shown(e, 'cadre')} |")
+    return f"# {title}\n\n共{len(chosen)}家企业，按打印顺序排列；其后每页一份走访简报。\n\n" + "\n".join(rows) + "\n"
+
+
+def write_folder_briefs(folder: Path, target: Path, kb: KnowledgeBase, renderer, ids=None, district=None,
+                        cadre=None, zone=None, cover: bool = True) -> FolderBriefs:
+    """Write ``target``: the route sheet (unless ``cover`` is off), then each chosen enterprise's
+    brief.pdf as it is. Raises RenderError when nothing can be printed; nothing is written then."""
+    from pypdf import PdfWriter
+
+    from planner.pdf import PdfJob, pdf_bytes
+    from planner.render import markdown_to_html
+
+    chosen, result = folder_briefs(folder, kb, ids, district, cadre, zone)
+    if not chosen:
+        why = "；".join(f"{code}：{reason}" for code, reason in result.missing)
+        raise RenderError("没有可打印的走访简报，未写入任何文件" + (f"（{why}）" if why else ""))
+    doc_title = kb.campaign.documents["brief"]
+    writer = PdfWriter()
+    if cover:
+        title = "走访路线单"
+        html = renderer.document(markdown_to_html(route_sheet_markdown(chosen, kb, title)), "brief", title=title,
+                                 keywords=doc_title, created=_as_of(chosen))
+        writer.append(io.BytesIO(pdf_bytes(PdfJob(html, renderer.stylesheets("brief"), "route.pdf"))))
+    for p in chosen:
+        writer.append(str(p.brief))
+    writer.add_metadata({"/Title": f"{doc_title}（{len(chosen)}份）", "/Author": renderer.author,
+                         "/Subject": kb.campaign.title})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    atomic_write(Path(target), buffer.getvalue())
+    result.printed = [p.plan for p in chosen]
+    return result
+
+
+def _as_of(chosen: list):
+    import datetime as dt
+
+    return max(dt.date.fromisoformat(p.plan["as_of"]) for p in chosen)

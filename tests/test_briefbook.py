@@ -1,0 +1,73 @@
+"""Briefs printed from an output folder: the reviewed versions, each page as its brief.pdf (issue 13)."""
+
+from __future__ import annotations
+
+import shutil
+
+from pypdf import PdfReader
+
+from conftest import EXAMPLES, sample_ids
+from test_render import generated  # noqa: F401  (the session's PDFs, generated once)
+
+
+def page_texts(path) -> list[str]:
+    return ["".join(page.extract_text().split()) for page in PdfReader(path).pages]
+
+
+def test_briefs_of_a_day_from_an_output_folder_are_the_single_briefs_behind_a_route_sheet(
+        runner, generated, tmp_path):  # noqa: F811
+    from planner.cli import main
+
+    day = [sample_ids()[5], sample_ids()[1], sample_ids()[12]]  # the visits of a day, in the cadre's order
+    target = tmp_path / "明天.pdf"
+    result = runner.invoke(main, ["briefs", str(generated), "--combined", str(target), "--id", day[0],
+                                  "--id", f"{day[1]}，{day[2]}"])
+    assert result.exit_code == 0, result.output
+    assert "已将3份走访简报（每份一页，另附走访路线单）写入" in result.output
+    pages = page_texts(target)
+    assert len(pages) == 4
+    cover = pages[0]
+    assert "走访路线单" in cover
+    import json
+
+    names = [json.loads((generated / code / "plan.json").read_text(encoding="utf-8"))["enterprise"]["name"]
+             for code in day]
+    assert [cover.index(n) for n in names] == sorted(cover.index(n) for n in names)  # in print order
+    for code, page in zip(day, pages[1:]):
+        assert page == page_texts(generated / code / "brief.pdf")[0]  # header, footer, hash: the same page
+
+
+def test_an_unknown_id_is_named_and_the_others_still_print(runner, generated, tmp_path):  # noqa: F811
+    from planner.cli import main
+
+    target = tmp_path / "b.pdf"
+    result = runner.invoke(main, ["briefs", str(generated), "--combined", str(target), "--no-cover",
+                                  "--id", sample_ids()[0], "--id", "91330200MA0000000X"])
+    assert result.exit_code == 1
+    assert "91330200MA0000000X：输出目录中没有这家企业" in result.output
+    assert len(page_texts(target)) == 1
+
+
+def test_a_list_prints_only_the_ids_asked_for_in_that_order(runner, tmp_path):
+    from planner.cli import main
+
+    shutil.copy(EXAMPLES / "enterprises.yaml", tmp_path)
+    ids = tmp_path / "ids.txt"
+    ids.write_text(f"# 周三走访\n{sample_ids()[3]}\n{sample_ids()[0]}  # 上午\n", encoding="utf-8")
+    target = tmp_path / "b.pdf"
+    result = runner.invoke(main, ["briefs", str(tmp_path / "enterprises.yaml"), "--combined", str(target),
+                                  "--ids-file", str(ids), "--as-of", "2022-06-15"])
+    assert result.exit_code == 0, result.output
+    pages = page_texts(target)
+    assert len(pages) == 2
+    import yaml
+
+    names = {e["id"]: e["name"] for e in yaml.safe_load((EXAMPLES / "enterprises.yaml").read_text())["enterprises"]}
+    assert names[sample_ids()[3]] in pages[0] and names[sample_ids()[0]] in pages[1]
+
+
+def test_a_folder_that_is_not_an_output_folder_is_refused(runner, tmp_path):
+    from planner.cli import main
+
+    result = runner.invoke(main, ["briefs", str(tmp_path), "--combined", str(tmp_path / "b.pdf")])
+    assert result.exit_code != 0 and "不是 planner generate 的输出目录" in result.output
