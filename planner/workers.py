@@ -149,6 +149,17 @@ class _Worker:
         return self.limit is not None and self.sent >= self.limit
 
 
+_INTERRUPTED = threading.Event()  # set by Ctrl-C while a pool runs
+
+
+def _on_sigint(signum, frame):
+    """Ctrl-C in the planner: stop at once. The flag stays set, so that a KeyboardInterrupt Python
+    could not deliver (raised inside a finaliser, where it is printed and dropped) still stops the
+    run at the next result."""
+    _INTERRUPTED.set()
+    raise KeyboardInterrupt
+
+
 class WorkerPool:
     """``with WorkerPool(n, init, args) as pool: for task, result in pool.map(fn, tasks): ...``"""
 
@@ -163,6 +174,10 @@ class WorkerPool:
         self._retiring: list[_Worker] = []
 
     def __enter__(self):
+        self._sigint = None
+        if threading.current_thread() is threading.main_thread():
+            _INTERRUPTED.clear()
+            self._sigint = signal.signal(signal.SIGINT, _on_sigint)
         if self.workers > 1:
             self._context = multiprocessing.get_context("forkserver")
             if self.preload:
@@ -173,7 +188,11 @@ class WorkerPool:
         return self
 
     def __exit__(self, *exc):
-        self.close(graceful=exc[0] is None)
+        try:
+            self.close(graceful=exc[0] is None)
+        finally:
+            if self._sigint is not None:
+                signal.signal(signal.SIGINT, self._sigint)
 
     def _start(self) -> _Worker:
         return _Worker(self._context, self.initializer, self.initargs, self.tasks_per_worker)
@@ -249,6 +268,8 @@ class WorkerPool:
             if not busy:
                 break  # nothing out and nothing left to send (or to yield: see below)
             ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
+            if _INTERRUPTED.is_set():  # a Ctrl-C whose KeyboardInterrupt was swallowed (raised in a __del__)
+                raise KeyboardInterrupt
             for w in busy:
                 if w.conn in ready or w.conn.poll():
                     try:
