@@ -20,6 +20,7 @@ from planner.derive import sector_of
 from planner.diff import change_summary
 from planner.exceptions import PlannerError, RenderError
 from planner.knowledge import KnowledgeBase
+from planner.listing import listing_row, refresh_enterprise_list
 from planner.matching import match, record_digest
 from planner.pdf import PageLimitError, PdfJob, pdf_bytes
 from planner.pipeline import plan_records
@@ -63,6 +64,7 @@ class GenerateResult:
     out_dir: Path | None = None
     read: object = None
     problems_file: Path | None = None  # 问题清单.xlsx in out_dir, when the read had any problem
+    enterprise_list: Path | None = None  # 企业清单.xlsx in out_dir: every enterprise folder, with links
 
 
 class Renderer:
@@ -237,7 +239,7 @@ def _do_process(task: Task) -> str:
         files["brief.md"] = pdfs.pop("brief.md")
     files.update(pdfs)
     store.write_version(plan.id, files, task.inputs, settings.formats,
-                        lambda previous: change_summary(previous, rendered.plan_json, kb))
+                        lambda previous: change_summary(previous, rendered.plan_json, kb), listing_row(plan, kb))
     return "written"
 
 
@@ -260,6 +262,7 @@ def generate(records: Path, out_dir: Path, kb: KnowledgeBase, templates: Templat
         _generate(read, store, result, kb, templates, as_of, formats, author, workers, progress, records, internal)
     except KeyboardInterrupt:
         raise Interrupted(len(result.written)) from None
+    result.enterprise_list = refresh_enterprise_list(out_dir, kb, changed=bool(result.written), notes=result.notes)
     return result
 
 

@@ -143,6 +143,7 @@ _FIELDS = (
 _OPTIONAL = (  # absent from version.json files written before hashes were recorded
     ("sha256", lambda v: isinstance(v, dict) and all(isinstance(h, str) and _HEX64.match(h) for h in v.values()),
      "文件名到 SHA-256 校验值的对象"),
+    ("listing", lambda v: isinstance(v, dict), "对象"),
     ("stat", lambda v: isinstance(v, dict) and all(isinstance(s, list) and len(s) == 2 and all(_is_int(n, 0) for n in s)
                                                    for s in v.values()), "文件名到 [inode, 修改时间] 的对象"),
 )
@@ -423,12 +424,15 @@ class PlanStore:
             _real_dir(folder / HISTORY)
         return present
 
-    def write_version(self, enterprise_id: str, files: dict, inputs: dict, formats: tuple, summarize) -> dict:
+    def write_version(self, enterprise_id: str, files: dict, inputs: dict, formats: tuple, summarize,
+                      listing: dict | None = None) -> dict:
         """Archive the current version, then write ``files`` (name → text or bytes) as the new latest.
 
         ``summarize(previous)`` says what changed, given the archived plan.json of the version
         being replaced (None for a first version): the archive, not the top of the folder, which
-        an interrupted run may already have overwritten with the new plan.
+        an interrupted run may already have overwritten with the new plan. ``listing``: the
+        enterprise's row of 企业清单.xlsx (planner.listing), kept in version.json so that the list
+        is made without reading any plan.
 
         A top whose version.json cannot be trusted is kept whole under ``history/damaged-<k>/``
         and the new version is numbered after the highest archived one. When the inputs are
@@ -494,6 +498,7 @@ class PlanStore:
             "sha256": sums,
             "stat": marks,
             **extra,
+            **({"listing": listing} if listing is not None else {}),
         }
         atomic_write(folder / META, orjson.dumps(meta, option=orjson.OPT_INDENT_2) + b"\n")
         return meta

@@ -88,6 +88,20 @@ def counts(read: ReadResult) -> str:
     return "，".join(parts)
 
 
+def put_text(cell, value, alignment=None) -> None:
+    """``value`` into a spreadsheet cell as text only: nothing from an officer's list may run as
+    a formula, now or when the cell is edited later."""
+    text = visible(str(value))
+    if text:
+        cell.value = text
+        cell.data_type = "s"
+    cell.number_format = "@"  # what is typed into it later stays text too
+    if alignment is not None:
+        cell.alignment = alignment
+    if text.startswith(FORMULA_START):
+        cell.quotePrefix = True  # Excel keeps it text, even when the cell is edited
+
+
 def write_problem_list(read: ReadResult, path: Path) -> Path | None:
     """Write 问题清单.xlsx (atomically, creating its folder) when ``read`` has any problem and
     return its path; with none, remove an earlier list at ``path`` and return None. A folder
@@ -114,15 +128,7 @@ def write_problem_list(read: ReadResult, path: Path) -> Path | None:
     wrap = Alignment(wrap_text=True, vertical="top")
     for r, values in enumerate([list(HEADER), *rows], start=1):
         for c, value in enumerate(values, start=1):
-            text = visible(str(value))
-            cell = sheet.cell(row=r, column=c)
-            if text:
-                cell.value = text
-                cell.data_type = "s"  # text only: nothing in an officer's list may run as a formula
-            cell.number_format = "@"  # what is typed into it later stays text too
-            cell.alignment = wrap
-            if text.startswith(FORMULA_START):
-                cell.quotePrefix = True  # Excel keeps it text, even when the cell is edited
+            put_text(sheet.cell(row=r, column=c), value, wrap)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for letter, width in zip("ABCDEFG", (10, 28, 22, 16, 20, 50, 18)):
