@@ -145,9 +145,14 @@ def _repeat_header(row) -> None:
 class _Builder:
     """One document being built: paragraphs of (text, face) runs, headings and tables."""
 
-    def __init__(self, page: Page, body: str, size: float, headings: dict, line: float | None = None):
+    def __init__(self, page: Page, body: str, size: float, leading: float, headings: dict,
+                 table_leading: float | None = None):
+        """``leading``: the stylesheet's line-height (1.4), set as exact line spacing, so a page holds
+        the same lines whatever face the reader's machine puts in; ``headings``: style → (face,
+        points, bold, line-height, space before, space after in pt), from the stylesheet's margins."""
         self.doc = docx.Document(io.BytesIO(_blank()))
         self.page, self.body, self.size = page, body, size
+        self.leading, self.table_leading = leading, table_leading or leading
         section = self.doc.sections[0]
         section.page_width, section.page_height = Mm(page.width), Mm(page.height)
         section.top_margin, section.right_margin = Mm(page.top), Mm(page.right)
@@ -163,20 +168,24 @@ class _Builder:
         self._style(normal, body, size)
         fmt = normal.paragraph_format
         fmt.space_before, fmt.space_after = Pt(0), Pt(1.5)
-        if line:
-            fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(line)
-        else:
-            fmt.line_spacing = 1.25
-        for name, (face, points, bold) in headings.items():
+        self.spacing(fmt, size, leading)
+        for name, (face, points, bold, line, before, after) in headings.items():
             style = styles[name]
             self._style(style, face, points, bold)
-            style.paragraph_format.keep_with_next = True
+            fmt = style.paragraph_format
+            fmt.keep_with_next = True
+            fmt.space_before, fmt.space_after = Pt(before), Pt(after)
+            self.spacing(fmt, points, line)
             if name == "Title":  # the default's blue rule below the title is not the PDF's
                 ppr = style.element.get_or_add_pPr()
                 border = ppr.find(qn("w:pBdr"))
                 if border is not None:
                     ppr.remove(border)
         self.headings = headings
+
+    @staticmethod
+    def spacing(fmt, size: float, leading: float) -> None:
+        fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(round(size * leading * 2) / 2)
 
     @staticmethod
     def _style(style, face: str, points: float, bold: bool = False) -> None:
@@ -206,6 +215,8 @@ class _Builder:
             paragraph.paragraph_format.space_after = Pt(after)
         if indent:  # two characters, as a paragraph of an official document begins
             paragraph.paragraph_format.first_line_indent = Pt(2 * (size or self.size))
+        if size and size != self.size:
+            self.spacing(paragraph.paragraph_format, size, self.leading)
         for part in [parts] if isinstance(parts, str) else parts:
             text, face = (part, None) if isinstance(part, str) else part
             if text:
@@ -213,7 +224,7 @@ class _Builder:
         return paragraph
 
     def heading(self, text: str, style: str = "Heading 1"):
-        face, points, bold = self.headings[style]
+        face, points, bold = self.headings[style][:3]
         paragraph = self.doc.add_paragraph(style=style)
         self.run(paragraph, text, face, points, bold)
         return paragraph
@@ -230,6 +241,8 @@ class _Builder:
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
         lengths = [Mm(self.page.text_width * w) for w in widths]
+        for column, length in zip(table.columns, lengths):  # the grid, which LibreOffice and WPS lay out by
+            column.width = length
         all_rows = ([(header, True)] if header else []) + [(r, False) for r in body_rows]
         for row, (values, is_header) in zip(table.rows, all_rows):
             if is_header:
@@ -240,6 +253,7 @@ class _Builder:
                 cell.width = lengths[i]
                 paragraph = cell.paragraphs[0]
                 paragraph.paragraph_format.space_after = Pt(0)
+                self.spacing(paragraph.paragraph_format, size, self.table_leading)
                 face = header_face if is_header else (label_face if i in label_columns and label_face else None)
                 if value not in (None, ""):
                     self.run(paragraph, value, face, size)
@@ -327,8 +341,11 @@ class DocxWriter:
         ``internal`` copy has the provenance in every page's footer, as its PDF."""
         w = self.words["plan"]
         s, labels = w["sections"], w["labels"]
-        b = _Builder(PLAN_PAGE, BODY, 12, {"Title": (SONG, 18, True), "Heading 1": (HEI, 14, False),
-                                           "Heading 2": (KAI, 12, False)})
+        # plan.css: body 12pt at 1.4, tables 1.3; h1 18pt 1.35, 2 mm below; h2 14pt, 3 mm above and 1 mm
+        # below; h3 at body size (run in there, a paragraph of its own here)
+        b = _Builder(PLAN_PAGE, BODY, 12, 1.4, {"Title": (SONG, 18, True, 1.35, 0, 6),
+                                                "Heading 1": (HEI, 14, False, 1.4, 8.5, 3),
+                                                "Heading 2": (KAI, 12, False, 1.3, 3, 0)}, table_leading=1.3)
         b.footer(True, self._internal(c, internal))
         red = RGBColor(0xE6, 0, 0)
         banner = b.doc.add_paragraph()
@@ -475,7 +492,10 @@ class DocxWriter:
         """brief.docx from ``view.brief_context``: one A4 page, 黑体 throughout (brief.css)."""
         w = self.words["brief"]
         s = w["sections"]
-        b = _Builder(BRIEF_PAGE, HEI, 10.5, {"Title": (HEI, 15, False), "Heading 1": (HEI, 11.5, False)}, line=14)
+        # brief.css: 10.5pt at 1.45 (exact 15pt: the page holds the lines view.BriefLimits counts);
+        # h1 15pt, 2 mm below; h2 11.5pt, 2.5 mm above and 1 mm below
+        b = _Builder(BRIEF_PAGE, HEI, 10.5, 1.45, {"Title": (HEI, 15, False, 1.3, 0, 6),
+                                                   "Heading 1": (HEI, 11.5, False, 1.3, 7, 3)})
         if internal:
             b.footer(False, self._internal(c, internal))
         for name in ("Title", "Heading 1"):
@@ -484,7 +504,8 @@ class DocxWriter:
             fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, Pt(19 if name == "Title" else 16)
         title = b.doc.add_paragraph(style="Title")
         b.run(title, fill(w["title"], name=c["name"]), HEI, 15)
-        b.table(c["rows"], [0.21, 0.29, 0.21, 0.29], label_columns=(0, 2), label_face=HEI, label_fill="F2F2F2")
+        b.table(c["rows"], [0.21, 0.29, 0.21, 0.29], label_columns=(0, 2), label_face=HEI, label_fill="F2F2F2",
+                height=5.2)
 
         def more(key, count):
             return fill(w[key], count=count) if count else ""
