@@ -210,9 +210,11 @@ def test_the_cli_takes_docx(runner, tmp_path):
     from planner.cli import main
 
     records = write_records(tmp_path / "list.yaml")
-    result = runner.invoke(main, ["generate", str(records), "--out", str(tmp_path / "out"), "--as-of", "2022-06-15",
-                                  "--format", "md,docx", "--workers", "1", "-q"])
+    command = ["generate", str(records), "--out", str(tmp_path / "out"), "--as-of", "2022-06-15", "--workers", "1", "-q"]
+    assert runner.invoke(main, command + ["--format", "md"]).exit_code == 0
+    result = runner.invoke(main, command + ["--format", "md,docx"])
     assert result.exit_code == 0, result.output
+    assert "20家未变化（跳过，其中20家补齐了 docx 文件）" in result.output
     assert (tmp_path / "out" / AUTO / "brief.docx").is_file()
     result = runner.invoke(main, ["generate", str(records), "--format", "md,doc"])
     assert result.exit_code == 2 and "docx" in result.output

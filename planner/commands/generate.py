@@ -8,7 +8,7 @@ import click
 
 from planner.commands.options import (as_of_option, load_knowledge, records_argument, report_read, sectors_option,
                                       templates_option)
-from planner.generate import FORMATS, generate as generate_all
+from planner.generate import BINARY_FORMATS, FORMATS, generate as generate_all
 from planner.progress import Progress
 from planner.render import Templates
 from planner.yamlio import display_path
@@ -58,6 +58,7 @@ def generate(records: Path, out_dir: Path, as_of, formats, author, workers, inte
     errors += [f"错误：{where}：{enterprise_id}：{why}" for where, enterprise_id, why in result.failed]
     if result.failed:
         errors.append(f"{len(result.failed)}家企业未能生成，其余均已保存；处理后再次运行同一命令，只会补齐这些企业。")
+    added = "、".join({"pdf": "PDF", "docx": "docx 文件"}[f] for f in formats if f in BINARY_FORMATS)
     report_read(result.read, kb, as_of, f"已生成{len(result.written)}家企业的新版本，{len(result.unchanged)}家未变化（跳过"
-                f"{f'，其中{len(result.completed)}家补齐了 PDF' if result.completed else ''}）"
+                f"{f'，其中{len(result.completed)}家补齐了 {added}' if result.completed else ''}）"
                 f"；输出目录 {display_path(out_dir)}/", result.problems_file, failed=bool(result.failed), errors=errors)
