@@ -33,7 +33,9 @@ from planner.view import BriefLimits, brief_context, plan_context
 from planner.workers import TASKS_PER_WORKER, WorkerDied, WorkerPool, worker_count
 from planner.yamlio import display_path
 
-FORMATS = ("md", "pdf")
+FORMATS = ("md", "pdf", "docx")
+DEFAULT_FORMATS = ("md", "pdf")  # docx when asked for: bureaus that edit plans before issuing them
+BINARY_FORMATS = ("pdf", "docx")  # made beside the Markdown and JSON, which every version has
 # Smaller and smaller briefs, tried in turn should one ever run onto a second page.
 FALLBACK_LIMITS = (BriefLimits(lines=15), BriefLimits(lines=12, request_lines=4),
                    BriefLimits(difficulties=4, measures=4, questions=3, checklist=1, request_lines=3, lines=10,
@@ -51,6 +53,7 @@ class Rendered:
     plan_md: str
     brief_md: str
     plan_json: str
+    brief_limits: BriefLimits = BriefLimits()  # shorter ones when the brief had to be cut to fit its page
 
 
 @dataclass
@@ -77,6 +80,23 @@ class Renderer:
         self.internal = internal  # the bureau's own copy: a provenance line in the footer of every page
         self._css = {name: templates.stylesheet(name) for name in ("print.css", "plan.css", "brief.css")}
         self._fonts = templates.font_sheet()
+        self._docx = None  # the DocxWriter, made when a .docx is first asked for
+
+    def docxs(self, rendered: Rendered) -> dict:
+        """plan.docx and brief.docx as bytes, from the contexts the Markdown templates get (the brief
+        with the limits its PDF needed, so both say the same)."""
+        from planner.docx_render import DocMeta, DocxWriter
+
+        if self._docx is None:
+            self._docx = DocxWriter(self.templates)
+        plan, kb = rendered.plan, self.kb
+        out = {}
+        for kind, context in (("plan", plan_context(plan, kb)), ("brief", brief_context(plan, kb, rendered.brief_limits))):
+            doc_title = kb.campaign.documents[kind]
+            meta = DocMeta(title=f"{plan.name} {doc_title}", author=self.author, subject=kb.campaign.title,
+                           keywords=f"{plan.id}, {doc_title}", created=plan.as_of)
+            out[f"{kind}.docx"] = getattr(self._docx, kind)(context, meta, self.internal)
+        return out
 
     def render(self, plan: Plan, limits: BriefLimits = BriefLimits()) -> Rendered:
         sector = plan.enterprise.get("sector")
@@ -130,6 +150,7 @@ class Renderer:
                 continue
             if limits is not None:
                 out["brief.md"] = brief_md
+                rendered.brief_limits = limits
             return out
         raise RenderError(f"{plan.id} 的走访简报压缩到最短仍排不进一页")
 
@@ -230,7 +251,13 @@ def _do_process(task: Task) -> str:
     if task.adopt and store.adopt(plan.id, {"plan.md": rendered.plan_md, "brief.md": rendered.brief_md,
                                             "plan.json": rendered.plan_json}, settings.formats):
         return "unchanged"
-    pdfs = renderer.pdfs(rendered) if "pdf" in settings.formats else {}
+    missing = settings.formats
+    if task.complete:  # only the formats the unchanged version lacks
+        folder, meta = store.folder(plan.id), store.latest_meta(plan.id)
+        missing = tuple(f for f in settings.formats if f in BINARY_FORMATS and not is_complete(folder, meta, (f,)))
+    pdfs = renderer.pdfs(rendered) if "pdf" in missing else {}
+    if "docx" in missing:
+        pdfs.update(renderer.docxs(rendered))
     if task.complete:
         store.add_files(plan.id, pdfs, settings.formats)
         return "unchanged"
@@ -244,7 +271,7 @@ def _do_process(task: Task) -> str:
 
 
 def generate(records: Path, out_dir: Path, kb: KnowledgeBase, templates: Templates, as_of: dt.date,
-             formats: tuple = FORMATS, author: str | None = None, workers: int | None = None,
+             formats: tuple = DEFAULT_FORMATS, author: str | None = None, workers: int | None = None,
              progress=None, internal: bool = False) -> GenerateResult:
     """Plans and briefs for every good record of ``records`` under ``out_dir/<id>/``, versioned.
 
@@ -311,7 +338,7 @@ def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase,
                     result.unchanged.append(record.id)
                     tick(1)
                     continue
-                complete = is_complete(folder, meta, ("md",)) and "pdf" in formats
+                complete = is_complete(folder, meta, ("md",)) and any(f in formats for f in BINARY_FORMATS)
                 tasks.append(Task(record.facts, record.where, inputs, complete, adopt="sha256" not in meta))
             else:
                 tasks.append(Task(record.facts, record.where, inputs))

@@ -3,6 +3,7 @@
 Layout of one enterprise's folder::
 
     DIR/<id>/plan.md, plan.pdf, plan.json, brief.md, brief.pdf   the latest version
+             (plan.docx, brief.docx with --format docx)
     DIR/<id>/version.json                                          what made it (written last)
     DIR/<id>/history/v1/ ... v<N-1>/                               every earlier version
     DIR/<id>/history/damaged-<k>/                                  a top whose version.json was unreadable
@@ -49,7 +50,7 @@ from planner.store import TMP_SUFFIX, atomic_write
 HISTORY = "history"
 META = "version.json"
 LOCK = ".planner.lock"
-DOCUMENTS = ("plan.md", "plan.json", "brief.md", "plan.pdf", "brief.pdf")
+DOCUMENTS = ("plan.md", "plan.json", "brief.md", "plan.pdf", "brief.pdf", "plan.docx", "brief.docx")
 TRIGGERS = {"record": "企业记录变化", "profiles": "措施库变化", "templates": "模板变化", "as_of": "基准日变化"}
 DAMAGED_TRIGGER = "版本信息损坏"
 _VERSION_DIR = re.compile(r"^v(\d+)$")
@@ -105,7 +106,7 @@ def templates_digest(dirs: list[Path]) -> str:
     h = hashlib.sha256()
     for folder in dirs:
         for path in sorted(Path(folder).glob("*")):
-            if path.is_file() and path.suffix in (".j2", ".css"):
+            if path.is_file() and path.suffix in (".j2", ".css", ".yaml"):  # docx.yaml: the Word documents' wording
                 h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")  # not the path: a copy is the same
     return h.hexdigest()[:16]
 
@@ -228,7 +229,9 @@ def files_problem(folder: Path, meta: dict, names=None, deep: bool = False, stri
 
 
 def wanted(formats: tuple) -> list[str]:
-    return [n for n in DOCUMENTS if n.endswith(".md") or n.endswith(".json") or "pdf" in formats]
+    """The documents a version made in ``formats`` has: always the Markdown and JSON, then a
+    plan and a brief in each other format asked for (pdf, docx)."""
+    return [n for n in DOCUMENTS if n.rsplit(".", 1)[1] in ("md", "json") + tuple(formats)]
 
 
 def is_complete(folder: Path, meta: dict, formats: tuple) -> bool:

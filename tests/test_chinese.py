@@ -43,7 +43,7 @@ ALLOWED = [
     r"YAML 格式错误，请检查这一行及上一行的缩进、冒号、引号和括号（[^）]*）",
     # paths and file names: sectors/textile.yaml, DIR/<统一社会信用代码>/history/, plan.json, FILE.pdf
     r"\S*/\S*",
-    r"[\w<>@-]*\.(?:md|pdf|json|yaml|csv|xlsx|receivables\.csv)\b",
+    r"[\w<>@-]*\.(?:md|pdf|docx|json|yaml|csv|xlsx|receivables\.csv)\b",
     # key paths in sector files: measures[0].answers.pressures[0]
     r"\b[a-z_]+(?:\[\d+\]|\.[a-z_]+)+",
     # option names (--as-of, -h) and metavars or codes in capitals (RECORDS, YYYY-MM-DD, NEW_DIR, PDF)
@@ -51,9 +51,9 @@ ALLOWED = [
     r"\b[A-Z][A-Z_-]*\b",
     # anything with a digit: credit codes, dates, ranges such as x>=1
     r"\S*\d\S*",
-    # the program, its commands, and the values of --format (md,pdf; terminal|md|html|pdf)
+    # the program, its commands, and the values of --format (md,pdf,docx; terminal|md|html|pdf)
     r"\bplanner\b",
-    r"\b(?:md|pdf|html|terminal)\b",
+    r"\b(?:md|pdf|docx|html|terminal)\b",
 ]
 _ALLOWED = re.compile("|".join(f"(?:{a})" for a in ALLOWED))
 
@@ -173,7 +173,8 @@ def test_exact_click_messages(runner):
     assert error("briefs", str(RECORDS)) == "错误：缺少选项 '--combined'."
     assert error("generate", str(RECORDS), "--workers", "0") == "错误：'--workers' 的值无效：0 超出允许范围（x>=1）。"
     assert error("generate", str(RECORDS), "--workers", "a") == "错误：'--workers' 的值无效：“a”不是有效的数值。"
-    assert error("generate", str(RECORDS), "--format", "doc") == "错误：'--format' 的值无效：请写 md、pdf 或 md,pdf（现为“doc”）"
+    assert error("generate", str(RECORDS), "--format", "doc") == ("错误：'--format' 的值无效：请写 md、pdf、docx 中的一项或几项，以逗号分隔，"
+                                                                     "如 md,pdf 或 md,pdf,docx（现为“doc”）")
     assert error("summary", "nowhere", "--out", "x.md") == "错误：nowhere：文件或文件夹不存在"
     assert error("briefs", str(RECORDS), "--combined", ".") == "错误：'--combined' 的值无效：“.”是一个目录，这里需要文件。"
     assert error("match", str(RECORDS), "y") == "错误：多出了参数（y），请检查命令。"

@@ -8,7 +8,7 @@ import click
 
 from planner.commands.options import (as_of_option, load_knowledge, records_argument, report_read, sectors_option,
                                       templates_option)
-from planner.generate import FORMATS, generate as generate_all
+from planner.generate import BINARY_FORMATS, FORMATS, generate as generate_all
 from planner.progress import Progress
 from planner.render import Templates
 from planner.yamlio import display_path
@@ -18,7 +18,7 @@ def _formats(ctx, param, value):
     chosen = tuple(f.strip() for f in value.split(",") if f.strip())
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
-        raise click.BadParameter(f"请写 md、pdf 或 md,pdf（现为“{value}”）")
+        raise click.BadParameter(f"请写 md、pdf、docx 中的一项或几项，以逗号分隔，如 md,pdf 或 md,pdf,docx（现为“{value}”）")
     return chosen
 
 
@@ -27,8 +27,8 @@ def _formats(ctx, param, value):
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
               show_default=True, metavar="DIR", help="输出目录：每家企业一个子文件夹，以统一社会信用代码命名。")
 @as_of_option
-@click.option("--format", "formats", default="md,pdf", show_default=True, callback=_formats, metavar="md,pdf",
-              help="md 只写 Markdown 和 JSON；md,pdf 另外生成 PDF。")
+@click.option("--format", "formats", default="md,pdf", show_default=True, callback=_formats, metavar="md,pdf,docx",
+              help="md 只写 Markdown 和 JSON；md,pdf 另外生成 PDF；加上 docx 另外生成可在 WPS/Word 中编辑的 plan.docx、brief.docx。")
 @click.option("--author", metavar="TEXT", help="发文单位：方案版头和 PDF 作者（默认：campaign.yaml 中的发文单位）。")
 @click.option("--workers", type=click.IntRange(1), metavar="N",
               help="并行的工作进程数（默认每个CPU核一个，最多为可用核数）。")
@@ -42,7 +42,7 @@ def generate(records: Path, out_dir: Path, as_of, formats, author, workers, inte
     """为名单 RECORDS 中的每家企业生成帮扶方案和走访简报。
 
     每家企业写入 DIR/<统一社会信用代码>/：一企一策帮扶方案 plan.pdf、plan.md、plan.json，
-    走访简报 brief.pdf、brief.md。每个版本都留存在 DIR/<统一社会信用代码>/history/ 下；
+    走访简报 brief.pdf、brief.md（--format 含 docx 时另有可编辑的 plan.docx、brief.docx）。每个版本都留存在 DIR/<统一社会信用代码>/history/ 下；
     企业记录、措施库、模板和基准日都没有变化的企业直接跳过，所以重新运行只补做有变化或
     缺少的企业。
     """
@@ -58,6 +58,7 @@ def generate(records: Path, out_dir: Path, as_of, formats, author, workers, inte
     errors += [f"错误：{where}：{enterprise_id}：{why}" for where, enterprise_id, why in result.failed]
     if result.failed:
         errors.append(f"{len(result.failed)}家企业未能生成，其余均已保存；处理后再次运行同一命令，只会补齐这些企业。")
+    added = "、".join({"pdf": "PDF", "docx": "docx 文件"}[f] for f in formats if f in BINARY_FORMATS)
     report_read(result.read, kb, as_of, f"已生成{len(result.written)}家企业的新版本，{len(result.unchanged)}家未变化（跳过"
-                f"{f'，其中{len(result.completed)}家补齐了 PDF' if result.completed else ''}）"
+                f"{f'，其中{len(result.completed)}家补齐了 {added}' if result.completed else ''}）"
                 f"；输出目录 {display_path(out_dir)}/", result.problems_file, failed=bool(result.failed), errors=errors)
