@@ -3,6 +3,7 @@ in the PDF's faces, with real headings and tables, inert record text and the sam
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 import shutil
@@ -261,7 +262,8 @@ def test_every_brief_fits_its_page_by_estimate(kb, sample_records):
 
     renderer = Renderer(kb, Templates.from_option(None))
     records = list(sample_records) + list(read_records(STRESS, kb).records)
-    plans = [match(r, kb, AS_OF) for r in records] + [plan_of(kb, hostile_facts())]
+    # match derives facts into a record: copies, so the session's sample records stay as read
+    plans = [match(copy.deepcopy(r), kb, AS_OF) for r in records] + [plan_of(kb, hostile_facts())]
     for plan in plans:
         brief = renderer.docxs(renderer.render(plan))["brief.docx"]
         height, page = estimated_height(opened(brief))
