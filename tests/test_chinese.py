@@ -51,9 +51,11 @@ ALLOWED = [
     r"\b[A-Z][A-Z_-]*\b",
     # anything with a digit: credit codes, dates, ranges such as x>=1
     r"\S*\d\S*",
-    # the program, its commands, and the values of --format (md,pdf,docx; terminal|md|html|pdf)
+    # the program, its commands, the values of --format (md,pdf,docx; terminal|md|html|pdf) and of
+    # export's --by (district, cadre, none)
     r"\bplanner\b",
     r"\b(?:md|pdf|docx|html|terminal)\b",
+    r"\b(?:district|cadre|none)\b",
 ]
 _ALLOWED = re.compile("|".join(f"(?:{a})" for a in ALLOWED))
 

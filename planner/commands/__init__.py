@@ -8,10 +8,11 @@ from planner.commands.briefs import briefs
 from planner.commands.check import check
 from planner.commands.convert import convert
 from planner.commands.diff import diff
+from planner.commands.export import export
 from planner.commands.generate import generate
 from planner.commands.history import history
 from planner.commands.impact import impact
 from planner.commands.match import match
 from planner.commands.summary import summary
 
-COMMANDS = [check, match, generate, briefs, summary, history, diff, impact, convert]
+COMMANDS = [check, match, generate, briefs, export, summary, history, diff, impact, convert]

@@ -1,0 +1,101 @@
+"""planner export: the latest versions of an output folder as a tree to hand over or zip.
+
+    FOLDER/北仑区/宁波珂屹汽车部件有限公司/帮扶方案.pdf, 走访简报.pdf, 帮扶方案.docx, 走访简报.docx
+
+Each enterprise folder carries a marker with its credit code. A name that two enterprises share
+in one group (or a folder already holding another enterprise) gets the credit code appended, so
+an export never writes one enterprise's files over another's, whatever the order; exporting again
+gives the same tree. Names from records are made safe for every file system (no separators, no
+control characters, no leading dots), so a record can never place a file outside FOLDER.
+"""
+
+from __future__ import annotations
+
+import shutil
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from planner.exceptions import PlannerError
+from planner.knowledge import KnowledgeBase
+from planner.store import atomic_write
+from planner.versions import current_version, verified_plan
+
+MARKER = ".planner-enterprise"  # in each exported enterprise folder: its credit code
+# what people open, under the names they look for (a version's machine names on the left)
+HANDED_OVER = (("plan.pdf", "帮扶方案.pdf"), ("brief.pdf", "走访简报.pdf"), ("plan.docx", "帮扶方案.docx"),
+               ("brief.docx", "走访简报.docx"))
+MARKDOWN = (("plan.md", "帮扶方案.md"), ("brief.md", "走访简报.md"))  # only when a version has neither
+GROUPS = {"district": ("district", "未填所在区县"), "cadre": ("cadre", "未填包联干部"), "none": (None, "")}
+NAME_MOST = 80  # characters of a folder name (file systems allow 255 bytes; 80 CJK characters is 240)
+UNSAFE = set('/\\:*?"<>|')
+
+
+@dataclass
+class ExportResult:
+    exported: list = field(default_factory=list)  # (credit code, path relative to the target)
+    skipped: list = field(default_factory=list)  # (credit code, why)
+
+
+def safe_name(text: str, fallback: str) -> str:
+    """``text`` as one folder name: separators and characters Windows refuses become ＿, control
+    characters go, no leading dots or trailing spaces or dots; ``fallback`` when nothing is left."""
+    out = "".join("＿" if c in UNSAFE else c for c in str(text) if unicodedata.category(c)[0] != "C")
+    out = out.strip().lstrip(".").rstrip(". ")[:NAME_MOST].rstrip(". ")
+    return out or fallback
+
+
+def _marker_of(folder: Path) -> str | None:
+    try:
+        return (folder / MARKER).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+
+
+def export(out_dir: Path, target: Path, kb: KnowledgeBase, by: str = "district", district: str | None = None,
+           cadre: str | None = None, zone: str | None = None) -> ExportResult:
+    """Copy each enterprise's latest whole version into ``target``, grouped ``by`` district, cadre
+    or not at all, filtered as ``planner briefs`` filters."""
+    from types import SimpleNamespace
+
+    from planner.briefbook import enterprise_folders
+    from planner.generate import select_plans
+    from planner.listing import listing_row
+
+    out_dir, target = Path(out_dir), Path(target)
+    if target.resolve() == out_dir.resolve() or out_dir.resolve() in target.resolve().parents:
+        raise PlannerError(f"导出目录 {target} 不能在输出目录 {out_dir} 之内")
+    result = ExportResult()
+    found = []
+    for sub in enterprise_folders(out_dir):
+        version, problem = current_version(sub)
+        plan = verified_plan(sub) if version is not None else None
+        if plan is None:
+            result.skipped.append((sub.name, problem or "没有完整的版本"))
+            continue
+        found.append(SimpleNamespace(id=sub.name, enterprise=plan["enterprise"], version=version,
+                                     row=listing_row(plan, kb)))
+    chosen = select_plans(found, kb, district, cadre, zone) if found else []
+    field_id, missing = GROUPS[by]
+    placed = []
+    for p in chosen:
+        group = safe_name(p.row.get(field_id, "") or missing, missing) if field_id else ""
+        placed.append((p, group, safe_name(p.row["name"], p.id)))
+    names = [(group, name) for _, group, name in placed]
+    for p, group, name in placed:
+        base = target / group if group else target
+        folder = base / name
+        if names.count((group, name)) > 1 or _marker_of(folder) not in (None, p.id):
+            folder = base / safe_name(f"{name}（{p.id}）", p.id)  # shared, or another enterprise's already
+        if folder.exists() and _marker_of(folder) not in (None, p.id):
+            result.skipped.append((p.id, f"{folder} 已有另一家企业的文件，未覆盖"))
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(folder / MARKER, (p.id + "\n").encode("utf-8"))
+        present = [(src, dst) for src, dst in HANDED_OVER if (p.version.path / src).is_file()]
+        for src, dst in present or [(s, d) for s, d in MARKDOWN if (p.version.path / s).is_file()]:
+            tmp = folder / f".{dst}.tmp"
+            shutil.copyfile(p.version.path / src, tmp)
+            tmp.replace(folder / dst)
+        result.exported.append((p.id, folder.relative_to(target).as_posix()))
+    return result
