@@ -15,6 +15,7 @@ demo: setup
 	$(BIN)/planner briefs examples/enterprises.yaml --combined output/briefs.pdf --as-of $(DEMO_AS_OF)
 	@echo "帮扶方案和走访简报：output/<统一社会信用代码>/plan.pdf、brief.pdf（同目录下有 Markdown 和 JSON）；"
 	@echo "全部走访简报合为一个 PDF，可一次打印：output/briefs.pdf"
+	@echo "企业清单（每家企业一行，可点击打开方案和简报）：output/企业清单.xlsx"
 
 test: setup
 	$(BIN)/python -m pytest -q
