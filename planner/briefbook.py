@@ -76,13 +76,18 @@ def folder_briefs(folder: Path, kb: KnowledgeBase, ids: list[str] | None = None,
         if plan is None:
             result.missing.append((code, problem or "没有完整的版本，请重新运行 planner generate"))
             continue
-        brief = version.path / BRIEF_PDF
-        if not brief.is_file():
-            result.missing.append((code, "该版本没有走访简报 PDF（用 --format md,pdf 重新生成）"))
-            continue
-        found.append(SimpleNamespace(id=code, enterprise=plan["enterprise"], plan=plan, brief=brief))
+        found.append(SimpleNamespace(id=code, enterprise=plan["enterprise"], plan=plan, brief=version.path / BRIEF_PDF))
     chosen = select_plans(found, kb, district, cadre, zone) if found else []
-    return chosen, result
+    if ids:  # asked for by code and left out by a filter: said, not dropped silently
+        kept = {p.id for p in chosen}
+        result.missing += [(p.id, "不符合筛选条件（区县、功能区或包联干部）") for p in found if p.id not in kept]
+    printable = []
+    for p in chosen:  # only the chosen need their PDF: another district's missing brief is not this print's
+        if p.brief.is_file():
+            printable.append(p)
+        else:
+            result.missing.append((p.id, "该版本没有走访简报 PDF（用 --format md,pdf 重新生成）"))
+    return printable, result
 
 
 def route_sheet_markdown(chosen: list, kb: KnowledgeBase, title: str) -> str:

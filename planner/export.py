@@ -63,8 +63,9 @@ def export(out_dir: Path, target: Path, kb: KnowledgeBase, by: str = "district",
     from planner.listing import listing_row
 
     out_dir, target = Path(out_dir), Path(target)
-    if target.resolve() == out_dir.resolve() or out_dir.resolve() in target.resolve().parents:
-        raise PlannerError(f"导出目录 {target} 不能在输出目录 {out_dir} 之内")
+    inside = out_dir.resolve() in target.resolve().parents or target.resolve() in out_dir.resolve().parents
+    if target.resolve() == out_dir.resolve() or inside:
+        raise PlannerError(f"导出目录 {target} 与输出目录 {out_dir} 不能互相包含")
     result = ExportResult()
     found = []
     for sub in enterprise_folders(out_dir):
@@ -86,7 +87,8 @@ def export(out_dir: Path, target: Path, kb: KnowledgeBase, by: str = "district",
         base = target / group if group else target
         folder = base / name
         if names.count((group, name)) > 1 or _marker_of(folder) not in (None, p.id):
-            folder = base / safe_name(f"{name}（{p.id}）", p.id)  # shared, or another enterprise's already
+            suffix = f"（{p.id}）"  # shared, or another enterprise's already: the code always kept whole
+            folder = base / (safe_name(name[:NAME_MOST - len(suffix)], p.id) + suffix)
         if folder.exists() and _marker_of(folder) not in (None, p.id):
             result.skipped.append((p.id, f"{folder} 已有另一家企业的文件，未覆盖"))
             continue

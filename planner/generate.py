@@ -289,7 +289,8 @@ def generate(records: Path, out_dir: Path, kb: KnowledgeBase, templates: Templat
         _generate(read, store, result, kb, templates, as_of, formats, author, workers, progress, records, internal)
     except KeyboardInterrupt:
         raise Interrupted(len(result.written)) from None
-    result.enterprise_list = refresh_enterprise_list(out_dir, kb, changed=bool(result.written), notes=result.notes)
+    result.enterprise_list = refresh_enterprise_list(out_dir, kb, changed=bool(result.written or result.completed),
+                                                     notes=result.notes)
     return result
 
 

@@ -572,6 +572,8 @@ class _Loader:
     def _covers(self, sector_docs, sectors, city_doc, citywide) -> None:
         """A measure covers measures an enterprise may also be offered: its own profile's or citywide ones."""
         city_ids = {m.id for m in citywide}
+        covers_any = {m.id: bool(m.covers) for s in sectors.values() for m in s.measures}
+        covers_any.update({m.id: bool(m.covers) for m in citywide})
         groups = [(sector_docs[sid], sector.measures, city_ids | {m.id for m in sector.measures})
                   for sid, sector in sectors.items()] + [(city_doc, citywide, city_ids)]
         for doc, measures, allowed in groups:
@@ -580,6 +582,9 @@ class _Loader:
                     if cid == m.id or cid not in allowed:
                         self.report(doc, ("measures", i, "covers", j),
                                     f"covers 的“{cid}”不是本产业或全市通用的另一项措施")
+                    elif covers_any.get(cid):  # no chains, no cycles: a covered measure covers nothing
+                        self.report(doc, ("measures", i, "covers", j),
+                                    f"covers 的“{cid}”自己也有 covers：被并入的措施不能再并入其他措施")
 
     def _relief(self, fields, campaign, measure_ids) -> dict:
         doc = self.docs["relief.yaml"]

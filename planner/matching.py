@@ -119,7 +119,9 @@ def match(record: Record, kb: KnowledgeBase, as_of: dt.date) -> Plan:
     # a measure that includes another (covers) is shown instead of it: one entry, not two for the same help
     specs = {m.id: m for m in kb.measures_for(sector_id)}
     covering = {cid: m for m in proposed for cid in specs[m.id].covers}
-    for m in [m for m in proposed if m.id in covering]:
+    # only by a measure at least as sure: one that applies is not folded into one still to confirm
+    for m in [m for m in proposed if m.id in covering
+              and _STATUS_ORDER[covering[m.id].status] <= _STATUS_ORDER[m.status]]:
         proposed.remove(m)
         reason = f"已并入“{covering[m.id].title}”"
         not_matched.append({"id": m.id, "title": m.title, "scope": m.scope, "reasons": [reason], "short": [reason]})

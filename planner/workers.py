@@ -232,6 +232,8 @@ class WorkerPool:
         """
         if self._context is None:
             for task in tasks:
+                if _INTERRUPTED.is_set():  # as below: a Ctrl-C whose KeyboardInterrupt was dropped
+                    raise KeyboardInterrupt
                 yield task, fn(task)
             return
         source = iter(tasks)

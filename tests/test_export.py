@@ -58,3 +58,29 @@ def test_a_folder_holding_another_enterprise_is_never_written_over(runner, tmp_p
     assert result.exit_code == 0, result.output
     assert (to / one["name"] / "帮扶方案.md").read_text(encoding="utf-8") == "另一家企业的方案"
     assert (to / f"{one['name']}（{one['id']}）" / "帮扶方案.md").read_bytes() == (out / one["id"] / "plan.md").read_bytes()
+
+
+def test_a_long_shared_name_keeps_the_whole_credit_code(runner, tmp_path):
+    from planner.cli import main
+
+    data = yaml.safe_load((EXAMPLES / "enterprises.yaml").read_text(encoding="utf-8"))
+    a, b = data["enterprises"][:2]
+    a["name"] = b["name"] = "宁波" + "长" * 100 + "有限公司"
+    b["district"] = a["district"]
+    (tmp_path / "list.yaml").write_text(yaml.safe_dump({"enterprises": [a, b]}, allow_unicode=True), encoding="utf-8")
+    out, to = tmp_path / "out", tmp_path / "移交"
+    runner.invoke(main, ["generate", str(tmp_path / "list.yaml"), "--out", str(out), "--as-of", AS_OF.isoformat(),
+                         "--format", "md"])
+    result = runner.invoke(main, ["export", str(out), "--to", str(to), "--by", "none"])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in to.iterdir())
+    assert [n.endswith(f"（{e['id']}）") for n, e in zip(names, sorted([a, b], key=lambda e: e["id"]))] == [True, True]
+
+
+def test_an_export_that_matches_nothing_is_an_error(runner, tmp_path):
+    from planner.cli import main
+
+    out = tmp_path / "out"
+    out.mkdir()
+    result = runner.invoke(main, ["export", str(out), "--to", str(tmp_path / "移交")])
+    assert result.exit_code == 1 and "没有可导出的企业" in result.output

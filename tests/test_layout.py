@@ -349,3 +349,15 @@ def test_fact_finding_steps_stay_off_the_plan_but_in_plan_json(kb):
     assert all(c not in core for c in chip.checks) and all(a in core for a in chip.actions)
     assert next(m for m in json.loads(out.plan_json)["measures"]
                 if m["id"] == "automotive_chip_matchmaking")["checks"] == chip.checks
+
+
+def test_check_refuses_a_chain_of_covers(runner, sectors_copy):
+    from planner.cli import main
+
+    path = sectors_copy / "citywide.yaml"
+    text = path.read_text(encoding="utf-8")
+    anchor = "  - id: citywide_logistics\n"
+    assert anchor in text
+    path.write_text(text.replace(anchor, anchor + "    covers: [citywide_chain_request_handling]\n"), encoding="utf-8")
+    result = runner.invoke(main, ["check", "--sectors", "sectors"])
+    assert result.exit_code != 0 and "citywide_logistics" in result.output and "自己也有 covers" in result.output

@@ -33,6 +33,9 @@ def export(out_dir: Path, target: Path, by, district, zone, cadre, sectors_dir):
     result = run_export(out_dir, target, kb, by, district, cadre, zone)
     for code, why in result.skipped:
         click.echo(f"错误：{code}：{why}", err=True)
+    if not result.exported:
+        click.echo("错误：没有可导出的企业（输出目录为空，或没有符合筛选条件的企业），未写入任何文件", err=True)
+        raise SystemExit(1)
     click.echo(f"已导出{len(result.exported)}家企业的最新版本到 {display_path(target)}/")
     if result.skipped:
         raise SystemExit(1)
