@@ -77,7 +77,7 @@ def folder_briefs(folder: Path, kb: KnowledgeBase, ids: list[str] | None = None,
             result.missing.append((code, problem or "没有完整的版本，请重新运行 planner generate"))
             continue
         found.append(SimpleNamespace(id=code, enterprise=plan["enterprise"], plan=plan, brief=version.path / BRIEF_PDF))
-    chosen = select_plans(found, kb, district, cadre, zone) if found else []
+    chosen = select_plans(found, kb, district, cadre, zone, source="输出目录") if found else []
     if ids:  # asked for by code and left out by a filter: said, not dropped silently
         kept = {p.id for p in chosen}
         result.missing += [(p.id, "不符合筛选条件（区县、功能区或包联干部）") for p in found if p.id not in kept]
@@ -92,18 +92,11 @@ def folder_briefs(folder: Path, kb: KnowledgeBase, ids: list[str] | None = None,
 
 def route_sheet_markdown(chosen: list, kb: KnowledgeBase, title: str) -> str:
     """The cover page: the visits in print order, with where, whom to ask for and the phone."""
+    from planner.listing import fact_label
     from planner.render import md_escape as escape_markdown
 
     def shown(e: dict, field_id: str) -> str:
-        value = e.get(field_id)
-        if value is None:
-            return "—"
-        spec = kb.fields.get(field_id)
-        if spec is not None and spec.vocabulary:
-            entry = kb.vocabularies[spec.vocabulary].entries.get(value)
-            if entry is not None:
-                return escape_markdown(entry.label)
-        return escape_markdown(str(value))
+        return escape_markdown(fact_label(kb, e, field_id, "—"))
 
     rows = ["| 序号 | 企业名称 | 所在区县 | 联系人 | 联系电话 | 包联干部 |", "| --- | --- | --- | --- | --- | --- |"]
     for n, p in enumerate(chosen, 1):

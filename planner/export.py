@@ -76,7 +76,7 @@ def export(out_dir: Path, target: Path, kb: KnowledgeBase, by: str = "district",
             continue
         found.append(SimpleNamespace(id=sub.name, enterprise=plan["enterprise"], version=version,
                                      row=listing_row(plan, kb)))
-    chosen = select_plans(found, kb, district, cadre, zone) if found else []
+    chosen = select_plans(found, kb, district, cadre, zone, source="输出目录") if found else []
     field_id, missing = GROUPS[by]
     placed = []
     for p in chosen:

@@ -14,6 +14,8 @@ import multiprocessing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import orjson
+
 from planner import __version__, knowledge, rosters
 from planner.dates import cn_date
 from planner.derive import sector_of
@@ -266,7 +268,8 @@ def _do_process(task: Task) -> str:
         files["brief.md"] = pdfs.pop("brief.md")
     files.update(pdfs)
     store.write_version(plan.id, files, task.inputs, settings.formats,
-                        lambda previous: change_summary(previous, rendered.plan_json, kb), listing_row(plan, kb))
+                        lambda previous: change_summary(previous, rendered.plan_json, kb),
+                        listing_row(orjson.loads(rendered.plan_json), kb))
     return "written"
 
 
@@ -413,9 +416,9 @@ class Interrupted(PlannerError):
 
 
 def select_plans(plans: list, kb: KnowledgeBase, district: str | None = None, cadre: str | None = None,
-                 zone: str | None = None) -> list:
+                 zone: str | None = None, source: str = "名单") -> list:
     """The plans of one district (name, id or code), one functional zone and/or one cadre (name
-    contained in 包联干部)."""
+    contained in 包联干部); ``source`` names where they came from in a message (名单, 输出目录)."""
     chosen = plans
     for field_id, vocabulary, value in (("zone", "zones", zone), ("district", "districts", district)):
         if value:
@@ -429,7 +432,7 @@ def select_plans(plans: list, kb: KnowledgeBase, district: str | None = None, ca
         if not any(cadre.strip() in str(p.enterprise.get("cadre") or "") for p in plans):
             names = list(dict.fromkeys(str(p.enterprise["cadre"]) for p in plans if p.enterprise.get("cadre")))
             shown = "、".join(names[:CADRES_SHOWN]) + (f"等{len(names)}人" if len(names) > CADRES_SHOWN else "")
-            raise RenderError(f"名单中没有包联干部“{cadre}”（名单中的包联干部：{shown or '无'}）")
+            raise RenderError(f"{source}中没有包联干部“{cadre}”（{source}中的包联干部：{shown or '无'}）")
         chosen = [p for p in chosen if cadre.strip() in str(p.enterprise.get("cadre") or "")]
     return chosen
 

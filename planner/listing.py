@@ -22,25 +22,20 @@ WIDTHS = (30, 21, 10, 12, 22, 8, 8, 8, 60, 10, 8, 12, 18, 10, 10)
 LINKS = (("帮扶方案", "plan.pdf", "plan.md"), ("走访简报", "brief.pdf", "brief.md"))
 
 
-def _label(kb: KnowledgeBase, enterprise: dict, field_id: str) -> str:
+def fact_label(kb: KnowledgeBase, enterprise: dict, field_id: str, unknown: str = "") -> str:
+    """An enterprise's fact as a reader sees it (matching.show_value); ``unknown`` when not on record."""
+    from planner.matching import show_value
+
     value = enterprise.get(field_id)
-    if value is None:
-        return ""
-    spec = kb.fields.get(field_id)
-    entry = kb.vocabularies[spec.vocabulary].entries.get(value) if spec and spec.vocabulary else None
-    return entry.label if entry is not None else str(value)
+    return unknown if value is None else str(show_value(kb.fields.get(field_id), value, kb))
 
 
-def listing_row(plan, kb: KnowledgeBase) -> dict:
-    """What the list shows of one plan (a Plan or its plan.json), kept in its version.json."""
-    e = plan.enterprise if hasattr(plan, "enterprise") else plan.get("enterprise", {})
-    measures = plan.measures if hasattr(plan, "measures") else plan.get("measures", [])
-    questions = plan.questions if hasattr(plan, "questions") else plan.get("questions", [])
-    return {"name": str(e.get("name", "")), "district": _label(kb, e, "district"), "zone": _label(kb, e, "zone"),
-            "cadre": _label(kb, e, "cadre"), "sector": _label(kb, e, "sector"),
-            "production_status": _label(kb, e, "production_status"),
-            "measures": [m.title if hasattr(m, "title") else m.get("title", "") for m in measures],
-            "questions": len(questions)}
+def listing_row(plan: dict, kb: KnowledgeBase) -> dict:
+    """What the list shows of one plan (its plan.json), kept in its version.json."""
+    e = plan.get("enterprise", {})
+    shown = {f: fact_label(kb, e, f) for f in ("district", "zone", "cadre", "sector", "production_status")}
+    return {"name": str(e.get("name", "")), **shown, "measures": [m.get("title", "") for m in plan.get("measures", [])],
+            "questions": len(plan.get("questions", []))}
 
 
 def enterprise_rows(out_dir: Path, kb: KnowledgeBase) -> list[dict]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from planner.dates import cn_date, cn_period
 from planner.knowledge import BENEFIT_WIDTH, CITYWIDE, KnowledgeBase, Locality
-from planner.matching import FAIL_MARK, UNKNOWN_MARK, show_value, with_basis
+from planner.matching import UNKNOWN_MARK, show_value, with_basis
 from planner.plan import Plan
 
 STATUS_LABELS = {"applies": "适用", "verify": "待核实", "upcoming": "即将实施"}
@@ -291,14 +291,9 @@ def person_name(cadre: str) -> str:
     return cadre
 
 
-def apply_text(m, kb: KnowledgeBase) -> str:
-    """How an enterprise takes up a citywide measure, for its 普惠政策 row: the measure's first action,
-    or, for a measure made of matchmaking activities, the activities that answer this enterprise."""
-    titles = [a.title for a in kb.campaign.activities.values()
-              if any(s.startswith(a.title + "（") for s in m.activities)]
-    if titles:
-        return "报名参加" + "、".join(titles) + "等活动"
-    return m.actions[0] if m.actions else ""
+def activity_titles(m, kb: KnowledgeBase) -> list[str]:
+    """The titles of the matchmaking activities that answer this enterprise (a 普惠 row's 如何申请)."""
+    return [a.title for a in kb.campaign.activities.values() if any(s.startswith(a.title + "（") for s in m.activities)]
 
 
 def left_out(not_matched: list) -> list[dict]:
@@ -306,7 +301,7 @@ def left_out(not_matched: list) -> list[dict]:
     in the order they come: six measures for industrial firms said once for a software company."""
     groups: dict[tuple, list] = {}
     for m in not_matched:
-        reasons = tuple(m.get("short") or [r.removeprefix(FAIL_MARK) for r in m["reasons"]])
+        reasons = tuple(m["short"])
         groups.setdefault(reasons, []).append(m["title"])
     return [{"titles": titles, "reasons": list(reasons)} for reasons, titles in groups.items()]
 
@@ -345,7 +340,8 @@ def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
         if measure_section(m, specs.get(m.id)) == "universal":
             universal.append({"id": m.id, "title": m.title, "lead": lead, "period": period_text(m.period),
                               "city_lead": lead_text(m.lead, plan, kb, local_too=False),
-                              "apply": apply_text(m, kb), "cites": source_ref(m)})
+                              "apply": m.actions[0] if m.actions else "",
+                              "activities": activity_titles(m, kb), "cites": source_ref(m)})
             continue
         core.append({
             "id": m.id, "title": m.title, "status": m.status, "status_label": STATUS_LABELS[m.status],
