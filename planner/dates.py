@@ -43,3 +43,34 @@ def cn_date_text(value) -> str:
         return cn_date(value)
     except (TypeError, ValueError):
         return str(value)
+
+
+DEFAULT_TZ = "Asia/Shanghai"
+
+
+def local_zone():
+    """The time zone people read times in: $PLANNER_TZ, else Asia/Shanghai (an unknown name is
+    Asia/Shanghai too, so a typo never shows UTC as local time)."""
+    import os
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = os.environ.get("PLANNER_TZ") or DEFAULT_TZ
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TZ)
+
+
+def local_time(value) -> str:
+    """An ISO timestamp (as version.json records it, in UTC) as local time: 2022年6月15日 14:05.
+    Text that is not a timestamp comes back as it is."""
+    if value is None:
+        return ""
+    try:
+        moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        return str(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    here = moment.astimezone(local_zone())
+    return f"{cn_date(here.date())} {here:%H:%M}"

@@ -19,7 +19,7 @@ from diff_match_patch import diff_match_patch
 from planner.exceptions import PlannerError
 from planner.knowledge import KnowledgeBase
 from planner.matching import show_value
-from planner.versions import META, current_version, scan_versions
+from planner.versions import META, Version, current_version, read_meta, scan_versions
 
 STATUS = {"applies": "适用", "verify": "待核实", "upcoming": "即将实施"}
 INSERT, DELETE, EQUAL = 1, -1, 0
@@ -38,6 +38,12 @@ class Side:
     label: str
     plan: dict
     markdown: str | None
+    meta: dict | None = None  # the version.json of that version, when read from an output folder
+    number: int | None = None  # its version number
+
+    @property
+    def name(self) -> str:
+        return self.plan.get("enterprise", {}).get("name", "")
 
 
 def load_side(spec: str) -> Side:
@@ -59,7 +65,9 @@ def load_side(spec: str) -> Side:
             known = "、".join(f"v{n}" for n in sorted(found)) or "无"
             raise DiffError(f"{spec}：{folder} 中没有第{number}版（现有版本：{known}）")
         json_path = found[number].path / "plan.json"
+        version = found[number]
     else:
+        version = None
         path = Path(spec)
         json_path = path / "plan.json" if path.is_dir() else path
         if path.is_dir() and os.path.lexists(path / META):  # an enterprise folder: its latest whole version
@@ -67,6 +75,13 @@ def load_side(spec: str) -> Side:
             if version is None:
                 raise DiffError(problem)
             json_path = version.path / "plan.json"
+        elif path.is_dir() or path.name == "plan.json":  # a version folder (top or history/v<N>) read directly
+            try:
+                meta = read_meta(json_path.parent)
+            except PlannerError:
+                meta = None
+            if meta is not None:
+                version = Version(meta["version"], json_path.parent, meta)
     if not json_path.is_file():
         raise DiffError(f"{spec}：找不到 plan.json")
     try:
@@ -80,6 +95,8 @@ def load_side(spec: str) -> Side:
         markdown = md_path.read_text(encoding="utf-8") if md_path.is_file() else None
     except UnicodeDecodeError as exc:
         raise DiffError(f"{md_path}：不是 UTF-8 文本（{exc.reason}）") from None
+    if version is not None:
+        return Side(spec, plan, markdown, version.meta, version.number)
     return Side(spec, plan, markdown)
 
 
