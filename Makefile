@@ -13,7 +13,7 @@ demo: setup
 	$(BIN)/planner check
 	$(BIN)/planner generate examples/enterprises.yaml --out output --as-of $(DEMO_AS_OF)
 	$(BIN)/planner briefs examples/enterprises.yaml --combined output/briefs.pdf --as-of $(DEMO_AS_OF)
-	@echo "帮扶方案和走访简报：output/<统一社会信用代码>/plan.pdf、brief.pdf（同目录下有 Markdown 和 JSON）；"
+	@echo "帮扶方案和走访简报：output/<统一社会信用代码>/帮扶方案.pdf、走访简报.pdf（同目录下有供程序读取的 Markdown 和 JSON）；"
 	@echo "全部走访简报合为一个 PDF，可一次打印：output/briefs.pdf"
 	@echo "企业清单（每家企业一行，可点击打开方案和简报）：output/企业清单.xlsx"
 
@@ -88,8 +88,8 @@ clean:
 # The PNGs the README shows: page 1 of a sample plan and brief.
 readme-images: demo
 	mkdir -p docs
-	pdftoppm -png -r 70 -f 1 -l 1 -singlefile output/91330282NB0000040U/plan.pdf docs/plan-page1
-	pdftoppm -png -r 70 -f 1 -l 1 -singlefile output/91330282NB0000040U/brief.pdf docs/brief-page1
+	pdftoppm -png -r 70 -f 1 -l 1 -singlefile output/91330282NB0000040U/帮扶方案.pdf docs/plan-page1
+	pdftoppm -png -r 70 -f 1 -l 1 -singlefile output/91330282NB0000040U/走访简报.pdf docs/brief-page1
 	rm -rf build/redline && mkdir -p build/redline
 	sed '/91330206NB0000059N/,/production_status/ s/production_status: normal/production_status: stopped/' \
 	  examples/enterprises.yaml > build/redline/enterprises.yaml

@@ -5,7 +5,10 @@ worker is: for each enterprise, our whole per-enterprise pipeline (match, Markdo
 PDFs, writing the new version) and then WeasyPrint alone rendering the same two HTML documents
 with the same stylesheets, in alternating order (ours first for even records, bare first for odd
 ones), so a machine whose speed drifts — this one's does, by 10-15% from minute to minute —
-favours neither. Prints one JSON line: seconds for ours, seconds for bare, enterprises.
+favours neither. The cost of the archival form is measured the same way: the plan's HTML
+rendered bare as PDF/A-3b with plan.json attached, and as a plain PDF, interleaved. Prints one
+JSON line: seconds for ours, for bare, for the bare archival plans and the bare plain plans,
+enterprises.
 """
 
 from __future__ import annotations
@@ -57,14 +60,22 @@ def main() -> None:
         tasks.append(generate.Task(record.facts, record.where, inputs))
         plan = match(copy.deepcopy(record), kb, AS_OF)
         rendered = renderer.render(plan)
-        archive = renderer.plan_pdf_job(rendered, "plan.pdf")
+        archive = renderer.plan_pdf_job(rendered, "帮扶方案.pdf")
         documents.append([(archive.html, "plan", lambda archive=archive: write_options(archive)),
                           (renderer.html(plan, rendered.brief_md, "brief"), "brief", dict)])
     generate._process(tasks[0])  # warm both up on the first enterprise, untimed
     bare(documents[0])
+    def archival(docs):  # the plan alone, PDF/A-3b with plan.json
+        bare(docs[:1])
+
+    def plain(docs):  # the plan alone, the same HTML as an ordinary PDF
+        HTML(string=docs[0][0]).write_pdf(stylesheets=sheets["plan"], font_config=fonts)
+
     ours_s = bare_s = 0.0
+    totals = {"archival": 0.0, "plain": 0.0}
     for i, (task, docs) in enumerate(zip(tasks[1:], documents[1:])):
-        steps = [("ours", lambda: generate._process(task)), ("bare", lambda: bare(docs))]
+        steps = [("ours", lambda: generate._process(task)), ("bare", lambda: bare(docs)),
+                 ("archival", lambda: archival(docs)), ("plain", lambda: plain(docs))]
         for name, step in steps if i % 2 == 0 else reversed(steps):
             start = time.perf_counter()
             outcome = step()
@@ -72,9 +83,11 @@ def main() -> None:
             if name == "ours":
                 assert outcome[0] == "written", outcome
                 ours_s += took
-            else:
+            elif name == "bare":
                 bare_s += took
-    print(json.dumps({"ours": ours_s, "bare": bare_s, "enterprises": len(tasks) - 1}))
+            else:
+                totals[name] += took
+    print(json.dumps({"ours": ours_s, "bare": bare_s, **totals, "enterprises": len(tasks) - 1}))
 
 
 if __name__ == "__main__":

@@ -346,6 +346,11 @@ def main() -> None:
         rows.append(("bare WeasyPrint, the same HTML, interleaved", f"{floor['bare']:.1f} s",
                      f"{2 * m / floor['bare']:.2f} PDFs/s", "—"))
         rows.append(("our PDF pipeline time / bare WeasyPrint", "", f"{floor['ours'] / floor['bare']:.3f}", ""))
+        archival, plain = floor["archival"] / m, floor["plain"] / m
+        rows.append(("a plan as PDF/A-3b with plan.json, bare", f"{archival:.3f} s/plan", "", "—"))
+        rows.append(("the same plan as a plain PDF, bare", f"{plain:.3f} s/plan", "", "—"))
+        rows.append(("cost of the archival form (PDF/A-3b + attachment)", f"{archival - plain:+.3f} s/plan",
+                     f"{(archival - plain) / plain:+.1%}", "—"))
 
         for count in (max(1, args.pdf_records // 8), args.pdf_records):
             listing = work / f"pdf-{count}.csv"

@@ -16,9 +16,7 @@ from types import SimpleNamespace
 from planner.exceptions import RenderError
 from planner.knowledge import KnowledgeBase
 from planner.store import atomic_write
-from planner.versions import current_version, verified_plan
-
-BRIEF_PDF = "brief.pdf"
+from planner.versions import BRIEF_PDF, current_version, verified_plan
 
 
 @dataclass

@@ -19,12 +19,13 @@ from pathlib import Path
 from planner.exceptions import PlannerError
 from planner.knowledge import KnowledgeBase
 from planner.store import atomic_write
-from planner.versions import current_version, verified_plan
+from planner.versions import BRIEF_DOCX, BRIEF_PDF, PLAN_DOCX, PLAN_PDF, current_version, verified_plan
 
 MARKER = ".planner-enterprise"  # in each exported enterprise folder: its credit code
-# what people open, under the names they look for (a version's machine names on the left)
-HANDED_OVER = (("plan.pdf", "帮扶方案.pdf"), ("brief.pdf", "走访简报.pdf"), ("plan.docx", "帮扶方案.docx"),
-               ("brief.docx", "走访简报.docx"))
+# what people open, under the names they look for (a version's names on the left: the same now; a
+# version an earlier planner wrote has plan.pdf and the others)
+HANDED_OVER = ((PLAN_PDF, PLAN_PDF), (BRIEF_PDF, BRIEF_PDF), (PLAN_DOCX, PLAN_DOCX), (BRIEF_DOCX, BRIEF_DOCX),
+               ("plan.pdf", PLAN_PDF), ("brief.pdf", BRIEF_PDF), ("plan.docx", PLAN_DOCX), ("brief.docx", BRIEF_DOCX))
 MARKDOWN = (("plan.md", "帮扶方案.md"), ("brief.md", "走访简报.md"))  # only when a version has neither
 GROUPS = {"district": ("district", "未填所在区县"), "cadre": ("cadre", "未填包联干部"), "none": (None, "")}
 NAME_MOST = 80  # characters of a folder name (file systems allow 255 bytes; 80 CJK characters is 240)
@@ -94,7 +95,8 @@ def export(out_dir: Path, target: Path, kb: KnowledgeBase, by: str = "district",
             continue
         folder.mkdir(parents=True, exist_ok=True)
         atomic_write(folder / MARKER, (p.id + "\n").encode("utf-8"))
-        present = [(src, dst) for src, dst in HANDED_OVER if (p.version.path / src).is_file()]
+        recorded = p.version.meta.get("sizes", {})  # the version's own files, never a stray one beside them
+        present = [(src, dst) for src, dst in HANDED_OVER if src in recorded and (p.version.path / src).is_file()]
         for src, dst in present or [(s, d) for s, d in MARKDOWN if (p.version.path / s).is_file()]:
             tmp = folder / f".{dst}.tmp"
             shutil.copyfile(p.version.path / src, tmp)

@@ -30,7 +30,8 @@ from planner.plan import Plan
 from planner.records import PROBLEM_LIST, Record, read_records, write_problem_list
 from planner.render import Templates, markdown_to_html
 from planner.store import atomic_write
-from planner.versions import DamagedVersion, PlanStore, UnsafeLink, is_complete, read_meta, templates_digest
+from planner.versions import (BRIEF_DOCX, BRIEF_PDF, PLAN_DOCX, PLAN_PDF, DamagedVersion, PlanStore, UnsafeLink,
+                              is_complete, read_meta, templates_digest)
 from planner.view import BriefLimits, brief_context, plan_context
 from planner.workers import TASKS_PER_WORKER, WorkerDied, WorkerPool, worker_count
 from planner.yamlio import display_path
@@ -85,7 +86,7 @@ class Renderer:
         self._docx = None  # the DocxWriter, made when a .docx is first asked for
 
     def docxs(self, rendered: Rendered) -> dict:
-        """plan.docx and brief.docx as bytes, from the contexts the Markdown templates get (the brief
+        """帮扶方案.docx and 走访简报.docx as bytes, from the contexts the Markdown templates get (the brief
         with the limits its PDF needed, so both say the same)."""
         from planner.docx_render import DocMeta, DocxWriter
 
@@ -97,7 +98,7 @@ class Renderer:
             doc_title = kb.campaign.documents[kind]
             meta = DocMeta(title=f"{plan.name} {doc_title}", author=self.author, subject=kb.campaign.title,
                            keywords=f"{plan.id}, {doc_title}", created=plan.as_of)
-            out[f"{kind}.docx"] = getattr(self._docx, kind)(context, meta, self.internal)
+            out[PLAN_DOCX if kind == "plan" else BRIEF_DOCX] = getattr(self._docx, kind)(context, meta, self.internal)
         return out
 
     def render(self, plan: Plan, limits: BriefLimits = BriefLimits()) -> Rendered:
@@ -138,16 +139,16 @@ class Renderer:
         return self.templates.html(body_html, meta)
 
     def pdfs(self, rendered: Rendered) -> dict:
-        """plan.pdf and brief.pdf as bytes; if the brief had to be cut further to fit one page,
+        """帮扶方案.pdf and 走访简报.pdf as bytes; if the brief had to be cut further to fit one page,
         the shorter brief.md comes back too."""
         plan = rendered.plan
-        out = {"plan.pdf": pdf_bytes(self.plan_pdf_job(rendered, "plan.pdf"))}
+        out = {PLAN_PDF: pdf_bytes(self.plan_pdf_job(rendered, PLAN_PDF))}
         brief_md = rendered.brief_md
         for limits in (None,) + FALLBACK_LIMITS:
             if limits is not None:
                 brief_md = self.brief_markdown(plan, limits)
             try:
-                out["brief.pdf"] = pdf_bytes(self.pdf_job(plan, brief_md, "brief", "brief.pdf"))
+                out[BRIEF_PDF] = pdf_bytes(self.pdf_job(plan, brief_md, "brief", BRIEF_PDF))
             except PageLimitError:
                 continue
             if limits is not None:
@@ -259,6 +260,10 @@ def _do_process(task: Task) -> str:
         missing = tuple(f for f in settings.formats if f in BINARY_FORMATS and not is_complete(folder, meta, (f,)))
     pdfs = renderer.pdfs(rendered) if "pdf" in missing else {}
     if "docx" in missing:
+        if "pdf" not in missing:  # the brief's cut comes from its PDF's page: find it without writing one
+            rendered.brief_limits = _limits_that_fit(renderer, plan)
+            if rendered.brief_limits != BriefLimits() and not task.complete:
+                pdfs["brief.md"] = renderer.brief_markdown(plan, rendered.brief_limits)
         pdfs.update(renderer.docxs(rendered))
     if task.complete:
         store.add_files(plan.id, pdfs, settings.formats)
@@ -487,7 +492,7 @@ def _render_chunk(chunk: BriefChunk) -> tuple[list, list]:
     for plan, where in plans:
         try:
             pieces.append(pdf_bytes(renderer.pdf_job(plan, renderer.brief_markdown(plan, limits[plan.id]), "brief",
-                                                     "brief.pdf")))
+                                                     BRIEF_PDF)))
         except Exception as exc:
             failed.append((where, plan.id, _failure_text(exc)))
     return pieces, failed
@@ -568,7 +573,7 @@ def _limits_that_fit(renderer: Renderer, plan: Plan) -> BriefLimits:
     """The longest brief limits with which ``plan``'s brief fits one page."""
     for limits in (BriefLimits(),) + FALLBACK_LIMITS:
         try:
-            pdf_bytes(renderer.pdf_job(plan, renderer.brief_markdown(plan, limits), "brief", "brief.pdf"))
+            pdf_bytes(renderer.pdf_job(plan, renderer.brief_markdown(plan, limits), "brief", BRIEF_PDF))
             return limits
         except PageLimitError:
             continue

@@ -11,15 +11,16 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from planner.dates import local_time
 from planner.knowledge import KnowledgeBase
 from planner.store import atomic_write
-from planner.versions import current_version, verified_plan
+from planner.versions import BRIEF_PDF, PLAN_PDF, current_version, verified_plan
 
 ENTERPRISE_LIST = "企业清单.xlsx"
 HEADER = ("企业名称", "统一社会信用代码", "所在区县", "功能区", "包联干部", "所属产业", "生产状态",
           "措施数", "提出的措施", "待核实问题", "当前版本", "基准日", "生成时间", "帮扶方案", "走访简报")
 WIDTHS = (30, 21, 10, 12, 22, 8, 8, 8, 60, 10, 8, 12, 18, 10, 10)
-LINKS = (("帮扶方案", "plan.pdf", "plan.md"), ("走访简报", "brief.pdf", "brief.md"))
+LINKS = (("帮扶方案", PLAN_PDF, "plan.md"), ("走访简报", BRIEF_PDF, "brief.md"))
 
 
 def fact_label(kb: KnowledgeBase, enterprise: dict, field_id: str, unknown: str = "") -> str:
@@ -65,7 +66,7 @@ def enterprise_rows(out_dir: Path, kb: KnowledgeBase) -> list[dict]:
             "生产状态": row.get("production_status", ""), "措施数": len(row.get("measures", [])),
             "提出的措施": "、".join(row.get("measures", [])), "待核实问题": int(row.get("questions", 0)),
             "当前版本": f"第{version.number}版", "基准日": str(version.meta.get("as_of", "")),
-            "生成时间": str(version.meta.get("generated", ""))[:16].replace("T", " "),
+            "生成时间": local_time(version.meta.get("generated")),
             "links": links,
         })
     return rows

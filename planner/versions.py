@@ -2,8 +2,9 @@
 
 Layout of one enterprise's folder::
 
-    DIR/<id>/plan.md, plan.pdf, plan.json, brief.md, brief.pdf   the latest version
-             (plan.docx, brief.docx with --format docx)
+    DIR/<id>/帮扶方案.pdf, 走访简报.pdf                             the latest version: what people open
+             (帮扶方案.docx, 走访简报.docx with --format docx)
+             plan.md, plan.json, brief.md                          and what tools read
     DIR/<id>/version.json                                          what made it (written last)
     DIR/<id>/history/v1/ ... v<N-1>/                               every earlier version
     DIR/<id>/history/damaged-<k>/                                  a top whose version.json was unreadable
@@ -50,7 +51,13 @@ from planner.store import TMP_SUFFIX, atomic_write
 HISTORY = "history"
 META = "version.json"
 LOCK = ".planner.lock"
-DOCUMENTS = ("plan.md", "plan.json", "brief.md", "plan.pdf", "brief.pdf", "plan.docx", "brief.docx")
+# What people open has a Chinese name; the files tools read keep theirs.
+PLAN_PDF, BRIEF_PDF, PLAN_DOCX, BRIEF_DOCX = "帮扶方案.pdf", "走访简报.pdf", "帮扶方案.docx", "走访简报.docx"
+DOCUMENTS = ("plan.md", "plan.json", "brief.md", PLAN_PDF, BRIEF_PDF, PLAN_DOCX, BRIEF_DOCX)
+# The names those documents had before (an output folder made by an earlier planner): archived with
+# the version that has them, and removed from the top when a version without them is written.
+FORMER_NAMES = ("plan.pdf", "brief.pdf", "plan.docx", "brief.docx")
+RENAMED = dict(zip(FORMER_NAMES, (PLAN_PDF, BRIEF_PDF, PLAN_DOCX, BRIEF_DOCX)))
 TRIGGERS = {"record": "企业记录变化", "profiles": "措施库变化", "templates": "模板变化", "as_of": "基准日变化"}
 DAMAGED_TRIGGER = "版本信息损坏"
 _VERSION_DIR = re.compile(r"^v(\d+)$")
@@ -486,7 +493,7 @@ class PlanStore:
         # After the highest number ever archived: a number is never given to two versions.
         number = max([current["version"] if current else 0, *_numbered(history, _VERSION_DIR)]) + 1
         sizes, sums, marks = self._write(folder, payloads)
-        for name in DOCUMENTS:  # a document the new version lacks must not pass for part of it
+        for name in DOCUMENTS + FORMER_NAMES:  # a document the new version lacks must not pass for part of it
             if name not in files and name in present:
                 (folder / name).unlink(missing_ok=True)
         meta = {
@@ -571,7 +578,9 @@ class PlanStore:
         return True
 
     def add_files(self, enterprise_id: str, files: dict, formats: tuple) -> dict:
-        """Complete the latest version with documents it lacks (PDFs asked for later)."""
+        """Complete the latest version with documents it lacks (PDFs asked for later, or the PDFs of
+        a version an earlier planner wrote as plan.pdf/brief.pdf: made again under the new names,
+        the former files removed, so the version keeps its number)."""
         folder = self.folder(enterprise_id)
         self._enter(folder)
         meta = read_meta(folder)
@@ -579,8 +588,15 @@ class PlanStore:
         sizes, sums, marks = self._write(folder, payloads)
         for key, new in (("sizes", sizes), ("sha256", sums), ("stat", marks)):
             meta[key] = {**meta.get(key, {}), **new}
+        for former, name in RENAMED.items():
+            if name in payloads and former in meta["sizes"]:
+                for key in ("sizes", "sha256", "stat"):
+                    meta.get(key, {}).pop(former, None)
         meta["formats"] = sorted(set(meta["formats"]) | set(formats))
         atomic_write(folder / META, orjson.dumps(meta, option=orjson.OPT_INDENT_2) + b"\n")
+        for former, name in RENAMED.items():  # after version.json no longer names them
+            if name in payloads:
+                (folder / former).unlink(missing_ok=True)
         return meta
 
     def _archive(self, folder: Path, meta: dict) -> Path:
@@ -615,7 +631,7 @@ class PlanStore:
         staging = history / f".staging-{uuid.uuid4().hex[:12]}"
         staging.mkdir(parents=True)
         try:
-            for entry in DOCUMENTS + (META,):
+            for entry in DOCUMENTS + FORMER_NAMES + (META,):
                 source = folder / entry
                 if os.path.lexists(source):
                     try:

@@ -17,7 +17,7 @@ def xmp(reader: PdfReader) -> str:
 
 @pytest.mark.parametrize("code", sample_ids()[:3] + ["91330206NB9999997D"])
 def test_a_plan_is_pdf_a_3b_carrying_its_plan_json(generated, code):  # noqa: F811
-    reader = PdfReader(generated / code / "plan.pdf")
+    reader = PdfReader(generated / code / "帮扶方案.pdf")
     meta = xmp(reader)
     assert re.search(r'pdfaid:part="3"', meta) and re.search(r'pdfaid:conformance="B"', meta), meta
     assert "/OutputIntents" in reader.trailer["/Root"]  # the colour profile PDF/A asks for
@@ -31,6 +31,6 @@ def test_a_plan_is_pdf_a_3b_carrying_its_plan_json(generated, code):  # noqa: F8
 
 def test_a_brief_stays_a_plain_pdf(generated):  # noqa: F811
     """The brief is printed, not archived: no variant, nothing embedded."""
-    reader = PdfReader(generated / sample_ids()[0] / "brief.pdf")
+    reader = PdfReader(generated / sample_ids()[0] / "走访简报.pdf")
     assert not reader.attachments
     assert "pdfaid" not in (xmp(reader) if "/Metadata" in reader.trailer["/Root"] else "")

@@ -34,7 +34,7 @@ def test_briefs_of_a_day_from_an_output_folder_are_the_single_briefs_behind_a_ro
              for code in day]
     assert [cover.index(n) for n in names] == sorted(cover.index(n) for n in names)  # in print order
     for code, page in zip(day, pages[1:]):
-        assert page == page_texts(generated / code / "brief.pdf")[0]  # header, footer, hash: the same page
+        assert page == page_texts(generated / code / "走访简报.pdf")[0]  # header, footer, hash: the same page
 
 
 def test_an_unknown_id_is_named_and_the_others_still_print(runner, generated, tmp_path):  # noqa: F811

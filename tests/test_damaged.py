@@ -390,5 +390,5 @@ def test_an_old_version_with_pdfs_is_adopted_without_rendering_them(tmp_path, mo
     monkeypatch.setattr("planner.generate.pdf_bytes", no_pdf)
     result = generate(tmp_path / "one.yaml", Path("out"), kb, templates, AS_OF, ("md", "pdf"))
     assert result.unchanged == [AUTO] and result.failed == []
-    assert set(read_meta(folder)["sha256"]) == {"plan.md", "brief.md", "plan.json", "plan.pdf", "brief.pdf"}
+    assert set(read_meta(folder)["sha256"]) == {"plan.md", "brief.md", "plan.json", "帮扶方案.pdf", "走访简报.pdf"}
     assert is_complete(folder, read_meta(folder), ("md", "pdf"))

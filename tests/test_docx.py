@@ -71,19 +71,19 @@ def all_runs(document):
 
 def test_the_headings_are_word_headings_as_the_markdown_has_them(made):
     plan, rendered, files = made
-    document = opened(files["plan.docx"])
+    document = opened(files["帮扶方案.docx"])
     assert headings(document, "Heading 1") == md_headings(rendered.plan_md, "##")
     # the Markdown's level-3 heading is a measure with its run-in text; the title alone is the Heading 2
     assert headings(document, "Heading 2") == md_headings(rendered.plan_md, "###")
     assert headings(document, "Title") == [md_headings(rendered.plan_md, "#")[0]]
-    brief = opened(files["brief.docx"])
+    brief = opened(files["走访简报.docx"])
     assert headings(brief, "Heading 1") == md_headings(rendered.brief_md, "##")
     assert headings(brief, "Title") == md_headings(rendered.brief_md, "#")
 
 
 def test_every_run_carries_the_pdfs_east_asian_face(made):
     _, _, files = made
-    document = opened(files["plan.docx"])
+    document = opened(files["帮扶方案.docx"])
     roles = {"Heading 1": HEI, "Heading 2": KAI, "Title": SONG}
     seen = set()
     for paragraph, runs in all_runs(document):
@@ -99,14 +99,14 @@ def test_every_run_carries_the_pdfs_east_asian_face(made):
     for name, face in (("Normal", BODY), ("Heading 1", HEI), ("Heading 2", KAI), ("Title", SONG)):
         fonts = document.styles[name].element.rPr.find(qn("w:rFonts"))
         assert fonts.get(qn("w:eastAsia")) == face and fonts.get(qn("w:eastAsiaTheme")) is None
-    brief = opened(files["brief.docx"])
+    brief = opened(files["走访简报.docx"])
     assert {east_asian(r) for _, runs in all_runs(brief) for r in runs} == {HEI}  # brief.css: 黑体 throughout
 
 
 def test_the_tables_are_tables(made, kb):
     plan, _, files = made
     context = plan_context(plan, kb)
-    facts, universal, timeline, tasks = opened(files["plan.docx"]).tables
+    facts, universal, timeline, tasks = opened(files["帮扶方案.docx"]).tables
     assert len(facts.columns) == 4 and len(facts.rows) == len(context["fact_table"])
     assert [c.text for c in universal.rows[0].cells] == ["措施", "责任单位", "如何申请"]
     assert [r.cells[0].text.split("〔")[0] for r in universal.rows[1:]] == [u["title"] for u in context["universal"]]
@@ -114,7 +114,7 @@ def test_the_tables_are_tables(made, kb):
     assert len(timeline.rows) == 1 + len(context["timeline_by_date"])
     assert [c.text for c in tasks.rows[0].cells] == ["序号", "措施", "责任单位", "责任人", "完成时限", "办理情况"]
     assert [r.cells[1].text for r in tasks.rows[1:]] == [m["title"] for m in context["measures"]]
-    rows, requests, signatures = opened(files["brief.docx"]).tables
+    rows, requests, signatures = opened(files["走访简报.docx"]).tables
     brief = brief_context(plan, kb)
     assert [[c.text for c in r.cells] for r in rows.rows] == [list(r) for r in brief["rows"]]
     assert len(requests.rows) == 1 + brief["request_lines"]
@@ -123,19 +123,19 @@ def test_the_tables_are_tables(made, kb):
 
 def test_every_proposed_measure_is_in_the_plan(made, kb):
     plan, _, files = made
-    text = "\n".join(p.text for p in opened(files["plan.docx"]).paragraphs)
+    text = "\n".join(p.text for p in opened(files["帮扶方案.docx"]).paragraphs)
     measures = plan_context(plan, kb)["measures"]
     assert measures
     for m in measures:
         assert f"）{m['title']}" in text
     for m in plan.measures:  # the universal ones are rows of the 普惠 table
-        assert m.title in text or any(m.title in c.text for t in opened(files["plan.docx"]).tables
+        assert m.title in text or any(m.title in c.text for t in opened(files["帮扶方案.docx"]).tables
                                       for r in t.rows for c in r.cells)
 
 
 def test_a4_with_the_pdfs_margins(made):
     _, _, files = made
-    for name, margins in (("plan.docx", (37, 24, 28, 28)), ("brief.docx", (13, 15, 13, 15))):
+    for name, margins in (("帮扶方案.docx", (37, 24, 28, 28)), ("走访简报.docx", (13, 15, 13, 15))):
         section = opened(files[name]).sections[0]
         assert (section.page_width.twips, section.page_height.twips) == (Mm(210).twips, Mm(297).twips)
         got = (section.top_margin, section.right_margin, section.bottom_margin, section.left_margin)
@@ -144,7 +144,7 @@ def test_a4_with_the_pdfs_margins(made):
 
 def test_record_text_is_inert(made):
     _, _, files = made
-    for name in ("plan.docx", "brief.docx"):
+    for name in ("帮扶方案.docx", "走访简报.docx"):
         package = zipfile.ZipFile(io.BytesIO(files[name]))
         xml = {n: package.read(n).decode("utf-8") for n in package.namelist() if n.endswith((".xml", ".rels"))}
         for part, text in xml.items():
@@ -152,7 +152,7 @@ def test_record_text_is_inert(made):
                 assert mark not in text, (name, part, mark)
             # the one field anywhere: the plan's page number, made by the program in its footer
             fields = re.findall(r"<w:instrText[^>]*>([^<]*)</w:instrText>", text)
-            if name == "plan.docx" and part.startswith("word/footer"):
+            if name == "帮扶方案.docx" and part.startswith("word/footer"):
                 assert fields == [" PAGE "] and text.count("<w:fldChar ") == 3
             else:
                 assert not fields and "<w:fldChar" not in text, (name, part)
@@ -160,19 +160,19 @@ def test_record_text_is_inert(made):
         document = opened(files[name])
         text = "\n".join(p.text for p, _ in all_runs(document))
         # the brief clips a long contact to its cell (view.clip), the plan prints it whole
-        assert (HOSTILE_SHOWN if name == "plan.docx" else HOSTILE_SHOWN[:40]) in text, name
+        assert (HOSTILE_SHOWN if name == "帮扶方案.docx" else HOSTILE_SHOWN[:40]) in text, name
         assert "\x1b" not in text
 
 
 def test_the_plan_is_numbered_and_an_internal_copy_says_so(kb, made):
     plan, rendered, files = made
-    footer = opened(files["plan.docx"]).sections[0].footer
+    footer = opened(files["帮扶方案.docx"]).sections[0].footer
     assert [p.text for p in footer.paragraphs] == ["— 1 —"]  # the PAGE field's last value, 1
     internal = Renderer(kb, Templates.from_option(None), internal=True).docxs(rendered)
     for name, data in internal.items():
         lines = [p.text for p in opened(data).sections[0].footer.paragraphs]
         assert lines[-1] == "内部留存件，不发企业 · " + plan_context(plan, kb)["provenance"], name
-    assert not any(p.text for p in opened(files["brief.docx"]).sections[0].footer.paragraphs)
+    assert not any(p.text for p in opened(files["走访简报.docx"]).sections[0].footer.paragraphs)
 
 
 def test_same_inputs_same_bytes(kb, made):
@@ -194,17 +194,40 @@ def test_generate_writes_and_versions_the_word_documents(kb, tmp_path):
     records, out = write_records(tmp_path / "list.yaml"), tmp_path / "out"
     templates = Templates.from_option(None)
     generate(records, out, kb, templates, AS_OF, ("md",), workers=1)
-    assert not (out / AUTO / "plan.docx").exists()
+    assert not (out / AUTO / "帮扶方案.docx").exists()
     added = generate(records, out, kb, templates, AS_OF, ("md", "docx"), workers=1)
     assert added.completed and not added.written  # the same version, completed with its Word documents
     meta = orjson.loads((out / AUTO / "version.json").read_bytes())
-    assert meta["version"] == 1 and {"plan.docx", "brief.docx"} <= set(meta["sha256"])
+    assert meta["version"] == 1 and {"帮扶方案.docx", "走访简报.docx"} <= set(meta["sha256"])
     assert "docx" in meta["formats"]
-    data = (out / AUTO / "plan.docx").read_bytes()
+    data = (out / AUTO / "帮扶方案.docx").read_bytes()
     again = generate(records, out, kb, templates, AS_OF, ("md", "docx"), workers=1)
     assert not again.written and not again.completed
-    assert (out / AUTO / "plan.docx").read_bytes() == data
-    assert opened((out / AUTO / "brief.docx").read_bytes()).tables
+    assert (out / AUTO / "帮扶方案.docx").read_bytes() == data
+    assert opened((out / AUTO / "走访简报.docx").read_bytes()).tables
+
+
+def test_a_word_only_run_cuts_the_brief_as_its_pdf_would(kb, tmp_path):
+    """brief.docx says what brief.md says: a run without PDFs still finds the brief's cut from the
+    PDF's page (here a bureau's brief.css with a larger type, so the full brief overflows)."""
+    (tmp_path / "tpl").mkdir()
+    (tmp_path / "tpl" / "brief.css").write_text(
+        (Templates.from_option(None).dirs[0] / "brief.css").read_text(encoding="utf-8")
+        + "\nhtml { font-size: 12pt; }\n", encoding="utf-8")
+    templates = Templates.from_option(tmp_path / "tpl")
+    records = write_records(tmp_path / "list.yaml", lambda enterprises: enterprises.__delitem__(slice(6, None)))
+    assert not generate(records, tmp_path / "pdf", kb, templates, AS_OF, ("md", "pdf"), workers=1).failed
+    generate(records, tmp_path / "word", kb, templates, AS_OF, ("md", "docx"), workers=1)
+    full = generate(records, tmp_path / "plain", kb, Templates.from_option(None), AS_OF, ("md",), workers=1)
+    assert full.written
+    cut = [(tmp_path / "pdf" / c / "brief.md").read_text(encoding="utf-8") for c in sorted(full.written)]
+    plain = [(tmp_path / "plain" / c / "brief.md").read_text(encoding="utf-8") for c in sorted(full.written)]
+    assert any(a != b for a, b in zip(cut, plain))  # the larger type made some briefs shorter
+    for code, text in zip(sorted(full.written), cut):
+        assert (tmp_path / "word" / code / "brief.md").read_text(encoding="utf-8") == text
+        brief = opened((tmp_path / "word" / code / "走访简报.docx").read_bytes())
+        lines = [p.text for p in brief.paragraphs if p.text.strip()]
+        assert sum(line.count("〔") for line in lines) == text.count("〔"), code  # the same measure lines
 
 
 def test_the_cli_takes_docx(runner, tmp_path):
@@ -216,7 +239,7 @@ def test_the_cli_takes_docx(runner, tmp_path):
     result = runner.invoke(main, command + ["--format", "md,docx"])
     assert result.exit_code == 0, result.output
     assert "20家未变化（跳过，其中20家补齐了 docx 文件）" in result.output
-    assert (tmp_path / "out" / AUTO / "brief.docx").is_file()
+    assert (tmp_path / "out" / AUTO / "走访简报.docx").is_file()
     result = runner.invoke(main, ["generate", str(records), "--format", "md,doc"])
     assert result.exit_code == 2 and "docx" in result.output
 
@@ -265,7 +288,7 @@ def test_every_brief_fits_its_page_by_estimate(kb, sample_records):
     # match derives facts into a record: copies, so the session's sample records stay as read
     plans = [match(copy.deepcopy(r), kb, AS_OF) for r in records] + [plan_of(kb, hostile_facts())]
     for plan in plans:
-        brief = renderer.docxs(renderer.render(plan))["brief.docx"]
+        brief = renderer.docxs(renderer.render(plan))["走访简报.docx"]
         height, page = estimated_height(opened(brief))
         assert height <= page - 28, (plan.id, height, page)  # two lines to spare for the estimate's error
 
@@ -282,7 +305,7 @@ def test_the_brief_is_one_page(kb, tmp_path):
     plans = {"plain": plan_of(kb, factory()), "hostile": plan_of(kb, hostile_facts()),
              "stress": match(read_records(STRESS, kb).records[0], kb, AS_OF)}
     for name, plan in plans.items():
-        (tmp_path / f"{name}.docx").write_bytes(renderer.docxs(renderer.render(plan))["brief.docx"])
+        (tmp_path / f"{name}.docx").write_bytes(renderer.docxs(renderer.render(plan))["走访简报.docx"])
     # a profile of its own: a LibreOffice already running (the user's, another test's) would take the job
     subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
                     "--convert-to", "pdf", "--outdir", str(tmp_path)] + [str(tmp_path / f"{n}.docx") for n in plans],

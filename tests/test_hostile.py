@@ -141,7 +141,7 @@ def test_a_long_name_still_gets_its_documents_with_the_brief_name_cut(kb, tmp_pa
     assert LONG_NAME in (folder / "plan.json").read_text(encoding="utf-8")
     from pypdf import PdfReader
 
-    assert len(PdfReader(folder / "brief.pdf").pages) == 1
+    assert len(PdfReader(folder / "走访简报.pdf").pages) == 1
 
 
 def test_combined_briefs_print_a_long_name(kb, tmp_path):

@@ -228,7 +228,7 @@ def test_a_measure_line_is_printed_whole(generated, code):  # noqa: F811
     part = md[md.index("## 宣讲措施"):md.index("## 走访提问")]
     lines = [line.split(". ", 1)[1] for line in part.splitlines() if re.match(r"^\d+\. ", line)]
     assert lines
-    text = squash(pdf_text(generated / code / "brief.pdf"))
+    text = squash(pdf_text(generated / code / "走访简报.pdf"))
     for line in lines:
         assert squash(line) in text
 
@@ -256,8 +256,8 @@ def test_no_hash_or_version_on_the_enterprise_copy(generated, code):  # noqa: F8
 
 def page_counts(generated):  # noqa: F811
     codes = sample_ids() + [STRESS_ID]
-    plans = {c: len(PdfReader(generated / c / "plan.pdf").pages) for c in codes}
-    briefs = {c: len(PdfReader(generated / c / "brief.pdf").pages) for c in codes}
+    plans = {c: len(PdfReader(generated / c / "帮扶方案.pdf").pages) for c in codes}
+    briefs = {c: len(PdfReader(generated / c / "走访简报.pdf").pages) for c in codes}
     return plans, briefs
 
 

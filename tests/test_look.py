@@ -86,7 +86,7 @@ def squash(text: str) -> str:
 
 @needs_poppler
 def test_plan_embeds_the_gbt9704_faces_subset(copies):
-    listing = subprocess.run(["pdffonts", str(copies["enterprise"] / "plan.pdf")], capture_output=True, text=True,
+    listing = subprocess.run(["pdffonts", str(copies["enterprise"] / "帮扶方案.pdf")], capture_output=True, text=True,
                              check=True).stdout.splitlines()[2:]
     fonts = {}
     for line in listing:
@@ -100,24 +100,24 @@ def test_plan_embeds_the_gbt9704_faces_subset(copies):
 
 @needs_poppler
 def test_brief_is_in_one_sans_face(copies):
-    listing = subprocess.run(["pdffonts", str(copies["enterprise"] / "brief.pdf")], capture_output=True, text=True,
+    listing = subprocess.run(["pdffonts", str(copies["enterprise"] / "走访简报.pdf")], capture_output=True, text=True,
                              check=True).stdout
     assert "FandolHei" in listing and "FandolFang" not in listing and "CJK" not in listing
 
 
 @needs_poppler
 def test_banner_with_the_issuer_heads_page_one(copies):
-    first = pdftotext(copies["enterprise"] / "plan.pdf", "-f", "1", "-l", "1")
+    first = pdftotext(copies["enterprise"] / "帮扶方案.pdf", "-f", "1", "-l", "1")
     lines = [line for line in first.splitlines() if line.strip()]
     assert squash(lines[0]) == ISSUER  # the 版头, above the title
     assert "一企一策" in squash("".join(lines[1:3]))
-    second = pdftotext(copies["enterprise"] / "plan.pdf", "-f", "2", "-l", "2")
+    second = pdftotext(copies["enterprise"] / "帮扶方案.pdf", "-f", "2", "-l", "2")
     assert ISSUER not in squash(second.splitlines()[0])  # page 1 only
 
 
 @needs_poppler
 def test_page_numbers_as_the_standard_writes_them(copies):
-    plan = copies["enterprise"] / "plan.pdf"
+    plan = copies["enterprise"] / "帮扶方案.pdf"
     for page in (1, 2, pages(plan)):
         assert re.fullmatch(rf"—\s*{page}\s*—", footer(plan, page).strip()), footer(plan, page)
 
@@ -125,25 +125,25 @@ def test_page_numbers_as_the_standard_writes_them(copies):
 @needs_poppler
 @pytest.mark.parametrize("copy", ["enterprise", "internal"])
 def test_footer_carries_provenance_only_on_the_internal_copy(copies, copy):
-    plan = copies[copy] / "plan.pdf"
+    plan = copies[copy] / "帮扶方案.pdf"
     for page in range(1, pages(plan) + 1):
         text = footer(plan, page)
         if copy == "internal":
             assert "内部留存件" in text and VERSION.search(text) and len(HASH.findall(squash(text))) == 2, text
         else:
             assert not VERSION.search(text) and not HASH.search(squash(text)), text
-    brief = pdftotext(copies[copy] / "brief.pdf", "-y", str(A4_HEIGHT - 40), "-W", str(A4_WIDTH), "-H", "40",
+    brief = pdftotext(copies[copy] / "走访简报.pdf", "-y", str(A4_HEIGHT - 40), "-W", str(A4_WIDTH), "-H", "40",
                       "-x", "0")
     assert ("内部留存件" in brief) == (copy == "internal"), brief
 
 
 @needs_poppler
 def test_internal_run_after_an_enterprise_copy_makes_the_internal_copy(copies):
-    assert "内部留存件" in footer(copies["shared"] / "plan.pdf", 1)
+    assert "内部留存件" in footer(copies["shared"] / "帮扶方案.pdf", 1)
 
 
 @needs_poppler
-@pytest.mark.parametrize("name", ["plan.pdf", "brief.pdf"])
+@pytest.mark.parametrize("name", ["帮扶方案.pdf", "走访简报.pdf"])
 def test_enterprise_copy_prints_no_version_or_hash(copies, name):
     text = squash(pdftotext(copies["enterprise"] / name))
     assert not VERSION.search(text) and not HASH.search(text)

@@ -62,7 +62,7 @@ def test_html_handed_to_weasyprint_snapshot(kb, sample_records, snapshot_md, cod
 @pytest.mark.parametrize("code", sample_ids())
 def test_pdf_text_has_the_name_and_every_measure(generated, code):
     plan = json.loads((generated / code / "plan.json").read_text(encoding="utf-8"))
-    text = squash(pdf_text(generated / code / "plan.pdf"))
+    text = squash(pdf_text(generated / code / "帮扶方案.pdf"))
     assert squash(plan["enterprise"]["name"]) in text
     for measure in plan["measures"]:
         assert squash(measure["title"]) in text, measure["title"]
@@ -70,7 +70,7 @@ def test_pdf_text_has_the_name_and_every_measure(generated, code):
 
 @pytest.mark.parametrize("code", sample_ids() + ["91330206NB9999997D"])
 def test_brief_is_one_page(generated, code):
-    reader = PdfReader(generated / code / "brief.pdf")
+    reader = PdfReader(generated / code / "走访简报.pdf")
     assert len(reader.pages) == 1
     assert squash("走访简报") in squash(reader.pages[0].extract_text())
 
@@ -94,11 +94,11 @@ def embedded_fonts(path: Path) -> list[tuple[str, bool]]:
 
 
 def test_fonts_are_embedded_and_subset(generated):
-    fonts = embedded_fonts(generated / "91330282NB0000040U" / "plan.pdf")
+    fonts = embedded_fonts(generated / "91330282NB0000040U" / "帮扶方案.pdf")
     assert fonts and all(embedded for _, embedded in fonts)
     assert all(name.split("+")[0].isupper() and "+" in name for name, _ in fonts)  # subset tag: ABCDEF+
     assert any("Fandol" in name for name, _ in fonts)  # the GB/T 9704 faces (tests/test_look.py)
-    assert (generated / "91330282NB0000040U" / "plan.pdf").stat().st_size < 2_000_000
+    assert (generated / "91330282NB0000040U" / "帮扶方案.pdf").stat().st_size < 2_000_000
 
 
 def test_weasyprint_has_harfbuzz_subsetting():
@@ -107,7 +107,7 @@ def test_weasyprint_has_harfbuzz_subsetting():
 
 
 def test_pdf_metadata(generated):
-    meta = PdfReader(generated / "91330282NB0000040U" / "plan.pdf").metadata
+    meta = PdfReader(generated / "91330282NB0000040U" / "帮扶方案.pdf").metadata
     assert meta.title == "宁波甬锐汽车电子部件有限公司 一企一策帮扶方案"
     assert meta.author == "宁波市经济和信息化局"
     assert meta.subject == "宁波市“稳企业强主体”“畅循环稳工业”两大攻坚行动"
@@ -118,7 +118,7 @@ def test_same_inputs_give_identical_outputs(kb, tmp_path):
     templates = Templates.from_option(None)
     for run in ("a", "b"):
         generate(STRESS, tmp_path / run, kb, templates, AS_OF, workers=1)
-    for name in ("plan.md", "brief.md", "plan.json", "plan.pdf", "brief.pdf"):
+    for name in ("plan.md", "brief.md", "plan.json", "帮扶方案.pdf", "走访简报.pdf"):
         a = (tmp_path / "a" / "91330206NB9999997D" / name).read_bytes()
         assert a == (tmp_path / "b" / "91330206NB9999997D" / name).read_bytes(), name
 

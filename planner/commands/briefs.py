@@ -35,7 +35,7 @@ def briefs(records: Path, target: Path, ids, ids_file, district, zone, cadre, co
     """把企业的走访简报合成一个 PDF，每份一页 A4。
 
     RECORDS 是名单时，按名单现场生成简报；是 planner generate 的输出目录 DIR 时，直接取各企业
-    最新版本的 brief.pdf（与单份简报完全相同），首页附走访路线单。可按统一社会信用代码（--id）、
+    最新版本的走访简报.pdf（与单份简报完全相同），首页附走访路线单。可按统一社会信用代码（--id）、
     区县、功能区或包联干部筛选，一次打印一天的走访。
     """
     from planner.briefbook import is_output_folder, read_ids, write_folder_briefs

@@ -28,7 +28,7 @@ def _formats(ctx, param, value):
               show_default=True, metavar="DIR", help="输出目录：每家企业一个子文件夹，以统一社会信用代码命名。")
 @as_of_option
 @click.option("--format", "formats", default="md,pdf", show_default=True, callback=_formats, metavar="md,pdf,docx",
-              help="md 只写 Markdown 和 JSON；md,pdf 另外生成 PDF；加上 docx 另外生成可在 WPS/Word 中编辑的 plan.docx、brief.docx。")
+              help="md 只写 Markdown 和 JSON；md,pdf 另外生成 PDF；加上 docx 另外生成可在 WPS/Word 中编辑的帮扶方案.docx、走访简报.docx。")
 @click.option("--author", metavar="TEXT", help="发文单位：方案版头和 PDF 作者（默认：campaign.yaml 中的发文单位）。")
 @click.option("--workers", type=click.IntRange(1), metavar="N",
               help="并行的工作进程数（默认每个CPU核一个，最多为可用核数）。")
@@ -41,8 +41,8 @@ def generate(records: Path, out_dir: Path, as_of, formats, author, workers, inte
              sectors_dir):
     """为名单 RECORDS 中的每家企业生成帮扶方案和走访简报。
 
-    每家企业写入 DIR/<统一社会信用代码>/：一企一策帮扶方案 plan.pdf、plan.md、plan.json，
-    走访简报 brief.pdf、brief.md（--format 含 docx 时另有可编辑的 plan.docx、brief.docx）。每个版本都留存在 DIR/<统一社会信用代码>/history/ 下；
+    每家企业写入 DIR/<统一社会信用代码>/：帮扶方案.pdf、走访简报.pdf（--format 含 docx 时另有
+    可编辑的帮扶方案.docx、走访简报.docx），以及供程序读取的 plan.md、plan.json、brief.md。每个版本都留存在 DIR/<统一社会信用代码>/history/ 下；
     企业记录、措施库、模板和基准日都没有变化的企业直接跳过，所以重新运行只补做有变化或
     缺少的企业。
     """
