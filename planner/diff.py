@@ -2,8 +2,8 @@
 
 The meaning comes from the two plan.json files: measures added, removed and changed field by
 field, questions added or settled, enterprise facts changed, each change with its cause. The
-redline compares the two plan.md texts at character granularity (diff-match-patch), so a changed
-date inside a sentence shows only the changed characters.
+redline compares the two plan.md texts as they read (planner.redline): rendered blocks aligned,
+moved blocks shown once, changes marked by whole tokens.
 """
 
 from __future__ import annotations
@@ -14,15 +14,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from diff_match_patch import diff_match_patch
-
 from planner.exceptions import PlannerError
 from planner.knowledge import KnowledgeBase
 from planner.matching import show_value
+from planner.redline import redline as rendered_redline
 from planner.versions import META, Version, current_version, read_meta, scan_versions
 
 STATUS = {"applies": "适用", "verify": "待核实", "upcoming": "即将实施"}
-INSERT, DELETE, EQUAL = 1, -1, 0
 
 
 class DiffError(PlannerError):
@@ -127,7 +125,7 @@ class PlanDiff:
     measures: list  # MeasureChange
     questions_added: list
     questions_settled: list
-    redline: list  # hunks: lists of lines, each a list of (op, text)
+    redline: list  # planner.redline.Hunk: the changed blocks of plan.md as it reads
 
     @property
     def same(self) -> bool:
@@ -162,7 +160,7 @@ def diff_plans(old: Side, new: Side, kb: KnowledgeBase) -> PlanDiff:
     measures = _measure_changes(old.plan, new.plan, kb, facts, changed_fields, context)
     old_q = [q["text"] for q in old.plan.get("questions", [])]
     new_q = [q["text"] for q in new.plan.get("questions", [])]
-    redline = redline_hunks(old.markdown, new.markdown) if old.markdown is not None and new.markdown is not None else []
+    redline = rendered_redline(old.markdown, new.markdown) if old.markdown is not None and new.markdown is not None else []
     return PlanDiff(old, new, [f[:3] for f in facts], context, measures,
                     [q for q in new_q if q not in old_q], [q for q in old_q if q not in new_q], redline)
 
@@ -238,64 +236,6 @@ def _field_changes(a: dict, b: dict) -> list[str]:
         ("政策依据", lambda m: (m.get("source") or {}).get("quote", "") + "；".join((m.get("source") or {}).get("notices", []))),
     ]
     return [f"{name}：{get(a)} → {get(b)}" for name, get in checks if get(a) != get(b)]
-
-
-def character_diff(old: str, new: str) -> list[tuple[int, str]]:
-    """Lines first, then characters inside each replaced run of lines.
-
-    Whole inserted or removed paragraphs stay whole lines; a changed date inside a sentence
-    shows only the characters that changed.
-    """
-    engine = diff_match_patch()
-    engine.Diff_Timeout = 5
-    a, b, table = engine.diff_linesToChars(old, new)
-    by_line = engine.diff_main(a, b, False)
-    engine.diff_charsToLines(by_line, table)
-    out: list[tuple[int, str]] = []
-    i = 0
-    while i < len(by_line):
-        op, text = by_line[i]
-        if op == DELETE and i + 1 < len(by_line) and by_line[i + 1][0] == INSERT:
-            inner = engine.diff_main(text, by_line[i + 1][1], False)
-            engine.diff_cleanupSemantic(inner)
-            out.extend(inner)
-            i += 2
-            continue
-        out.append((op, text))
-        i += 1
-    return out
-
-
-def redline_hunks(old: str, new: str, context: int = 1) -> list[list[list[tuple]]]:
-    """The changed lines of ``old`` → ``new`` with ``context`` lines around, marked per character."""
-    diffs = character_diff(old, new)
-    lines: list[list[tuple]] = [[]]
-    for op, text in diffs:
-        parts = text.split("\n")
-        for i, part in enumerate(parts):
-            if i:
-                lines.append([])
-            if part:
-                lines[-1].append((op, part))
-    changed = [i for i, line in enumerate(lines) if any(op != EQUAL for op, _ in line)]
-    hunks, current, last = [], [], None
-    for i in changed:
-        start = max(0, i - context)
-        if last is not None and start <= last + 1:
-            current += list(range(last + 1, i + 1))
-        else:
-            if current:
-                hunks.append(current)
-            current = list(range(start, i + 1))
-        last = i
-    if current:
-        hunks.append(current)
-    out = []
-    for hunk in hunks:
-        end = min(len(lines) - 1, hunk[-1] + context)
-        indices = hunk + list(range(hunk[-1] + 1, end + 1))
-        out.append([lines[i] for i in indices])
-    return out
 
 
 def change_summary(previous_json: Path | None, new_json_text: str, kb: KnowledgeBase) -> str:

@@ -219,14 +219,13 @@ def test_diff_snapshots_normal_to_stopped(two_versions, kb, snapshot_md, fmt):
     assert text.replace(str(two_versions), "OUT") == snapshot_md
 
 
-def test_redline_of_a_date_shows_only_the_changed_characters():
-    from planner.diff import character_diff
+def test_redline_of_a_date_shows_the_date_as_one_token_pair():
+    from planner.redline import redline
 
     old = "- **实施期限**：2022-06-01至2022-12-31\n"
     new = "- **实施期限**：2022-06-01至2022-09-30\n"
-    diffs = character_diff(old, new)
-    assert diffs[0] == (0, "- **实施期限**：2022-06-01至2022-")  # the sentence itself is unchanged
-    assert sum(len(t) for op, t in diffs if op) <= 10  # only the changed digits are marked
+    [hunk] = redline(old, new)
+    assert hunk.blocks[0].pieces == [(0, "实施期限：2022-06-01至"), (-1, "2022-12-31"), (1, "2022-09-30")]
 
 
 def test_pdf_redline(two_versions, runner, tmp_path):
@@ -239,6 +238,48 @@ def test_pdf_redline(two_versions, runner, tmp_path):
     text = "".join(p.extract_text() for p in PdfReader(target).pages)
     assert "多元化拓展供应链渠道" in "".join(text.split())
     assert PdfReader(target).pages[0].mediabox.width == pytest.approx(595.276, abs=0.5)
+    assert len(PdfReader(target).pages) <= 2
+
+
+def financing(enterprises):
+    """The enterprise now also reports 融资难, first among its difficulties."""
+    found = next(e for e in enterprises if e["id"] == AUTO)
+    found["difficulties"] = ["financing"] + found["difficulties"]
+
+
+@pytest.fixture
+def new_difficulty(kb, tmp_path):
+    templates = Templates.from_option(None)
+    out = tmp_path / "out"
+    generate(write_records(tmp_path / "v1.yaml"), out, kb, templates, AS_OF, ("md",))
+    generate(write_records(tmp_path / "v2.yaml", financing), out, kb, templates, AS_OF, ("md",))
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_diff_snapshots_new_difficulty(new_difficulty, kb, snapshot_md, fmt):
+    folder = new_difficulty / AUTO
+    result = diff_plans(load_side(f"{folder}@v1"), load_side(f"{folder}@v2"), kb)
+    templates = Templates.from_option(None)
+    text = as_markdown(result, templates) if fmt == "md" else as_html(result, templates)
+    assert text.replace(str(new_difficulty), "OUT") == snapshot_md
+
+
+def test_pdf_redline_of_a_new_difficulty_is_short_and_reads_as_text(new_difficulty, kb, runner, tmp_path):
+    from pypdf import PdfReader
+
+    folder = new_difficulty / AUTO
+    target = tmp_path / "redline.pdf"
+    result = runner.invoke(main, ["diff", f"{folder}@v1", str(folder), "--format", "pdf", "--output", str(target)])
+    assert result.exit_code == 1, result.output
+    assert len(PdfReader(target).pages) <= 2
+    diff = diff_plans(load_side(f"{folder}@v1"), load_side(str(folder)), kb)
+    templates = Templates.from_option(None)
+    for text in (as_markdown(diff, templates), as_html(diff, templates), as_terminal(diff, color=False)):
+        redline = text[text.index("文本修订"):]
+        assert "融资难" in redline
+        for syntax in ("**", "|", "###", "\\"):
+            assert syntax not in redline, syntax
 
 
 def test_the_profile_digest_of_a_sector_covers_what_reaches_its_plans(kb, sectors_copy):
