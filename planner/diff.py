@@ -179,7 +179,8 @@ class PlanDiff:
         shown = [f"{label}{counts[k]}项" for k, label in (("added", "新增"), ("removed", "移除")) if counts[k]]
         if shown:
             parts.append("措施" + "、".join(shown))
-        elif self.measures or self.reasons:
+        elif (self.facts or self.context or self.measures or self.reasons or self.questions_added
+              or self.questions_settled):  # said even when only facts changed: the reader asks it first
             parts.append("措施无增减")
         if moved:
             parts.append(f"{moved}项措施调整栏目")
@@ -298,8 +299,11 @@ def _measure_changes(old, new, kb, facts, changed_fields, context) -> list[Measu
 
     def cause(measure_id: str) -> str:
         measure = by_id.get(measure_id)
-        used = set(measure.condition.fields()) if measure and measure.condition else set()
-        used.add("sector")
+        used = {"sector"}
+        if measure is not None:  # the facts its eligibility, its cases and its audience read
+            for condition in [measure.condition, measure.audience] + [b.condition for b in measure.branches]:
+                if condition is not None:
+                    used.update(condition.fields())
         a, b = before.get(measure_id, {}), after.get(measure_id, {})
         if (measure and measure.difficulties) or a.get("answers") != b.get("answers"):
             used.add("difficulties")  # the difficulties it answers place it and give it reasons

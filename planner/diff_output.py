@@ -22,7 +22,7 @@ def meaning_lines(d: PlanDiff) -> list[tuple[str, list[str]]]:
         sections.append(("企业信息变化", [f"{label}：{a} → {b}" for label, a, b in d.facts]))
     if d.context:
         sections.append(("背景", d.context))
-    if d.measures or d.reasons or d.facts or d.context:
+    if d.measures or d.reasons or d.facts or d.context or d.questions_added or d.questions_settled:
         order = {"added": 0, "removed": 1, "changed": 2}
         ordered = sorted(d.measures, key=lambda m: (order[m.kind], m.moved is None))
         lines = [m.line() for m in ordered]
