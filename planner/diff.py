@@ -13,11 +13,14 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
+from planner.dates import cn_date_text, local_time
 from planner.exceptions import PlannerError
 from planner.knowledge import KnowledgeBase
 from planner.matching import show_value
 from planner.redline import redline as rendered_redline
+from planner.view import measure_section
 from planner.versions import META, Version, current_version, read_meta, scan_versions
 
 STATUS = {"applies": "适用", "verify": "待核实", "upcoming": "即将实施"}
@@ -45,15 +48,15 @@ class Side:
 
 
 def load_side(spec: str) -> Side:
-    """A plan.json file, a plan folder (its latest version) or ``DIR/<id>@v<N>``.
+    """A plan.json file, a plan folder (its latest version) or ``DIR/<id>@v<N>`` (or ``@<N>``).
 
     A version is read only when its files match its version.json (sizes and SHA-256): a damaged
     version.json, or a plan.json or plan.md that differs from what was recorded, is a DiffError
     (exit 2) naming the file, never a difference.
     """
-    match = re.fullmatch(r"(.+)@v(\d+)", spec)
-    if match:
-        folder, number = Path(match.group(1)), int(match.group(2))
+    match = re.fullmatch(r"(.+)@(v?)(\d+)", spec)
+    if match and (match.group(2) or not os.path.lexists(spec)):  # DIR/<id>@1 is DIR/<id>@v1
+        folder, number = Path(match.group(1)), int(match.group(3))
         good, damaged = scan_versions(folder)
         found = {v.number: v for v in good}
         if number not in found:
@@ -98,20 +101,45 @@ def load_side(spec: str) -> Side:
     return Side(spec, plan, markdown)
 
 
+SECTIONS = {"core": "重点帮扶措施", "universal": "普惠政策"}
+# matching.py words the reason a measure answers reported difficulties so: 针对企业反映的<labels>
+ANSWERED = "针对企业反映的"
+# provenance keys (plan.json "provenance", version.json "inputs") as a reader names them
+FINGERPRINTS = {"record": "记录", "profiles": "措施库", "templates": "模板", "generator": "程序"}
+
+
 @dataclass
 class MeasureChange:
-    kind: str  # added, removed, changed
+    kind: str  # added, removed, changed (a measure moved between sections is changed, with ``moved``)
     id: str
     title: str
     details: list = field(default_factory=list)
     cause: str = ""
+    moved: tuple | None = None  # (old section, new section) as SECTIONS names them
 
     def line(self) -> str:
+        if self.moved:
+            text = f"调整：{self.title} 由“{self.moved[0]}”移至“{self.moved[1]}”"
+            inner = self.details + ([f"原因：{self.cause}"] if self.cause else [])
+            return text + ("（" + "；".join(inner) + "）" if inner else "")
         head = {"added": "新增", "removed": "移除", "changed": "变更"}[self.kind]
         text = f"{head}：{self.title}"
         if self.details:
             text += "（" + "；".join(self.details) + "）"
         return text + (f" —— 原因：{self.cause}" if self.cause else "")
+
+
+@dataclass
+class ReasonChange:
+    """One reason added to (or removed from) the same wording in several measures."""
+
+    kind: str  # added, removed
+    text: str
+    titles: list
+
+    def line(self) -> str:
+        head = "新增" if self.kind == "added" else "不再有"
+        return f"{len(self.titles)}项措施{head}理由“{self.text}”（{'、'.join(self.titles)}）"
 
 
 @dataclass
@@ -126,24 +154,88 @@ class PlanDiff:
     questions_added: list
     questions_settled: list
     redline: list  # planner.redline.Hunk: the changed blocks of plan.md as it reads
+    reasons: list = field(default_factory=list)  # ReasonChange, for measures on both sides
+    fact_phrases: list = field(default_factory=list)  # 主要困难新增“融资难”, 生产状态由“正常”变为“停产”
 
     @property
     def same(self) -> bool:
         return not (self.facts or self.measures or self.questions_added or self.questions_settled
-                    or self.redline)
+                    or self.reasons or self.redline)
+
+    @property
+    def measures_unchanged_in_number(self) -> bool:
+        """No measure came or went (some may have changed, moved or got other reasons)."""
+        return not any(m.kind in ("added", "removed") for m in self.measures)
 
     def summary(self) -> str:
-        counts = {k: sum(1 for m in self.measures if m.kind == k) for k in ("added", "removed", "changed")}
+        """One line, the most important first: facts, measures added or removed, then the rest."""
         if self.same:
             return "无变化"
-        parts = []
-        if any(counts.values()):
-            parts.append(f"措施新增{counts['added']}项、移除{counts['removed']}项、变更{counts['changed']}项")
-        if self.facts:
-            parts.append("企业信息变化：" + "、".join(f[0] for f in self.facts))
-        if self.questions_added or self.questions_settled:
-            parts.append(f"待核实问题新增{len(self.questions_added)}个、已解决{len(self.questions_settled)}个")
+        parts = list(self.fact_phrases) + list(self.context)
+        counts = {k: sum(1 for m in self.measures if m.kind == k and not m.moved) for k in ("added", "removed", "changed")}
+        moved = sum(1 for m in self.measures if m.moved)
+        shown = [f"{label}{counts[k]}项" for k, label in (("added", "新增"), ("removed", "移除")) if counts[k]]
+        if shown:
+            parts.append("措施" + "、".join(shown))
+        elif (self.facts or self.context or self.measures or self.reasons or self.questions_added
+              or self.questions_settled):  # said even when only facts changed: the reader asks it first
+            parts.append("措施无增减")
+        if moved:
+            parts.append(f"{moved}项措施调整栏目")
+        if counts["changed"]:
+            parts.append(f"{counts['changed']}项措施内容变更")
+        changed_reasons = {t for r in self.reasons for t in r.titles}
+        if changed_reasons:
+            parts.append(f"{len(changed_reasons)}项措施理由变化")
+        questions = [f"{label}{len(q)}个" for label, q in (("新增", self.questions_added), ("已解决", self.questions_settled)) if q]
+        if questions:
+            parts.append("待核实问题" + "、".join(questions))
         return "；".join(parts) or "仅文字调整"
+
+    def header_lines(self) -> list[str]:
+        """Who and which versions: the enterprise, each side's version, time and trigger, the as-of
+        dates, and whether the inputs' fingerprints differ (never the hashes themselves)."""
+        a, b = self.old.plan.get("enterprise", {}), self.new.plan.get("enterprise", {})
+        lines = [f"企业：{b.get('name', '')}（统一社会信用代码：{b.get('id', '')}）"]
+        if (a.get("id"), a.get("name")) != (b.get("id"), b.get("name")):
+            lines = [f"原方案企业：{a.get('name', '')}（统一社会信用代码：{a.get('id', '')}）",
+                     f"新方案企业：{b.get('name', '')}（统一社会信用代码：{b.get('id', '')}）"]
+        for head, side in (("原方案", self.old), ("新方案", self.new)):
+            lines.append(f"{head}：{_side_line(side)}")
+        old_as_of, new_as_of = self.old.plan.get("as_of"), self.new.plan.get("as_of")
+        if old_as_of == new_as_of:
+            lines.append(f"基准日：{cn_date_text(new_as_of)}")
+        else:
+            lines.append(f"基准日：{cn_date_text(old_as_of)} → {cn_date_text(new_as_of)}")
+        changed = _fingerprints_changed(self.old, self.new)
+        if changed:
+            lines.append(f"数据指纹：{'/'.join(changed)}已更新")
+        return lines
+
+
+def _side_line(side: Side) -> str:
+    """第2版 · 2026年12月3日 02:27 · 企业记录变化, or the label of a bare plan.json."""
+    meta = side.meta
+    if not meta or side.number is None:
+        return side.label
+    parts = [f"第{side.number}版"]
+    if meta.get("generated"):
+        parts.append(local_time(meta["generated"]))
+    trigger = meta.get("trigger")
+    if trigger:
+        parts.append("、".join(str(t) for t in trigger) if isinstance(trigger, list) else str(trigger))
+    return " · ".join(parts)
+
+
+def _fingerprints_changed(old: Side, new: Side) -> list[str]:
+    def prints(side: Side) -> dict:
+        found = dict(side.plan.get("provenance") or {})
+        if side.meta and isinstance(side.meta.get("inputs"), dict):
+            found.update(side.meta["inputs"])
+        return found
+
+    a, b = prints(old), prints(new)
+    return [name for key, name in FINGERPRINTS.items() if key in a and key in b and a[key] != b[key]]
 
 
 def diff_plans(old: Side, new: Side, kb: KnowledgeBase) -> PlanDiff:
@@ -162,17 +254,38 @@ def diff_plans(old: Side, new: Side, kb: KnowledgeBase) -> PlanDiff:
     new_q = [q["text"] for q in new.plan.get("questions", [])]
     redline = rendered_redline(old.markdown, new.markdown) if old.markdown is not None and new.markdown is not None else []
     return PlanDiff(old, new, [f[:3] for f in facts], context, measures,
-                    [q for q in new_q if q not in old_q], [q for q in old_q if q not in new_q], redline)
+                    [q for q in new_q if q not in old_q], [q for q in old_q if q not in new_q], redline,
+                    _reason_changes(old.plan, new.plan, kb), [f[4] for f in facts])
 
 
 def _fact_changes(old: dict, new: dict, kb: KnowledgeBase) -> list[tuple]:
+    """(label, old shown, new shown, field id, phrase) for each fact that differs."""
     a, b = old["enterprise"], new["enterprise"]
     out = []
     for field_id, spec in kb.fields.items():
         if a.get(field_id) != b.get(field_id):
-            out.append((spec.label, show_value(spec, a.get(field_id), kb), show_value(spec, b.get(field_id), kb),
-                        field_id))
+            shown_a, shown_b = show_value(spec, a.get(field_id), kb), show_value(spec, b.get(field_id), kb)
+            out.append((spec.label, shown_a, shown_b, field_id, _fact_phrase(spec, a.get(field_id), b.get(field_id),
+                                                                             shown_a, shown_b, kb)))
     return out
+
+
+def _fact_phrase(spec, a, b, shown_a, shown_b, kb) -> str:
+    """主要困难新增“融资难”、移除“人才短缺” for a list; 生产状态由“正常”变为“停产” otherwise."""
+    if spec.type == "enum_list" and isinstance(a, list) and isinstance(b, list):
+        def label(v):
+            return kb.vocab_label(spec.vocabulary, v) or str(v)
+        added = [label(v) for v in b if v not in a]
+        removed = [label(v) for v in a if v not in b]
+        parts = ([f"新增“{'、'.join(added)}”"] if added else []) + ([f"移除“{'、'.join(removed)}”"] if removed else [])
+        if parts:
+            return spec.label + "、".join(parts)
+    return f"{spec.label}由“{shown_a}”变为“{shown_b}”"
+
+
+def _section(m: dict, spec) -> str:
+    """The section a plan.json measure is shown in (planner.view.measure_section decides)."""
+    return measure_section(SimpleNamespace(scope=m.get("scope"), answers=m.get("answers") or []), spec)
 
 
 def _measure_changes(old, new, kb, facts, changed_fields, context) -> list[MeasureChange]:
@@ -184,9 +297,15 @@ def _measure_changes(old, new, kb, facts, changed_fields, context) -> list[Measu
 
     def cause(measure_id: str) -> str:
         measure = by_id.get(measure_id)
-        used = set(measure.condition.fields()) if measure and measure.condition else set()
-        used.add("sector")
-        because = [f"{label}由“{a}”变为“{b}”" for label, a, b, fid in facts if fid in used]
+        used = {"sector"}
+        if measure is not None:  # the facts its eligibility, its cases and its audience read
+            for condition in [measure.condition, measure.audience] + [b.condition for b in measure.branches]:
+                if condition is not None:
+                    used.update(condition.fields())
+        a, b = before.get(measure_id, {}), after.get(measure_id, {})
+        if (measure and measure.difficulties) or a.get("answers") != b.get("answers"):
+            used.add("difficulties")  # the difficulties it answers place it and give it reasons
+        because = [phrase for label, x, y, fid, phrase in facts if fid in used]
         if measure_id in expired_now:
             because.append(f"已于{expired_now[measure_id]['ended']}到期")
         return "；".join(because or context)
@@ -200,9 +319,39 @@ def _measure_changes(old, new, kb, facts, changed_fields, context) -> list[Measu
     for mid, m in after.items():
         if mid in before:
             details = _field_changes(before[mid], m)
-            if details:
-                out.append(MeasureChange("changed", mid, m["title"], details, cause(mid)))
+            spec = by_id.get(mid)
+            was, now = SECTIONS[_section(before[mid], spec)], SECTIONS[_section(m, spec)]
+            moved = (was, now) if was != now else None
+            if details or moved:
+                out.append(MeasureChange("changed", mid, m["title"], details, cause(mid), moved))
     return out
+
+
+def _reason_changes(old: dict, new: dict, kb: KnowledgeBase) -> list[ReasonChange]:
+    """Reasons added or removed, grouped by wording across the measures on both sides.
+
+    The reason that a measure answers reported difficulties names them all in one phrase
+    (针对企业反映的成本高利润薄、融资难); it is compared difficulty by difficulty, so a new difficulty
+    reads as one reason added to every measure that answers it."""
+    before = {m["id"]: m for m in old["measures"]}
+    grouped: dict[tuple, list] = {}
+
+    def label(d):
+        return kb.vocab_label("difficulties", d) or str(d)
+
+    for m in new["measures"]:
+        was = before.get(m["id"])
+        if was is None:
+            continue
+        a = [r for r in was.get("reasons", []) if not r.startswith(ANSWERED)]
+        b = [r for r in m.get("reasons", []) if not r.startswith(ANSWERED)]
+        answers_a, answers_b = was.get("answers") or [], m.get("answers") or []
+        found = [("added", r) for r in b if r not in a] + [("removed", r) for r in a if r not in b]
+        found += [("added", ANSWERED + label(d)) for d in answers_b if d not in answers_a]
+        found += [("removed", ANSWERED + label(d)) for d in answers_a if d not in answers_b]
+        for key in found:
+            grouped.setdefault(key, []).append(m["title"])
+    return [ReasonChange(kind, text, titles) for (kind, text), titles in grouped.items()]
 
 
 def _field_changes(a: dict, b: dict) -> list[str]:

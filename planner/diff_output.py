@@ -15,14 +15,23 @@ from planner.textsafe import visible
 
 
 def meaning_lines(d: PlanDiff) -> list[tuple[str, list[str]]]:
-    """The semantic part as (heading, lines) sections, in the order a reviewer reads them."""
+    """The semantic part as (heading, lines) sections, in the order a reviewer reads them: the
+    facts that changed, then what they did to the measures (each with its cause), the reasons
+    that changed across measures, and the questions for the visit."""
     sections = []
-    if d.context:
-        sections.append(("背景", d.context))
-    if d.measures:
-        sections.append(("措施变化", [m.line() for m in d.measures]))
     if d.facts:
         sections.append(("企业信息变化", [f"{label}：{a} → {b}" for label, a, b in d.facts]))
+    if d.context:
+        sections.append(("背景", d.context))
+    if d.measures or d.reasons or d.facts or d.context or d.questions_added or d.questions_settled:
+        order = {"added": 0, "removed": 1, "changed": 2}
+        ordered = sorted(d.measures, key=lambda m: (order[m.kind], m.moved is None))
+        lines = [m.line() for m in ordered]
+        if d.measures_unchanged_in_number:
+            lines.insert(0, "措施无增减")
+        sections.append(("措施变化", lines))
+    if d.reasons:
+        sections.append(("适用理由变化", [r.line() for r in d.reasons]))
     if d.questions_added or d.questions_settled:
         sections.append(("走访核实事项",
                          [f"新增问题：{q}" for q in d.questions_added] + [f"已解决：{q}" for q in d.questions_settled]))

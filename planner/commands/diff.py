@@ -13,6 +13,7 @@ from planner.diff_output import as_html, as_markdown, as_terminal, write_pdf
 from planner.exceptions import PlannerError
 from planner.render import Templates
 from planner.store import atomic_write
+from planner.textsafe import visible
 
 
 @click.command()
@@ -21,11 +22,12 @@ from planner.store import atomic_write
 @click.option("--format", "fmt", type=click.Choice(["terminal", "md", "html", "pdf"]), default="terminal",
               show_default=True, help="彩色终端文本、Markdown、HTML，或 PDF 修订稿（需要 --output）。")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="写入此文件，而不是标准输出。")
+@click.option("--allow-different", is_flag=True, help="允许比较两家不同企业的方案（默认拒绝）。")
 @templates_option
 @sectors_option
 @click.pass_context
-def diff(ctx, old, new, fmt, output, templates_dir, sectors_dir):
-    """比较两个方案：OLD 和 NEW 各为一个 plan.json、一个企业文件夹（取其最新的完整版本）或输出目录/<统一社会信用代码>@v<N>（第N版）。
+def diff(ctx, old, new, fmt, output, allow_different, templates_dir, sectors_dir):
+    """比较两个方案：OLD 和 NEW 各为一个 plan.json、一个企业文件夹（取其最新的完整版本）或输出目录/<统一社会信用代码>@v<N>（第N版，也可写作 @<N>）。
 
     先列出含义上的变化（新增、移除、变更的措施及其原因），再给出方案正文逐字标注的修订对照。相同时退出码为0，不同时为1，出错时为2（包括版本信息或文件已损坏）。
     """
@@ -35,6 +37,11 @@ def diff(ctx, old, new, fmt, output, templates_dir, sectors_dir):
         kb = load_knowledge(sectors_dir)
         templates = Templates.from_option(templates_dir)
         sides = load_side(old), load_side(new)
+        ids = [side.plan["enterprise"].get("id") if isinstance(side.plan["enterprise"], dict) else None
+               for side in sides]
+        if all(ids) and ids[0] != ids[1] and not allow_different:  # a plan without an id is judged below
+            who = "；".join(visible(f"{side.name or '未知企业'}，{code}") for side, code in zip(sides, ids))
+            raise DiffError(f"{old} 与 {new} 不是同一家企业（{who}），未比较；确需比较两家企业时请加 --allow-different")
         try:
             result = diff_plans(*sides, kb)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -49,6 +56,7 @@ def diff(ctx, old, new, fmt, output, templates_dir, sectors_dir):
                     "md": lambda: as_markdown(result, templates), "html": lambda: as_html(result, templates)}[fmt]()
             if output is not None:
                 atomic_write(output, text)
+                click.echo(f"{result.summary()}；比较结果已写入 {output}")
             else:
                 click.echo(text, nl=False, color=True)
     except PlannerError as exc:
