@@ -159,3 +159,11 @@ def test_impact_pdf_needs_an_output_and_an_existing_folder(runner, logistics_mov
     assert result.exit_code != 0 and "--format pdf 需要用 --output 指定要写入的文件" in result.stderr
     missing = impact(runner, logistics_moved, "--output", str(tmp_path / "no" / "r.xlsx"))
     assert missing.exit_code != 0 and "输出目录" in missing.stderr and not (tmp_path / "no").exists()
+
+
+def test_control_characters_in_a_profile_are_shown_not_sent(runner, sectors_copy):
+    edit(sectors_copy, "title: 畅通汽车产业链物流", "title: 畅通\u202e汽车产业链物流")
+    result = impact(runner, sectors_copy)
+    assert result.exit_code == 0, result.output
+    assert "\u202e" not in result.output
+    assert "  automotive.yaml: automotive_logistics.title 畅通汽车产业链物流 → 畅通⟨U+202E⟩汽车产业链物流" in result.output
