@@ -39,7 +39,7 @@ def impact(records: Path, new_dir: Path, base_dir, as_of, fmt, output, templates
 
     用 --sectors 给出修改后的措施库副本，与现行措施库比较：先逐项列出改动的文件和键（如
     automotive.yaml: automotive_logistics.period.end 2022-12-31 → 2022-09-30），再逐家列出新增、
-    移除和变更的措施，最后按措施汇总。加 --format md|xlsx|pdf --output 文件 可写成报告分发；
+    移除和变更的措施，最后按措施汇总。用 --format md|xlsx|pdf 加 --output 可写成报告分发；
     不写 --output 时不写入任何文件。
     """
     if fmt is None:
