@@ -107,7 +107,8 @@ def test_history_names_a_damaged_version_and_lists_the_others(two, runner):
     (folder / "history" / "v1" / "version.json").write_text('{"version": "one"}', encoding="utf-8")
     result = runner.invoke(main, ["history", str(folder)])
     assert result.exit_code == 0
-    assert [line.split("\t")[0] for line in result.stdout.splitlines()] == ["版本", "v2"]
+    listed = [line.split("　")[0] for line in result.stdout.splitlines() if line.startswith("第")]
+    assert listed == ["第2版"] and "第1版已损坏，见上方提示" in result.stdout
     assert result.stderr == f"注意：out/{AUTO}/history/v1/version.json：版本信息已损坏（字段 version 应为正整数）\n"
     (folder / "version.json").write_bytes(b"{")
     nothing = runner.invoke(main, ["history", str(folder)])
