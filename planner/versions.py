@@ -108,12 +108,23 @@ class Damage:
     message: str
 
 
+# The templates that make a plan or a brief (plan*.md.j2 and brief*.md.j2 with their per-sector
+# variants, the HTML page, the print, plan, brief and font stylesheets, the Word documents' wording):
+# a change to one of them is a new version; a diff, summary or impact template is not.
+_DOCUMENT_TEMPLATES = re.compile(r"^(?:(?:plan|brief)[^/]*\.(?:j2|css)|document\.html\.j2|print\.css|fonts\.css|docx\.yaml)$")
+
+
+def is_document_template(name: str) -> bool:
+    return bool(_DOCUMENT_TEMPLATES.match(name))
+
+
 def templates_digest(dirs: list[Path]) -> str:
-    """A hash of every template and stylesheet on the search path, in search order."""
+    """A hash of every template and stylesheet on the search path that reaches a plan or a brief,
+    in search order."""
     h = hashlib.sha256()
     for folder in dirs:
         for path in sorted(Path(folder).glob("*")):
-            if path.is_file() and path.suffix in (".j2", ".css", ".yaml"):  # docx.yaml: the Word documents' wording
+            if path.is_file() and is_document_template(path.name):
                 h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")  # not the path: a copy is the same
     return h.hexdigest()[:16]
 

@@ -77,3 +77,29 @@ def test_a_folder_under_the_former_names_is_exported_and_renamed_under_the_new(r
     again = _generate(runner, records, out)  # and now nothing is left to do
     assert "0家" in again.output or "跳过" in again.output
     assert json.loads((folder / "version.json").read_text(encoding="utf-8")) == meta
+
+
+def test_only_the_templates_of_plans_and_briefs_make_a_new_version(kb, tmp_path):
+    """A bureau's diff or impact template changes no plan, so it is no new version; its plan.css is."""
+    import shutil
+
+    from planner.generate import generate
+    from planner.render import Templates
+    from planner.resources import bundled
+
+    records, code = _one_enterprise_list(tmp_path)
+    mine = tmp_path / "tpl"
+    mine.mkdir()
+    out = tmp_path / "out"
+    assert generate(records, out, kb, Templates.from_option(mine), AS_OF, ("md",), workers=1).written
+    for name in ("diff.css", "impact.md.j2", "summary.md.j2"):
+        shutil.copy(bundled("templates") / name, mine / name)
+        (mine / name).write_text((mine / name).read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    again = generate(records, out, kb, Templates.from_option(mine), AS_OF, ("md",), workers=1)
+    assert not again.written and again.unchanged == [code]
+    (mine / "plan.css").write_text((bundled("templates") / "plan.css").read_text(encoding="utf-8") + "\n",
+                                   encoding="utf-8")
+    changed = generate(records, out, kb, Templates.from_option(mine), AS_OF, ("md",), workers=1)
+    assert changed.written == [code]
+    meta = json.loads((out / code / "version.json").read_text(encoding="utf-8"))
+    assert meta["version"] == 2 and meta["trigger"] == ["模板变化"]
