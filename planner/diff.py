@@ -373,18 +373,42 @@ def _field_changes(a: dict, b: dict) -> list[str]:
         ("时间节点", deadlines),
         ("截止提醒", lambda m: m.get("deadline_warning") or "无"),
         ("牵头部门", lambda m: "、".join(m["lead"])),
-        ("具体举措", lambda m: "；".join(m["actions"])),
-        ("走访核实", lambda m: "；".join(m.get("checks", [])) or "无"),
+        ("具体举措", lambda m: m["actions"]),
+        ("走访核实", lambda m: m.get("checks", [])),
         ("待核实", verify),
         ("名称", lambda m: m["title"]),
         ("内容摘要", lambda m: m.get("summary", "")),
-        ("需准备材料", lambda m: "；".join(m.get("documents", [])) or "无"),
-        ("走访确认", lambda m: "；".join(m.get("questions", [])) or "无"),
-        ("对接活动", lambda m: "、".join(m.get("activities", [])) or "无"),
-        ("说明", lambda m: "；".join(m.get("notes", [])) or "无"),
+        ("需准备材料", lambda m: m.get("documents", [])),
+        ("走访确认", lambda m: m.get("questions", [])),
+        ("对接活动", lambda m: m.get("activities", [])),
+        ("说明", lambda m: m.get("notes", [])),
         ("政策依据", lambda m: (m.get("source") or {}).get("quote", "") + "；".join((m.get("source") or {}).get("notices", []))),
     ]
-    return [f"{name}：{get(a)} → {get(b)}" for name, get in checks if get(a) != get(b)]
+    out = []
+    for name, get in checks:
+        before, after = get(a), get(b)
+        if before == after:
+            continue
+        if isinstance(before, list) and isinstance(after, list):
+            out.append(f"{name}：{_list_change(before, after)}")
+        else:
+            out.append(f"{name}：{before} → {after}")
+    return out
+
+
+def _list_change(before: list, after: list) -> str:
+    """What a list of a measure gained and lost, item by item: 新增“产融对接（回应：融资难）”;
+    the whole lists when only their order changed."""
+    added = [item for item in after if item not in before]
+    removed = [item for item in before if item not in after]
+    if not added and not removed:
+        return f"次序调整为{'；'.join(after)}"
+    parts = []
+    if added:
+        parts.append("新增" + "、".join(f"“{item}”" for item in added))
+    if removed:
+        parts.append("删去" + "、".join(f"“{item}”" for item in removed))
+    return "，".join(parts)
 
 
 def change_summary(previous_json: Path | None, new_json_text: str, kb: KnowledgeBase) -> str:

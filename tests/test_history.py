@@ -39,7 +39,7 @@ def test_history_lists_versions_with_trigger_and_summary(two_versions, runner, m
     second = lines[lines.index(f"第2版　生成于 {shanghai(v2)}　基准日 2022年6月15日"):]
     assert second[1:5] == [
         "  触发原因：企业记录变化",
-        "  变化：措施新增1项、移除0项、变更0项；企业信息变化：生产状态；待核实问题新增2个、已解决0个",
+        "  变化：生产状态由“正常”变为“停产”；措施新增1项；待核实问题新增2个",
         "  企业信息：",
         "    生产状态：正常→停产",
     ]
