@@ -168,8 +168,8 @@ def collect(out_dir: Path, since: dt.date | None = None) -> Changes:
     if since is None:
         run, notes = last_run(out_dir)
         if run is None:
-            raise PlannerError(f"{out_dir}：没有运行记录（{RUNS}），无法确定最近一次运行；"
-                               f"请用 --since 日期 列出某日以来的新版本")
+            what = f"运行记录均已损坏（{'；'.join(notes)}）" if notes else f"没有运行记录（{RUNS}）"
+            raise PlannerError(f"{out_dir}：{what}，无法确定最近一次运行；请用 --since 日期 列出某日以来的新版本")
         result = Changes(f"最近一次运行（{local_time(run['finished'])}）", notes=notes)
         for enterprise_id, number in sorted(run["versions"].items()):
             folder = out_dir / enterprise_id
