@@ -209,3 +209,17 @@ def test_folder_briefs_print_the_approved_version(runner, tmp_path):
     asked = run(runner, "briefs", out, "--combined", tmp_path / "二.pdf", "--id", ids[1])  # nothing approved
     assert asked.exit_code == 1 and not (tmp_path / "二.pdf").exists()
     assert "尚无审核通过的版本" in asked.stderr
+
+
+def test_an_approval_binds_the_bytes_it_was_given_for(runner, folder, tmp_path):
+    out, _, ids, names = folder
+    a = out / ids[0]
+    assert run(runner, "approve", out, "--require").exit_code == 0
+    sha = orjson.loads((a / "version.json").read_bytes())["sha256"]["plan.json"]
+    other = "0" * 64 if sha != "0" * 64 else "1" * 64
+    line = {"enterprise": ids[0], "version": 1, "plan_sha256": other, "decision": "approved", "reviewer": "张三",
+            "time": "2022-06-15T02:00:00+00:00", "note": ""}
+    (a / "reviews.jsonl").write_bytes(orjson.dumps(line) + b"\n")  # an approval of other bytes numbered v1
+    result = run(runner, "export", out, "--to", tmp_path / "to", "--by", "none")
+    assert result.exit_code == 1 and "3家企业尚无审核通过的版本" in result.stderr
+    assert decisions_state(runner, out, ids[0]) == "待审核"
