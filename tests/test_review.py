@@ -190,6 +190,8 @@ def test_a_bad_folder_setting_is_a_clear_error(runner, folder, tmp_path):
 def test_folder_briefs_print_the_approved_version(runner, tmp_path):
     from pypdf import PdfReader
 
+    from planner.briefbook import BRIEF_PDF  # the version store's name for the brief, whatever it becomes
+
     records, ids, names = write_list(tmp_path / "list.yaml", count=2)
     out = tmp_path / "out"
     assert run(runner, "generate", records, "--out", out, "--as-of", AS_OF.isoformat()).exit_code == 0
@@ -203,8 +205,8 @@ def test_folder_briefs_print_the_approved_version(runner, tmp_path):
     assert f"注意：1家企业尚无审核通过的版本，未打印：{names[ids[1]]}（{ids[1]}）" in result.stderr
     assert "打印的是较早的通过版本" in result.stderr
     [page] = PdfReader(target).pages
-    v1 = PdfReader(a / "history" / "v1" / "brief.pdf").pages[0].extract_text()
-    assert page.extract_text() == v1 != PdfReader(a / "brief.pdf").pages[0].extract_text()
+    v1 = PdfReader(a / "history" / "v1" / BRIEF_PDF).pages[0].extract_text()
+    assert page.extract_text() == v1 != PdfReader(a / BRIEF_PDF).pages[0].extract_text()
 
     asked = run(runner, "briefs", out, "--combined", tmp_path / "二.pdf", "--id", ids[1])  # nothing approved
     assert asked.exit_code == 1 and not (tmp_path / "二.pdf").exists()
