@@ -16,7 +16,7 @@ from types import SimpleNamespace
 from planner.exceptions import RenderError
 from planner.knowledge import KnowledgeBase
 from planner.store import atomic_write
-from planner.versions import BRIEF_PDF, current_version, verified_plan
+from planner.versions import BRIEF_PDF
 
 
 @dataclass
@@ -26,6 +26,9 @@ class FolderBriefs:
 
     printed: list = field(default_factory=list)  # plan.json dicts, in print order
     missing: list = field(default_factory=list)  # (credit code, why)
+    withheld: list = field(default_factory=list)  # (credit code, name, why): no version that may go out (planner.review)
+    older: list = field(default_factory=list)  # (credit code, number): an earlier approved version, a newer pending
+    notes: list = field(default_factory=list)  # damaged review lines
 
 
 def enterprise_folders(folder: Path) -> list[Path]:
@@ -59,7 +62,9 @@ def folder_briefs(folder: Path, kb: KnowledgeBase, ids: list[str] | None = None,
     """The (plan.json, brief.pdf path) of each enterprise to print: those of ``ids`` in that order,
     else every enterprise of the folder by credit code; then the district, zone and cadre filters."""
     from planner.generate import select_plans
+    from planner.review import pick, review_required
 
+    required = review_required(folder)
     result = FolderBriefs()
     subs = {sub.name: sub for sub in enterprise_folders(folder)}
     wanted = ids if ids else list(subs)
@@ -69,18 +74,27 @@ def folder_briefs(folder: Path, kb: KnowledgeBase, ids: list[str] | None = None,
         if sub is None:
             result.missing.append((code, f"输出目录中没有这家企业（{folder}/{code}）"))
             continue
-        version, problem = current_version(sub)
-        plan = verified_plan(sub) if version is not None else None
-        if plan is None:
-            result.missing.append((code, problem or "没有完整的版本，请重新运行 planner generate"))
+        chosen = pick(sub, required)
+        result.notes += chosen.notes
+        if chosen.withheld and chosen.top_plan is not None:  # said only when the filters would take it
+            found.append(SimpleNamespace(id=code, enterprise=chosen.top_plan.get("enterprise", {}),
+                                         withheld=chosen.withheld))
             continue
-        found.append(SimpleNamespace(id=code, enterprise=plan["enterprise"], plan=plan, brief=version.path / BRIEF_PDF))
+        if chosen.plan is None:
+            result.missing.append((code, chosen.withheld or chosen.problem or "没有完整的版本，请重新运行 planner generate"))
+            continue
+        plan = chosen.plan
+        found.append(SimpleNamespace(id=code, enterprise=plan["enterprise"], plan=plan, withheld=None,
+                                     brief=chosen.version.path / BRIEF_PDF, version=chosen.version, older=chosen.older))
     chosen = select_plans(found, kb, district, cadre, zone, source="输出目录") if found else []
     if ids:  # asked for by code and left out by a filter: said, not dropped silently
         kept = {p.id for p in chosen}
         result.missing += [(p.id, "不符合筛选条件（区县、功能区或包联干部）") for p in found if p.id not in kept]
+    result.withheld = [(p.id, str(p.enterprise.get("name", "")), p.withheld) for p in chosen if p.withheld]
     printable = []
-    for p in chosen:  # only the chosen need their PDF: another district's missing brief is not this print's
+    for p in (p for p in chosen if not p.withheld):  # only the chosen need their PDF
+        if p.older:
+            result.older.append((p.id, p.version.number))
         if p.brief.is_file():
             printable.append(p)
         else:
@@ -116,7 +130,8 @@ def write_folder_briefs(folder: Path, target: Path, kb: KnowledgeBase, renderer,
 
     chosen, result = folder_briefs(folder, kb, ids, district, cadre, zone)
     if not chosen:
-        why = "；".join(f"{code}：{reason}" for code, reason in result.missing)
+        why = "；".join([f"{code}：{reason}" for code, reason in result.missing]
+                       + [f"{code}：{reason}" for code, _, reason in result.withheld])
         raise RenderError("没有可打印的走访简报，未写入任何文件" + (f"（{why}）" if why else ""))
     doc_title = kb.campaign.documents["brief"]
     writer = PdfWriter()

@@ -19,7 +19,8 @@ from pathlib import Path
 from planner.exceptions import PlannerError
 from planner.knowledge import KnowledgeBase
 from planner.store import atomic_write
-from planner.versions import BRIEF_DOCX, BRIEF_PDF, PLAN_DOCX, PLAN_PDF, current_version, verified_plan
+from planner.review import pick, review_required
+from planner.versions import BRIEF_DOCX, BRIEF_PDF, PLAN_DOCX, PLAN_PDF
 
 MARKER = ".planner-enterprise"  # in each exported enterprise folder: its credit code
 # what people open, under the names they look for (a version's names on the left: the same now; a
@@ -36,6 +37,10 @@ UNSAFE = set('/\\:*?"<>|')
 class ExportResult:
     exported: list = field(default_factory=list)  # (credit code, path relative to the target)
     skipped: list = field(default_factory=list)  # (credit code, why)
+    withheld: list = field(default_factory=list)  # (credit code, name, why): no version that may go out (planner.review)
+    older: list = field(default_factory=list)  # (credit code, number): an earlier approved version, a newer pending
+    notes: list = field(default_factory=list)  # damaged review lines
+    review: bool = False  # whether the folder requires review
 
 
 def safe_name(text: str, fallback: str) -> str:
@@ -56,7 +61,8 @@ def _marker_of(folder: Path) -> str | None:
 def export(out_dir: Path, target: Path, kb: KnowledgeBase, by: str = "district", district: str | None = None,
            cadre: str | None = None, zone: str | None = None) -> ExportResult:
     """Copy each enterprise's latest whole version into ``target``, grouped ``by`` district, cadre
-    or not at all, filtered as ``planner briefs`` filters."""
+    or not at all, filtered as ``planner briefs`` filters. When the folder requires review
+    (planner.review), the latest approved version instead; a rejected version never goes out."""
     from types import SimpleNamespace
 
     from planner.briefbook import enterprise_folders
@@ -67,17 +73,23 @@ def export(out_dir: Path, target: Path, kb: KnowledgeBase, by: str = "district",
     inside = out_dir.resolve() in target.resolve().parents or target.resolve() in out_dir.resolve().parents
     if target.resolve() == out_dir.resolve() or inside:
         raise PlannerError(f"导出目录 {target} 与输出目录 {out_dir} 不能互相包含")
-    result = ExportResult()
+    result = ExportResult(review=review_required(out_dir))
     found = []
     for sub in enterprise_folders(out_dir):
-        version, problem = current_version(sub)
-        plan = verified_plan(sub) if version is not None else None
-        if plan is None:
-            result.skipped.append((sub.name, problem or "没有完整的版本"))
+        chosen = pick(sub, result.review)
+        result.notes += chosen.notes
+        if chosen.withheld and chosen.top_plan is not None:  # said only when the filters would take it
+            found.append(SimpleNamespace(id=sub.name, enterprise=chosen.top_plan.get("enterprise", {}),
+                                         withheld=chosen.withheld))
             continue
-        found.append(SimpleNamespace(id=sub.name, enterprise=plan["enterprise"], version=version,
-                                     row=listing_row(plan, kb)))
+        if chosen.plan is None:
+            result.skipped.append((sub.name, chosen.withheld or chosen.problem or "没有完整的版本"))
+            continue
+        found.append(SimpleNamespace(id=sub.name, enterprise=chosen.plan["enterprise"], version=chosen.version,
+                                     row=listing_row(chosen.plan, kb), older=chosen.older, withheld=None))
     chosen = select_plans(found, kb, district, cadre, zone, source="输出目录") if found else []
+    result.withheld = [(p.id, str(p.enterprise.get("name", "")), p.withheld) for p in chosen if p.withheld]
+    chosen = [p for p in chosen if not p.withheld]
     field_id, missing = GROUPS[by]
     placed = []
     for p in chosen:
@@ -102,4 +114,6 @@ def export(out_dir: Path, target: Path, kb: KnowledgeBase, by: str = "district",
             shutil.copyfile(p.version.path / src, tmp)
             tmp.replace(folder / dst)
         result.exported.append((p.id, folder.relative_to(target).as_posix()))
+        if p.older:
+            result.older.append((p.id, p.version.number))
     return result

@@ -293,13 +293,28 @@ def generate(records: Path, out_dir: Path, kb: KnowledgeBase, templates: Templat
     store = PlanStore(out_dir)
     result = GenerateResult(rejected=read.rejected_count, out_dir=out_dir, read=read)
     result.problems_file = write_problem_list(read, Path(out_dir) / PROBLEM_LIST)  # or an old one removed
+    started = dt.datetime.now(dt.timezone.utc)
     try:
         _generate(read, store, result, kb, templates, as_of, formats, author, workers, progress, records, internal)
     except KeyboardInterrupt:
         raise Interrupted(len(result.written)) from None
+    finally:
+        _record_run(out_dir, result, started)
     result.enterprise_list = refresh_enterprise_list(out_dir, kb, changed=bool(result.written or result.completed),
                                                      notes=result.notes)
     return result
+
+
+def _record_run(out_dir: Path, result: GenerateResult, started: dt.datetime) -> None:
+    """The run in DIR/.planner-runs.jsonl (planner changes --last-run); a folder that cannot take it
+    gets a note when the run wrote something, never an error: the plans are what the run is for."""
+    from planner.changes import record_run
+
+    try:
+        record_run(out_dir, result.written, started)
+    except OSError as exc:
+        if result.written:
+            result.notes.append(f"运行记录无法写入（{exc.strerror or exc}），planner changes --last-run 将看不到本次运行")
 
 
 def inputs_of(record: Record, kb: KnowledgeBase, template_hash: str, as_of: dt.date,

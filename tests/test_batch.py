@@ -222,7 +222,7 @@ def test_progress_is_silent_when_not_a_terminal(runner, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(main, ["generate", str(EXAMPLES / "enterprises.yaml"), "--as-of", "2022-06-15",
                                   "--format", "md"])
-    assert result.output == "已生成20家企业的新版本，0家未变化（跳过）；输出目录 output/\n"
+    assert result.output == "已生成20家企业的新版本，0家未变化（跳过）；输出目录 output/；查看新版本：planner changes output --last-run\n"
 
 
 @pytest.mark.parametrize("quiet", [True, False])

@@ -128,7 +128,7 @@ def test_generate_command(runner, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(main, ["generate", "enterprises.yaml", "--as-of", "2022-06-15", "--format", "md"])
     assert result.exit_code == 0, result.output
-    assert result.output == "已生成20家企业的新版本，0家未变化（跳过）；输出目录 output/\n"
+    assert result.output == "已生成20家企业的新版本，0家未变化（跳过）；输出目录 output/；查看新版本：planner changes output --last-run\n"
     assert sorted(p.name for p in (tmp_path / "output" / "91330282NB0000040U").iterdir()) == [
         "brief.md", "plan.json", "plan.md", "version.json"]
     again = runner.invoke(main, ["generate", "enterprises.yaml", "--as-of", "2022-06-15", "--format", "md"])

@@ -4,7 +4,9 @@ from planner import i18n
 
 i18n.install()  # before any command is defined: click translates some texts (Path's name) at definition
 
+from planner.commands.approve import approve, reject
 from planner.commands.briefs import briefs
+from planner.commands.changes import changes
 from planner.commands.check import check
 from planner.commands.convert import convert
 from planner.commands.diff import diff
@@ -15,4 +17,4 @@ from planner.commands.impact import impact
 from planner.commands.match import match
 from planner.commands.summary import summary
 
-COMMANDS = [check, match, generate, briefs, export, summary, history, diff, impact, convert]
+COMMANDS = [check, match, generate, briefs, export, approve, reject, changes, summary, history, diff, impact, convert]

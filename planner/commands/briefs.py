@@ -36,7 +36,8 @@ def briefs(records: Path, target: Path, ids, ids_file, district, zone, cadre, co
 
     RECORDS 是名单时，按名单现场生成简报；是 planner generate 的输出目录 DIR 时，直接取各企业
     最新版本的走访简报.pdf（与单份简报完全相同），首页附走访路线单。可按统一社会信用代码（--id）、
-    区县、功能区或包联干部筛选，一次打印一天的走访。
+    区县、功能区或包联干部筛选，一次打印一天的走访。从输出目录打印时，已退回的版本不打印；输出目录开启审核要求时
+    （planner approve DIR --require），打印各企业最新的审核通过版本，没有通过版本的企业列出而不打印。
     """
     from planner.briefbook import is_output_folder, read_ids, write_folder_briefs
 
@@ -46,11 +47,19 @@ def briefs(records: Path, target: Path, ids, ids_file, district, zone, cadre, co
         if not is_output_folder(records):
             raise click.UsageError(f"{display_path(records)} 不是 planner generate 的输出目录（其中没有企业文件夹）")
         from planner.generate import Renderer
+        from planner.review import review_required, withheld_line
 
         renderer = Renderer(kb, Templates.from_option(templates_dir), author)
         result = write_folder_briefs(records, target, kb, renderer, wanted or None, district, cadre, zone, cover)
+        for line in result.notes:
+            click.echo(f"注意：{line}", err=True)
         for code, why in result.missing:
             click.echo(f"错误：{code}：{why}", err=True)
+        held = withheld_line(result.withheld, review_required(records), "打印")
+        if held:
+            click.echo(f"注意：{held}", err=True)
+        if result.older:
+            click.echo(f"注意：{len(result.older)}家企业的更新版本尚未审核通过，打印的是较早的通过版本", err=True)
         click.echo(f"已将{len(result.printed)}份走访简报（每份一页{'，另附走访路线单' if cover else ''}）写入 "
                    f"{display_path(target)}")
         if result.missing:

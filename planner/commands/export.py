@@ -26,16 +26,28 @@ def export(out_dir: Path, target: Path, by, district, zone, cadre, sectors_dir):
     每家企业一个文件夹，如“北仑区/宁波珂屹汽车部件有限公司/帮扶方案.pdf”，内有帮扶方案、走访简报
     （PDF 和 Word，已生成的才有）。企业名称相同的，文件夹名后加统一社会信用代码，绝不覆盖另一家企业的文件；
     再次导出得到同样的目录。
+
+    输出目录开启审核要求时（planner approve DIR --require），导出各企业最新的审核通过版本，没有通过版本的
+    企业不导出并列出；已退回的版本从不导出。
     """
     from planner.export import export as run_export
+    from planner.review import withheld_line
 
     kb = load_knowledge(sectors_dir)
     result = run_export(out_dir, target, kb, by, district, cadre, zone)
+    for line in result.notes:
+        click.echo(f"注意：{line}", err=True)
     for code, why in result.skipped:
         click.echo(f"错误：{code}：{why}", err=True)
+    held = withheld_line(result.withheld, result.review, "导出")
+    if held:
+        click.echo(f"注意：{held}", err=True)
     if not result.exported:
-        click.echo("错误：没有可导出的企业（输出目录为空，或没有符合筛选条件的企业），未写入任何文件", err=True)
+        why = "没有审核通过的版本，或没有符合筛选条件的企业" if result.review else "输出目录为空，或没有符合筛选条件的企业"
+        click.echo(f"错误：没有可导出的企业（{why}），未写入任何文件", err=True)
         raise SystemExit(1)
-    click.echo(f"已导出{len(result.exported)}家企业的最新版本到 {display_path(target)}/")
+    which = "审核通过的版本" if result.review else "的最新版本"
+    older = f"（其中{len(result.older)}家的更新版本尚未审核通过，导出的是较早的通过版本）" if result.older else ""
+    click.echo(f"已导出{len(result.exported)}家企业{which}到 {display_path(target)}/{older}")
     if result.skipped:
         raise SystemExit(1)

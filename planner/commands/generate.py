@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
@@ -61,4 +62,5 @@ def generate(records: Path, out_dir: Path, as_of, formats, author, workers, inte
     added = "、".join({"pdf": "PDF", "docx": "docx 文件"}[f] for f in formats if f in BINARY_FORMATS)
     report_read(result.read, kb, as_of, f"已生成{len(result.written)}家企业的新版本，{len(result.unchanged)}家未变化（跳过"
                 f"{f'，其中{len(result.completed)}家补齐了 {added}' if result.completed else ''}）"
-                f"；输出目录 {display_path(out_dir)}/", result.problems_file, failed=bool(result.failed), errors=errors)
+                f"；输出目录 {display_path(out_dir)}/" + (f"；查看新版本：planner changes "
+                f"{shlex.quote(display_path(out_dir))} --last-run" if result.written else ""), result.problems_file, failed=bool(result.failed), errors=errors)
