@@ -91,7 +91,7 @@ readme-images: demo
 	pdftoppm -png -r 70 -f 1 -l 1 -singlefile output/91330282NB0000040U/帮扶方案.pdf docs/plan-page1
 	pdftoppm -png -r 70 -f 1 -l 1 -singlefile output/91330282NB0000040U/走访简报.pdf docs/brief-page1
 	rm -rf build/redline && mkdir -p build/redline
-	sed '/91330206NB0000059N/,/production_status/ s/production_status: normal/production_status: stopped/' \
+	sed '/91330206NB0000059N/,/difficulties/ s/difficulties: \[costs/difficulties: [financing, costs/' \
 	  examples/enterprises.yaml > build/redline/enterprises.yaml
 	$(BIN)/planner generate examples/enterprises.yaml --out build/redline/out --as-of $(DEMO_AS_OF) --format md
 	$(BIN)/planner generate build/redline/enterprises.yaml --out build/redline/out --as-of $(DEMO_AS_OF) --format md

@@ -215,9 +215,9 @@ def as_terminal(changes: Changes) -> str:
     from planner.textsafe import visible
 
     lines = [headline(changes)]
-    if changes.rows:
-        lines.append("\t".join(HEADER))
-        lines += [visible("\t".join(_cells(row))) for row in changes.rows]
+    for row in changes.rows:  # one line each, read across: who, which versions, why, where it stands, what
+        lines.append(visible(f"{row.name}（{row.id}）　{row.versions}　{'、'.join(row.trigger)}　〔{row.state}〕　"
+                             f"{row.summary}（生成于{row.generated}）"))
     return "\n".join(lines) + "\n"
 
 

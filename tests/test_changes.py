@@ -81,7 +81,7 @@ def test_the_last_run_and_the_versions_since_a_date(runner, two_runs, tmp_path, 
     since = run(runner, "changes", out, "--since", "2022-06-15", "--format", "md")
     assert since.exit_code == 0
     later = run(runner, "changes", out, "--since", "2022年6月16日")
-    assert [line.split("\t")[1] for line in later.stdout.splitlines()[2:]] == [ids[0]]
+    assert [line.split("（")[1].split("）")[0] for line in later.stdout.splitlines()[1:]] == [ids[0]]
     text = f"## --last-run\n\n```\n{last.stdout}```\n\n## --since 2022-06-15 --format md\n\n{since.stdout}"
     assert text == snapshot_md
 
