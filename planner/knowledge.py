@@ -437,7 +437,8 @@ class _Loader:
             why = "不是文件夹" if self.root.exists() else "文件夹不存在"
             self.problems.append(Problem(display_path(self.root), 1, (), why))
             return None
-        files = sorted(p for p in self.root.glob("*.yaml") if not p.name.startswith("_"))
+        files = sorted(p for p in self.root.glob("*.yaml")
+                       if not p.name.startswith("_") and p.name not in schema.OTHER_FILES)
         for name in schema.FIXED_FILES:
             if not (self.root / name).is_file():
                 self.problems.append(Problem(self._shown(name), 1, (), "缺少这个文件"))

@@ -564,6 +564,39 @@ LOCALITIES_FILE = Struct({
     "generic": Field(LOCALITY, "for an enterprise whose district is not known"),
 })
 
+REQUESTS_FILE = Struct({
+    "categories": Field(ListOf(Struct({
+        "name": Field(TEXT, "the Chinese name stored in the ledger and shown on sheets"),
+        "aliases": optional(TEXTS, "other spellings accepted on import"),
+        "measures": Field(ListOf(ID), "ids of measures (citywide or a profile) the category relates to"),
+        "departments": Field(ListOf(TEXT, 1), "where a request of this category is handed unless it names others"),
+        "working_days": optional(MapOf(TEXT, Number()), "urgency name → working days, overriding the urgency's"),
+    }), 1), "request categories"),
+    "urgencies": Field(ListOf(Struct({
+        "name": Field(TEXT, "the Chinese name (简单, 复杂)"),
+        "aliases": optional(TEXTS, "other spellings accepted on import"),
+        "working_days": Field(Number(), "due this many working days after the visit"),
+        "description": Field(TEXT, "what makes a request this urgent"),
+    }), 1), "urgencies and their time limits"),
+    "urgency_source": Field(TEXT, "the public practice the time limits follow"),
+    "calendar": Field(ListOf(Struct({
+        "year": Field(Number(), "the year of the notice"),
+        "source": Field(TEXT, "the State Council notice"),
+        "days_off": Field(ListOf(Struct({
+            "name": Field(TEXT, "the holiday"),
+            "from": Field(Date(), "first day off"),
+            "to": Field(Date(), "last day off"),
+        }), 1), "days off (放假调休), weekend days inside a holiday included"),
+        "working_weekends": Field(ListOf(Date()), "Saturdays and Sundays that are working days (调休上班)"),
+    }), 1), "official holidays, one entry a year"),
+})
+
+# Files of sectors/ that other parts of the planner read with their own loaders (planner.requests):
+# not sector profiles, and not needed to load the knowledge base; `planner check` checks them too.
+OTHER_FILES = {
+    "requests.yaml": REQUESTS_FILE,
+}
+
 FIXED_FILES = {
     "industries.yaml": INDUSTRIES_FILE,
     "settings.yaml": SETTINGS_FILE,

@@ -1,0 +1,142 @@
+"""The states of a request and the steps between them, as a table.
+
+    登记 ─交办→ 交办 ─办理中→ 办理中 ─办结→ 办结 ─回访（满意）→ 回访 ─销号→ 销号
+                 │  ↖──退回──┘  ↑          │
+                 └────办结──────┼──────────┘ (a request answered at once skips 办理中)
+                                └── 回访（不满意）: reopened, back to 办理中
+
+- 交办 hands a registered request to its departments; 交办 again from 交办 re-hands it (other
+  departments, e.g. after a 退回).
+- 退回 (the department returns it: not its business, or it needs another) needs a reason and
+  puts the request back to 交办, where the bureau hands it on.
+- 回访 needs the enterprise's verdict. Satisfied: the request waits in 回访 for 销号. Not
+  satisfied: the request is reopened to 办理中 — the same departments carry on, since they know
+  the case; if it belongs elsewhere they 退回 it. Its 办结 date is cleared; the next 办结 counts.
+- 撤回 (the enterprise withdraws it, or it was registered in error) needs a reason, is allowed
+  from every open state and is final, like 销号.
+
+A step is named by the state it leads to (``planner requests update ID --to 办结``); 退回 is the
+one step that is not a state. ``step`` gives the state a step leads to or raises
+IllegalTransition with a Chinese message naming the request and its current state.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from planner.exceptions import PlannerError
+
+REGISTERED = "登记"
+ASSIGNED = "交办"
+IN_PROGRESS = "办理中"
+DONE = "办结"
+VISITED = "回访"
+CLOSED = "销号"
+WITHDRAWN = "撤回"
+RETURN = "退回"  # a step, not a state
+
+STATES = (REGISTERED, ASSIGNED, IN_PROGRESS, DONE, VISITED, CLOSED, WITHDRAWN)
+FINAL = frozenset({CLOSED, WITHDRAWN})
+OPEN = tuple(s for s in STATES if s not in FINAL)
+# Counted as handled (办结) by the handling rate: done, followed up, signed off.
+HANDLED = frozenset({DONE, VISITED, CLOSED})
+# Still with the departments: overdue when past the due date.
+PENDING = frozenset({REGISTERED, ASSIGNED, IN_PROGRESS})
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    sources: frozenset  # states it may start from
+    target: str  # the state it leads to (回访 not satisfied: REOPEN_TO)
+    verb: str  # how a message says it: 不能{verb}
+    needs_reason: bool = False
+    needs_verdict: bool = False  # 回访: satisfied or not
+
+
+REOPEN_TO = IN_PROGRESS
+
+STEPS = {s.name: s for s in (
+    Step(ASSIGNED, frozenset({REGISTERED, ASSIGNED}), ASSIGNED, "交办"),
+    Step(IN_PROGRESS, frozenset({ASSIGNED}), IN_PROGRESS, "开始办理"),
+    Step(DONE, frozenset({ASSIGNED, IN_PROGRESS}), DONE, "办结"),
+    Step(VISITED, frozenset({DONE}), VISITED, "回访", needs_verdict=True),
+    Step(CLOSED, frozenset({VISITED}), CLOSED, "销号"),
+    Step(RETURN, frozenset({ASSIGNED, IN_PROGRESS}), ASSIGNED, "退回", needs_reason=True),
+    Step(WITHDRAWN, frozenset(OPEN), WITHDRAWN, "撤回", needs_reason=True),
+)}
+
+
+class LedgerError(PlannerError):
+    """Anything the request ledger refuses."""
+
+
+class IllegalTransition(LedgerError):
+    """A step the state machine does not allow from the request's current state."""
+
+    def __init__(self, request_id: str, state: str, step: str, message: str):
+        self.request_id, self.state, self.step = request_id, state, step
+        super().__init__(message)
+
+
+def step_names() -> str:
+    return "、".join(STEPS)
+
+
+def result(state: str, step: str, satisfied: bool | None = None) -> str:
+    """The state ``step`` leads to from ``state`` (legal steps only; see ``check``)."""
+    if step == VISITED and satisfied is False:
+        return REOPEN_TO
+    return STEPS[step].target
+
+
+def check(request_id: str, state: str, step: str, note: str = "", satisfied: bool | None = None) -> str:
+    """The state ``step`` leads to from ``state``; IllegalTransition otherwise."""
+    head = f"{request_id}：当前状态为“{state}”，"
+    spec = STEPS.get(step)
+    if spec is None:
+        raise IllegalTransition(request_id, state, step,
+                                f"{request_id}：没有“{step}”这一步（可选：{step_names()}）")
+    if state in FINAL:
+        raise IllegalTransition(request_id, state, step, f"{head}已经{'销号' if state == CLOSED else '撤回'}，"
+                                                         f"不能再{spec.verb}")
+    if state not in spec.sources:
+        path = _path_to(state, spec.sources)
+        if path:
+            hint = "须先" + _join([STEPS[p].verb for p in path])
+            raise IllegalTransition(request_id, state, step, f"{head}不能直接{spec.verb}（{hint}）")
+        allowed = "".join(f"“{s}”" for s in STATES if s in spec.sources)
+        raise IllegalTransition(request_id, state, step,
+                                f"{head}不能{spec.verb}（只有状态为{allowed}的诉求可以{spec.verb}）")
+    if spec.needs_reason and not (note or "").strip():
+        raise IllegalTransition(request_id, state, step, f"{request_id}：{spec.verb}须写明理由")
+    if spec.needs_verdict and satisfied is None:
+        raise IllegalTransition(request_id, state, step, f"{request_id}：回访须注明企业是否满意")
+    if not spec.needs_verdict and satisfied is not None:
+        raise IllegalTransition(request_id, state, step, f"{request_id}：只有回访才注明是否满意")
+    return result(state, step, satisfied)
+
+
+def _join(verbs: list[str]) -> str:
+    if len(verbs) == 1:
+        return verbs[0]
+    return "、".join(verbs[:-1]) + "并" + verbs[-1]
+
+
+def _path_to(state: str, goals: frozenset) -> list[str]:
+    """The shortest sequence of forward steps (not 退回, 撤回, not a 不满意 回访) from ``state``
+    to one of ``goals``; [] when there is none."""
+    forward = [s for s in STEPS.values() if s.name not in (RETURN, WITHDRAWN)]
+    seen = {state}
+    queue = deque([(state, [])])
+    while queue:
+        here, path = queue.popleft()
+        for s in forward:
+            if here in s.sources and s.target not in seen:
+                route = path + [s.name]
+                if s.target in goals:
+                    return route
+                seen.add(s.target)
+                queue.append((s.target, route))
+    return []

@@ -1,0 +1,475 @@
+"""The request ledger (planner.requests): state machine, append-only events, migrations,
+concurrency, crash safety, routing and due dates over the 2022 holidays."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner.cli import main
+from planner.requests import (Conflict, IllegalTransition, Ledger, LedgerError, RulesError, UnknownRequest,
+                              ledger_path, load_rules)
+from planner.resources import bundled
+
+ENTERPRISE = "91330206MA2H000001"
+VISIT = dt.date(2022, 6, 15)
+
+
+@pytest.fixture
+def ledger(tmp_path):
+    with Ledger.open(tmp_path / "out" / "requests.db") as opened:
+        yield opened
+
+
+def _register(ledger, text="希望协调一笔低息贷款", category="融资", urgency="简单", visit=VISIT, **kw):
+    kw.setdefault("at", visit)
+    return ledger.register(ENTERPRISE, "宁波某某机械有限公司", category, text, urgency, visit, "王明", **kw)
+
+
+# --- the state machine, driven at random -------------------------------------------------------
+
+# The model, written out here independently of planner.requests.machine: (state, step) -> next
+# state; 回访 by verdict. Anything not listed is illegal.
+OPEN_STATES = ["登记", "交办", "办理中", "办结", "回访"]
+MODEL = {
+    ("登记", "交办"): "交办",
+    ("交办", "交办"): "交办",
+    ("交办", "办理中"): "办理中",
+    ("交办", "办结"): "办结",
+    ("办理中", "办结"): "办结",
+    ("办结", "回访", True): "回访",
+    ("办结", "回访", False): "办理中",
+    ("回访", "销号"): "销号",
+    ("交办", "退回"): "交办",
+    ("办理中", "退回"): "交办",
+    **{(state, "撤回"): "撤回" for state in OPEN_STATES},
+}
+ALL_STATES = {"登记", "交办", "办理中", "办结", "回访", "销号", "撤回"}
+STEP_NAMES = ["交办", "办理中", "办结", "回访", "销号", "退回", "撤回", "登记", "作废"]
+
+
+def _model_next(state, step, note, satisfied, departments):
+    """The next state, or None when the step must be refused."""
+    if step == "回访":
+        if satisfied is None:
+            return None
+        nxt = MODEL.get((state, step, satisfied))
+    else:
+        if satisfied is not None:
+            return None
+        nxt = MODEL.get((state, step))
+    if nxt is None:
+        return None
+    if step in ("退回", "撤回") and not note:
+        return None
+    if departments is not None and step not in ("交办", "退回"):
+        return None
+    return nxt
+
+
+step_strategy = st.tuples(
+    st.integers(0, 2),  # which request
+    st.sampled_from(STEP_NAMES),
+    st.sampled_from(["", "企业已另行解决"]),
+    st.sampled_from([None, True, False]),
+    st.sampled_from([None, ("市经信局",), ("市商务局", "市经信局")]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(steps=st.lists(step_strategy, max_size=40), in_one_transaction=st.booleans())
+def test_random_steps_never_reach_an_illegal_state_and_replay_agrees(steps, in_one_transaction):
+    with tempfile.TemporaryDirectory() as folder, Ledger.open(Path(folder) / "requests.db") as ledger:
+        ids = [_register(ledger, text=f"诉求{i}").id for i in range(3)]
+        model = {rid: "登记" for rid in ids}
+        handed = {rid: ledger.get(rid).departments for rid in ids}
+
+        def run():
+            for which, step, note, satisfied, departments in steps:
+                rid = ids[which]
+                before, events_before = ledger.get(rid), len(ledger.events())
+                expected = _model_next(model[rid], step, note, satisfied, departments)
+                if expected is None:
+                    with pytest.raises(LedgerError):
+                        ledger.transition(rid, step, by="测试员", note=note, departments=departments,
+                                          satisfied=satisfied, at=VISIT)
+                    assert ledger.get(rid) == before  # nothing written
+                    assert len(ledger.events()) == events_before
+                    continue
+                after = ledger.transition(rid, step, by="测试员", note=note, departments=departments,
+                                          satisfied=satisfied, at=VISIT)
+                model[rid] = expected
+                if departments is not None:
+                    handed[rid] = departments
+                assert after.state == expected
+                assert after.state in ALL_STATES
+                assert len(ledger.events()) == events_before + 1
+
+        if in_one_transaction:
+            with ledger.transaction():
+                run()
+        else:
+            run()
+        replayed = ledger.replay()
+        for rid in ids:
+            request = ledger.get(rid)
+            assert request.state == model[rid] == replayed[rid].state
+            assert request.departments == handed[rid] == replayed[rid].departments
+            assert request.event_count == replayed[rid].events == len(ledger.events(rid))
+        assert ledger.verify() == []
+
+
+def test_illegal_step_names_request_and_state(ledger):
+    rid = _register(ledger).id
+    ledger.transition(rid, "交办", by="市经信局", at=VISIT)
+    ledger.transition(rid, "办理中", by="市地方金融监管局", at=VISIT)
+    with pytest.raises(IllegalTransition) as caught:
+        ledger.transition(rid, "销号", by="王明", at=VISIT)
+    assert caught.value.format_message() == "SQ-2022-000001：当前状态为“办理中”，不能直接销号（须先办结并回访）"
+    with pytest.raises(IllegalTransition) as caught:
+        ledger.transition(rid, "交办", by="市经信局", at=VISIT)
+    assert caught.value.format_message() == \
+        "SQ-2022-000001：当前状态为“办理中”，不能交办（只有状态为“登记”“交办”的诉求可以交办）"
+    with pytest.raises(IllegalTransition, match="退回须写明理由"):
+        ledger.transition(rid, "退回", by="市地方金融监管局", at=VISIT)
+    ledger.transition(rid, "退回", by="市地方金融监管局", note="属商业银行授信事项", departments=["市经信局"], at=VISIT)
+    assert ledger.get(rid).state == "交办"
+    assert ledger.get(rid).departments == ("市经信局",)
+    ledger.transition(rid, "撤回", by="王明", note="企业已自行解决", at=VISIT)
+    with pytest.raises(IllegalTransition) as caught:
+        ledger.transition(rid, "交办", by="市经信局", at=VISIT)
+    assert caught.value.format_message() == "SQ-2022-000001：当前状态为“撤回”，已经撤回，不能再交办"
+    with pytest.raises(UnknownRequest, match="没有编号为“SQ-2022-000099”的诉求"):
+        ledger.transition("SQ-2022-000099", "交办", by="x")
+
+
+def test_follow_up_not_satisfied_reopens_and_clears_the_done_date(ledger):
+    rid = _register(ledger).id
+    ledger.transition(rid, "交办", by="市经信局", at="2022-06-16")
+    ledger.transition(rid, "办结", by="市地方金融监管局", at="2022-06-17")
+    assert ledger.get(rid).closed_at == dt.date(2022, 6, 17)
+    with pytest.raises(IllegalTransition, match="回访须注明企业是否满意"):
+        ledger.transition(rid, "回访", by="王明", at="2022-06-18")
+    reopened = ledger.transition(rid, "回访", by="王明", satisfied=False, note="利率仍偏高", at="2022-06-18")
+    assert (reopened.state, reopened.closed_at, reopened.satisfied) == ("办理中", None, False)
+    ledger.transition(rid, "办结", by="市地方金融监管局", at="2022-06-21")
+    ledger.transition(rid, "回访", by="王明", satisfied=True, at="2022-06-22")
+    closed = ledger.transition(rid, "销号", by="市经信局", at="2022-06-22")
+    assert (closed.state, closed.closed_at, closed.satisfied) == ("销号", dt.date(2022, 6, 21), True)
+    assert [e.step for e in ledger.events(rid)] == ["登记", "交办", "办结", "回访", "办结", "回访", "销号"]
+    assert [e.to_state for e in ledger.events(rid)] == ["登记", "交办", "办结", "办理中", "办结", "回访", "销号"]
+    # As of a date, only the events up to it count.
+    assert ledger.replay(as_of="2022-06-18")[rid].state == "办理中"
+    assert ledger.replay(as_of="2022-06-17")[rid].closed_at == dt.date(2022, 6, 17)
+    assert ledger.replay(as_of="2022-06-14") == {}
+
+
+def test_a_step_dated_before_the_previous_one_is_refused(ledger):
+    rid = _register(ledger).id
+    ledger.transition(rid, "交办", by="市经信局", at="2022-06-20")
+    with pytest.raises(LedgerError, match="办结的日期 2022-06-19 早于上一步的日期 2022-06-20"):
+        ledger.transition(rid, "办结", by="市经信局", at="2022-06-19")
+    with pytest.raises(LedgerError, match="登记时间 2022-06-14 早于走访日期 2022-06-15"):
+        _register(ledger, text="另一条", at="2022-06-14")
+
+
+# --- registering: routing, due dates, the natural key ------------------------------------------
+
+def test_registration_routes_by_category_and_is_idempotent(ledger):
+    first = _register(ledger, category="贷款", district="北仑区", visit_ref="ZF-2022-0001")
+    assert (first.id, first.category, first.state, first.created) == ("SQ-2022-000001", "融资", "登记", True)
+    assert first.departments == ("市地方金融监管局", "人民银行宁波市中心支行")
+    assert first.due_date == dt.date(2022, 6, 16)
+    again = _register(ledger, text=" 希望协调一笔低息贷款 ", category="融资", urgency="一般", district="北仑区",
+                      visit_ref="ZF-2022-0001")
+    assert (again.id, again.created) == (first.id, False)
+    assert len(ledger.find()) == 1 and len(ledger.events()) == 1
+    with pytest.raises(Conflict) as caught:
+        _register(ledger, urgency="复杂", district="北仑区", visit_ref="ZF-2022-0001")
+    assert caught.value.existing.id == first.id
+    assert caught.value.format_message() == ("与已登记的诉求 SQ-2022-000001 相同（企业、走访日期、类别和内容一致），"
+                                             "但紧急程度原为“简单”，现为“复杂”")
+    with pytest.raises(Conflict, match="承办部门原为“市地方金融监管局、人民银行宁波市中心支行”，现为“市经信局”"):
+        _register(ledger, district="北仑区", visit_ref="ZF-2022-0001", departments=["市经信局"])
+    own = _register(ledger, text="招工难，缺熟练焊工", category="用工", departments=["市人力社保局", "北仑区人力社保局"])
+    assert own.departments == ("市人力社保局", "北仑区人力社保局")
+    assert len(ledger.find()) == 2
+
+
+def test_unknown_category_and_urgency_list_the_choices(ledger):
+    with pytest.raises(LedgerError, match="未知的诉求类别“贷款难题”（可选：融资、用工、用地"):
+        _register(ledger, category="贷款难题")
+    with pytest.raises(LedgerError, match="未知的紧急程度“特急”（可选：简单、复杂）"):
+        _register(ledger, urgency="特急")
+    with pytest.raises(LedgerError, match="诉求内容不能为空"):
+        _register(ledger, text="  ")
+
+
+@pytest.mark.parametrize("visit, urgency, due", [
+    # 中秋节 10–12 September: Friday the 9th, one working day -> Tuesday the 13th.
+    ("2022-09-09", "简单", "2022-09-13"),
+    # 国庆节 1–7 October, then Saturday 8 and Sunday 9 October are working days: 3 -> Monday the 10th.
+    ("2022-09-30", "复杂", "2022-10-10"),
+    # Sunday 24 April 2022 is a working day (劳动节调休): Friday the 22nd + 1 -> that Sunday.
+    ("2022-04-22", "简单", "2022-04-24"),
+    # 29 and 30 January (Sat, Sun) worked, 春节 31 January – 6 February off: 3 -> Monday 7 February.
+    ("2022-01-28", "复杂", "2022-02-07"),
+    # 元旦 2023 starts on Saturday 31 December 2022 (国办发明电〔2022〕16号): Friday 30 + 1 -> Tuesday 3 January.
+    ("2022-12-30", "简单", "2023-01-03"),
+    # An ordinary week: Wednesday + 3 -> Monday.
+    ("2022-06-15", "复杂", "2022-06-20"),
+])
+def test_due_dates_over_holidays_and_adjusted_weekends(ledger, visit, urgency, due):
+    request = _register(ledger, visit=dt.date.fromisoformat(visit), urgency=urgency)
+    assert request.due_date == dt.date.fromisoformat(due)
+
+
+def test_calendar_outside_the_listed_years_is_monday_to_friday():
+    calendar = load_rules().calendar
+    assert calendar.covers(dt.date(2022, 6, 1)) and not calendar.covers(dt.date(2025, 6, 1))
+    assert calendar.add_working_days(dt.date(2025, 5, 30), 1) == dt.date(2025, 6, 2)
+    assert calendar.working_days_between(dt.date(2022, 9, 30), dt.date(2022, 10, 10)) == 3
+
+
+def test_a_category_may_set_its_own_time_limit(tmp_path):
+    sectors = tmp_path / "sectors"
+    shutil.copytree(bundled("sectors"), sectors)
+    path = sectors / "requests.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("    departments: [市自然资源和规划局]\n",
+                        "    departments: [市自然资源和规划局]\n    working_days: {复杂: 10}\n")
+    path.write_text(text, encoding="utf-8")
+    rules = load_rules(sectors)
+    # 10 working days after Wednesday 15 June 2022: 16, 17, 20–24, 27, 28, 29 June.
+    assert rules.due_date("用地", "复杂", VISIT) == dt.date(2022, 6, 29)
+    assert rules.due_date("用地", "简单", VISIT) == dt.date(2022, 6, 16)
+    assert rules.due_date("融资", "复杂", VISIT) == dt.date(2022, 6, 20)
+
+
+def test_broken_rules_name_file_line_and_key(tmp_path, monkeypatch, runner):
+    sectors = tmp_path / "sectors"
+    shutil.copytree(bundled("sectors"), sectors)
+    monkeypatch.chdir(tmp_path)
+    path = sectors / "requests.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("measures: [citywide_logistics,", "measures: [citywide_logistix,")
+    text = text.replace("2022-04-24, 2022-05-07", "2022-04-25, 2022-05-07")
+    text = text.replace("    aliases: [其它]\n", "    aliases: [其它, 贷款]\n")
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(main, ["check", "--sectors", "sectors"])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert any(l.endswith("categories[4].measures[0]: 未知的措施“citywide_logistix”（须为 sectors/ 中某项措施的 id）")
+               and l.startswith("sectors/requests.yaml:") for l in lines), lines
+    assert any(l.endswith("categories[11].aliases[1]: “贷款”重复：已是诉求类别“融资”的名称或别名") for l in lines)
+    assert any(l.endswith("calendar[0].working_weekends[3]: 2022-04-25 不是周六或周日（调休上班只列周末）") for l in lines)
+    assert len(lines) == 3
+    text = text.replace("    working_days: 1\n", "    workdays: 1\n")
+    (sectors / "requests.yaml").write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+    item = lines.index("  - name: 简单") + 1
+    key = lines.index("    workdays: 1") + 1
+    with pytest.raises(RulesError) as caught:
+        load_rules(sectors)
+    assert caught.value.format_message() == (
+        f"sectors/requests.yaml:{item}: urgencies[0].working_days: 缺少必填的键\n"
+        f"sectors/requests.yaml:{key}: urgencies[0].workdays: 未知的键“workdays”（是否应为“working_days”？）")
+
+
+# --- finding -----------------------------------------------------------------------------------
+
+def test_find_filters_and_overdue(ledger):
+    a = _register(ledger, district="北仑区")  # 简单: due 16 June
+    b = _register(ledger, text="厂房用地指标", category="用地", urgency="复杂", district="鄞州区")  # due 20 June
+    c = _register(ledger, text="物流通行证", category="物流")  # due 16 June
+    ledger.transition(c.id, "交办", by="市经信局", at="2022-06-15")
+    ledger.transition(c.id, "办结", by="市交通运输局", at="2022-06-16")
+    assert [r.id for r in ledger.find(department="市自然资源和规划局")] == [b.id]
+    assert [r.id for r in ledger.find(department="市经信局")] == []
+    assert [r.id for r in ledger.find(district="北仑区")] == [a.id]
+    assert [r.id for r in ledger.find(status="办结")] == [c.id]
+    assert [r.id for r in ledger.find(status=["登记", "办结"])] == [a.id, b.id, c.id]
+    assert [r.id for r in ledger.find(overdue_as_of="2022-06-17")] == [a.id]
+    assert [r.id for r in ledger.find(overdue_as_of="2022-06-21")] == [a.id, b.id]
+    assert ledger.get(a.id).is_overdue(dt.date(2022, 6, 17)) and not ledger.get(c.id).is_overdue(dt.date(2022, 7, 1))
+    assert [r.id for r in ledger.find(cadre="王明", enterprise_id=ENTERPRISE.lower())] == [a.id, b.id, c.id]
+    with pytest.raises(LedgerError, match="未知的状态“完成”"):
+        ledger.find(status="完成")
+
+
+# --- the database: migrations, append-only, transactions -------------------------------------
+
+def test_migrations_are_recorded_once_and_a_newer_ledger_is_refused(tmp_path):
+    path = ledger_path(tmp_path / "out")
+    assert path == tmp_path / "out" / "requests.db"
+    assert ledger_path(tmp_path / "out", db=tmp_path / "city.db") == tmp_path / "city.db"
+    with Ledger.open(path) as ledger:
+        first = ledger.migrations()
+        _register(ledger)
+    assert [(v, n) for v, n, _ in first] == [(1, "initial")]
+    with Ledger.open(path) as ledger:
+        assert ledger.migrations() == first  # not applied again
+        assert len(ledger.find()) == 1
+    raw = sqlite3.connect(path)
+    assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    raw.execute("INSERT INTO schema_migrations VALUES (2, 'from_the_future', '2030-01-01T00:00:00+00:00')")
+    raw.commit()
+    raw.close()
+    with pytest.raises(LedgerError, match="不认识的数据库迁移 0002_from_the_future"):
+        Ledger.open(path)
+
+
+def test_a_file_that_is_not_a_ledger_is_refused(tmp_path):
+    path = tmp_path / "requests.db"
+    path.write_bytes(b"not a database at all, just text" * 100)
+    with pytest.raises(LedgerError, match="不是诉求账本"):
+        Ledger.open(path)
+
+
+def test_events_are_append_only(ledger):
+    rid = _register(ledger).id
+    ledger.transition(rid, "交办", by="市经信局", at=VISIT)
+    before = ledger.events()
+    raw = sqlite3.connect(ledger.path)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        raw.execute("UPDATE request_events SET note = 'changed' WHERE id = 1")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        raw.execute("DELETE FROM request_events")
+    with pytest.raises(sqlite3.IntegrityError, match="never deleted"):
+        raw.execute("DELETE FROM requests")
+    with pytest.raises(sqlite3.IntegrityError, match="registration is never changed"):
+        raw.execute("UPDATE requests SET text = 'other'")
+    raw.close()
+    ledger.transition(rid, "办结", by="市地方金融监管局", at=VISIT)
+    ledger.transition(rid, "撤回", by="王明", note="登记有误", at=VISIT)
+    after = ledger.events()
+    assert after[:len(before)] == before
+    assert [e.step for e in after[len(before):]] == ["办结", "撤回"]
+    assert ledger.get(rid).state == "撤回" and len(ledger.find()) == 1  # withdrawn, not deleted
+
+
+def test_a_failed_step_inside_an_import_is_rolled_back_alone(ledger):
+    with pytest.raises(RuntimeError):
+        with ledger.transaction():
+            _register(ledger, text="第一条")
+            _register(ledger, text="第二条")
+            raise RuntimeError("the import broke")
+    assert ledger.find() == [] and ledger.events() == []
+    with ledger.transaction():
+        kept = _register(ledger, text="第一条")
+        with pytest.raises(IllegalTransition):
+            ledger.transition(kept.id, "销号", by="x", at=VISIT)
+        with pytest.raises(Conflict):
+            _register(ledger, text="第一条", urgency="复杂")
+        _register(ledger, text="第二条")
+    assert [r.text for r in ledger.find()] == ["第一条", "第二条"]
+    assert len(ledger.events()) == 2
+
+
+# --- two processes, and a process killed mid-import ------------------------------------------
+
+WORKER = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from planner.requests import Ledger
+    path, tag, n, shared, gate = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], Path(sys.argv[5])
+    ledger = Ledger.open(path)
+    while not gate.exists():
+        time.sleep(0.005)
+    for i in range(n):
+        r = ledger.register("91330206MA2H000001", "宁波某某机械有限公司", "融资", f"{tag}-{i}", "简单",
+                            "2022-06-15", "王明", at="2022-06-15")
+        ledger.transition(r.id, "交办", by=tag, at="2022-06-16")
+        ledger.transition(shared, "交办", by=tag, note=f"{tag}-{i}", at="2022-06-16")
+    print("done", flush=True)
+""")
+
+
+def test_concurrent_processes_never_lose_an_event(tmp_path):
+    path = tmp_path / "requests.db"
+    with Ledger.open(path) as ledger:
+        shared = _register(ledger, text="共用的一条").id
+        ledger.transition(shared, "交办", by="市经信局", at="2022-06-16")
+    gate = tmp_path / "go"
+    procs, n = 3, 40
+    children = [subprocess.Popen([sys.executable, "-c", WORKER, str(path), f"p{k}", str(n), shared, str(gate)],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for k in range(procs)]
+    time.sleep(0.3)
+    gate.write_text("go")
+    for child in children:
+        out, err = child.communicate(timeout=120)
+        assert child.returncode == 0, err
+        assert out.strip() == "done"
+    with Ledger.open(path) as ledger:
+        events = ledger.events()
+        assert len(events) == 2 + procs * n * 3
+        assert len(ledger.find()) == 1 + procs * n
+        assert sorted(e.id for e in events) == list(range(1, len(events) + 1))
+        assert [e.seq for e in ledger.events(shared)] == list(range(1, 2 + procs * n + 1))
+        assert {e.note for e in ledger.events(shared)[2:]} == {f"p{k}-{i}" for k in range(procs) for i in range(n)}
+        assert ledger.verify() == []
+
+
+IMPORTER = textwrap.dedent("""
+    import sys
+    from planner.requests import Ledger
+    path, n, pause_at = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    ledger = Ledger.open(path)
+    created = 0
+    with ledger.transaction():
+        for i in range(n):
+            r = ledger.register("91330206MA2H000001", "宁波某某机械有限公司", "用工", f"批量诉求{i}：" + "需要协调熟练工" * 80,
+                                "复杂", "2022-06-15", "王明", at="2022-06-15")
+            created += r.created
+            if i == pause_at:
+                print("midway", flush=True)
+                sys.stdin.readline()  # killed here, in the middle of the transaction
+    print(created, flush=True)
+""")
+
+
+def test_kill_9_mid_import_leaves_the_ledger_whole_and_a_rerun_completes_it(tmp_path):
+    path = tmp_path / "requests.db"
+    with Ledger.open(path) as ledger:
+        for i in range(5):
+            _register(ledger, text=f"此前已登记{i}")
+    n = 3000
+    child = subprocess.Popen([sys.executable, "-c", IMPORTER, str(path), str(n), str(n - 500)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "midway", child.stderr.read()
+    wal = Path(f"{path}-wal")
+    assert wal.stat().st_size > 1_000_000  # the uncommitted batch had reached the disk
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+    raw = sqlite3.connect(path)
+    assert raw.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    assert raw.execute("SELECT COUNT(*) FROM requests").fetchone()[0] == 5  # none of the batch
+    assert raw.execute("SELECT COUNT(*) FROM request_events").fetchone()[0] == 5
+    raw.close()
+
+    def rerun():
+        done = subprocess.run([sys.executable, "-c", IMPORTER, str(path), str(n), str(n + 1)],
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return int(done.stdout.strip())
+
+    assert rerun() == n  # the whole batch
+    assert rerun() == 0  # and again: nothing added
+    with Ledger.open(path) as ledger:
+        assert len(ledger.find()) == 5 + n
+        assert len(ledger.events()) == 5 + n
+        assert ledger.verify() == []
