@@ -18,10 +18,12 @@ from planner.requests.db import (DB_NAME, Conflict, Event, Ledger, Request, Snap
                                  natural_key, normalise_text)
 from planner.requests.machine import (FINAL, HANDLED, OPEN, PENDING, STATES, STEPS, IllegalTransition,
                                       LedgerError)
+from planner.requests.refs import parse_visit_ref, visit_ref
 from planner.requests.rules import Category, Rules, RulesError, Urgency, load as load_rules
 
 __all__ = [
     "Calendar", "Category", "Conflict", "DB_NAME", "Event", "FINAL", "HANDLED", "IllegalTransition", "Ledger",
     "LedgerError", "OPEN", "PENDING", "Request", "Rules", "RulesError", "STATES", "STEPS", "Snapshot",
-    "UnknownRequest", "Urgency", "ledger_path", "load_rules", "natural_key", "normalise_text",
+    "UnknownRequest", "Urgency", "ledger_path", "load_rules", "natural_key", "normalise_text", "parse_visit_ref",
+    "visit_ref",
 ]
