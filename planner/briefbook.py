@@ -27,7 +27,7 @@ class FolderBriefs:
     printed: list = field(default_factory=list)  # plan.json dicts, in print order
     missing: list = field(default_factory=list)  # (credit code, why)
     withheld: list = field(default_factory=list)  # (credit code, name, why): no version that may go out (planner.review)
-    older: list = field(default_factory=list)  # (credit code, number): an earlier approved version, a newer pending
+    older: list = field(default_factory=list)  # (credit code, name, number, newer's state): an earlier approved version
     notes: list = field(default_factory=list)  # damaged review lines
 
 
@@ -85,7 +85,8 @@ def folder_briefs(folder: Path, kb: KnowledgeBase, ids: list[str] | None = None,
             continue
         plan = chosen.plan
         found.append(SimpleNamespace(id=code, enterprise=plan["enterprise"], plan=plan, withheld=None,
-                                     brief=chosen.version.path / BRIEF_PDF, version=chosen.version, older=chosen.older))
+                                     brief=chosen.version.path / BRIEF_PDF, version=chosen.version, older=chosen.older,
+                                     newer=chosen.newer))
     chosen = select_plans(found, kb, district, cadre, zone, source="输出目录") if found else []
     if ids:  # asked for by code and left out by a filter: said, not dropped silently
         kept = {p.id for p in chosen}
@@ -94,7 +95,7 @@ def folder_briefs(folder: Path, kb: KnowledgeBase, ids: list[str] | None = None,
     printable = []
     for p in (p for p in chosen if not p.withheld):  # only the chosen need their PDF
         if p.older:
-            result.older.append((p.id, p.version.number))
+            result.older.append((p.id, str(p.enterprise.get("name", "")), p.version.number, p.newer))
         if p.brief.is_file():
             printable.append(p)
         else:

@@ -38,7 +38,7 @@ class ExportResult:
     exported: list = field(default_factory=list)  # (credit code, path relative to the target)
     skipped: list = field(default_factory=list)  # (credit code, why)
     withheld: list = field(default_factory=list)  # (credit code, name, why): no version that may go out (planner.review)
-    older: list = field(default_factory=list)  # (credit code, number): an earlier approved version, a newer pending
+    older: list = field(default_factory=list)  # (credit code, name, number, newer's state): an earlier approved version
     notes: list = field(default_factory=list)  # damaged review lines
     review: bool = False  # whether the folder requires review
 
@@ -86,7 +86,8 @@ def export(out_dir: Path, target: Path, kb: KnowledgeBase, by: str = "district",
             result.skipped.append((sub.name, chosen.withheld or chosen.problem or "没有完整的版本"))
             continue
         found.append(SimpleNamespace(id=sub.name, enterprise=chosen.plan["enterprise"], version=chosen.version,
-                                     row=listing_row(chosen.plan, kb), older=chosen.older, withheld=None))
+                                     row=listing_row(chosen.plan, kb), older=chosen.older, newer=chosen.newer,
+                                     withheld=None))
     chosen = select_plans(found, kb, district, cadre, zone, source="输出目录") if found else []
     result.withheld = [(p.id, str(p.enterprise.get("name", "")), p.withheld) for p in chosen if p.withheld]
     chosen = [p for p in chosen if not p.withheld]
@@ -115,5 +116,5 @@ def export(out_dir: Path, target: Path, kb: KnowledgeBase, by: str = "district",
             tmp.replace(folder / dst)
         result.exported.append((p.id, folder.relative_to(target).as_posix()))
         if p.older:
-            result.older.append((p.id, p.version.number))
+            result.older.append((p.id, p.row["name"], p.version.number, p.newer))
     return result

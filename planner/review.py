@@ -77,7 +77,7 @@ class State:
         if self.status == APPROVED:
             return f"已通过（{d.reviewer}，{local_time(d.time)}）"
         if self.status == REJECTED:
-            return f"已退回（{d.text}）"
+            return f"已退回（{d.reviewer}：{d.text}）"
         return "待审核"
 
 
@@ -250,6 +250,7 @@ class Pick:
     problem: str | None = None  # no whole version at all (damaged or missing)
     withheld: str | None = None  # versions there, none that may go out (pending or rejected)
     older: bool = False  # an earlier approved version, a newer one being pending or rejected
+    newer: str = ""  # with ``older``: the newer version and its state (第2版已退回（王芳：…）)
     notes: tuple = ()  # damaged review lines
     top_plan: dict | None = None  # withheld: the latest version's plan (whom it is about, for filters)
 
@@ -290,15 +291,15 @@ def pick(folder: Path, required: bool) -> Pick:
             return Pick(problem="plan.json 无法读取", notes=tuple(notes))
         return Pick(version, plan, notes=tuple(notes))
     if not required:
-        return Pick(withheld=f"最新版本（第{version.number}版）{state.label}，未采用", notes=tuple(notes),
-                    top_plan=_plan_of(version))
+        return Pick(withheld=f"第{version.number}版{state.label}", notes=tuple(notes), top_plan=_plan_of(version))
     approved = sorted({d.version for d in decisions if d.version < version.number}, reverse=True)
     for number in approved:
         old = _archived(folder, number)
         if old is not None and state_of(old, decisions).status == APPROVED and (plan := _plan_of(old)) is not None:
-            return Pick(old, plan, older=True, notes=tuple(notes))
-    return Pick(withheld=f"尚无审核通过的版本（最新第{version.number}版{state.label}）", notes=tuple(notes),
-                top_plan=_plan_of(version))
+            return Pick(old, plan, older=True, newer=f"第{version.number}版{state.label}", notes=tuple(notes))
+    why = (f"第{version.number}版{state.label}，且没有更早的通过版本" if state.status == REJECTED
+           else f"尚无审核通过的版本（第{version.number}版待审核）")
+    return Pick(withheld=why, notes=tuple(notes), top_plan=_plan_of(version))
 
 
 def withheld_line(withheld: list, required: bool, verb: str) -> str | None:
@@ -307,9 +308,22 @@ def withheld_line(withheld: list, required: bool, verb: str) -> str | None:
 
     if not withheld:
         return None
-    names = "、".join(visible(f"{name}（{code}）" if name else code) for code, name, _ in withheld)
-    what = "尚无审核通过的版本" if required else "的最新版本已退回"
-    return f"{len(withheld)}家企业{what}，未{verb}：{names}"
+
+    def who(code, name):
+        return visible(f"{name}（{code}）" if name else code)
+
+    pending = [who(code, name) for code, name, why in withheld if "已退回" not in why]
+    rejected = [f"{who(code, name)}{visible(why)}" for code, name, why in withheld if "已退回" in why]
+    parts = ([f"{'、'.join(pending)}尚无审核通过的版本"] if pending else []) + rejected
+    return f"{len(withheld)}家企业未{verb}：" + "；".join(parts)
+
+
+def older_lines(older: list, verb: str) -> list[str]:
+    """What was taken instead of a newer version: ``older`` as (code, name, number taken, newer's state)."""
+    from planner.textsafe import visible
+
+    return [visible(f"{name}（{code}）" if name else code) + f"{visible(newer)}，{verb}其第{number}版（已通过）"
+            for code, name, number, newer in older]
 
 
 def find_version(folder: Path, number: int | None) -> Version:

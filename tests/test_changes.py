@@ -99,7 +99,7 @@ def test_the_list_as_files(runner, two_runs, tmp_path):
     assert rows[0] == ["企业名称", "统一社会信用代码", "版本", "触发原因", "变化概要", "审核状态", "生成时间"]
     assert sorted(r[1] for r in rows[1:]) == sorted(ids)
     states = {r[1]: r[5] for r in rows[1:]}
-    assert states == {ids[0]: "待审核", ids[1]: "已通过（张三，2022年6月15日 10:00）", ids[2]: "已退回（联系人待核实）"}
+    assert states == {ids[0]: "待审核", ids[1]: "已通过（张三，2022年6月15日 10:00）", ids[2]: "已退回（李四：联系人待核实）"}
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
     md = tmp_path / "新版本.md"

@@ -3,6 +3,8 @@ approved version when the folder requires review, a rejected version never goes 
 
 from __future__ import annotations
 
+import re
+
 import orjson
 import pytest
 import yaml
@@ -68,7 +70,7 @@ def test_decisions_are_appended_and_earlier_bytes_never_change(runner, folder):
     assert decisions(reviews)[1]["decision"] == "rejected" and decisions(reviews)[1]["reason"] == "未列留抵退税"
 
     listed = run(runner, "changes", out, "--last-run")  # the latest decision wins
-    assert f"{ids[0]}\t新建→v1\t首次生成\t首个版本\t已退回（未列留抵退税）" in listed.stdout
+    assert f"（{ids[0]}）　新建→v1　首次生成　〔已退回（李四：未列留抵退税）〕　首个版本" in listed.stdout
 
 
 def test_a_damaged_line_is_named_and_ignored(runner, folder):
@@ -85,12 +87,12 @@ def test_a_damaged_line_is_named_and_ignored(runner, folder):
     assert run(runner, "reject", a, "--reviewer", "李四", "--reason", "重写").exit_code == 0
     data = (a / "reviews.jsonl").read_bytes()
     assert data.startswith(before) and data[len(before):len(before) + 1] == b"\n"  # not glued to the cut line
-    assert decisions_state(runner, out, ids[0]) == "已退回（重写）"
+    assert decisions_state(runner, out, ids[0]) == "已退回（李四：重写）"
 
 
 def decisions_state(runner, out, code):
     listed = run(runner, "changes", out)
-    return next(line.split("\t")[5] for line in listed.stdout.splitlines() if f"\t{code}\t" in line)
+    return next(re.search(r"〔(.*?)〕　", line).group(1) for line in listed.stdout.splitlines() if f"（{code}）" in line)
 
 
 def test_approving_a_folder_approves_only_pending_latest_versions(runner, folder):
@@ -122,9 +124,10 @@ def test_required_review_exports_the_approved_version_under_a_newer_pending_one(
     to = tmp_path / "移交"
     result = run(runner, "export", out, "--to", to, "--by", "none")
     assert result.exit_code == 0, result.output
-    assert result.stdout == (f"已导出1家企业审核通过的版本到 {to}/（其中1家的更新版本尚未审核通过，导出的是较早的通过版本）\n")
-    assert (f"注意：2家企业尚无审核通过的版本，未导出：{names[ids[1]]}（{ids[1]}）、{names[ids[2]]}（{ids[2]}）"
+    assert result.stdout == (f"已导出1家企业审核通过的版本到 {to}/（其中1家是较早的通过版本，见上）\n")
+    assert (f"注意：2家企业未导出：{names[ids[1]]}（{ids[1]}）、{names[ids[2]]}（{ids[2]}）尚无审核通过的版本"
             in result.stderr)
+    assert f"注意：{names[ids[0]]}（{ids[0]}）第2版待审核，导出其第1版（已通过）" in result.stderr
     exported = (to / names[ids[0]] / "帮扶方案.md").read_bytes()
     assert exported == (a / "history" / "v1" / "plan.md").read_bytes() != (a / "plan.md").read_bytes()
     assert sorted(p.name for p in to.iterdir()) == [names[ids[0]]]
@@ -143,7 +146,7 @@ def test_a_rejected_version_is_never_exported(runner, folder, tmp_path):
     assert run(runner, "reject", a, "--reviewer", "李四", "--reason", "数据有误").exit_code == 0
     off = run(runner, "export", out, "--to", tmp_path / "off", "--by", "none")
     assert off.exit_code == 0, off.output
-    assert f"注意：1家企业的最新版本已退回，未导出：{names[ids[0]]}（{ids[0]}）" in off.stderr
+    assert f"注意：1家企业未导出：{names[ids[0]]}（{ids[0]}）第1版已退回（李四：数据有误）" in off.stderr
     assert not (tmp_path / "off" / names[ids[0]]).exists() and (tmp_path / "off" / names[ids[1]]).is_dir()
 
     # review on: v1 approved, then v2 approved and rejected: v1 goes out, never v2
@@ -161,7 +164,7 @@ def test_a_rejected_version_is_never_exported(runner, folder, tmp_path):
     assert run(runner, "reject", a, "--reviewer", "李四", "--reason", "第1版也不行", "--version", "1").exit_code == 0
     none = run(runner, "export", out, "--to", tmp_path / "none", "--by", "none")
     assert none.exit_code == 1
-    assert "3家企业尚无审核通过的版本，未导出" in none.stderr and not (tmp_path / "none").exists()
+    assert "3家企业未导出" in none.stderr and "尚无审核通过的版本" in none.stderr and not (tmp_path / "none").exists()
 
 
 def test_review_off_is_todays_behaviour(runner, folder, tmp_path):
@@ -202,8 +205,8 @@ def test_folder_briefs_print_the_approved_version(runner, tmp_path):
     target = tmp_path / "简报.pdf"
     result = run(runner, "briefs", out, "--combined", target, "--no-cover")
     assert result.exit_code == 0, result.output
-    assert f"注意：1家企业尚无审核通过的版本，未打印：{names[ids[1]]}（{ids[1]}）" in result.stderr
-    assert "打印的是较早的通过版本" in result.stderr
+    assert f"注意：1家企业未打印：{names[ids[1]]}（{ids[1]}）尚无审核通过的版本" in result.stderr
+    assert f"注意：{names[ids[0]]}（{ids[0]}）第2版待审核，打印其第1版（已通过）" in result.stderr
     [page] = PdfReader(target).pages
     v1 = PdfReader(a / "history" / "v1" / BRIEF_PDF).pages[0].extract_text()
     assert page.extract_text() == v1 != PdfReader(a / BRIEF_PDF).pages[0].extract_text()
@@ -223,5 +226,17 @@ def test_an_approval_binds_the_bytes_it_was_given_for(runner, folder, tmp_path):
             "time": "2022-06-15T02:00:00+00:00", "note": ""}
     (a / "reviews.jsonl").write_bytes(orjson.dumps(line) + b"\n")  # an approval of other bytes numbered v1
     result = run(runner, "export", out, "--to", tmp_path / "to", "--by", "none")
-    assert result.exit_code == 1 and "3家企业尚无审核通过的版本" in result.stderr
+    assert result.exit_code == 1 and "3家企业未导出" in result.stderr and "尚无审核通过的版本" in result.stderr
     assert decisions_state(runner, out, ids[0]) == "待审核"
+
+
+def test_an_approval_over_a_rejection_says_so(runner, folder):
+    out, _, ids, _ = folder
+    a = out / ids[0]
+    assert run(runner, "reject", a, "--reviewer", "王芳", "--reason", "停产原因待核实").exit_code == 0
+    result = run(runner, "approve", a, "--reviewer", "李明")
+    assert result.exit_code == 0
+    assert "注意：第1版曾被王芳退回（理由：停产原因待核实），现改为通过" in result.stderr
+    assert decisions_state(runner, out, ids[0]).startswith("已通过（李明，")
+    again = run(runner, "approve", a, "--reviewer", "李明")
+    assert again.exit_code == 0 and "曾被" not in again.stderr  # approved already: nothing to warn of

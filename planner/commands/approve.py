@@ -56,7 +56,11 @@ def approve(target: Path, reviewer, note, number, require):
         if not reviewer:
             raise click.UsageError("请用 --reviewer 写明审核人")
         version = review.find_version(target, number)
+        before = review.state_of(version, review.read_reviews(target)[0])
         review.record(target, version, "approved", reviewer, note)
+        if before.status == review.REJECTED:  # the log keeps both; the reviewer should know they differ
+            d = before.decision
+            click.echo(f"注意：第{version.number}版曾被{visible(d.reviewer)}退回（理由：{visible(d.text)}），现改为通过", err=True)
         click.echo(_decided("审核通过", target, version, reviewer.strip()))
         return
     if not is_output_folder(target):

@@ -47,7 +47,7 @@ def briefs(records: Path, target: Path, ids, ids_file, district, zone, cadre, co
         if not is_output_folder(records):
             raise click.UsageError(f"{display_path(records)} 不是 planner generate 的输出目录（其中没有企业文件夹）")
         from planner.generate import Renderer
-        from planner.review import review_required, withheld_line
+        from planner.review import older_lines, review_required, withheld_line
 
         renderer = Renderer(kb, Templates.from_option(templates_dir), author)
         result = write_folder_briefs(records, target, kb, renderer, wanted or None, district, cadre, zone, cover)
@@ -58,8 +58,8 @@ def briefs(records: Path, target: Path, ids, ids_file, district, zone, cadre, co
         held = withheld_line(result.withheld, review_required(records), "打印")
         if held:
             click.echo(f"注意：{held}", err=True)
-        if result.older:
-            click.echo(f"注意：{len(result.older)}家企业的更新版本尚未审核通过，打印的是较早的通过版本", err=True)
+        for line in older_lines(result.older, "打印"):
+            click.echo(f"注意：{line}", err=True)
         click.echo(f"已将{len(result.printed)}份走访简报（每份一页{'，另附走访路线单' if cover else ''}）写入 "
                    f"{display_path(target)}")
         if result.missing:

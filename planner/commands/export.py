@@ -31,7 +31,7 @@ def export(out_dir: Path, target: Path, by, district, zone, cadre, sectors_dir):
     企业不导出并列出；已退回的版本从不导出。
     """
     from planner.export import export as run_export
-    from planner.review import withheld_line
+    from planner.review import older_lines, withheld_line
 
     kb = load_knowledge(sectors_dir)
     result = run_export(out_dir, target, kb, by, district, cadre, zone)
@@ -46,8 +46,10 @@ def export(out_dir: Path, target: Path, by, district, zone, cadre, sectors_dir):
         why = "没有审核通过的版本，或没有符合筛选条件的企业" if result.review else "输出目录为空，或没有符合筛选条件的企业"
         click.echo(f"错误：没有可导出的企业（{why}），未写入任何文件", err=True)
         raise SystemExit(1)
+    for line in older_lines(result.older, "导出"):
+        click.echo(f"注意：{line}", err=True)
     which = "审核通过的版本" if result.review else "的最新版本"
-    older = f"（其中{len(result.older)}家的更新版本尚未审核通过，导出的是较早的通过版本）" if result.older else ""
+    older = f"（其中{len(result.older)}家是较早的通过版本，见上）" if result.older else ""
     click.echo(f"已导出{len(result.exported)}家企业{which}到 {display_path(target)}/{older}")
     if result.skipped:
         raise SystemExit(1)
