@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
-from planner.dates import cn_date_text, local_time
+from planner.dates import cn_date_text, cn_period, local_time
 from planner.exceptions import PlannerError
 from planner.knowledge import KnowledgeBase
 from planner.matching import show_value
@@ -244,7 +244,7 @@ def diff_plans(old: Side, new: Side, kb: KnowledgeBase) -> PlanDiff:
     changed_fields = {f[3] for f in facts}
     context = []
     if old.plan.get("as_of") != new.plan.get("as_of"):
-        context.append(f"基准日由{old.plan.get('as_of')}变为{new.plan.get('as_of')}")
+        context.append(f"基准日由{cn_date_text(old.plan.get('as_of'))}变为{cn_date_text(new.plan.get('as_of'))}")
     old_prov, new_prov = old.plan.get("provenance", {}), new.plan.get("provenance", {})
     same_sector = old.plan["enterprise"].get("sector") == new.plan["enterprise"].get("sector")
     if old_prov.get("profiles") != new_prov.get("profiles") and same_sector:  # else the record moved it
@@ -356,10 +356,10 @@ def _reason_changes(old: dict, new: dict, kb: KnowledgeBase) -> list[ReasonChang
 
 def _field_changes(a: dict, b: dict) -> list[str]:
     def period(p):
-        return f"{p['start']}至{p['end'] or '长期'}"
+        return cn_period(p["start"], p["end"]) if p.get("start") else f"至{cn_date_text(p.get('end')) or '长期'}"
 
     def deadlines(m):
-        return "；".join(f"{d['date']} {d['title']}" for d in m.get("deadlines", [])) or "无"
+        return "；".join(f"{cn_date_text(d['date'])} {d['title']}" for d in m.get("deadlines", [])) or "无"
 
     def verify(m):
         return "、".join(v["label"] for v in m.get("verify", [])) or "无"

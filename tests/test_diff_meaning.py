@@ -94,7 +94,7 @@ def test_a_deadline_moved_in_a_profile_names_the_measure_and_the_dates(kb, tmp_p
     result = diff_plans(load_side(f"{out / AUTO}@v1"), load_side(f"{out / AUTO}@v2"), kb)
     lines = sections(result)["措施变化"]
     assert lines[0] == "措施无增减"
-    assert lines[1] == ("变更：“芯机”对接保障芯片供应（实施期限：2022-06-01至2022-12-31 → 2022-06-01至2022-09-30）"
+    assert lines[1] == ("变更：“芯机”对接保障芯片供应（实施期限：2022年6月1日至12月31日 → 2022年6月1日至9月30日）"
                         " —— 原因：措施库已调整")
     assert "数据指纹：措施库已更新" in result.header_lines()
 

@@ -134,7 +134,7 @@ def test_impact_workbook(runner, logistics_moved, tmp_path):
     enterprises = [[c.value for c in row] for row in book["受影响企业"].iter_rows()]
     assert enterprises[0] == ["企业名称", "统一社会信用代码", "变化概要", "措施变化"]
     assert sorted(r[1] for r in enterprises[1:]) == ["91330206NB0000059N", "91330282NB0000040U"]
-    assert all(r[3].startswith("变更：畅通汽车产业链物流（实施期限：2022-06-01至2022-12-31 → 2022-06-01至2022-09-30）")
+    assert all(r[3].startswith("变更：畅通汽车产业链物流（实施期限：2022年6月1日至12月31日 → 2022年6月1日至9月30日）")
                for r in enterprises[1:])
     assert [[c.value for c in row] for row in book["按措施汇总"].iter_rows()][1] == [
         "畅通汽车产业链物流", "automotive_logistics", 0, 0, 2]

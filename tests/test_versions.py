@@ -178,7 +178,7 @@ def test_diff_snapshots_deadline_moved_in_a_profile(kb, edited_sectors, tmp_path
     generate(records, out, knowledge.load(edited_sectors), templates, AS_OF, ("md",))
     result = diff_plans(load_side(f"{out / AUTO}@v1"), load_side(f"{out / AUTO}@v2"), kb)
     assert [m.line() for m in result.measures] == [
-        "变更：“芯机”对接保障芯片供应（实施期限：2022-06-01至2022-12-31 → 2022-06-01至2022-09-30） —— 原因：措施库已调整"]
+        "变更：“芯机”对接保障芯片供应（实施期限：2022年6月1日至12月31日 → 2022年6月1日至9月30日） —— 原因：措施库已调整"]
     text = as_markdown(result, templates) if fmt == "md" else as_html(result, templates)
     assert stable(text).replace(str(out), "OUT") == snapshot_md
 

@@ -17,7 +17,7 @@ def _since(ctx, param, value):
     return parse_date(value)
 
 
-@click.command()
+@click.command(short_help="列出一次运行或某日以来有新版本的企业及其审核状态。")
 @click.argument("out_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="DIR")
 @click.option("--since", callback=_since, metavar="YYYY-MM-DD",
               help="列出这一天（北京时间）以来生成的所有新版本。")

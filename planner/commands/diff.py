@@ -16,7 +16,7 @@ from planner.store import atomic_write
 from planner.textsafe import visible
 
 
-@click.command()
+@click.command(short_help="比较方案的两个版本：先列变化及原因，再给出修订对照。")
 @click.argument("old")
 @click.argument("new")
 @click.option("--format", "fmt", type=click.Choice(["terminal", "md", "html", "pdf"]), default="terminal",

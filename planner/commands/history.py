@@ -15,7 +15,7 @@ from planner.textsafe import visible
 from planner.versions import Version, scan_versions
 
 
-@click.command()
+@click.command(short_help="列出一家企业的各个版本及每次的变化。")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @sectors_option
 def history(folder: Path, sectors_dir):
