@@ -236,16 +236,56 @@ def token_diff(old: str, new: str) -> list[tuple[int, str]]:
             merged[-1][2] += op[2]
         else:
             merged.append(list(op))
+    _align_to_separators(merged)
     out: list[tuple[int, str]] = []
     for op, x, y in merged:
         if op == EQUAL:
-            out.append((EQUAL, x))
+            if x:
+                out.append((EQUAL, x))
         else:
             if x:
                 out.append((DELETE, x))
             if y:
                 out.append((INSERT, y))
     return out
+
+
+_SEPARATORS = set("、，；。：,;:")
+
+
+def _align_to_separators(merged: list[list]) -> None:
+    """Slide each pure insertion or deletion between two unchanged runs to where it reads as whole
+    items: 产融对接、[-产才对接、-]数字赋能对接, not 产融[-对接、产才-]对接 (the same edit; the
+    matcher may place it either way). In place; only within the unchanged text around it."""
+    for k in range(1, len(merged) - 1):
+        before, change, after = merged[k - 1], merged[k], merged[k + 1]
+        if change[0] != "change" or before[0] != EQUAL or after[0] != EQUAL or (change[1] and change[2]):
+            continue
+        side = 1 if change[1] else 2
+        p, x, n = before[1], change[side], after[1]
+
+        def score(p, x):
+            return 2 * (not p or p[-1] in _SEPARATORS) + (x[-1] in _SEPARATORS)
+
+        best = (score(p, x), p, x, n)
+        lp, lx, ln = p, x, n
+        for _ in range(12):  # to the left
+            if not lp or lp[-1] != lx[-1]:
+                break
+            lp, lx, ln = lp[:-1], lp[-1] + lx[:-1], lx[-1] + ln
+            if score(lp, lx) > best[0]:
+                best = (score(lp, lx), lp, lx, ln)
+        rp, rx, rn = p, x, n
+        for _ in range(12):  # to the right
+            if not rn or rn[0] != rx[0]:
+                break
+            rp, rx, rn = rp + rx[0], rx[1:] + rn[0], rn[1:]
+            if score(rp, rx) > best[0]:
+                best = (score(rp, rx), rp, rx, rn)
+        _, p, x, n = best
+        before[1] = before[2] = p
+        change[side] = x
+        after[1] = after[2] = n
 
 
 # ------------------------------------------------------------------------------------- alignment

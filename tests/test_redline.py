@@ -97,3 +97,12 @@ def test_separate_changes_make_separate_hunks_and_a_deletion_stays_in_place():
 
 def test_the_same_text_gives_no_hunks():
     assert redline(MEASURES, MEASURES) == []
+
+
+def test_an_item_removed_from_a_list_is_marked_whole():
+    """The matcher may place a removed item anywhere in a run of like text; it is shown as the item
+    with its separator, 产融对接、[-产才对接、-]数字赋能对接, never 产融[-对接、产才-]对接."""
+    pieces = token_diff("报名参加产融对接、产才对接、数字赋能对接活动", "报名参加产融对接、数字赋能对接活动")
+    assert pieces == [(EQUAL, "报名参加产融对接、"), (DELETE, "产才对接、"), (EQUAL, "数字赋能对接活动")]
+    pieces = token_diff("针对企业反映的成本高利润薄；", "针对企业反映的融资难、成本高利润薄；")
+    assert pieces == [(EQUAL, "针对企业反映的"), (INSERT, "融资难、"), (EQUAL, "成本高利润薄；")]
