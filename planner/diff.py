@@ -21,7 +21,7 @@ from planner.knowledge import KnowledgeBase
 from planner.matching import show_value
 from planner.redline import redline as rendered_redline
 from planner.view import measure_section
-from planner.versions import META, Version, current_version, read_meta, scan_versions
+from planner.versions import HISTORY, META, Version, current_version, missing_enterprise, read_meta, scan_versions
 
 STATUS = {"applies": "适用", "verify": "待核实", "upcoming": "即将实施"}
 
@@ -57,6 +57,8 @@ def load_side(spec: str) -> Side:
     match = re.fullmatch(r"(.+)@(v?)(\d+)", spec)
     if match and (match.group(2) or not os.path.lexists(spec)):  # DIR/<id>@1 is DIR/<id>@v1
         folder, number = Path(match.group(1)), int(match.group(3))
+        if not os.path.lexists(folder / META) and not (folder / HISTORY).is_dir():
+            raise DiffError(missing_enterprise(folder))
         good, damaged = scan_versions(folder)
         found = {v.number: v for v in good}
         if number not in found:
@@ -84,6 +86,10 @@ def load_side(spec: str) -> Side:
             if meta is not None:
                 version = Version(meta["version"], json_path.parent, meta)
     if not json_path.is_file():
+        if "@" in spec and not os.path.lexists(spec):
+            raise DiffError(f"{spec}：版本应写作 输出目录/<统一社会信用代码>@v<N>（或 @<N>），例如 @v1")
+        if not os.path.lexists(spec):
+            raise DiffError(missing_enterprise(path) if path.suffix != ".json" else f"{spec}：文件不存在")
         raise DiffError(f"{spec}：找不到 plan.json")
     try:
         plan = json.loads(json_path.read_text(encoding="utf-8"))

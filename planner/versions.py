@@ -654,3 +654,31 @@ class PlanStore:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         return history / name
+
+
+def missing_enterprise(path: Path) -> str:
+    """Why ``path`` is not an enterprise folder, for a person who typed it: the folder is missing
+    (with the credit code's checksum problem, and the folders of a close name beside it) or holds
+    no version."""
+    import difflib
+
+    from planner.uscc import problem as code_problem
+
+    path = Path(path)
+    if path.is_dir():
+        return f"{path}：不是企业文件夹（其中没有 {META}；应为 planner generate 的 输出目录/<统一社会信用代码>）"
+    text = f"{path}：没有这个企业文件夹"
+    code = path.name.upper()
+    if len(code) == 18:
+        wrong = code_problem(code)
+        if wrong:
+            text += f"（{path.name} 不是有效的统一社会信用代码：{wrong}）"
+    parent = path.parent
+    try:
+        names = [d.name for d in parent.iterdir() if d.is_dir() and not d.name.startswith(".")]
+    except OSError:
+        return text + f"；{parent} 也不存在" if not parent.exists() else text
+    close = difflib.get_close_matches(path.name, names, n=3, cutoff=0.8)
+    if close:
+        text += "；是否是：" + "、".join(close) + "？"
+    return text

@@ -121,7 +121,7 @@ def test_history_names_a_damaged_version_and_lists_the_others(two, runner):
 def test_history_of_a_folder_without_versions(here, runner):
     result = runner.invoke(main, ["history", "nowhere"])
     assert result.exit_code == 1
-    assert result.stderr == "错误：nowhere：没有可读的方案版本（应为 planner generate 写出的 输出目录/<统一社会信用代码>）\n"
+    assert result.stderr == "错误：nowhere：没有这个企业文件夹\n"
 
 
 def test_diff_against_a_corrupt_archived_version_is_an_error_not_a_difference(two, runner):

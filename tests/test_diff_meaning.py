@@ -156,3 +156,23 @@ def test_md_and_html_to_a_file_confirm_where_it_went(kb, tmp_path, runner, fmt):
     assert result.exit_code == 1
     assert result.stdout == f"生产状态由“正常”变为“停产”；措施新增1项；待核实问题新增2个；比较结果已写入 {target}\n"
     assert "多元化拓展供应链渠道" in target.read_text(encoding="utf-8")
+
+
+def test_the_file_name_gives_the_format_and_a_mismatch_is_refused(kb, tmp_path, runner):
+    out = versions(kb, tmp_path, _edit(AUTO, production_status="stopped"))
+    sides = [f"{out / AUTO}@1", f"{out / AUTO}@2"]
+    html = tmp_path / "修订稿.html"
+    assert runner.invoke(main, ["diff", *sides, "--output", str(html)]).exit_code == 1
+    assert html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    wrong = runner.invoke(main, ["diff", *sides, "--format", "html", "--output", str(tmp_path / "x.pdf")])
+    assert wrong.exit_code == 2 and "与文件名 x.pdf 的扩展名不符" in wrong.stderr
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_mistyped_side_says_what_to_write(kb, tmp_path, runner):
+    out = versions(kb, tmp_path, _edit(AUTO, production_status="stopped"))
+    bad = runner.invoke(main, ["diff", f"{out / AUTO}@x", f"{out / AUTO}"])
+    assert bad.exit_code == 2 and "@v<N>" in bad.stderr
+    typo = AUTO[:-3] + "O" + AUTO[-2:]
+    missing = runner.invoke(main, ["diff", f"{out / typo}@1", f"{out / AUTO}"])
+    assert missing.exit_code == 2 and "没有这个企业文件夹" in missing.stderr and f"是否是：{AUTO}" in missing.stderr

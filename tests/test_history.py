@@ -37,15 +37,16 @@ def test_history_lists_versions_with_trigger_and_summary(two_versions, runner, m
     assert f"第1版　生成于 {shanghai(v1)}　基准日 2022年6月15日" in lines
     assert f"第2版　生成于 {shanghai(v2)}　基准日 2022年6月15日" in lines
     second = lines[lines.index(f"第2版　生成于 {shanghai(v2)}　基准日 2022年6月15日"):]
-    assert second[1:5] == [
+    assert second[1:6] == [
         "  触发原因：企业记录变化",
+        "  审核：待审核",
         "  变化：生产状态由“正常”变为“停产”；措施新增1项；待核实问题新增2个",
         "  企业信息：",
         "    生产状态：正常→停产",
     ]
     assert "    新增：多元化拓展供应链渠道（状态：适用） —— 原因：生产状态由“正常”变为“停产”" in second
     first = lines[2:lines.index(second[0])]
-    assert first[2:] == ["  触发原因：首次生成", "  变化：首个版本", ""]
+    assert first[2:] == ["  触发原因：首次生成", "  审核：待审核", "  变化：首个版本", ""]
 
 
 def test_history_times_follow_planner_tz(two_versions, runner, monkeypatch):

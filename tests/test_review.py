@@ -240,3 +240,17 @@ def test_an_approval_over_a_rejection_says_so(runner, folder):
     assert decisions_state(runner, out, ids[0]).startswith("已通过（李明，")
     again = run(runner, "approve", a, "--reviewer", "李明")
     assert again.exit_code == 0 and "曾被" not in again.stderr  # approved already: nothing to warn of
+
+
+def test_a_mistyped_folder_is_named_with_the_close_ones(runner, folder):
+    out, _, ids, _ = folder
+    typo = ids[0][:-3] + "O" + ids[0][-2:]  # an O where a digit was
+    result = run(runner, "approve", out / typo, "--reviewer", "王芳")
+    assert result.exit_code == 1 and f"{out / typo}：没有这个企业文件夹" in result.stderr
+    assert f"是否是：{ids[0]}" in result.stderr
+    as_diff = run(runner, "reject", f"{out / ids[0]}@v1", "--reviewer", "王芳", "--reason", "x")
+    assert as_diff.exit_code == 1 and f"--version 1" in as_diff.stderr
+    history = run(runner, "history", out / typo)
+    assert history.exit_code == 1 and f"是否是：{ids[0]}" in history.stderr
+    listed = run(runner, "changes", out / ids[0])
+    assert listed.exit_code == 2 and "是一家企业的文件夹" in listed.stderr

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from planner.commands.options import AtLeast
 from planner.exceptions import PlannerError
 from planner.textsafe import visible
 from planner.yamlio import display_path
@@ -15,6 +16,20 @@ def _is_enterprise(path: Path) -> bool:
     from planner.versions import META
 
     return (path / META).exists() and not (path / META).is_symlink()
+
+
+def _no_folder(target: Path) -> None:
+    """Stop with what the reviewer typed wrong: a version written as for diff (…@v1), or no such
+    enterprise folder (with the close names beside it)."""
+    import re
+
+    from planner.versions import missing_enterprise
+
+    match = re.fullmatch(r"(.+)@v?(\d+)", str(target))
+    if match and not target.exists():
+        raise PlannerError(f"{target}：审核某一版请用 --version：planner approve {match.group(1)} --version {match.group(2)}"
+                           f"（退回同样用 planner reject … --version {match.group(2)}）")
+    raise PlannerError(missing_enterprise(target))
 
 
 def _name(version) -> str:
@@ -28,10 +43,10 @@ def _decided(verb: str, folder: Path, version, reviewer: str) -> str:
 
 
 @click.command()
-@click.argument("target", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="DIR/<代码>|DIR")
+@click.argument("target", type=click.Path(path_type=Path), metavar="DIR/<代码>|DIR")
 @click.option("--reviewer", metavar="NAME", help="审核人姓名（审核时必填）。")
 @click.option("--note", default="", metavar="TEXT", help="审核意见（可不填）。")
-@click.option("--version", "number", type=click.IntRange(1), metavar="N",
+@click.option("--version", "number", type=AtLeast(1), metavar="N",
               help="审核该企业的第N版（默认：最新版本）；只用于单家企业。")
 @click.option("--require/--no-require", "require", default=None,
               help="对整个输出目录 DIR：开启（--require）或关闭（--no-require）审核要求，写入 DIR/planner-folder.yaml。")
@@ -50,6 +65,8 @@ def approve(target: Path, reviewer, note, number, require):
     from planner import review
     from planner.briefbook import is_output_folder
 
+    if not target.is_dir():
+        _no_folder(target)
     if _is_enterprise(target):
         if require is not None:
             raise click.UsageError("--require/--no-require 是输出目录的设置，请对输出目录 DIR 使用")
@@ -92,10 +109,10 @@ def approve(target: Path, reviewer, note, number, require):
 
 
 @click.command()
-@click.argument("target", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="DIR/<代码>")
+@click.argument("target", type=click.Path(path_type=Path), metavar="DIR/<代码>")
 @click.option("--reviewer", required=True, metavar="NAME", help="审核人姓名。")
-@click.option("--reason", required=True, metavar="TEXT", help="退回理由（必填）。")
-@click.option("--version", "number", type=click.IntRange(1), metavar="N", help="退回第N版（默认：最新版本）。")
+@click.option("--reason", required=True, metavar="TEXT", help="退回理由。")
+@click.option("--version", "number", type=AtLeast(1), metavar="N", help="退回第N版（默认：最新版本）。")
 def reject(target: Path, reviewer, reason, number):
     """退回企业的方案版本，须写明理由。
 
@@ -105,7 +122,7 @@ def reject(target: Path, reviewer, reason, number):
     from planner import review
 
     if not _is_enterprise(target):
-        raise click.UsageError(f"{display_path(target)} 不是企业文件夹（应为 输出目录/<统一社会信用代码>，其中有 version.json）")
+        _no_folder(target)
     if not reason.strip():
         raise PlannerError("退回须用 --reason 写明理由")
     version = review.find_version(target, number)

@@ -39,6 +39,11 @@ def changes(out_dir: Path, since, last_run, fmt, target):
         raise click.UsageError("--since 与 --last-run 只能选一个")
     if fmt == "xlsx" and target is None:
         raise click.UsageError("--format xlsx 须用 --output 指定要写入的文件")
+    if (out_dir / "version.json").exists():
+        raise click.UsageError(f"{display_path(out_dir)} 是一家企业的文件夹；请给出输出目录，例如 "
+                               f"planner changes {display_path(out_dir.parent)}（一家企业的各版本见 planner history）")
+    if target is not None and fmt != "terminal" and target.suffix.lower() not in (f".{fmt}", ""):
+        raise click.UsageError(f"--format {fmt} 与文件名 {target.name} 的扩展名不符")
     result = listing.collect(out_dir, since)
     for line in result.notes:
         click.echo(f"注意：{line}", err=True)

@@ -19,8 +19,9 @@ from planner.textsafe import visible
 @click.command(short_help="比较方案的两个版本：先列变化及原因，再给出修订对照。")
 @click.argument("old")
 @click.argument("new")
-@click.option("--format", "fmt", type=click.Choice(["terminal", "md", "html", "pdf"]), default="terminal",
-              show_default=True, help="彩色终端文本、Markdown、HTML，或 PDF 修订稿（需要 --output）。")
+@click.option("--format", "fmt", type=click.Choice(["terminal", "md", "html", "pdf"]), default=None,
+              help="彩色终端文本、Markdown、HTML，或 PDF 修订稿（需要 --output）。默认：终端文本；给出 --output 时按其扩展名"
+                   "（.md、.html、.pdf）。")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="写入此文件，而不是标准输出。")
 @click.option("--allow-different", is_flag=True, help="允许比较两家不同企业的方案（默认拒绝）。")
 @templates_option
@@ -32,6 +33,12 @@ def diff(ctx, old, new, fmt, output, allow_different, templates_dir, sectors_dir
     先列出含义上的变化（新增、移除、变更的措施及其原因），再给出方案正文逐字标注的修订对照。相同时退出码为0，不同时为1，出错时为2（包括版本信息或文件已损坏）。
     """
     try:
+        suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+        suffix = {"htm": "html", "markdown": "md"}.get(suffix, suffix)
+        if fmt is None:
+            fmt = suffix if suffix in ("md", "html", "pdf") else "terminal"
+        elif output is not None and suffix and fmt != "terminal" and suffix != fmt:
+            raise DiffError(f"--format {fmt} 与文件名 {output.name} 的扩展名不符")
         if output is not None and not output.parent.is_dir():
             raise DiffError(f"{output}：输出目录 {output.parent} 不存在")
         kb = load_knowledge(sectors_dir)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from planner.commands.options import (as_of_option, load_knowledge, records_argument, report_read, sectors_option,
+from planner.commands.options import (AtLeast, as_of_option, load_knowledge, records_argument, report_read, sectors_option,
                                       templates_option)
 from planner.generate import BINARY_FORMATS, FORMATS, generate as generate_all
 from planner.progress import Progress
@@ -31,7 +31,7 @@ def _formats(ctx, param, value):
 @click.option("--format", "formats", default="md,pdf", show_default=True, callback=_formats, metavar="md,pdf,docx",
               help="md 只写 Markdown 和 JSON；md,pdf 另外生成 PDF；加上 docx 另外生成可在 WPS/Word 中编辑的帮扶方案.docx、走访简报.docx。")
 @click.option("--author", metavar="TEXT", help="发文单位：方案版头和 PDF 作者（默认：campaign.yaml 中的发文单位）。")
-@click.option("--workers", type=click.IntRange(1), metavar="N",
+@click.option("--workers", type=AtLeast(1), metavar="N",
               help="并行的工作进程数（默认每个CPU核一个，最多为可用核数）。")
 @click.option("--internal", is_flag=True,
               help="内部留存件：每页页脚加印生成程序版本、措施库和企业记录的校验值；发给企业的文本不要用此项。")

@@ -23,6 +23,10 @@ def history(folder: Path, sectors_dir):
 
     已损坏的版本（version.json 无法读取，或文件与其记录的校验值不符）逐一指出文件和原因，其余版本照常列出；一个可读的版本都没有时退出码为1。
     """
+    if not folder.is_dir():
+        from planner.versions import missing_enterprise
+
+        raise PlannerError(missing_enterprise(folder))
     found, damaged = scan_versions(folder)
     for damage in damaged:
         click.echo(f"注意：{damage.message}", err=True)
@@ -43,6 +47,9 @@ def _plan(version: Version) -> dict | None:
 def history_text(folder: Path, found: list, damaged_numbers: set, kb) -> str:
     """The history as a terminal shows it (controls not yet made visible): a header naming the
     enterprise, then each version oldest first with what changed against the version before it."""
+    from planner.review import read_reviews, state_of
+
+    decisions, _ = read_reviews(folder)  # a damaged line is reported by approve and changes, not here
     plans = [_plan(v) for v in found]
     latest = next((p for p in reversed(plans) if p is not None), {}) or {}
     enterprise = latest.get("enterprise", {})
@@ -58,6 +65,7 @@ def history_text(folder: Path, found: list, damaged_numbers: set, kb) -> str:
         lines.append(f"第{version.number}版　生成于 {local_time(meta.get('generated'))}　"
                      f"基准日 {cn_date_text(meta.get('as_of'))}")
         lines.append(f"  触发原因：{'、'.join(str(t) for t in meta.get('trigger', [])) or '未记录'}")
+        lines.append(f"  审核：{state_of(version, decisions).label}")
         if i == 0:
             lines.append(f"  变化：{meta.get('summary') or '首个版本'}")
             continue

@@ -21,6 +21,16 @@ sectors_option = click.option(
 )
 
 
+class AtLeast(click.IntRange):
+    """A whole number no less than ``min``, its range shown in Chinese in the help ([至少为1])."""
+
+    def __init__(self, least: int):
+        super().__init__(min=least)
+
+    def _describe_range(self) -> str:
+        return f"至少为{self.min}"
+
+
 def load_knowledge(sectors_dir: Path | None) -> knowledge.KnowledgeBase:
     """Load the sector tree, or exit with every problem in it listed."""
     return knowledge.load(sectors_dir or bundled("sectors"))
