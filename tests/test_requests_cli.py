@@ -1,0 +1,387 @@
+"""planner requests: the registration sheet, its import (problems, idempotence, conflicts), the
+list, one step, a department's list and its answers, and a CLI import killed midway."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from planner import uscc
+from planner.cli import main
+from planner.requests import Ledger, load_rules, visit_ref
+from planner.requests.sheets import ANSWER_HEADER, INTAKE_HEADER, PROBLEM_LIST
+from test_chinese import assert_chinese
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+SHEET = EXAMPLES / "走访诉求登记表.xlsx"
+BEILUN_CAR = ("91330206NB0000059N", "宁波珂屹汽车部件有限公司")  # 郑晓岚（北仑区经信局）
+BEILUN_EQUIPMENT = ("91330206NB0000067H", "宁波恒屹智能装备有限公司")  # 郑晓岚 too
+JIANGBEI_FILM = ("91330205NB0000024M", "宁波明岚光学膜科技有限公司")  # 吴晓东（江北区经信局）
+NOT_IN_FOLDER = uscc.make("91330206", "NB999999")  # a valid code no plan has
+
+
+@pytest.fixture(scope="module")
+def plans(tmp_path_factory):
+    out = tmp_path_factory.mktemp("plans") / "output"
+    result = CliRunner().invoke(main, ["generate", str(EXAMPLES / "enterprises.yaml"), "--out", str(out),
+                                       "--as-of", "2022-06-15", "--format", "md"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture
+def out(plans, tmp_path):
+    """A copy of the generated folder of its own for each test (its ledger and problem list)."""
+    target = tmp_path / "output"
+    shutil.copytree(plans, target)
+    return target
+
+
+def run(*args):
+    result = CliRunner().invoke(main, ["requests", *map(str, args)])
+    return result
+
+
+def ledger_of(out):
+    return Ledger.open(out / "requests.db")
+
+
+def write_csv(path: Path, rows, header=INTAKE_HEADER) -> Path:
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([row.get(h, "") for h in header])
+    return path
+
+
+def request(code_name, text, category="融资", urgency="简单", day="2022-06-16", **more):
+    code, name = code_name
+    return {"统一社会信用代码": code, "企业名称": name, "走访日期": day, "诉求类别": category, "紧急程度": urgency,
+            "诉求内容": text, **more}
+
+
+# --- template ---------------------------------------------------------------------------------
+
+def test_template_lists_the_cadres_enterprises_with_dropdowns(out, tmp_path):
+    target = tmp_path / "走访诉求登记表.xlsx"
+    result = run("template", out, "--cadre", "郑晓岚", "--out", target, "--visit-date", "2022-06-20", "--rows", "2")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"已将2家企业的走访诉求登记表写入 {target}")
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames == ["走访诉求登记表", "填表说明", "planner"]
+    assert book["planner"].sheet_state == "hidden"
+    sheet = book["走访诉求登记表"]
+    assert [c.value for c in sheet[1]] == list(INTAKE_HEADER)
+    assert sheet.freeze_panes == "A2"
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2, max_row=sheet.max_row)]
+    filled = [r for r in rows if r[1]]
+    assert [(r[1], r[2]) for r in filled] == [BEILUN_CAR, BEILUN_CAR, BEILUN_EQUIPMENT, BEILUN_EQUIPMENT]
+    assert all(r[4] == "郑晓岚（北仑区经信局）" and r[3] is None for r in filled)  # 走访日期 left to the cadre
+    assert filled[0][0] == visit_ref(BEILUN_CAR[0], dt.date(2022, 6, 20)) == "91330206NB0000059N-20220620"
+    assert all(sheet.cell(row=r, column=c).data_type == "s" for r in range(2, 6) for c in (1, 2, 3, 5))
+    rules = load_rules()
+    validations = {str(v.sqref).split(":")[0]: v for v in sheet.data_validations.dataValidation}
+    assert validations["F2"].type == "list" and validations["F2"].formula1 == '"' + ",".join(rules.categories) + '"'
+    assert validations["G2"].formula1 == '"简单,复杂"'
+    assert str(validations["F2"].sqref).endswith(str(5 + 500))  # rows added below keep the dropdown
+    guide = "\n".join(str(c.value) for row in book["填表说明"].iter_rows() for c in row if c.value)
+    assert "市地方金融监管局、人民银行宁波市中心支行" in guide and "简单问题一个工作日内答复" in guide
+
+
+def test_template_of_a_district_and_unknown_names(out, tmp_path):
+    target = tmp_path / "北仑区.xlsx"
+    assert run("template", out, "--district", "北仑区", "--out", target, "--rows", "1").exit_code == 0
+    codes = [row[1] for row in openpyxl.load_workbook(target).active.iter_rows(min_row=2, values_only=True) if row[1]]
+    assert codes == ["91330206NB0000059N", "91330206NB0000067H", "91330206NB00001475"]
+    unknown = run("template", out, "--cadre", "张三", "--out", tmp_path / "x.xlsx")
+    assert unknown.exit_code == 1
+    assert unknown.output.startswith("错误：输出目录中没有包联干部“张三”（输出目录中的包联干部：")
+    assert "郑晓岚（北仑区经信局）" in unknown.output and unknown.output.count("郑晓岚") == 1
+    assert not (tmp_path / "x.xlsx").exists()
+    mars = run("template", out, "--district", "火星区", "--out", tmp_path / "x.xlsx")
+    assert mars.exit_code == 1 and "没有“火星区”这个区县（可选：海曙区、" in mars.output
+    assert_chinese(unknown.output + mars.output)
+
+
+# --- import -----------------------------------------------------------------------------------
+
+def test_import_registers_good_rows_and_names_the_bad_by_row_and_field(out, tmp_path):
+    template = tmp_path / "登记表.xlsx"
+    assert run("template", out, "--cadre", "郑晓岚", "--out", template, "--rows", "1").exit_code == 0
+    book = openpyxl.load_workbook(template)
+    sheet = book.active
+    col = {h: i + 1 for i, h in enumerate(INTAKE_HEADER)}
+
+    def fill(r, **values):
+        for key, value in values.items():
+            sheet.cell(row=r, column=col[key]).value = value
+
+    # row 2: the car parts maker, by alias and a date cell; row 3: the equipment maker, 走访编号 only
+    fill(2, 走访日期=dt.datetime(2022, 6, 16), 诉求类别="贷款", 紧急程度="复杂", 诉求内容="希望对接低息贷款2000万元")
+    fill(3, 走访编号="91330206NB0000067H-20220617", 诉求类别="用工", 紧急程度="一般", 诉求内容="缺数控技师15名",
+         承办部门="市人力社保局、市总工会")
+    rows = [  # rows 4…: one problem or more each
+        request(("91330206NB0000059X", BEILUN_CAR[1]), "校验码错"),
+        request((NOT_IN_FOLDER, "宁波某某有限公司"), "不在输出目录"),
+        request(BEILUN_CAR, "类别不认识", category="火星", urgency="很急"),
+        request(BEILUN_CAR, "日期写错", day="2022年13月1日"),
+        request(BEILUN_CAR, "编号不符", 走访编号="91330206NB0000059N-20220615"),
+        request(JIANGBEI_FILM, "", category="市场"),
+        request((JIANGBEI_FILM[0], "宁波别的公司"), "名称不符"),
+    ]
+    for r, values in enumerate(rows, 4):
+        fill(r, **{k: v for k, v in values.items()})
+    filled = tmp_path / "已填.xlsx"
+    book.save(filled)
+
+    result = run("import", filled, "--out", out)
+    assert result.exit_code == 1
+    where = f"{filled}[走访诉求登记表]"
+    expected = [
+        f"错误：{where}:4: {BEILUN_CAR[1]}：统一社会信用代码: 统一社会信用代码第18位校验码应为N，实为X；已跳过",
+        f"错误：{where}:5: 宁波某某有限公司：统一社会信用代码: 输出目录中没有这家企业的方案",
+        f"错误：{where}:6: {BEILUN_CAR[1]}：诉求类别: 未知的诉求类别（可选：融资、用工、",
+        f"错误：{where}:6: {BEILUN_CAR[1]}：紧急程度: 未知的紧急程度（可选：简单、复杂）",
+        f"错误：{where}:7: {BEILUN_CAR[1]}：走访日期: 不是日期（可写",
+        f"错误：{where}:8: {BEILUN_CAR[1]}：走访编号: 编号中的日期 2022-06-15 与走访日期 2022-06-16 不一致",
+        f"错误：{where}:9: {JIANGBEI_FILM[1]}：诉求内容: 诉求内容不能为空",
+        f"错误：{where}:10: 宁波别的公司：企业名称: 与输出目录中该信用代码的企业“{JIANGBEI_FILM[1]}”不符",
+    ]
+    lines = result.output.splitlines()
+    for line in expected:
+        assert any(l.startswith(line) for l in lines), (line, result.output)
+    assert lines[-1] == (f"新登记2条，已存在0条（未变），冲突0条，有问题7行；问题清单：{out / PROBLEM_LIST}；"
+                         f"诉求账本：{out / 'requests.db'}")
+    assert_chinese(result.output)
+    problems = list(openpyxl.load_workbook(out / PROBLEM_LIST).active.iter_rows(values_only=True))
+    assert problems[0] == ("行号", "企业名称", "统一社会信用代码", "字段", "原值", "问题", "处理结果")
+    assert {(r[0], r[3]) for r in problems[1:]} == {
+        ("4", "统一社会信用代码"), ("5", "统一社会信用代码"), ("6", "诉求类别"), ("6", "紧急程度"), ("7", "走访日期"),
+        ("8", "走访编号"), ("9", "诉求内容"), ("10", "企业名称")}
+    with ledger_of(out) as ledger:
+        registered = ledger.find()
+    assert [(r.enterprise_id, r.category, r.urgency, r.visit_date, r.cadre, r.district) for r in registered] == [
+        (BEILUN_CAR[0], "融资", "复杂", dt.date(2022, 6, 16), "郑晓岚（北仑区经信局）", "北仑区"),
+        (BEILUN_EQUIPMENT[0], "用工", "简单", dt.date(2022, 6, 17), "郑晓岚（北仑区经信局）", "北仑区")]
+    assert registered[0].departments == ("市地方金融监管局", "人民银行宁波市中心支行")  # routed by category
+    assert registered[1].departments == ("市人力社保局", "市总工会")  # as the sheet hands it
+    assert registered[1].visit_ref == "91330206NB0000067H-20220617"
+    assert registered[0].due_date == dt.date(2022, 6, 21)  # 3 working days after Thursday 16 June
+
+
+def test_importing_twice_adds_nothing_and_a_changed_row_is_a_conflict(out, tmp_path):
+    rows = [request(BEILUN_CAR, "希望对接低息贷款"), request(JIANGBEI_FILM, "下游面板厂拖欠货款", category="欠款",
+                                                        urgency="复杂", day="2022/6/17")]
+    sheet = write_csv(tmp_path / "登记.csv", rows)
+    first = run("import", sheet, "--out", out)
+    assert first.exit_code == 0, first.output
+    assert first.output.startswith("新登记2条，已存在0条（未变），冲突0条，有问题0行；")
+    with ledger_of(out) as ledger:
+        events = ledger.events()
+    again = run("import", sheet, "--out", out)
+    assert again.exit_code == 0
+    assert again.output.startswith("新登记0条，已存在2条（未变），冲突0条，有问题0行；")
+    with ledger_of(out) as ledger:
+        assert ledger.events() == events
+
+    rows[1] = {**rows[1], "紧急程度": "简单", "诉求内容": "下游面板厂 拖欠货款"}  # the same text, spaced
+    changed = run("import", write_csv(tmp_path / "改过.csv", rows), "--out", out)
+    assert changed.exit_code == 1
+    assert (f"错误：{tmp_path / '改过.csv'}:3: {JIANGBEI_FILM[1]}：紧急程度: 与已登记的诉求 SQ-2022-000002 冲突："
+            f"原为“复杂”，现为“简单”；未覆盖（冲突）") in changed.output.splitlines()
+    assert changed.output.splitlines()[-1].startswith("新登记0条，已存在1条（未变），冲突1条，有问题0行；问题清单：")
+    with ledger_of(out) as ledger:
+        assert ledger.get("SQ-2022-000002").urgency == "复杂"  # never overwritten
+        assert ledger.events() == events
+
+
+def test_a_sheet_that_is_neither_is_refused(out, tmp_path):
+    bad = tmp_path / "x.csv"
+    bad.write_text("甲,乙\n1,2\n", encoding="utf-8")
+    result = run("import", bad, "--out", out)
+    assert result.exit_code == 1
+    assert "没有找到表头（登记表须有“统一社会信用代码”和“诉求内容”列" in result.output
+    assert not (out / "requests.db").exists()
+
+
+# --- the bundled sheet, list, update ------------------------------------------------------------
+
+def test_the_bundled_sheet_imports_whole(out):
+    result = run("import", SHEET, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("新登记30条，已存在0条（未变），冲突0条，有问题0行；")
+    with ledger_of(out) as ledger:
+        found = ledger.find()
+    assert len({r.enterprise_id for r in found}) == 20
+    assert len({r.category for r in found}) >= 10 and {r.urgency for r in found} == {"简单", "复杂"}
+    assert all(r.visit_date.year == 2022 and r.visit_date.month == 6 for r in found)
+
+
+def test_list_overdue_counts_working_days(out):
+    assert run("import", SHEET, "--out", out).exit_code == 0
+    with ledger_of(out) as ledger:
+        ledger.transition("SQ-2022-000004", "交办", by="市经信局", at="2022-06-17")
+        ledger.transition("SQ-2022-000004", "办结", by="市商务局", at="2022-06-17", note="已报名对接会")
+        everyone = ledger.find()
+    result = run("list", out, "--overdue", "--as-of", "2022-06-22")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    late = [r for r in everyone if r.state in ("登记", "交办", "办理中") and r.due_date < dt.date(2022, 6, 22)]
+    assert [line.split()[0] for line in lines] == [r.id for r in late] and late
+    # 政策 from 17 June (Friday), 简单: due Monday 20 June; 21 and 22 June are two working days late
+    assert "SQ-2022-000006  宁波海晟磁材科技有限公司  政策兑现（简单）  登记  市经信局、市财政局  办结时限2022年6月20日  逾期2个工作日" in lines
+    assert not any(line.startswith("SQ-2022-000004") for line in lines)  # done in time
+    assert result.stderr.strip() == f"共{len(late)}条诉求，其中逾期{len(late)}条（截至2022-06-22）"
+    cadre = run("list", out, "--cadre", "郑晓岚", "--as-of", "2022-06-15")
+    assert [line.split()[1] for line in cadre.stdout.splitlines()] == [BEILUN_CAR[1]] * 2 + [BEILUN_EQUIPMENT[1]] * 2
+    assert "逾期" not in cadre.stdout  # as of 15 June nothing is due yet
+    done = run("list", out, "--status", "办结", "--department", "市商务局")
+    assert [line.split()[0] for line in done.stdout.splitlines()] == ["SQ-2022-000004"]
+    bad = run("list", out, "--status", "完成")
+    assert bad.exit_code == 2 and "未知的状态“完成”" in bad.output
+
+
+def test_update_takes_a_step_and_refuses_an_illegal_one(out):
+    assert run("import", SHEET, "--out", out).exit_code == 0
+    illegal = run("update", "SQ-2022-000001", "--to", "销号", "--by", "王芳", "--out", out)
+    assert illegal.exit_code == 2
+    assert illegal.output == "错误：SQ-2022-000001：当前状态为“登记”，不能直接销号（须先交办、办结并回访）\n"
+    assert_chinese(illegal.output)
+    with ledger_of(out) as ledger:
+        assert len(ledger.events("SQ-2022-000001")) == 1
+    steps = [("交办", "--department", "市发改委"), ("办结", "--note", "已协调用能指标"),
+             ("回访", "--not-satisfied"), ("办结", "--note", "指标已下达")]
+    for step, *more in steps:
+        result = run("update", "SQ-2022-000001", "--to", step, *more, "--by", "王芳", "--at", "2022-06-20",
+                     "--out", out)
+        assert result.exit_code == 0, result.output
+    assert result.output == "SQ-2022-000001：办结，当前状态为“办结”，承办部门：市发改委\n"
+    with ledger_of(out) as ledger:
+        assert [e.step for e in ledger.events("SQ-2022-000001")] == ["登记", "交办", "办结", "回访", "办结"]
+    unknown = run("update", "SQ-2099-000001", "--to", "交办", "--by", "王芳", "--out", out)
+    assert unknown.exit_code == 2 and unknown.output == "错误：没有编号为“SQ-2099-000001”的诉求\n"
+    nowhere = run("update", "SQ-2022-000001", "--to", "交办", "--by", "王芳", "--db", out / "nothing.db")
+    assert nowhere.exit_code == 1 and "还没有诉求账本" in nowhere.output
+    assert not (out / "nothing.db").exists()
+
+
+# --- a department's list and its answers ---------------------------------------------------------
+
+def test_department_list_answers_come_back_as_transitions_once(out, tmp_path):
+    assert run("import", SHEET, "--out", out).exit_code == 0
+    target = tmp_path / "市人力社保局.xlsx"
+    result = run("export", out, "--department", "市人力社保局", "--out", target, "--as-of", "2022-06-23",
+                 "--assign", "--by", "市经信局")
+    assert result.exit_code == 0, result.output
+    assert "已交办3条诉求给市人力社保局" in result.stderr
+    book = openpyxl.load_workbook(target)
+    assert book["planner"].sheet_state == "hidden"
+    sheet = book["部门办理清单"]
+    assert [c.value for c in sheet[1]] == list(ANSWER_HEADER)
+    (status_rule,) = sheet.data_validations.dataValidation
+    assert status_rule.formula1 == '"办理中,办结,退回"' and str(status_rule.sqref).startswith("M2")
+    rows = list(sheet.iter_rows(min_row=2))
+    listed = [r[0].value for r in rows]
+    assert len(listed) == 3 and all(r[10].value == "交办" for r in rows)
+    col = {h: i for i, h in enumerate(ANSWER_HEADER)}
+
+    def answer(row, status, note="", who="张伟", date=None):
+        row[col["办理状态"]].value, row[col["办理情况"]].value = status, note
+        row[col["办理人"]].value, row[col["办结日期"]].value = who, date
+
+    answer(rows[0], "办结", "已组织专场招聘会，招到数控技师12名", date="2022年6月24日")
+    answer(rows[1], "办理中", "正在联系职业院校")
+    answer(rows[2], "退回")  # no reason: refused
+    answered = tmp_path / "交回.xlsx"
+    book.save(answered)
+    first = run("import", answered, "--out", out)
+    assert first.exit_code == 1
+    assert (f"错误：{answered}[部门办理清单]:4: {rows[2][1].value}：办理情况: 退回须在办理情况中写明理由；已跳过"
+            in first.output.splitlines())
+    assert first.stdout.startswith("市人力社保局办理结果：已登记2条，已登记过0条（未变），未填办理状态0条，有问题1行；")
+    with ledger_of(out) as ledger:
+        done = ledger.get(listed[0])
+        assert done.state == "办结" and done.closed_at == dt.date(2022, 6, 24)
+        assert ledger.events(listed[0])[-1].by == "张伟"
+        assert ledger.get(listed[1]).state == "办理中"
+        assert ledger.get(listed[2]).state == "交办"
+        events = ledger.events()
+
+    answer(rows[2], "退回", "属于教育部门职责，请改交市教育局")
+    book.save(answered)
+    second = run("import", answered, "--out", out)
+    assert second.exit_code == 0, second.output
+    assert second.stdout.startswith("市人力社保局办理结果：已登记1条，已登记过2条（未变），未填办理状态0条，有问题0行；")
+    assert not (out / PROBLEM_LIST).exists()  # the last import had no problem
+    third = run("import", answered, "--out", out)
+    assert third.stdout.startswith("市人力社保局办理结果：已登记0条，已登记过3条（未变）")
+    with ledger_of(out) as ledger:
+        assert len(ledger.events()) == len(events) + 1
+        assert ledger.get(listed[2]).state == "交办"
+        assert ledger.verify() == []
+
+    other = run("export", out, "--department", "市教委", "--out", tmp_path / "x.xlsx")
+    assert other.exit_code == 1 and "诉求账本中没有由“市教委”承办的诉求（账本中的承办部门：" in other.output
+
+
+# --- kill -9 during a large import --------------------------------------------------------------
+
+def test_kill_9_during_a_large_import_leaves_it_whole_or_absent_and_a_rerun_completes_it(out, tmp_path):
+    codes = [(sub.name, "") for sub in sorted(out.iterdir()) if (sub / "plan.json").is_file()]
+    n = 12000  # the import runs about 1 s before its uncommitted pages pass 1 MB of WAL, and as long again after
+    rows = [request(codes[i % len(codes)], f"批量诉求第{i}条：希望协调解决原材料供应问题", category="供应链")
+            for i in range(n)]
+    sheet = write_csv(tmp_path / "大批量.csv", rows)
+    db = out / "requests.db"
+    command = [sys.executable, "-m", "planner", "requests", "import", str(sheet), "--out", str(out)]
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wal = Path(f"{db}-wal")
+    deadline = time.monotonic() + 120
+    while not (wal.exists() and wal.stat().st_size > 1_000_000):  # the uncommitted import reaches the disk
+        assert child.poll() is None, "the import finished before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.002)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+    raw = sqlite3.connect(db)
+    assert raw.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    assert raw.execute("SELECT COUNT(*) FROM requests").fetchone()[0] == 0  # absent, not half there
+    assert raw.execute("SELECT COUNT(*) FROM request_events").fetchone()[0] == 0
+    raw.close()
+
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"新登记{n}条，已存在0条（未变）")
+    again = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert again.stdout.startswith(f"新登记0条，已存在{n}条（未变）")
+    with ledger_of(out) as ledger:
+        assert len(ledger.find()) == n and len(ledger.events()) == n
+        assert ledger.verify() == []
+
+
+# --- help -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["template", "import", "list", "update", "export"])
+def test_subcommand_help_is_chinese(name):
+    result = run(name, "--help")
+    assert result.exit_code == 0
+    assert result.output.startswith(f"用法：planner requests {name} [选项]")
+    assert_chinese(result.output)
+    wrong = run(name, "--no-such-option")
+    assert wrong.exit_code == 2 and "错误：没有 --no-such-option 这个选项。" in wrong.output
+    assert_chinese(wrong.output)
