@@ -142,6 +142,7 @@ def test_import_registers_good_rows_and_names_the_bad_by_row_and_field(out, tmp_
         request(BEILUN_CAR, "编号不符", 走访编号="91330206NB0000059N-20220615"),
         request(JIANGBEI_FILM, "", category="市场"),
         request((JIANGBEI_FILM[0], "宁波别的公司"), "名称不符"),
+        request(JIANGBEI_FILM, "走访日期在将来", day="2099-06-16"),
     ]
     for r, values in enumerate(rows, 4):
         fill(r, **{k: v for k, v in values.items()})
@@ -160,18 +161,19 @@ def test_import_registers_good_rows_and_names_the_bad_by_row_and_field(out, tmp_
         f"错误：{where}:8: {BEILUN_CAR[1]}：走访编号: 编号中的日期 2022-06-15 与走访日期 2022-06-16 不一致",
         f"错误：{where}:9: {JIANGBEI_FILM[1]}：诉求内容: 诉求内容不能为空",
         f"错误：{where}:10: 宁波别的公司：企业名称: 与输出目录中该信用代码的企业“{JIANGBEI_FILM[1]}”不符",
+        f"错误：{where}:11: {JIANGBEI_FILM[1]}：走访日期: 走访日期 2099-06-16 晚于今天",
     ]
     lines = result.output.splitlines()
     for line in expected:
         assert any(l.startswith(line) for l in lines), (line, result.output)
-    assert lines[-1] == (f"新登记2条，已存在0条（未变），冲突0条，有问题7行；问题清单：{out / PROBLEM_LIST}；"
+    assert lines[-1] == (f"新登记2条，已存在0条（未变），冲突0条，有问题8行；问题清单：{out / PROBLEM_LIST}；"
                          f"诉求账本：{out / 'requests.db'}")
     assert_chinese(result.output)
     problems = list(openpyxl.load_workbook(out / PROBLEM_LIST).active.iter_rows(values_only=True))
     assert problems[0] == ("行号", "企业名称", "统一社会信用代码", "字段", "原值", "问题", "处理结果")
     assert {(r[0], r[3]) for r in problems[1:]} == {
         ("4", "统一社会信用代码"), ("5", "统一社会信用代码"), ("6", "诉求类别"), ("6", "紧急程度"), ("7", "走访日期"),
-        ("8", "走访编号"), ("9", "诉求内容"), ("10", "企业名称")}
+        ("8", "走访编号"), ("9", "诉求内容"), ("10", "企业名称"), ("11", "走访日期")}
     with ledger_of(out) as ledger:
         registered = ledger.find()
     assert [(r.enterprise_id, r.category, r.urgency, r.visit_date, r.cadre, r.district) for r in registered] == [

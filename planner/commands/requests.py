@@ -109,10 +109,10 @@ def import_(sheet: Path, out_dir: Path, db, by, sectors_dir):
     from planner.requests.sheets import KIND_INTAKE, PROBLEM_LIST, import_sheet, read_sheet, write_problems
 
     kb = load_knowledge(sectors_dir)
-    kind = read_sheet(sheet).kind  # a bad file is refused before a ledger is made
-    path = _ledger_path(out_dir, db, must_exist=kind != KIND_INTAKE)  # answers need the ledger they came from
+    table = read_sheet(sheet)  # a bad file is refused before a ledger is made
+    path = _ledger_path(out_dir, db, must_exist=table.kind != KIND_INTAKE)  # answers need the ledger they came from
     with _open(path, sectors_dir) as ledger:
-        result = import_sheet(sheet, out_dir, ledger, kb, by)
+        result = import_sheet(table, out_dir, ledger, kb, by)
     for problem in result.problems:
         click.echo(printed(problem), err=True)
     problems_dir = out_dir if out_dir.is_dir() else path.parent

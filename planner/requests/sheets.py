@@ -465,9 +465,10 @@ class _Row:
         return bool(self.problems)
 
 
-def import_sheet(path: Path, out_dir: Path, ledger: Ledger, kb, by: str | None = None) -> ImportResult:
-    """Import a registration sheet or a department's answers into ``ledger``, as one transaction."""
-    table = read_sheet(path)
+def import_sheet(sheet: Path | Table, out_dir: Path, ledger: Ledger, kb, by: str | None = None) -> ImportResult:
+    """Import a registration sheet or a department's answers (a path, or the Table ``read_sheet``
+    made of it) into ``ledger``, as one transaction."""
+    table = sheet if isinstance(sheet, Table) else read_sheet(sheet)
     result = ImportResult(table.kind, table.shown, department=table.marker.get("department", ""))
     if table.kind == KIND_INTAKE:
         _require_folder(out_dir)
@@ -525,6 +526,8 @@ def _register_row(ledger: Ledger, known: dict, result: ImportResult, number: int
                 row.problem("走访编号", f"编号中的日期 {ref_date.isoformat()} 与走访日期 {visit.isoformat()} 不一致", ref)
     if visit is None and _blank(raw_date):
         row.problem("走访日期", "走访日期不能为空")
+    elif visit is not None and visit > dt.date.today():
+        row.problem("走访日期", f"走访日期 {visit.isoformat()} 晚于今天", raw_date or ref)
     category = rules.category(get["诉求类别"]) if get["诉求类别"] else None
     if not get["诉求类别"]:
         row.problem("诉求类别", f"诉求类别不能为空（可选：{rules.category_names()}）")
