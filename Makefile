@@ -8,14 +8,19 @@ SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils
 .PHONY: demo test test-tools setup system-packages fonts bench clean readme-images
 
 DEMO_AS_OF := 2022-06-15
+# after the visits of the bundled request sheet (examples/走访诉求登记表.xlsx): the next briefs follow them up
+DEMO_NEXT_VISIT := 2022-06-30
 
 demo: setup
 	$(BIN)/planner check
-	$(BIN)/planner generate examples/enterprises.yaml --out output --as-of $(DEMO_AS_OF)
-	$(BIN)/planner briefs examples/enterprises.yaml --combined output/briefs.pdf --as-of $(DEMO_AS_OF)
+	$(BIN)/planner generate examples/enterprises.yaml --out output --as-of $(DEMO_AS_OF) --format md -q
+	$(BIN)/planner requests import examples/走访诉求登记表.xlsx --out output
+	$(BIN)/planner generate examples/enterprises.yaml --out output --as-of $(DEMO_NEXT_VISIT)
+	$(BIN)/planner briefs output --combined output/briefs.pdf
 	@echo "帮扶方案和走访简报：output/<统一社会信用代码>/帮扶方案.pdf、走访简报.pdf（同目录下有供程序读取的 Markdown 和 JSON）；"
 	@echo "全部走访简报合为一个 PDF，可一次打印：output/briefs.pdf"
 	@echo "企业清单（每家企业一行，可点击打开方案和简报）：output/企业清单.xlsx"
+	@echo "走访诉求台账：output/requests.db（planner requests list output 查看）"
 
 test: setup test-tools
 	$(BIN)/python -m pytest -q
