@@ -16,6 +16,7 @@ from planner.knowledge import BENEFIT_WIDTH, CITYWIDE, KnowledgeBase, Locality
 from planner.matching import UNKNOWN_MARK, show_value, with_basis
 from planner.plan import Plan
 from planner.requests.refs import visit_ref
+from planner.textsafe import visible
 
 STATUS_LABELS = {"applies": "适用", "verify": "待核实", "upcoming": "即将实施"}
 BASIC_FIELDS = ("id", "name", "entity_type", "sector", "industry_code", "industry_door", "district", "zone",
@@ -341,7 +342,10 @@ def short_date(iso: str, as_of: dt.date) -> str:
 
 
 def one_line(text) -> str:
-    return " ".join(str(text).split())
+    """Text typed by people as the documents print it, before it is cut to its width: control
+    characters and bidi marks as visible ⟨U+XXXX⟩ marks (as the escaping would show them), all
+    whitespace one space."""
+    return " ".join(visible(str(text)).split())
 
 
 def follow_up_line(request: dict, as_of: dt.date, text: str | None = None) -> str:

@@ -30,6 +30,7 @@ CODE = "91330206NB0000059N"  # 宁波珂屹汽车部件有限公司: 增值税�
 OTHER = "91330211NB0000016G"  # 宁波岚晟石化有限公司: never given a request here
 STRESS_ID = "91330206NB9999997D"  # the longest brief
 HOSTILE = "**加粗** <script>alert(1)</script> [点我](javascript:alert(1)) | 分栏 |\n# 标题 `代码` &amp;"
+CONTROLS = "设备\r\n改造\x1b[31m资金\u202e申请"  # a line break, a terminal escape, a bidi override
 VISIT = dt.date(2022, 6, 1)
 
 
@@ -226,6 +227,28 @@ def test_a_hostile_request_text_prints_literally(kb, with_requests):
     assert "**加粗** &lt;script&gt;" in item and "<strong>" not in item
 
 
+def test_control_characters_in_a_request_are_shown_and_counted(kb, records, tmp_path):
+    """A terminal escape or a bidi override in a typed-up request is printed as a visible mark, in
+    the brief, the plan and the Word documents alike, and its width counted for the brief's line."""
+    out = tmp_path / "out"
+    with Ledger.open(ledger_path(out)) as ledger:
+        register(ledger, CODE, "审批手续", CONTROLS + "，" + "需要协调的事项很多" * 4)
+    run(records, out, kb, ("md", "docx"))
+    brief = (out / CODE / "brief.md").read_text(encoding="utf-8")
+    plan = (out / CODE / "plan.md").read_text(encoding="utf-8")
+    line = next(x for x in brief.splitlines() if x.startswith("- SQ-"))
+    printed = re.sub(r"\\(.)", r"\1", line[2:])  # as it prints, without Markdown's escapes
+    # the carriage return marked as record fields are (textsafe.visible), the line break a space
+    assert "审批手续：设备⟨U+000D⟩ 改造⟨U+001B⟩[31m" in printed
+    assert printed.endswith("…（登记，6月2日到期，已逾期）") and display_width(printed) <= LINE_WIDTH - 2 + 1
+    assert "| 审批手续 | 设备⟨U\\+000D⟩ 改造⟨U\\+001B⟩\\[31m资金⟨U" in plan
+    for text in (brief, plan):
+        assert "\x1b" not in text and "\u202e" not in text and "\r" not in text
+    words = docx.Document(io.BytesIO((out / CODE / "走访简报.docx").read_bytes()))
+    shown = next(p.text for p in words.paragraphs if p.text.startswith("· SQ-"))
+    assert shown == "· " + printed
+
+
 def test_brief_docx_says_what_brief_md_says(with_requests):
     out, roles, _, _ = with_requests
     md = (out / CODE / "brief.md").read_text(encoding="utf-8")
@@ -243,7 +266,9 @@ def test_brief_docx_says_what_brief_md_says(with_requests):
     assert height <= page - 28, (height, page)
 
     plan = docx.Document(io.BytesIO((out / CODE / "帮扶方案.docx").read_bytes()))
-    assert "附：诉求办理情况" in [p.text for p in plan.paragraphs if p.style.name == "Heading 1"]
+    plan_md = (out / CODE / "plan.md").read_text(encoding="utf-8")
+    assert [p.text for p in plan.paragraphs if p.style.name == "Heading 1"] == re.findall(r"^## (.+)$", plan_md, re.M)
+    assert "附：诉求办理情况" in plan_md
     table = next(t for t in plan.tables if t.rows[0].cells[0].text == "类别" and len(t.columns) == 5)
     cells = [[c.text for c in row.cells] for row in table.rows[1:]]
     md_rows = [line.strip("| ").split(" | ") for line in section((out / CODE / "plan.md").read_text(
