@@ -424,5 +424,8 @@ def change_summary(previous_json: Path | None, new_json_text: str, kb: Knowledge
     old = Side("old", json.loads(Path(previous_json).read_text(encoding="utf-8")), None)
     new = Side("new", json.loads(new_json_text), None)
     result = diff_plans(old, new, kb)
-    return "无实质变化（文字或模板调整）" if result.same else result.summary()
+    return SAME_PLAN if result.same else result.summary()
+
+
+SAME_PLAN = "无实质变化（文字或模板调整）"  # change_summary's line when the plans say the same
 

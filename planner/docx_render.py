@@ -457,6 +457,20 @@ class DocxWriter:
         b.para(c["issuer"], align=WD_ALIGN_PARAGRAPH.RIGHT)
         b.para(c["as_of"], align=WD_ALIGN_PARAGRAPH.RIGHT, after=6)
 
+        if c["requests"]:  # 附：诉求办理情况, in small print as plan.css sets it
+            r = c["requests"]
+            line = fill(w["requests_count"], total=r["total"], open=r["open"])
+            line += fill(w["requests_overdue"], count=r["overdue"]) if r["overdue"] else ""
+            line += "".join(fill(w["requests_closed"], state=state, count=n) for state, n in r["closed"]) + "。"
+            line += fill(w["requests_more"], shown=len(r["rows"])) if r["more"] else ""
+            b.heading(s["requests"])
+            b.para(line, 9)
+            if r["rows"]:
+                rows = [(x["category"], x["text"] + (fill(w["request_measures"], measures=x["measures"])
+                                                     if x["measures"] else ""),
+                         x["departments"], x["state"] + (w["overdue"] if x["overdue"] else ""), x["due"])
+                        for x in r["rows"]]
+                b.table(rows, [0.10, 0.40, 0.18, 0.16, 0.16], header=w["requests_header"], size=9)
         b.heading(s["sources"])
         b.para(_joined((f"〔{x['no']}〕{x['text']}" for x in c["sources"]), "；") + "。", 9)
         b.heading(s["left_out"])
@@ -530,6 +544,11 @@ class DocxWriter:
         def more(key, count):
             return fill(w[key], count=count) if count else ""
 
+        if c["follow_up"]:  # the open requests to follow up, first
+            b.heading(fill(s["follow_up"], more=more("more_follow_up", c["more_follow_up"])))
+            for r in c["follow_up"]:
+                b.para(BULLET + fill(w["follow_up"], id=r["id"], category=r["category"], text=r["text"],
+                                     state=r["state"], due=r["due"], late=w["overdue"] if r["overdue"] else ""))
         b.heading(s["difficulties"] + more("more", c["more_difficulties"]))
         for d in c["difficulties"]:
             b.para(f"{BULLET}{d['title']}（{d['note']}）")
@@ -548,7 +567,7 @@ class DocxWriter:
             b.para(f"{i}. {q}")
         if not c["questions"]:
             b.para(w["no_questions"])
-        b.heading(s["requests"])
+        b.heading(fill(s["requests"], visit_ref=c["visit_ref"]))
         b.table([("", "", "")] * c["request_lines"], [0.26, 0.58, 0.16], header=w["requests_header"], height=8)
         b.para("", after=0).paragraph_format.line_spacing = Pt(6)
         signatures = b.table([], [1 / 3] * 3, header=w["signatures"], height=12)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import hashlib
 import io
 import multiprocessing
 from dataclasses import dataclass, field, replace
@@ -19,7 +20,7 @@ import orjson
 from planner import __version__, knowledge, rosters
 from planner.dates import cn_date
 from planner.derive import sector_of
-from planner.diff import change_summary
+from planner.diff import SAME_PLAN, change_summary
 from planner.exceptions import PlannerError, RenderError
 from planner.knowledge import KnowledgeBase
 from planner.listing import listing_row, refresh_enterprise_list
@@ -28,6 +29,8 @@ from planner.pdf import PageLimitError, PdfJob, pdf_bytes
 from planner.pipeline import plan_records
 from planner.plan import Plan
 from planner.records import PROBLEM_LIST, Record, read_records, write_problem_list
+from planner.requests import PENDING, Ledger, ledger_path, load_rules
+from planner.requests.rules import FILE_NAME as RULES_FILE
 from planner.render import Templates, markdown_to_html
 from planner.store import atomic_write
 from planner.versions import (BRIEF_DOCX, BRIEF_PDF, PLAN_DOCX, PLAN_PDF, DamagedVersion, PlanStore, UnsafeLink,
@@ -41,8 +44,8 @@ DEFAULT_FORMATS = ("md", "pdf")  # docx when asked for: bureaus that edit plans 
 BINARY_FORMATS = ("pdf", "docx")  # made beside the Markdown and JSON, which every version has
 # Smaller and smaller briefs, tried in turn should one ever run onto a second page.
 FALLBACK_LIMITS = (BriefLimits(lines=15), BriefLimits(lines=12, request_lines=4),
-                   BriefLimits(difficulties=4, measures=4, questions=3, checklist=1, request_lines=3, lines=10,
-                               name_width=60, cell_width=30))  # the last resort: the least of each
+                   BriefLimits(difficulties=4, measures=4, questions=3, checklist=1, open_requests=2, request_lines=3,
+                               lines=10, name_width=60, cell_width=30))  # the last resort: the least of each
 
 
 ARCHIVE_VARIANT = "pdf/a-3b"  # plans are archived with their data: PDF/A-3 allows embedded files
@@ -57,6 +60,7 @@ class Rendered:
     brief_md: str
     plan_json: str
     brief_limits: BriefLimits = BriefLimits()  # shorter ones when the brief had to be cut to fit its page
+    requests: tuple = ()  # the enterprise's requests from the ledger (see view.plan_requests), in both documents
 
 
 @dataclass
@@ -94,22 +98,26 @@ class Renderer:
             self._docx = DocxWriter(self.templates)
         plan, kb = rendered.plan, self.kb
         out = {}
-        for kind, context in (("plan", plan_context(plan, kb)), ("brief", brief_context(plan, kb, rendered.brief_limits))):
+        requests = rendered.requests
+        for kind, context in (("plan", plan_context(plan, kb, requests)),
+                              ("brief", brief_context(plan, kb, rendered.brief_limits, requests))):
             doc_title = kb.campaign.documents[kind]
             meta = DocMeta(title=f"{plan.name} {doc_title}", author=self.author, subject=kb.campaign.title,
                            keywords=f"{plan.id}, {doc_title}", created=plan.as_of)
             out[PLAN_DOCX if kind == "plan" else BRIEF_DOCX] = getattr(self._docx, kind)(context, meta, self.internal)
         return out
 
-    def render(self, plan: Plan, limits: BriefLimits = BriefLimits()) -> Rendered:
+    def render(self, plan: Plan, limits: BriefLimits = BriefLimits(), requests: tuple = ()) -> Rendered:
+        """``requests``: the enterprise's requests from the ledger (none: the documents without them)."""
         sector = plan.enterprise.get("sector")
-        plan_md = self.templates.markdown("plan", plan_context(plan, self.kb), sector)
-        brief_md = self.brief_markdown(plan, limits)
+        plan_md = self.templates.markdown("plan", plan_context(plan, self.kb, requests), sector)
+        brief_md = self.brief_markdown(plan, limits, requests)
         plan_json = plan.dumps()
-        return Rendered(plan, plan_md, brief_md, plan_json)
+        return Rendered(plan, plan_md, brief_md, plan_json, requests=requests)
 
-    def brief_markdown(self, plan: Plan, limits: BriefLimits) -> str:
-        return self.templates.markdown("brief", brief_context(plan, self.kb, limits), plan.enterprise.get("sector"))
+    def brief_markdown(self, plan: Plan, limits: BriefLimits, requests: tuple = ()) -> str:
+        return self.templates.markdown("brief", brief_context(plan, self.kb, limits, requests),
+                                       plan.enterprise.get("sector"))
 
     def html(self, plan: Plan, markdown_text: str, kind: str) -> str:
         """The HTML document WeasyPrint renders; its head carries the PDF metadata."""
@@ -146,7 +154,7 @@ class Renderer:
         brief_md = rendered.brief_md
         for limits in (None,) + FALLBACK_LIMITS:
             if limits is not None:
-                brief_md = self.brief_markdown(plan, limits)
+                brief_md = self.brief_markdown(plan, limits, rendered.requests)
             try:
                 out[BRIEF_PDF] = pdf_bytes(self.pdf_job(plan, brief_md, "brief", BRIEF_PDF))
             except PageLimitError:
@@ -203,6 +211,8 @@ class Task:
     inputs: dict
     complete: bool = False
     adopt: bool = False
+    requests: tuple = ()  # the enterprise's requests, read from the ledger by the parent (plain data)
+    requests_changed: bool = False  # they differ from those of its latest version
 
 
 _WORKER: dict = {}
@@ -250,7 +260,7 @@ def _process(task: Task) -> tuple[str, str]:
 def _do_process(task: Task) -> str:
     settings, kb, store, renderer = (_WORKER[k] for k in ("settings", "kb", "store", "renderer"))
     plan = match(Record(dict(task.facts), task.where), kb, settings.as_of)
-    rendered = renderer.render(plan)
+    rendered = renderer.render(plan, requests=task.requests)
     if task.adopt and store.adopt(plan.id, {"plan.md": rendered.plan_md, "brief.md": rendered.brief_md,
                                             "plan.json": rendered.plan_json}, settings.formats):
         return "unchanged"
@@ -261,9 +271,9 @@ def _do_process(task: Task) -> str:
     pdfs = renderer.pdfs(rendered) if "pdf" in missing else {}
     if "docx" in missing:
         if "pdf" not in missing:  # the brief's cut comes from its PDF's page: find it without writing one
-            rendered.brief_limits = _limits_that_fit(renderer, plan)
+            rendered.brief_limits = _limits_that_fit(renderer, plan, task.requests)
             if rendered.brief_limits != BriefLimits() and not task.complete:
-                pdfs["brief.md"] = renderer.brief_markdown(plan, rendered.brief_limits)
+                pdfs["brief.md"] = renderer.brief_markdown(plan, rendered.brief_limits, task.requests)
         pdfs.update(renderer.docxs(rendered))
     if task.complete:
         store.add_files(plan.id, pdfs, settings.formats)
@@ -273,7 +283,7 @@ def _do_process(task: Task) -> str:
         files["brief.md"] = pdfs.pop("brief.md")
     files.update(pdfs)
     store.write_version(plan.id, files, task.inputs, settings.formats,
-                        lambda previous: change_summary(previous, rendered.plan_json, kb),
+                        lambda previous: _summary(change_summary(previous, rendered.plan_json, kb), task),
                         listing_row(orjson.loads(rendered.plan_json), kb))
     return "written"
 
@@ -317,14 +327,59 @@ def _record_run(out_dir: Path, result: GenerateResult, started: dt.datetime) -> 
             result.notes.append(f"运行记录无法写入（{exc.strerror or exc}），planner changes --last-run 将看不到本次运行")
 
 
+def _summary(summary: str, task: Task) -> str:
+    """A version's summary line, saying so when the enterprise's requests changed (the plan itself
+    may not have: then that is the whole change)."""
+    if not task.requests_changed:
+        return summary
+    still_open = sum(1 for r in task.requests if r["open"])
+    said = f"诉求办理情况更新（共{len(task.requests)}件，未办结{still_open}件）"
+    return said if summary == SAME_PLAN or not summary else f"{summary}；{said}"
+
+
 def inputs_of(record: Record, kb: KnowledgeBase, template_hash: str, as_of: dt.date,
-              internal: bool = False) -> dict:
+              internal: bool = False, requests: tuple = ()) -> dict:
     """What a version is made from; an enterprise whose inputs equal its latest version's is skipped
-    (an internal copy is another input: its PDFs differ)."""
+    (an internal copy is another input: its PDFs differ). ``requests``: the enterprise's requests
+    from the ledger, an input only when it has some (so a folder without a ledger keeps its inputs)."""
     sector = sector_of(record.facts, kb)
     inputs = {"record": record_digest(record), "sector": sector, "profiles": kb.digest_for(sector),
               "templates": template_hash, "as_of": as_of.isoformat()}
+    if requests:
+        inputs["requests"] = requests_digest(requests)
     return {**inputs, "copy": "internal"} if internal else inputs
+
+
+def requests_digest(requests: tuple) -> str:
+    """A hash of what the documents show of an enterprise's requests: ids, categories, texts,
+    states, departments, due dates and the measures they relate to."""
+    return hashlib.sha256(orjson.dumps(list(requests), option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
+
+
+def request_data(request, rules) -> dict:
+    """A ledger Request as the plain data a task carries and view.plan_requests reads."""
+    category = rules.categories.get(request.category)
+    return {"id": request.id, "category": request.category, "text": request.text, "state": request.state,
+            "departments": list(request.departments), "due": request.due_date.isoformat(),
+            "pending": request.state in PENDING, "open": request.is_open,
+            "measures": list(category.measures) if category is not None else []}
+
+
+def ledger_requests(out_dir: Path, kb: KnowledgeBase) -> dict[str, tuple]:
+    """Every enterprise's requests in the output folder's ledger (DIR/requests.db), read once for
+    the whole run: credit code → tuple of ``request_data``, in registration order. No ledger file:
+    no requests (none is created). A file that is not a ledger stops the run (LedgerError)."""
+    path = ledger_path(out_dir)
+    if not path.is_file():
+        return {}
+    own = Path(kb.root) / RULES_FILE
+    rules = load_rules(own.parent) if own.is_file() else load_rules()
+    with Ledger.open(path, rules) as ledger:
+        found = ledger.find()
+    out: dict[str, list] = {}
+    for request in found:
+        out.setdefault(request.enterprise_id, []).append(request_data(request, rules))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase, templates: Templates,
@@ -339,14 +394,16 @@ def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase,
     with store.locked():
         if list_path is not None:  # a summary of the folder alone then still names the list's rejected records
             rosters.record(store.root, list_path, read)
+        requests = ledger_requests(store.root, kb)  # once for the run; each task carries its enterprise's
         tasks = []
         damaged = {}  # enterprise id → the DamagedVersion of its latest version.json
         present = store.entries()  # one directory read instead of a failed open per new enterprise
         for record in read.records:
-            inputs = inputs_of(record, kb, template_hash, as_of, internal)
+            own = requests.get(record.id, ())
+            inputs = inputs_of(record, kb, template_hash, as_of, internal, own)
             folder = store.folder(record.id)
             if record.id not in present:
-                tasks.append(Task(record.facts, record.where, inputs))
+                tasks.append(Task(record.facts, record.where, inputs, requests=own))
                 continue
             if present[record.id]:  # a link to elsewhere: never written through
                 result.failed.append((record.where, record.id, UnsafeLink(folder).format_message()))
@@ -363,9 +420,11 @@ def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase,
                     tick(1)
                     continue
                 complete = is_complete(folder, meta, ("md",)) and any(f in formats for f in BINARY_FORMATS)
-                tasks.append(Task(record.facts, record.where, inputs, complete, adopt="sha256" not in meta))
+                tasks.append(Task(record.facts, record.where, inputs, complete, adopt="sha256" not in meta,
+                                  requests=own))
             else:
-                tasks.append(Task(record.facts, record.where, inputs))
+                changed = meta is not None and meta.get("inputs", {}).get("requests") != inputs.get("requests")
+                tasks.append(Task(record.facts, record.where, inputs, requests=own, requests_changed=changed))
         if tasks and store.read_only:
             raise PlannerError(f"{store.root}：输出目录不可写（{store.read_only}），有{len(tasks)}家企业需要生成新版本，"
                                f"未写入任何文件；请换一个可写的 --out 目录或修改权限后再次运行")
@@ -584,11 +643,11 @@ def combined_briefs(records: Path, target: Path, kb: KnowledgeBase, templates: T
     return plans, batch.read
 
 
-def _limits_that_fit(renderer: Renderer, plan: Plan) -> BriefLimits:
+def _limits_that_fit(renderer: Renderer, plan: Plan, requests: tuple = ()) -> BriefLimits:
     """The longest brief limits with which ``plan``'s brief fits one page."""
     for limits in (BriefLimits(),) + FALLBACK_LIMITS:
         try:
-            pdf_bytes(renderer.pdf_job(plan, renderer.brief_markdown(plan, limits), "brief", BRIEF_PDF))
+            pdf_bytes(renderer.pdf_job(plan, renderer.brief_markdown(plan, limits, requests), "brief", BRIEF_PDF))
             return limits
         except PageLimitError:
             continue

@@ -58,7 +58,8 @@ DOCUMENTS = ("plan.md", "plan.json", "brief.md", PLAN_PDF, BRIEF_PDF, PLAN_DOCX,
 # the version that has them, and removed from the top when a version without them is written.
 FORMER_NAMES = ("plan.pdf", "brief.pdf", "plan.docx", "brief.docx")
 RENAMED = dict(zip(FORMER_NAMES, (PLAN_PDF, BRIEF_PDF, PLAN_DOCX, BRIEF_DOCX)))
-TRIGGERS = {"record": "企业记录变化", "profiles": "措施库变化", "templates": "模板变化", "as_of": "基准日变化"}
+TRIGGERS = {"record": "企业记录变化", "profiles": "措施库变化", "templates": "模板变化", "as_of": "基准日变化",
+            "requests": "诉求变化"}  # requests: only in the inputs of an enterprise with requests in the ledger
 DAMAGED_TRIGGER = "版本信息损坏"
 _VERSION_DIR = re.compile(r"^v(\d+)$")
 _DAMAGED_DIR = re.compile(r"^damaged-(\d+)$")

@@ -6,6 +6,7 @@ templates hold only wording and layout.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import unicodedata
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from planner.dates import cn_date, cn_period
 from planner.knowledge import BENEFIT_WIDTH, CITYWIDE, KnowledgeBase, Locality
 from planner.matching import UNKNOWN_MARK, show_value, with_basis
 from planner.plan import Plan
+from planner.requests.refs import visit_ref
+from planner.textsafe import visible
 
 STATUS_LABELS = {"applies": "适用", "verify": "待核实", "upcoming": "即将实施"}
 BASIC_FIELDS = ("id", "name", "entity_type", "sector", "industry_code", "industry_door", "district", "zone",
@@ -39,6 +42,7 @@ class BriefLimits:
     measures: int = 8
     questions: int = 6
     checklist: int = 2  # bureau-held facts the officer checks before the visit (a heading line besides)
+    open_requests: int = 3  # the enterprise's open requests (诉求) to follow up, a line each (and a heading)
     request_lines: int = 5
     lines: int = 17
     name_width: int = 116  # display columns of the name: with 走访简报： two title lines; the rest is cut with …
@@ -317,8 +321,86 @@ def by_date(rows: list) -> list[tuple]:
     return out
 
 
-def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
-    """The values plan.md.j2 lays out: the plan in sections, the enterprise's own measures first."""
+# The enterprise's requests (诉求) from the ledger (planner.requests), as plain data the parent of a
+# run reads once and hands to each enterprise's task: a tuple of dicts with id, category, text,
+# state, departments (list), due (ISO date), pending (still with the departments: overdue once past
+# due), open (not 销号 or 撤回) and measures (the ids sectors/requests.yaml relates its category to).
+PLAN_REQUESTS = 6  # rows of the plan's 诉求办理情况 (open requests); the rest are counted above the table
+PLAN_REQUEST_WIDTH = 40  # display columns of a request's text there
+MEASURES_NAMED = 2  # measures a request names (对应措施)
+
+
+def is_overdue(request: dict, as_of: dt.date) -> bool:
+    """Still with the departments after its due date (as ``Request.is_overdue``)."""
+    return bool(request["pending"]) and request["due"] < as_of.isoformat()
+
+
+def short_date(iso: str, as_of: dt.date) -> str:
+    """6月16日 in the as-of year, 2023年1月4日 otherwise: the brief's dates, short."""
+    day = dt.date.fromisoformat(iso)
+    return f"{day.month}月{day.day}日" if day.year == as_of.year else cn_date(day)
+
+
+def one_line(text) -> str:
+    """Text typed by people as the documents print it, before it is cut to its width: control
+    characters and bidi marks as visible ⟨U+XXXX⟩ marks (as the escaping would show them), all
+    whitespace one space."""
+    return " ".join(visible(str(text)).split())
+
+
+def follow_up_line(request: dict, as_of: dt.date, text: str | None = None) -> str:
+    """A request's line on the brief as brief.md.j2 writes it (for its width):
+    SQ-2022-000001 融资：text（办理中，6月16日到期，已逾期）."""
+    said = one_line(request["text"]) if text is None else text
+    return f"{request['id']} {request['category']}：{said}{follow_up_status(request, as_of)}"
+
+
+def follow_up_status(request: dict, as_of: dt.date) -> str:
+    late = "，已逾期" if is_overdue(request, as_of) else ""
+    return f"（{request['state']}，{short_date(request['due'], as_of)}到期{late}）"
+
+
+def brief_requests(requests, as_of: dt.date, most: int) -> tuple[list[dict], int]:
+    """The open requests a cadre follows up on the next visit, each one line (its text cut to fit),
+    at most ``most``; and how many more are open. Overdue ones first, then those the departments
+    have done (办结: the cadre asks the enterprise whether it is satisfied), then the rest."""
+    open_ = sorted((r for r in requests if r["open"]), key=lambda r: (not is_overdue(r, as_of), bool(r["pending"])))
+    kept = []
+    for r in open_[:most]:
+        room = LINE_WIDTH - 2 - display_width(follow_up_line(r, as_of, ""))  # 2: the list mark
+        kept.append({"id": r["id"], "category": r["category"], "text": clip(one_line(r["text"]), max(room, 8)),
+                     "state": r["state"], "due": short_date(r["due"], as_of), "overdue": is_overdue(r, as_of)})
+    return kept, len(open_) - len(kept)
+
+
+def plan_requests(requests, core: list, universal: list, as_of: dt.date) -> dict:
+    """A plan's 附：诉求办理情况: the counts (all, open, overdue, and each final state: 销号, 撤回), and
+    a row for each open request, at most PLAN_REQUESTS, naming the measures of the plan its category
+    relates to (core ones by their number); empty when the enterprise has no request."""
+    if not requests:
+        return {}
+    proposed = {m["id"]: f"（{m['number']}）{m['title']}" for m in core}
+    proposed.update({u["id"]: u["title"] for u in universal})
+    order = {m["id"]: i for i, m in enumerate(core + universal)}
+    open_ = [r for r in requests if r["open"]]
+    rows = []
+    for r in open_[:PLAN_REQUESTS]:
+        named = sorted((m for m in dict.fromkeys(r["measures"]) if m in proposed), key=order.get)[:MEASURES_NAMED]
+        rows.append({"id": r["id"], "category": r["category"], "text": clip(one_line(r["text"]), PLAN_REQUEST_WIDTH),
+                     "departments": "、".join(r["departments"]), "state": r["state"],
+                     "overdue": is_overdue(r, as_of), "due": cn_date(r["due"]),
+                     "measures": "；".join(proposed[m] for m in named)})
+    closed: dict[str, int] = {}
+    for r in requests:
+        if not r["open"]:
+            closed[r["state"]] = closed.get(r["state"], 0) + 1
+    return {"total": len(requests), "open": len(open_), "overdue": sum(1 for r in open_ if is_overdue(r, as_of)),
+            "closed": list(closed.items()), "rows": rows, "more": len(open_) - len(rows)}
+
+
+def plan_context(plan: Plan, kb: KnowledgeBase, requests=()) -> dict:
+    """The values plan.md.j2 lays out: the plan in sections, the enterprise's own measures first;
+    ``requests``: the enterprise's requests from the ledger (see ``plan_requests``)."""
     by_id = {m.id: m for m in plan.measures}
     specs = {s.id: s for s in kb.measures_for(plan.enterprise.get("sector"))}
     ordered = sorted(plan.measures, key=lambda m: m.order)  # the profile's order, whatever was reported
@@ -411,6 +493,7 @@ def plan_context(plan: Plan, kb: KnowledgeBase) -> dict:
         "not_matched": plan.not_matched,
         "left_out": left_out(plan.not_matched),
         "expired": [{**m, "ended": cn_date(m["ended"])} for m in plan.expired],
+        "requests": plan_requests(requests, core, universal, plan.as_of),
         "provenance": provenance_line(plan),  # for an internal copy's footer; never in the body
     }
 
@@ -420,8 +503,9 @@ def provenance_line(plan: Plan) -> str:
     return f"{p['generator']} · 基准日 {cn_date(plan.as_of)} · 方案库 {p['profiles']} · 企业记录 {p['record']}"
 
 
-def brief_context(plan: Plan, kb: KnowledgeBase, limits: BriefLimits = BriefLimits()) -> dict:
-    """The values brief.md.j2 lays out, cut by priority to fit one page."""
+def brief_context(plan: Plan, kb: KnowledgeBase, limits: BriefLimits = BriefLimits(), requests=()) -> dict:
+    """The values brief.md.j2 lays out, cut by priority to fit one page; ``requests``: the
+    enterprise's requests from the ledger, whose open ones the brief lists first."""
     e = plan.enterprise
 
     def shown(field_id):
@@ -460,6 +544,8 @@ def brief_context(plan: Plan, kb: KnowledgeBase, limits: BriefLimits = BriefLimi
     checklist = [c["text"] for c in plan.checklist]
     kept_c = checklist[: limits.checklist]
     reserved = sum(line_count(c) for c in kept_c) + (2 if kept_c else 0)  # its items and heading
+    follow_up, more_follow_up = brief_requests(requests, plan.as_of, limits.open_requests)
+    reserved += len(follow_up) + (2 if follow_up else 0)  # a line each (cut to one) and a heading
     kept_d, kept_m, kept_q = fit_brief(difficulties, measures, questions, limits, line_count(title, TITLE_WIDTH),
                                        reserved)
     rent = e.get("rents_premises")
@@ -490,6 +576,9 @@ def brief_context(plan: Plan, kb: KnowledgeBase, limits: BriefLimits = BriefLimi
         "more_questions": len(questions) - len(kept_q),
         "checklist": kept_c,
         "more_checklist": len(checklist) - len(kept_c),
+        "follow_up": follow_up,
+        "more_follow_up": more_follow_up,
         "request_lines": limits.request_lines,
+        "visit_ref": visit_ref(plan.id, plan.as_of),
         "provenance": provenance_line(plan),  # for an internal copy's footer; never in the body
     }
