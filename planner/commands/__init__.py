@@ -15,6 +15,8 @@ from planner.commands.generate import generate
 from planner.commands.history import history
 from planner.commands.impact import impact
 from planner.commands.match import match
+from planner.commands.serve import serve
 from planner.commands.summary import summary
+from planner.commands.users import users
 
-COMMANDS = [check, match, generate, briefs, export, approve, reject, changes, summary, history, diff, impact, convert]
+COMMANDS = [check, match, generate, briefs, export, approve, reject, changes, summary, history, diff, impact, convert, serve, users]
