@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils
 
-.PHONY: demo test test-tools setup system-packages fonts bench clean readme-images
+.PHONY: demo test test-tools browser setup system-packages fonts bench clean readme-images
 
 DEMO_AS_OF := 2022-06-15
 # after the visits of the bundled request sheet (examples/走访诉求登记表.xlsx): the next briefs follow them up
@@ -22,7 +22,7 @@ demo: setup
 	@echo "企业清单（每家企业一行，可点击打开方案和简报）：output/企业清单.xlsx"
 	@echo "走访诉求台账：output/requests.db（planner requests list output 查看）"
 
-test: setup test-tools
+test: setup test-tools browser
 	$(BIN)/python -m pytest -q
 
 # LibreOffice lays out brief.docx for the test that counts its pages (tests/test_docx.py); that test
@@ -36,6 +36,19 @@ test-tools:
 	    libreoffice-writer-nogui >/dev/null) || echo "LibreOffice not installed: the Word page-count test will be skipped"; \
 	else \
 	  echo "LibreOffice (soffice) missing: the Word page-count test will be skipped"; \
+	fi
+
+# Debian's chromium, which tests/test_web_browser.py drives through Playwright (executable_path:
+# Playwright cannot download its own browsers here). Installed as root like the fonts; without it
+# the browser tests are skipped with their reason. Only for the tests: planner serve never needs it.
+browser:
+	@command -v chromium >/dev/null && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing chromium (for the browser tests of planner serve)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    chromium >/dev/null) || echo "chromium not installed: the browser tests will be skipped"; \
+	else \
+	  echo "chromium missing (not root): the browser tests will be skipped"; \
 	fi
 
 setup: system-packages fonts $(STAMP)

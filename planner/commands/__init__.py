@@ -16,7 +16,9 @@ from planner.commands.history import history
 from planner.commands.impact import impact
 from planner.commands.match import match
 from planner.commands.requests import requests
+from planner.commands.serve import serve
 from planner.commands.summary import summary
+from planner.commands.users import users
 
 COMMANDS = [check, match, generate, briefs, export, approve, reject, changes, summary, history, diff, impact, convert,
-            requests]
+            requests, serve, users]

@@ -1,0 +1,550 @@
+"""The web workplace (planner serve), through the test client: logins, scopes, pages and actions
+for every role, CSRF, rate limits, security headers, and what reaches the review log and the
+request ledger.
+
+One data folder for the module: the sample list generated once (Markdown and PDF), then again
+with one enterprise's difficulties changed, so it has a second version to review and redline.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi")
+from fastapi.testclient import TestClient  # noqa: E402
+
+from planner.cli import main  # noqa: E402
+from planner.web import create_app  # noqa: E402
+from planner.web.accounts import MAX_FAILURES  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+RECORDS = ROOT / "examples" / "enterprises.yaml"
+PASSWORD = "correct-horse-42"
+CHANGED = "91330206NB0000059N"  # 郑晓岚's, in 北仑区: two versions
+OTHER_OF_ZHENG = "91330206NB0000067H"
+LUO = ("91330282NB00000839", "91330282NB00000914")  # 罗建华's two, in 慈溪市
+USERS = {  # name: (role, district, cadre name, department)
+    "admin": ("admin", "", "", ""),
+    "王芳": ("reviewer", "", "", ""),
+    "city": ("officer", "", "", ""),
+    "beilun": ("officer", "北仑区", "", ""),
+    "罗建华": ("cadre", "", "罗建华", ""),
+    "郑晓岚": ("cadre", "", "郑晓岚", ""),
+    "jxj": ("department", "", "", "市经信局"),
+    "rsj": ("department", "", "", "市人力社保局"),
+}
+
+
+def _generate(records: Path, out: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "planner", "generate", str(records), "--out", str(out),
+                             "--as-of", "2022-06-15", "--format", "md,pdf"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("web-data")
+    _generate(RECORDS, root / "output")
+    text = RECORDS.read_text(encoding="utf-8")
+    start = text.index(f"id: {CHANGED}")
+    end = text.index("difficulties: [costs", start)
+    changed = text[:end] + "difficulties: [financing, costs" + text[end + len("difficulties: [costs"):]
+    edited = root / "edited.yaml"
+    edited.write_text(changed, encoding="utf-8")
+    _generate(edited, root / "output")
+    assert json.loads((root / "output" / CHANGED / "version.json").read_text())["version"] == 2
+    app = create_app(root)
+    for name, (role, district, cadre, department) in USERS.items():
+        app.state.accounts.add(name, role, district, cadre, department, password=PASSWORD)
+    return root
+
+
+@pytest.fixture(scope="module")
+def app(data):
+    return create_app(data)
+
+
+def client(app, address: str = "10.0.0.1") -> TestClient:
+    return TestClient(app, follow_redirects=False, client=(address, 50000))
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def login(app, name: str, password: str = PASSWORD, address: str = "10.0.0.1") -> TestClient:
+    c = client(app, address)
+    form = c.get("/login")
+    r = c.post("/login", data={"name": name, "password": password, "csrf": csrf_of(form.text), "next": "/"})
+    assert r.status_code == 303, r.text
+    return c
+
+
+def csrf(c: TestClient) -> str:
+    return csrf_of(c.get("/password").text)
+
+
+def listing(data: Path) -> dict:
+    return {sub.name: json.loads((sub / "version.json").read_text())["listing"]
+            for sub in sorted((data / "output").iterdir()) if (sub / "version.json").is_file()}
+
+
+def listed_ids(html: str) -> set[str]:
+    return set(re.findall(r'href="/e/([0-9A-Z]{18})"', html))
+
+
+# -- logging in
+
+PAGES = ["/", "/enterprises", f"/e/{CHANGED}", f"/e/{CHANGED}/files/帮扶方案.pdf", f"/e/{CHANGED}/redline",
+         "/changes", f"/briefs.pdf?id={CHANGED}", f"/e/{CHANGED}/requests/new", "/requests", "/requests/SQ-2022-000001",
+         "/audit", "/password"]
+POSTS = ["/logout", "/password", f"/e/{CHANGED}/review", f"/e/{CHANGED}/requests", "/requests/SQ-2022-000001/step"]
+
+
+@pytest.mark.parametrize("method,url", [("GET", u) for u in PAGES] + [("POST", u) for u in POSTS])
+def test_every_page_and_action_needs_a_login(app, method, url):
+    c = client(app)
+    r = c.post(url, data={}) if method == "POST" else c.get(url)
+    assert r.status_code == 303
+    assert r.headers["location"].startswith("/login?next=")
+
+
+def test_login_sets_a_signed_http_only_cookie_with_expiry(app):
+    c = client(app)
+    form = c.get("/login")
+    r = c.post("/login", data={"name": "王芳", "password": PASSWORD, "csrf": csrf_of(form.text), "next": "/changes"})
+    assert r.status_code == 303 and r.headers["location"] == "/changes"
+    cookie = next(v for k, v in r.headers.multi_items() if k == "set-cookie" and v.startswith("planner_session="))
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Max-Age=28800" in cookie
+    value = cookie.split(";")[0].split("=", 1)[1]
+    assert c.get("/changes").status_code == 200
+    tampered = client(app)
+    tampered.cookies.set("planner_session", value[:-2] + ("AA" if not value.endswith("AA") else "BB"))
+    assert tampered.get("/changes").status_code == 303
+
+
+def test_a_login_post_without_its_token_is_refused(app):
+    c = client(app)
+    r = c.post("/login", data={"name": "王芳", "password": PASSWORD, "next": "/"})
+    assert r.status_code == 403
+    assert "planner_session" not in r.headers.get("set-cookie", "")
+
+
+def test_next_never_leaves_the_site(app):
+    c = client(app)
+    form = c.get("/login")
+    r = c.post("/login", data={"name": "王芳", "password": PASSWORD, "csrf": csrf_of(form.text),
+                               "next": "//evil.example/x"})
+    assert r.headers["location"] == "/"
+
+
+def test_wrong_passwords_are_rate_limited_per_user_and_address(app, data):
+    app.state.accounts.add("limited", "reviewer", password=PASSWORD)
+    c = client(app, "10.9.9.9")
+    token = csrf_of(c.get("/login").text)
+    for _ in range(MAX_FAILURES):
+        r = c.post("/login", data={"name": "limited", "password": "wrong-password", "csrf": token, "next": "/"})
+        assert r.status_code == 401 and "用户名或密码不正确" in r.text
+    r = c.post("/login", data={"name": "limited", "password": PASSWORD, "csrf": token, "next": "/"})
+    assert r.status_code == 429 and "10分钟" in r.text
+    assert "planner_session" not in r.headers.get("set-cookie", "")
+    login(app, "limited", address="10.9.9.10")  # another address is not locked out
+    log = app.state.accounts.audit_log()
+    assert sum(1 for e in log if e["actor"] == "limited" and e["action"] == "登录失败") == MAX_FAILURES
+    assert any(e["actor"] == "limited" and e["action"] == "登录被限制" for e in log)
+
+
+def test_an_unknown_name_gets_the_same_answer_as_a_wrong_password(app):
+    c = client(app)
+    r = c.post("/login", data={"name": "nobody", "password": "x" * 12, "csrf": csrf_of(c.get("/login").text)})
+    assert r.status_code == 401 and "用户名或密码不正确" in r.text
+
+
+def test_a_one_time_password_must_be_changed_first(app):
+    one_time = app.state.accounts.add("newcomer", "reviewer")
+    c = login(app, "newcomer", one_time)
+    assert c.get("/enterprises").headers["location"] == "/password"
+    token = csrf_of(c.get("/password").text)
+    r = c.post("/password", data={"old": one_time, "new": "short", "again": "short", "csrf": token})
+    assert r.status_code == 400 and "至少10个字符" in r.text
+    r = c.post("/password", data={"old": one_time, "new": "my-own-password", "again": "my-own-password"})
+    assert r.status_code == 403  # no token: refused, nothing changed
+    assert c.get("/enterprises").status_code == 303
+    r = c.post("/password", data={"old": one_time, "new": "my-own-password", "again": "my-own-password", "csrf": token})
+    assert r.status_code == 303
+    assert c.get("/enterprises").status_code == 200
+    login(app, "newcomer", "my-own-password")
+
+
+def test_logout_ends_the_session_on_the_server(app):
+    c = login(app, "王芳")
+    saved = dict(c.cookies)
+    assert c.post("/logout", data={"csrf": csrf(c)}).status_code == 303
+    replay = client(app)
+    for k, v in saved.items():
+        replay.cookies.set(k, v)
+    assert replay.get("/enterprises").status_code == 303
+
+
+def test_a_logout_without_token_is_refused(app):
+    c = login(app, "王芳")
+    assert c.post("/logout", data={}).status_code == 403
+    assert c.get("/enterprises").status_code == 200
+
+
+# -- headers and assets
+
+def test_security_headers_on_pages_errors_and_files(app):
+    c = login(app, "罗建华")
+    for r in (client(app).get("/login"), c.get("/enterprises"), c.get(f"/e/{CHANGED}"), c.get("/static/style.css"),
+              c.get(f"/e/{LUO[0]}/files/帮扶方案.pdf")):
+        csp = r.headers["content-security-policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert "unsafe-inline" not in csp.split("script-src")[1].split(";")[0] if "script-src" in csp else True
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["referrer-policy"] == "same-origin"
+    assert "no-store" in c.get("/enterprises").headers["cache-control"]
+
+
+def test_htmx_is_served_from_the_app_with_its_licence(app):
+    c = client(app)
+    js = c.get("/static/htmx.min.js")
+    assert js.status_code == 200 and "htmx" in js.text[:200]
+    assert "Zero-Clause BSD" in c.get("/static/htmx-LICENSE.txt").text
+
+
+ATTRIBUTE = re.compile(r'\b(?:href|src|action|formaction|srcset|poster|data)\s*=\s*["\']?([^"\'\s>]+)', re.I)
+
+
+def _external(html: str) -> list[str]:
+    refs = [v for v in ATTRIBUTE.findall(html) if re.match(r"(?i)(?:[a-z][a-z0-9+.-]*:|//)", v)]
+    refs += re.findall(r"url\(\s*['\"]?((?:https?:)?//[^)'\"]+)", html)
+    return refs + re.findall(r"(?i)@import", html)
+
+
+@pytest.mark.parametrize("who", ["王芳", "罗建华", "admin", "jxj"])
+def test_no_page_references_anything_outside_the_app(app, who):
+    c = login(app, who)
+    urls = ["/login", "/enterprises", "/changes", "/requests", "/audit", "/password", f"/e/{LUO[0]}",
+            f"/e/{CHANGED}", f"/e/{CHANGED}/redline", f"/e/{LUO[0]}/requests/new", "/nowhere"]
+    seen = 0
+    for url in urls:
+        r = c.get(url)
+        if r.headers.get("content-type", "").startswith("text/html"):
+            assert _external(r.text) == [], url
+            assert not re.search(r"(?i)<script(?![^>]*\bsrc=\"/static/)", r.text), url  # no inline script
+            assert not re.search(r"(?i)\son[a-z]+\s*=", r.text), url  # no inline event handlers
+            seen += 1
+    assert seen >= 4
+    css = client(app).get("/static/style.css").text
+    assert _external(css) == []
+
+
+# -- enterprises and scopes
+
+def test_each_role_sees_its_own_enterprises(app, data):
+    rows = listing(data)
+    expect = {
+        "王芳": set(rows), "admin": set(rows), "city": set(rows),
+        "beilun": {code for code, row in rows.items() if row["district"] == "北仑区"},
+        "罗建华": set(LUO), "郑晓岚": {CHANGED, OTHER_OF_ZHENG},
+    }
+    assert len(expect["beilun"]) >= 2 and expect["beilun"] != set(rows)
+    for who, codes in expect.items():
+        assert listed_ids(login(app, who).get("/enterprises").text) == codes, who
+    assert login(app, "jxj").get("/enterprises").status_code == 404
+
+
+def test_filters_and_search(app, data):
+    rows = listing(data)
+    c = login(app, "city")
+    assert listed_ids(c.get("/enterprises", params={"district": "北仑区"}).text) == {
+        k for k, r in rows.items() if r["district"] == "北仑区"}
+    assert listed_ids(c.get("/enterprises", params={"sector": "汽车"}).text) == {
+        k for k, r in rows.items() if r["sector"] == "汽车"}
+    assert listed_ids(c.get("/enterprises", params={"status": "停产"}).text) == {
+        k for k, r in rows.items() if r["production_status"] == "停产"}
+    assert listed_ids(c.get("/enterprises", params={"questions": "1"}).text) == {
+        k for k, r in rows.items() if r["questions"] > 0}
+    name = rows[CHANGED]["name"]
+    assert listed_ids(c.get("/enterprises", params={"q": name[2:6]}).text) == {
+        k for k, r in rows.items() if name[2:6] in r["name"]}
+    assert listed_ids(c.get("/enterprises", params={"q": CHANGED.lower()}).text) == {CHANGED}
+    cadre = rows[CHANGED]["cadre"]
+    assert listed_ids(c.get("/enterprises", params={"cadre": cadre}).text) == {CHANGED, OTHER_OF_ZHENG}
+
+
+def test_the_enterprise_page_shows_the_plan_its_files_and_versions(app, data):
+    c = login(app, "郑晓岚")
+    r = c.get(f"/e/{CHANGED}")
+    assert r.status_code == 200
+    plan = (data / "output" / CHANGED / "plan.md").read_text(encoding="utf-8")
+    first_heading = next(line for line in plan.splitlines() if line.startswith("## ")).lstrip("# ")
+    assert f"<h2>{first_heading}</h2>" in r.text
+    assert "第2版" in r.text and "第1版" in r.text
+    assert f'href="/e/{CHANGED}/files/%E5%B8%AE%E6%89%B6%E6%96%B9%E6%A1%88.pdf"' in r.text
+    assert "登记走访诉求" in r.text and "审核通过第2版" not in r.text  # a cadre does not review
+
+
+def test_downloads_are_the_current_files(app, data):
+    c = login(app, "郑晓岚")
+    for name in ("帮扶方案.pdf", "走访简报.pdf"):
+        r = c.get(f"/e/{CHANGED}/files/{name}")
+        assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+        assert r.content == (data / "output" / CHANGED / name).read_bytes()
+    for name in ("plan.json", "version.json", "../" + LUO[0] + "/帮扶方案.pdf", "帮扶方案.docx"):
+        assert c.get(f"/e/{CHANGED}/files/{name}").status_code == 404
+
+
+def test_a_cadre_gets_404_for_another_cadres_enterprise(app, data):
+    name = listing(data)[CHANGED]["name"]
+    c = login(app, "罗建华")
+    for url in (f"/e/{CHANGED}", f"/e/{CHANGED}/files/帮扶方案.pdf", f"/e/{CHANGED}/files/走访简报.pdf",
+                f"/briefs.pdf?id={CHANGED}", f"/briefs.pdf?id={LUO[0]}&id={CHANGED}", f"/e/{CHANGED}/requests/new",
+                f"/e/{CHANGED}/redline", "/e/XXXXXXXXXXXXXXXXXX", "/e/..%2F..%2Fetc"):
+        r = c.get(url)
+        assert r.status_code == 404, url
+        assert name not in r.text and CHANGED not in r.text.replace(url, "")
+    r = c.post(f"/e/{CHANGED}/requests", data={"csrf": csrf(c), "category": "融资", "urgency": "简单",
+                                               "text": "不该登记", "visit_date": "2022-06-20"})
+    assert r.status_code == 404
+
+
+def test_a_district_officer_gets_404_outside_the_district(app):
+    c = login(app, "beilun")
+    assert c.get(f"/e/{CHANGED}").status_code == 200
+    assert c.get(f"/e/{LUO[0]}").status_code == 404
+    assert c.get(f"/e/{LUO[0]}/files/帮扶方案.pdf").status_code == 404
+
+
+def test_a_cadre_prints_the_briefs_of_the_ticked_enterprises(app, data):
+    from pypdf import PdfReader
+
+    c = login(app, "罗建华")
+    page = c.get("/enterprises").text
+    assert page.count('type="checkbox" name="id"') == 2
+    r = c.get("/briefs.pdf", params=[("id", LUO[1]), ("id", LUO[0])])
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    assert "attachment" in r.headers["content-disposition"]
+    pages = PdfReader(io.BytesIO(r.content)).pages
+    singles = [len(PdfReader(data / "output" / code / "走访简报.pdf").pages) for code in LUO]
+    assert len(pages) == 1 + sum(singles)  # the route sheet, then each brief as it is
+    route = pages[0].extract_text()
+    assert route.index(listing(data)[LUO[1]]["name"][:6]) < route.index(listing(data)[LUO[0]]["name"][:6])
+    assert c.get("/briefs.pdf").status_code == 400
+    assert any(e["action"] == "打印简报" and e["actor"] == "罗建华" for e in app.state.accounts.audit_log())
+
+
+# -- review
+
+def test_the_reviewer_sees_the_last_runs_changes_and_the_redline(app):
+    c = login(app, "王芳")
+    r = c.get("/changes")
+    assert r.status_code == 200
+    assert listed_ids(r.text) == {CHANGED}  # the last run wrote only the changed enterprise
+    assert "v1→v2" in r.text and f"/e/{CHANGED}/redline?old=1&amp;new=2" in r.text
+    red = c.get(f"/e/{CHANGED}/redline?old=1&new=2")
+    assert red.status_code == 200 and "<ins>" in red.text and "帮扶方案版本比较" in red.text
+    csp = red.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "script" not in csp and "frame-ancestors 'none'" in csp
+    assert c.get(f"/e/{LUO[0]}/redline").status_code == 404  # one version only
+    for who in ("罗建华", "jxj"):
+        assert login(app, who).get("/changes").status_code == 404
+
+
+def _reviews(data: Path, code: str) -> list[dict]:
+    path = data / "output" / code / "reviews.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_approve_through_the_web_records_the_reviewer(app, data):
+    code = OTHER_OF_ZHENG
+    c = login(app, "王芳")
+    page = c.get(f"/e/{code}").text
+    assert "审核通过第1版" in page and "退回第1版" in page
+    token = csrf_of(page)
+    before = _reviews(data, code)
+    r = c.post(f"/e/{code}/review", data={"decision": "approved", "version": "1", "text": "同意"})
+    assert r.status_code == 403 and _reviews(data, code) == before  # no token: nothing recorded
+    r = c.post(f"/e/{code}/review", data={"decision": "approved", "version": "1", "text": "同意", "csrf": "forged"})
+    assert r.status_code == 403 and _reviews(data, code) == before
+    r = c.post(f"/e/{code}/review", data={"decision": "approved", "version": "1", "text": "同意", "csrf": token})
+    assert r.status_code == 303
+    last = _reviews(data, code)[-1]
+    assert (last["reviewer"], last["decision"], last["version"], last["note"]) == ("王芳", "approved", 1, "同意")
+    assert "已通过（王芳" in c.get(f"/e/{code}").text
+    assert any(e["action"] == "审核通过" and e["target"] == code and e["actor"] == "王芳"
+               for e in app.state.accounts.audit_log())
+
+
+def test_a_rejection_needs_a_reason(app, data):
+    c = login(app, "王芳")
+    token = csrf(c)
+    before = _reviews(data, CHANGED)
+    r = c.post(f"/e/{CHANGED}/review", data={"decision": "rejected", "version": "2", "text": " ", "csrf": token})
+    assert r.status_code == 400 and "理由" in r.text and _reviews(data, CHANGED) == before
+    r = c.post(f"/e/{CHANGED}/review", data={"decision": "rejected", "version": "2", "text": "融资措施待核实",
+                                             "csrf": token})
+    assert r.status_code == 303
+    assert _reviews(data, CHANGED)[-1]["reason"] == "融资措施待核实"
+
+
+@pytest.mark.parametrize("who", ["罗建华", "郑晓岚", "city", "jxj", "admin"])
+def test_only_reviewers_decide(app, data, who):
+    c = login(app, who)
+    before = _reviews(data, CHANGED)
+    r = c.post(f"/e/{CHANGED}/review", data={"decision": "approved", "version": "2", "csrf": csrf(c)})
+    assert r.status_code == 404 and _reviews(data, CHANGED) == before
+
+
+# -- requests
+
+def _register(c: TestClient, code: str, text: str, category: str = "供应链") -> str:
+    form = c.get(f"/e/{code}/requests/new")
+    assert form.status_code == 200 and "诉求内容" in form.text
+    r = c.post(f"/e/{code}/requests", data={"csrf": csrf_of(form.text), "category": category, "urgency": "简单",
+                                            "text": text, "visit_date": "2022-06-20"})
+    assert r.status_code == 303, r.text
+    return r.headers["location"].rsplit("/", 1)[1]
+
+
+def test_a_cadre_enters_a_request_and_sees_it_with_its_state(app, data):
+    from planner.requests import Ledger, ledger_path
+
+    c = login(app, "罗建华")
+    rid = _register(c, LUO[0], "芯片缺口约三成，希望对接本地供应商")
+    with Ledger.open(ledger_path(data / "output")) as book:
+        stored = book.get(rid)
+    assert (stored.enterprise_id, stored.cadre, stored.created_by, stored.state) == (LUO[0], "罗建华", "罗建华", "登记")
+    assert stored.district == listing(data)[LUO[0]]["district"]
+    page = c.get("/requests").text
+    assert rid in page and "登记" in page and "芯片缺口约三成" in page
+    assert c.get(f"/requests/{rid}").status_code == 200
+    other = login(app, "郑晓岚")
+    assert rid not in other.get("/requests").text
+    assert other.get(f"/requests/{rid}").status_code == 404
+    assert login(app, "rsj").get(f"/requests/{rid}").status_code == 404  # not handed to 市人力社保局
+    assert login(app, "beilun").get(f"/requests/{rid}").status_code == 404  # not in 北仑区
+    assert any(e["action"] == "登记诉求" and e["target"] == rid for e in app.state.accounts.audit_log())
+
+
+def test_a_bad_request_form_is_shown_again_with_the_reason(app, data):
+    c = login(app, "罗建华")
+    r = c.post(f"/e/{LUO[1]}/requests", data={"csrf": csrf(c), "category": "没有这类", "urgency": "简单",
+                                              "text": "内容", "visit_date": "2022-06-20"})
+    assert r.status_code == 400 and "未知的诉求类别" in r.text and "内容" in r.text
+
+
+def test_a_request_post_without_token_changes_nothing(app, data):
+    from planner.requests import Ledger, ledger_path
+
+    c = login(app, "罗建华")
+    with Ledger.open(ledger_path(data / "output")) as book:
+        before = len(book.find())
+    r = c.post(f"/e/{LUO[1]}/requests", data={"category": "融资", "urgency": "简单", "text": "无令牌",
+                                              "visit_date": "2022-06-20"})
+    assert r.status_code == 403
+    with Ledger.open(ledger_path(data / "output")) as book:
+        assert len(book.find()) == before
+
+
+def test_a_department_moves_the_requests_handed_to_it(app, data):
+    from planner.requests import Ledger, ledger_path
+
+    rid = _register(login(app, "罗建华"), LUO[1], "上游零部件断供，希望协调整零对接")
+    officer = login(app, "city")
+    r = officer.post(f"/requests/{rid}/step", data={"step": "交办", "note": "", "csrf": csrf(officer)})
+    assert r.status_code == 303
+    dept = login(app, "jxj")
+    assert rid in dept.get("/requests").text
+    assert rid not in login(app, "rsj").get("/requests").text
+    r = dept.post(f"/requests/{rid}/step", data={"step": "办理中", "note": "已联系"})
+    assert r.status_code == 403  # no token
+    r = dept.post(f"/requests/{rid}/step", data={"step": "销号", "note": "", "csrf": csrf(dept)})
+    assert r.status_code == 403  # not a department's step
+    r = dept.post(f"/requests/{rid}/step", data={"step": "办理中", "note": "已联系", "csrf": csrf(dept)})
+    assert r.status_code == 303
+    with Ledger.open(ledger_path(data / "output")) as book:
+        assert book.get(rid).state == "办理中"
+        assert book.events(rid)[-1].by == "市经信局"
+    other = login(app, "rsj")
+    assert other.post(f"/requests/{rid}/step", data={"step": "办结", "note": "", "csrf": csrf(other)}).status_code == 404
+    cadre = login(app, "罗建华")
+    assert cadre.post(f"/requests/{rid}/step", data={"step": "撤回", "csrf": csrf(cadre)}).status_code == 404
+
+
+# -- administration and the command line
+
+def test_only_the_admin_sees_the_audit_log(app):
+    page = login(app, "admin").get("/audit")
+    assert page.status_code == 200 and "登录" in page.text and "王芳" in page.text
+    for who in ("王芳", "city", "罗建华", "jxj"):
+        assert login(app, who).get("/audit").status_code == 404
+
+
+def test_the_data_folder_keeps_its_secret_private(data):
+    mode = stat.S_IMODE(os.stat(data / "secret").st_mode)
+    assert mode == 0o600
+    assert len((data / "secret").read_bytes().strip()) == 64
+    assert stat.S_IMODE(os.stat(data / "uploads").st_mode) == 0o700
+
+
+def test_users_commands(tmp_path, runner):
+    folder = tmp_path / "d"
+    r = runner.invoke(main, ["users", "add", "张三", "--role", "officer", "--district", "beilun", "--data", str(folder)])
+    assert r.exit_code == 0, r.output
+    one_time = re.search(r"一次性密码：(\S+)（", r.output).group(1)
+    assert "经信部门·北仑区" in r.output
+    r = runner.invoke(main, ["users", "add", "李四", "--role", "cadre", "--password-stdin", "--data", str(folder)],
+                      input="a-long-password\n")
+    assert r.exit_code == 0 and "一次性密码" not in r.output
+    r = runner.invoke(main, ["users", "add", "张三", "--role", "reviewer", "--data", str(folder)])
+    assert r.exit_code == 1 and "已存在" in r.output
+    r = runner.invoke(main, ["users", "add", "王五", "--role", "officer", "--district", "火星区", "--data", str(folder)])
+    assert r.exit_code == 2 and "没有“火星区”这个区县" in r.output
+    r = runner.invoke(main, ["users", "add", "部门", "--role", "department", "--data", str(folder)])
+    assert r.exit_code == 1 and "--department" in r.output
+    r = runner.invoke(main, ["users", "list", "--data", str(folder)])
+    assert "张三　经信部门　北仑区　待修改一次性密码" in r.output and "李四　包联干部　李四　正常" in r.output
+
+    app = create_app(folder)
+    c = login(app, "李四", "a-long-password")
+    assert c.get("/requests").status_code == 200
+    r = runner.invoke(main, ["users", "disable", "李四", "--data", str(folder)])
+    assert r.exit_code == 0
+    assert c.get("/requests").status_code == 303  # the open session ended
+    bad = client(app)
+    r = bad.post("/login", data={"name": "李四", "password": "a-long-password", "csrf": csrf_of(bad.get("/login").text)})
+    assert r.status_code == 401
+
+    first = login(app, "张三", one_time)
+    r = runner.invoke(main, ["users", "passwd", "张三", "--data", str(folder)])
+    new = re.search(r"一次性密码：(\S+)（", r.output).group(1)
+    assert new != one_time and first.get("/password").status_code == 303
+    login(app, "张三", new)
+    r = runner.invoke(main, ["users", "passwd", "nobody", "--data", str(folder)])
+    assert r.exit_code == 1 and "没有用户" in r.output
+    log = app.state.accounts.audit_log()
+    assert {"添加用户", "停用用户", "重设密码"} <= {e["action"] for e in log}
+
+
+def test_serve_builds_the_data_folder(tmp_path):
+    folder = tmp_path / "fresh"
+    app = create_app(folder)
+    assert (folder / "output").is_dir() and (folder / "web.db").is_file() and (folder / "secret").is_file()
+    c = client(app)
+    assert c.get("/login").status_code == 200
+    shutil.rmtree(folder / "output")
+    app.state.accounts.add("a", "admin", password=PASSWORD)
+    page = login(app, "a").get("/enterprises")
+    assert page.status_code == 200 and "还没有可查看的企业" in page.text
