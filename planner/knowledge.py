@@ -302,6 +302,7 @@ class Campaign:
     documents: dict = field(default_factory=dict)  # plan, brief, summary → title
     reminders: dict = field(default_factory=dict)
     coverage_target: str = ""
+    request_rate_target: str = ""  # the target the request ledger's handling rate is held to ("" none)
 
 
 @dataclass
@@ -643,7 +644,8 @@ class _Loader:
             text = ""
         campaign = Campaign(data["id"], data["title"], data["issuer"], data["period"]["start"],
                             data["period"]["end"], {}, {}, {}, [], text, dict(data["documents"]),
-                            dict(data["reminders"]), data["coverage_target"])
+                            dict(data["reminders"]), data["coverage_target"],
+                            data.get("request_rate_target", ""))
         self._period(doc, ("period",), data["period"])
         for key in ("actions", "targets", "activities", "city_actions"):
             self._unique(doc, (key,), data.get(key, []), "id")
@@ -936,6 +938,13 @@ class _Loader:
             self.report(doc, ("coverage_target",), f"未知的目标“{campaign.coverage_target}”")
         elif target.population is None:
             self.report(doc, ("coverage_target",), f"目标“{target.id}”没有 population（统计哪些企业）")
+        if campaign.request_rate_target:
+            target = campaign.targets.get(campaign.request_rate_target)
+            if target is None:
+                self.report(doc, ("request_rate_target",), f"未知的目标“{campaign.request_rate_target}”")
+            elif target.unit != "%":
+                self.report(doc, ("request_rate_target",), f"目标“{target.id}”的单位须为“%”（诉求办理率是百分比），"
+                                                           f"实为“{target.unit}”")
 
     # -- shared checks
     def _unique(self, doc, path, items, key) -> None:

@@ -404,6 +404,7 @@ CAMPAIGN_FILE = Struct({
         "summary_deadline_days": Field(Number(), "the summary lists the deadlines of this many coming days"),
     }), "how far ahead deadlines are flagged"),
     "coverage_target": Field(ID, "the target whose population the summary checks every plan against"),
+    "request_rate_target": optional(ID, "the target (in %) the request ledger's 诉求办理率 is held to in the summary"),
 })
 
 QUESTION = Either(TEXT, Struct({

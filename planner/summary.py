@@ -448,3 +448,58 @@ def chart_rows(context: dict) -> list[dict]:
     top = max((r["total"] for r in rows), default=1) or 1
     return [{"title": r["title"], "total": r["total"], "applies": r["applies"],
              "share": r["total"] / top, "applies_share": r["applies"] / top} for r in rows]
+
+
+# --- the request ledger (诉求办理) ---------------------------------------------------------------
+
+
+def requests_context(rates, ledger_name: str) -> dict:
+    """What summary.md.j2's 诉求办理 section lays out, from ``planner.requests.rates.compute``:
+    every rate as numerator, denominator, percentage (rounded down; None without a denominator)
+    and whether it meets the target (exactly). ``ledger_name``: the file the figures come from."""
+    target = rates.target
+
+    def ratio(r) -> dict:
+        return {"n": r.numerator, "d": r.denominator, "percent": r.percent(), "meets": r.meets(target),
+                "short": r.short_of(target)}
+
+    def figures(f) -> dict:
+        return {"name": visible(f.name), "registered": f.registered, "withdrawn": f.withdrawn,
+                "handling": ratio(f.handling), "on_time": ratio(f.on_time), "satisfaction": ratio(f.satisfaction),
+                "overdue": f.overdue}
+
+    breakdowns = {d: [figures(f) for f in rows] for d, rows in rates.breakdowns.items()}
+    overdue = [{"id": o.request.id, "enterprise": visible(o.request.enterprise_name),
+                "enterprise_id": visible(o.request.enterprise_id), "category": visible(o.request.category),
+                "departments": visible("、".join(o.departments)), "state": o.state,
+                "due": o.request.due_date.isoformat(), "days": o.days, "working_days": o.working_days}
+               for o in rates.overdue]
+    return {
+        "ledger": visible(ledger_name),
+        "as_of": rates.as_of.isoformat(),
+        "target": target.statement() if target is not None else None,
+        "target_value": f"{target.value:g}{target.unit}" if target is not None else None,
+        "total": figures(rates.total),
+        "breakdowns": breakdowns,
+        "overdue": overdue,
+        "chart": {"dimension": _chart_dimension(breakdowns), "target": _share(target)},
+    }
+
+
+def _share(target) -> float | None:
+    return None if target is None else min(max(target.value / 100, 0.0), 1.0)
+
+
+def _chart_dimension(breakdowns: dict) -> str:
+    """Districts when at least two have requests to handle, else departments."""
+    districts = [r for r in breakdowns["district"] if r["handling"]["d"]]
+    return "district" if len(districts) >= 2 else "department"
+
+
+def requests_chart_rows(section: dict) -> list[dict]:
+    """Bars of the handling-rate chart: one per group of the chosen dimension with requests to
+    handle, the lowest rate first (as the tables), each with its exact share (0…1)."""
+    rows = section["breakdowns"][section["chart"]["dimension"]]
+    return [{"name": r["name"], "share": r["handling"]["n"] / r["handling"]["d"], "percent": r["handling"]["percent"],
+             "n": r["handling"]["n"], "d": r["handling"]["d"], "meets": r["handling"]["meets"]}
+            for r in rows if r["handling"]["d"]]

@@ -17,7 +17,10 @@ from planner.render import MarkdownText, Templates, markdown_to_html
 from planner.store import atomic_write
 from planner.records import PROBLEM_LIST, read_records, write_problem_list
 from planner.rosters import rosters
-from planner.summary import chart_rows, plans_for_list, plans_from_records, plans_in_folder, summarize
+from planner.requests import Ledger, ledger_path, load_rules
+from planner.requests.rates import compute as compute_rates
+from planner.summary import (chart_rows, plans_for_list, plans_from_records, plans_in_folder, requests_chart_rows,
+                             requests_context, summarize)
 from planner.yamlio import display_path
 
 
@@ -34,9 +37,12 @@ CHART_PLACE = "图表位置-{nonce}"  # a paragraph of its own in the Markdown, 
               help="汇总文件，.md 或 .pdf（PDF 另附各项措施覆盖企业数柱状图）。")
 @click.option("--as-of", "as_of_text", metavar="YYYY-MM-DD",
               help="汇总基准日（默认：文件夹中方案的基准日，否则为今天）。")
+@click.option("--db", "db", metavar="PATH", type=click.Path(dir_okay=False, path_type=Path),
+              help="诉求账本（默认：方案文件夹中的 requests.db，存在时）：汇总增加“诉求办理”一节，"
+                   "列出诉求办理率、按时办结率、回访满意率和超期诉求。")
 @templates_option
 @sectors_option
-def summary(source: Path, plans_dir, target: Path, as_of_text, templates_dir, sectors_dir):
+def summary(source: Path, plans_dir, target: Path, as_of_text, db, templates_dir, sectors_dir):
     """向上级报送的帮扶工作汇总。
 
     \b
@@ -46,7 +52,7 @@ def summary(source: Path, plans_dir, target: Path, as_of_text, templates_dir, se
       只给输出文件夹：按其中的方案汇总，无法判断名单中谁缺少方案；
       名单加 --plans 输出文件夹：以名单为准核对文件夹中的方案。
 
-    汇总包括：名单与方案核对（未能识别的记录、缺少现行方案的企业逐一列名），各产业、区县、规模、生产状态的企业数，停产减产重点企业帮扶覆盖率（未覆盖的逐一列名），各项措施覆盖企业数，待走访核实事项，近期到期事项，社保费缓缴减负测算。
+    汇总包括：名单与方案核对（未能识别的记录、缺少现行方案的企业逐一列名），各产业、区县、规模、生产状态的企业数，停产减产重点企业帮扶覆盖率（未覆盖的逐一列名），各项措施覆盖企业数，待走访核实事项，近期到期事项，社保费缓缴减负测算；有诉求账本时（方案文件夹中的 requests.db 或 --db），另列诉求办理率等及超期诉求。
     """
     if not source.exists():
         raise PlannerError(f"{display_path(source)}：文件或文件夹不存在")
@@ -61,6 +67,9 @@ def summary(source: Path, plans_dir, target: Path, as_of_text, templates_dir, se
         raise PlannerError(f"{display_path(target)}：--out 须以 .md 或 .pdf 结尾")
     if not target.parent.is_dir():
         raise PlannerError(f"{display_path(target)}：输出目录 {display_path(target.parent)} 不存在")
+    if db is not None and not db.is_file():
+        problem = "不是文件" if db.exists() else "文件不存在"
+        raise PlannerError(f"{display_path(db)}：{problem}（--db 须为已有的诉求账本）")
     as_of = parse_date(as_of_text) if as_of_text else None
     kb = load_knowledge(sectors_dir)
     templates = Templates.from_option(templates_dir)
@@ -82,21 +91,35 @@ def summary(source: Path, plans_dir, target: Path, as_of_text, templates_dir, se
     if not context["total"] and not context["rejected"]:
         raise PlannerError(f"{display_path(source)}：没有找到方案或企业记录")
     as_of = dt.date.fromisoformat(context["as_of"])
-    place = CHART_PLACE.format(nonce=uuid.uuid4().hex)
+    folder = plans_dir or (source if source.is_dir() else None)
+    ledger_file = db or (ledger_path(folder) if folder is not None else None)
+    if ledger_file is not None and ledger_file.is_file():
+        context["requests"] = _requests(ledger_file, kb, as_of, sectors_dir)
     pdf = target.suffix.lower() == ".pdf"
+    places = {name: CHART_PLACE.format(nonce=uuid.uuid4().hex) for name in ("chart", "requests_chart")}
+    if "requests" not in context:
+        places.pop("requests_chart")
     text = templates.markdown("summary", {**context, "generator": f"planner {__version__}",
-                                          "chart": MarkdownText(place) if pdf else None})
+                                          **{name: MarkdownText(place) if pdf else None
+                                             for name, place in places.items()}})
     if not pdf:
         atomic_write(target, text)
     else:
-        figure = templates.render("chart.svg.j2", as_html=True, rows=chart_rows(context))
+        figures = {"chart": templates.render("chart.svg.j2", as_html=True, rows=chart_rows(context))}
+        if "requests" in context:
+            section = context["requests"]
+            figures["requests_chart"] = templates.render(
+                "requests_chart.svg.j2", as_html=True, rows=requests_chart_rows(section),
+                dimension=section["chart"]["dimension"], target=section["chart"]["target"],
+                target_label=section["target_value"])
         body = markdown_to_html(text)
-        if f"<p>{place}</p>" in body:
-            body = body.replace(f"<p>{place}</p>", figure)
-        elif place in body:
-            raise PlannerError("模板 summary.md.j2：{{ chart }} 须单独成段（前后各空一行），图表才能放在那里")
-        else:  # a bureau template without {{ chart }}: the chart goes at the end
-            body += figure
+        for name, place in places.items():
+            if f"<p>{place}</p>" in body:
+                body = body.replace(f"<p>{place}</p>", figures[name])
+            elif place in body:
+                raise PlannerError(f"模板 summary.md.j2：{{{{ {name} }}}} 须单独成段（前后各空一行），图表才能放在那里")
+            else:  # a bureau template without the placeholder: the chart goes at the end
+                body += figures[name]
         html = Renderer(kb, templates).document(body, "summary", title=context["title"], keywords="汇总",
                                                 created=as_of)
         sheets = (templates.stylesheet("print.css"), templates.stylesheet("summary.css"))
@@ -132,4 +155,20 @@ def gaps(context: dict) -> list[str]:
     if coverage["missing"]:
         lines.append(f"提示：停产减产重点企业{coverage['key']}家，未覆盖{len(coverage['missing'])}家"
                      f"（覆盖率{coverage['rate']}），已在汇总中列名")
+    section = context.get("requests")
+    if section:
+        handling, overdue = section["total"]["handling"], len(section["overdue"])
+        if handling["meets"] is False:
+            lines.append(f"提示：诉求办理率{handling['percent']}（{handling['n']}/{handling['d']}），"
+                         f"未达到{section['target_value']}的目标")
+        if overdue:
+            lines.append(f"提示：{overdue}件诉求超期未办结，已在汇总中列出")
     return lines
+
+
+def _requests(path: Path, kb, as_of: dt.date, sectors_dir) -> dict:
+    """The 诉求办理 section of the ledger at ``path`` as of ``as_of``."""
+    target = kb.campaign.targets.get(kb.campaign.request_rate_target)
+    with Ledger.open(path, load_rules(sectors_dir, kb)) as ledger:
+        rates = compute_rates(ledger, as_of, target)
+    return requests_context(rates, path.name)
