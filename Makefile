@@ -17,10 +17,11 @@ demo: setup
 	$(BIN)/planner requests import examples/走访诉求登记表.xlsx --out output
 	$(BIN)/planner generate examples/enterprises.yaml --out output --as-of $(DEMO_NEXT_VISIT)
 	$(BIN)/planner briefs output --combined output/briefs.pdf
+	$(BIN)/planner summary examples/enterprises.yaml --plans output --out output/汇总.pdf
 	@echo "帮扶方案和走访简报：output/<统一社会信用代码>/帮扶方案.pdf、走访简报.pdf（同目录下有供程序读取的 Markdown 和 JSON）；"
 	@echo "全部走访简报合为一个 PDF，可一次打印：output/briefs.pdf"
 	@echo "企业清单（每家企业一行，可点击打开方案和简报）：output/企业清单.xlsx"
-	@echo "走访诉求台账：output/requests.db（planner requests list output 查看）"
+	@echo "走访诉求台账：output/requests.db（planner requests list output 查看）；汇总（含诉求办理率）：output/汇总.pdf"
 
 test: setup test-tools browser
 	$(BIN)/python -m pytest -q
