@@ -233,23 +233,18 @@ def as_markdown(changes: Changes) -> str:
 
 def as_xlsx(changes: Changes) -> bytes:
     import openpyxl
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment
 
-    from planner.records.problems import put_text
+    from planner.records.problems import put_header, put_text
 
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "新版本"
     top = Alignment(vertical="top", wrap_text=True)
-    for c, title in enumerate(HEADER, 1):
-        put_text(sheet.cell(row=1, column=c), title)
-        sheet.cell(row=1, column=c).font = Font(bold=True)
+    put_header(sheet, HEADER, WIDTHS, freeze="C2")
     for r, row in enumerate(changes.rows, 2):
         for c, value in enumerate(_cells(row), 1):
             put_text(sheet.cell(row=r, column=c), value, top)
-    for i, width in enumerate(WIDTHS):
-        sheet.column_dimensions[openpyxl.utils.get_column_letter(i + 1)].width = width
-    sheet.freeze_panes = "C2"
     sheet.auto_filter.ref = f"A1:{openpyxl.utils.get_column_letter(len(HEADER))}{len(changes.rows) + 1}"
     book.properties.title = f"新版本清单：{headline(changes)}"
     buffer = io.BytesIO()

@@ -68,10 +68,10 @@ def xlsx_bytes(report: ImpactReport, kb: KnowledgeBase) -> bytes:
     change, the totals per measure), in the style of 企业清单.xlsx: a bold header row, set widths, a
     frozen header and filters. Every text is written as text, never a formula."""
     import openpyxl
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment
     from openpyxl.utils import get_column_letter
 
-    from planner.records.problems import put_text
+    from planner.records.problems import put_header, put_text
 
     rows = {
         "措施库改动": [(c.file, c.key or "（整个文件）", c.kind_label, c.old, c.new) for c in report.profile_changes],
@@ -85,9 +85,7 @@ def xlsx_bytes(report: ImpactReport, kb: KnowledgeBase) -> bytes:
     top = Alignment(vertical="top", wrap_text=True)
     for title, header, widths in SHEETS:
         sheet = book.create_sheet(title)
-        for c, name in enumerate(header, 1):
-            put_text(sheet.cell(row=1, column=c), name)
-            sheet.cell(row=1, column=c).font = Font(bold=True)
+        put_header(sheet, header, widths)
         for r, row in enumerate(rows[title], 2):
             for c, value in enumerate(row, 1):
                 cell = sheet.cell(row=r, column=c)
@@ -95,9 +93,6 @@ def xlsx_bytes(report: ImpactReport, kb: KnowledgeBase) -> bytes:
                     cell.value = value
                 else:
                     put_text(cell, value, top)
-        for i, width in enumerate(widths, 1):
-            sheet.column_dimensions[get_column_letter(i)].width = width
-        sheet.freeze_panes = "A2"
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(len(rows[title]), 1) + 1}"
     book.properties.creator = kb.campaign.issuer
     book.properties.title = TITLE

@@ -92,7 +92,7 @@ def write_enterprise_list(out_dir: Path, kb: KnowledgeBase) -> Path | None:
     import openpyxl
     from openpyxl.styles import Alignment, Font
 
-    from planner.records.problems import put_text
+    from planner.records.problems import put_header, put_text
 
     out_dir = Path(out_dir)
     rows = enterprise_rows(out_dir, kb)
@@ -102,9 +102,7 @@ def write_enterprise_list(out_dir: Path, kb: KnowledgeBase) -> Path | None:
     sheet = book.active
     sheet.title = "企业清单"
     top = Alignment(vertical="top", wrap_text=True)
-    for c, title in enumerate(HEADER, 1):
-        put_text(sheet.cell(row=1, column=c), title)
-        sheet.cell(row=1, column=c).font = Font(bold=True)
+    put_header(sheet, HEADER, WIDTHS, freeze="C2")
     for r, row in enumerate(rows, 2):
         for c, title in enumerate(HEADER, 1):
             cell = sheet.cell(row=r, column=c)
@@ -116,9 +114,6 @@ def write_enterprise_list(out_dir: Path, kb: KnowledgeBase) -> Path | None:
                 cell.value = row[title]
             else:
                 put_text(cell, row.get(title, ""), top)
-    for i, width in enumerate(WIDTHS):
-        sheet.column_dimensions[openpyxl.utils.get_column_letter(i + 1)].width = width
-    sheet.freeze_panes = "C2"
     sheet.auto_filter.ref = f"A1:{openpyxl.utils.get_column_letter(len(HEADER))}{len(rows) + 1}"
     book.properties.creator = kb.campaign.issuer
     book.properties.title = "企业清单"

@@ -88,6 +88,21 @@ def counts(read: ReadResult) -> str:
     return "，".join(parts)
 
 
+def put_header(sheet, header, widths=(), freeze: str = "A2", alignment=None) -> None:
+    """A sheet's first row: ``header`` in bold, as text; column widths in order; the row frozen
+    (with the columns left of ``freeze``'s column)."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    for c, title in enumerate(header, 1):
+        cell = sheet.cell(row=1, column=c)
+        put_text(cell, title, alignment)
+        cell.font = Font(bold=True)
+    for i, width in enumerate(widths, 1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    sheet.freeze_panes = freeze
+
+
 def put_text(cell, value, alignment=None) -> None:
     """``value`` into a spreadsheet cell as text only: nothing from an officer's list may run as
     a formula, now or when the cell is edited later."""

@@ -107,18 +107,11 @@ def _book():
 
 
 def _header(sheet, header, widths) -> None:
-    import openpyxl
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment
 
-    from planner.records.problems import put_text
+    from planner.records.problems import put_header
 
-    for c, title in enumerate(header, 1):
-        cell = sheet.cell(row=1, column=c)
-        put_text(cell, title, Alignment(vertical="center", wrap_text=True))
-        cell.font = Font(bold=True)
-    for i, width in enumerate(widths):
-        sheet.column_dimensions[openpyxl.utils.get_column_letter(i + 1)].width = width
-    sheet.freeze_panes = "A2"
+    put_header(sheet, header, widths, alignment=Alignment(vertical="center", wrap_text=True))
 
 
 def _dropdown(sheet, column: int, values, last_row: int, title: str) -> None:
