@@ -13,7 +13,8 @@ DEMO_NEXT_VISIT := 2022-06-30
 
 demo: setup
 	$(BIN)/planner check
-	$(BIN)/planner generate examples/enterprises.yaml --out output --as-of $(DEMO_AS_OF) --format md -q
+	@# the first plans, before the visits (once: a second demo finds the ledger and changes nothing)
+	test -f output/requests.db || $(BIN)/planner generate examples/enterprises.yaml --out output --as-of $(DEMO_AS_OF) --format md -q
 	$(BIN)/planner requests import examples/走访诉求登记表.xlsx --out output
 	$(BIN)/planner generate examples/enterprises.yaml --out output --as-of $(DEMO_NEXT_VISIT)
 	$(BIN)/planner briefs output --combined output/briefs.pdf
