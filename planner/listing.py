@@ -64,7 +64,7 @@ def enterprise_rows(out_dir: Path, kb: KnowledgeBase) -> list[dict]:
             "企业名称": row.get("name", ""), "统一社会信用代码": sub.name, "所在区县": row.get("district", ""),
             "功能区": row.get("zone", ""), "包联干部": row.get("cadre", ""), "所属产业": row.get("sector", ""),
             "生产状态": row.get("production_status", ""), "措施数": len(row.get("measures", [])),
-            "提出的措施": "、".join(row.get("measures", [])), "待核实问题": int(row.get("questions", 0)),
+            "提出的措施": "；".join(row.get("measures", [])), "待核实问题": int(row.get("questions", 0)),
             "当前版本": f"第{version.number}版", "基准日": str(version.meta.get("as_of", "")),
             "生成时间": local_time(version.meta.get("generated")),
             "links": links,

@@ -114,7 +114,7 @@ def test_the_brief_lists_the_open_requests_first_with_state_and_due_date(with_re
     # open: late (due 6月2日), done (due 6月7日, 办结 awaiting its 回访), ahead (due 6月17日), hostile
     # (due 6月14日, overdue as of 6月15日); at most three, the overdue ones first; closed and withdrawn never
     assert len(lines) == 3
-    assert "另有1件未办结，见诉求台账" in headings[0]
+    assert "另有1件未销号，见诉求台账" in headings[0]
     assert lines[0] == f"- {roles['late'].id} 融资：希望对接低息贷款，缓解流动资金压力（登记，6月2日到期，已逾期）"
     assert lines[1].startswith(f"- {roles['hostile'].id} 技术：") and lines[1].endswith("（登记，6月14日到期，已逾期）")
     due = roles["done"].due_date  # three working days after 6月1日, the 端午 holiday left out

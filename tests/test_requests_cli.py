@@ -271,7 +271,7 @@ def test_update_takes_a_step_and_refuses_an_illegal_one(out):
         result = run("update", "SQ-2022-000001", "--to", step, *more, "--by", "王芳", "--at", "2022-06-20",
                      "--out", out)
         assert result.exit_code == 0, result.output
-    assert result.output == "SQ-2022-000001：办结，当前状态为“办结”，承办部门：市发改委\n"
+    assert result.output == "SQ-2022-000001：已办结，现为“办结”，承办部门：市发改委\n"
     with ledger_of(out) as ledger:
         assert [e.step for e in ledger.events("SQ-2022-000001")] == ["登记", "交办", "办结", "回访", "办结"]
     unknown = run("update", "SQ-2099-000001", "--to", "交办", "--by", "王芳", "--out", out)

@@ -217,7 +217,7 @@ def update(request_id, to_state, department, note, satisfied, by, at_text, out_d
             click.echo(f"错误：{exc.format_message()}", err=True)
             raise SystemExit(2) from None
     verdict = "" if request.satisfied is None or to_state != "回访" else ("（满意）" if request.satisfied else "（不满意，重新办理）")
-    click.echo(f"{request.id}：{to_state}{verdict}，当前状态为“{request.state}”，承办部门：{'、'.join(request.departments)}")
+    click.echo(f"{request.id}：已{to_state}{verdict}，现为“{request.state}”，承办部门：{'、'.join(request.departments)}")
 
 
 @requests.command("export")
