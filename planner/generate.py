@@ -29,7 +29,7 @@ from planner.pdf import PageLimitError, PdfJob, pdf_bytes
 from planner.pipeline import plan_records
 from planner.plan import Plan
 from planner.records import PROBLEM_LIST, Record, read_records, write_problem_list
-from planner.requests import PENDING, Ledger, ledger_path, load_rules
+from planner.requests import OPEN, PENDING, Ledger, ledger_path, load_rules
 from planner.requests.rules import FILE_NAME as RULES_FILE
 from planner.render import Templates, markdown_to_html
 from planner.store import atomic_write
@@ -356,19 +356,24 @@ def requests_digest(requests: tuple) -> str:
     return hashlib.sha256(orjson.dumps(list(requests), option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
 
 
-def request_data(request, rules) -> dict:
-    """A ledger Request as the plain data a task carries and view.plan_requests reads."""
+def request_data(request, rules, snapshot=None) -> dict:
+    """A ledger Request as the plain data a task carries and view.plan_requests reads; with
+    ``snapshot`` (Ledger.replay as of the plans' date), its state and departments on that date."""
     category = rules.categories.get(request.category)
-    return {"id": request.id, "category": request.category, "text": request.text, "state": request.state,
-            "departments": list(request.departments), "due": request.due_date.isoformat(),
-            "pending": request.state in PENDING, "open": request.is_open,
+    state = snapshot.state if snapshot is not None else request.state
+    departments = snapshot.departments if snapshot is not None else request.departments
+    return {"id": request.id, "category": request.category, "text": request.text, "state": state,
+            "departments": list(departments), "due": request.due_date.isoformat(),
+            "pending": state in PENDING, "open": state in OPEN,
             "measures": list(category.measures) if category is not None else []}
 
 
-def ledger_requests(out_dir: Path, kb: KnowledgeBase) -> dict[str, tuple]:
+def ledger_requests(out_dir: Path, kb: KnowledgeBase, as_of: dt.date | None = None) -> dict[str, tuple]:
     """Every enterprise's requests in the output folder's ledger (DIR/requests.db), read once for
-    the whole run: credit code → tuple of ``request_data``, in registration order. No ledger file:
-    no requests (none is created). A file that is not a ledger stops the run (LedgerError)."""
+    the whole run: credit code → tuple of ``request_data``, in registration order. ``as_of``: the
+    ledger as it stood on the plans' date, as ``planner summary`` reads it (a request registered
+    later is left out; a step taken later is not yet taken). No ledger file: no requests (none is
+    created). A file that is not a ledger stops the run (LedgerError)."""
     path = ledger_path(out_dir)
     if not path.is_file():
         return {}
@@ -376,9 +381,13 @@ def ledger_requests(out_dir: Path, kb: KnowledgeBase) -> dict[str, tuple]:
     rules = load_rules(own.parent) if own.is_file() else load_rules()
     with Ledger.open(path, rules) as ledger:
         found = ledger.find()
+        snapshots = ledger.replay(as_of) if as_of is not None else None
     out: dict[str, list] = {}
     for request in found:
-        out.setdefault(request.enterprise_id, []).append(request_data(request, rules))
+        if snapshots is not None and request.id not in snapshots:
+            continue
+        out.setdefault(request.enterprise_id, []).append(
+            request_data(request, rules, snapshots[request.id] if snapshots is not None else None))
     return {k: tuple(v) for k, v in out.items()}
 
 
@@ -394,7 +403,7 @@ def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase,
     with store.locked():
         if list_path is not None:  # a summary of the folder alone then still names the list's rejected records
             rosters.record(store.root, list_path, read)
-        requests = ledger_requests(store.root, kb)  # once for the run; each task carries its enterprise's
+        requests = ledger_requests(store.root, kb, as_of)  # once for the run; each task carries its enterprise's
         tasks = []
         damaged = {}  # enterprise id → the DamagedVersion of its latest version.json
         present = store.entries()  # one directory read instead of a failed open per new enterprise

@@ -309,3 +309,18 @@ def test_a_file_that_is_not_a_ledger_stops_the_run_with_a_chinese_message(kb, re
         run(records, out, kb)
     assert not (out / CODE).exists()
     shutil.rmtree(out)
+
+
+def test_the_documents_read_the_ledger_as_of_their_date(records, kb, tmp_path):
+    """As planner summary does: a step taken after the plans' date is not yet taken, and a request
+    registered after it is not there yet."""
+    out = tmp_path / "out"
+    run(records, out, kb)
+    with Ledger.open(ledger_path(out)) as ledger:
+        early = register(ledger, CODE, "融资", "希望对接低息贷款")
+        ledger.transition(early.id, "交办", by="市经信局", at=AS_OF + dt.timedelta(days=3))  # after the date
+        later = register(ledger, CODE, "物流", "希望协调通行证", visit=AS_OF + dt.timedelta(days=5))
+    run(records, out, kb)
+    brief = (out / CODE / "brief.md").read_text(encoding="utf-8")
+    assert early.id in brief and later.id not in brief
+    assert "（登记，" in brief.split(early.id, 1)[1].splitlines()[0]  # not yet 交办 on the brief's date
