@@ -157,6 +157,13 @@ def write_problem_list(read: ReadResult, path: Path) -> Path | None:
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
+    save_book(book, path, "问题清单")
+    return path
+
+
+def save_book(book, path: Path, what: str = "") -> None:
+    """An openpyxl workbook written to ``path`` atomically (its folder made if need be); a
+    PlannerError naming the file, and what it is, when it cannot be written."""
     buffer = io.BytesIO()
     book.save(buffer)
     try:
@@ -166,5 +173,4 @@ def write_problem_list(read: ReadResult, path: Path) -> Path | None:
         from planner.exceptions import PlannerError
         from planner.yamlio import display_path
 
-        raise PlannerError(f"{display_path(path)}：无法写入问题清单（{exc.strerror or exc}）") from None
-    return path
+        raise PlannerError(f"{display_path(path)}：无法写入{what}（{exc.strerror or exc}）") from None

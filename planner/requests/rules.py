@@ -85,6 +85,18 @@ class Rules:
         return "、".join(self.urgencies)
 
 
+def _spellings(raw: dict, name: str, where: tuple, lookup: dict, what: str, report) -> None:
+    """Enter an entry's name and aliases in ``lookup`` (normalised spelling → name), reporting a
+    spelling that another entry (or this one) already has."""
+    for j, spelling in enumerate([name, *raw.get("aliases", [])]):
+        key = _norm(spelling)
+        if key in lookup:
+            place = (*where, "name") if j == 0 else (*where, "aliases", j - 1)
+            report(place, f"“{spelling}”重复：已是{what}“{lookup[key]}”的名称或别名")
+        else:
+            lookup[key] = name
+
+
 def _norm(value) -> str:
     return "".join(unicodedata.normalize("NFKC", str(value)).split()).lower()
 
@@ -139,26 +151,14 @@ def _build(doc, problems: list[Problem], kb) -> Rules:
         name = raw["name"].strip()
         if not _count(raw["working_days"]):
             report(("urgencies", i, "working_days"), f"应为不小于0的整数，实为“{raw['working_days']}”")
-        for j, spelling in enumerate([name, *raw.get("aliases", [])]):
-            key = _norm(spelling)
-            where = ("urgencies", i, "name") if j == 0 else ("urgencies", i, "aliases", j - 1)
-            if key in lookup_urgency:
-                report(where, f"“{spelling}”重复：已是紧急程度“{lookup_urgency[key]}”的名称或别名")
-            else:
-                lookup_urgency[key] = name
+        _spellings(raw, name, ("urgencies", i), lookup_urgency, "紧急程度", report)
         urgencies[name] = Urgency(name, tuple(raw.get("aliases", [])), raw["working_days"], raw["description"])
 
     categories: dict = {}
     lookup_category: dict = {}
     for i, raw in enumerate(data["categories"]):
         name = raw["name"].strip()
-        for j, spelling in enumerate([name, *raw.get("aliases", [])]):
-            key = _norm(spelling)
-            where = ("categories", i, "name") if j == 0 else ("categories", i, "aliases", j - 1)
-            if key in lookup_category:
-                report(where, f"“{spelling}”重复：已是诉求类别“{lookup_category[key]}”的名称或别名")
-            else:
-                lookup_category[key] = name
+        _spellings(raw, name, ("categories", i), lookup_category, "诉求类别", report)
         seen = set()
         for j, measure in enumerate(raw["measures"]):
             if measure in seen:

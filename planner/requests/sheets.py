@@ -35,7 +35,6 @@ from planner.requests.machine import LedgerError
 from planner.requests.refs import parse_visit_ref, visit_ref
 from planner.records.model import ReadResult, RecordProblem
 from planner.records.values import DATE_FORMS, parse_date, plain, shown as shown_cell
-from planner.store import atomic_write
 from planner.yamlio import display_path
 
 INTAKE_SHEET = "走访诉求登记表"
@@ -138,13 +137,9 @@ def _marker(book, kind: str, **values) -> None:
 
 
 def _save(book, target: Path) -> None:
-    buffer = io.BytesIO()
-    book.save(buffer)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, buffer.getvalue())
-    except OSError as exc:
-        raise PlannerError(f"{display_path(target)}：无法写入（{exc.strerror or exc}）") from None
+    from planner.records.problems import save_book
+
+    save_book(book, Path(target))
 
 
 def write_template(out_dir: Path, target: Path, kb, rules, cadre: str | None = None, district: str | None = None,

@@ -117,6 +117,14 @@ def _sha(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _password_or_new(password: str | None) -> tuple[str, bool]:
+    """The password given (checked against the rule), or a new one-time one: (password, one_time)."""
+    if password is None:
+        return new_password(), True
+    check_password_rule(password)
+    return password, False
+
+
 def new_password() -> str:
     """A one-time password: 16 characters from an alphabet without look-alikes."""
     alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -186,11 +194,7 @@ class Accounts:
             cadre_name = name
         if role == "department" and not department.strip():
             raise AccountError("承办部门账户须用 --department 写明部门名称（与诉求交办的部门名称一致）")
-        one_time = password is None
-        if password is None:
-            password = new_password()
-        else:
-            check_password_rule(password)
+        password, one_time = _password_or_new(password)
         with self._connect() as conn:
             if conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
                 raise AccountError(f"用户“{name}”已存在")
@@ -228,11 +232,7 @@ class Accounts:
 
     def set_password(self, name: str, password: str | None = None, by: str = "planner users") -> str:
         """A new password for ``name`` (a one-time one when None); ends the account's sessions."""
-        one_time = password is None
-        if password is None:
-            password = new_password()
-        else:
-            check_password_rule(password)
+        password, one_time = _password_or_new(password)
         with self._connect() as conn:
             self._require(conn, name)
             conn.execute("UPDATE users SET password_hash = ?, must_change = ? WHERE name = ?",
