@@ -1,0 +1,153 @@
+"""Enterprises and their plans: the list, a plan with its downloads and versions, the redline,
+review, the last run's changes and the combined brief PDF."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Form, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+from starlette.exceptions import HTTPException
+
+from planner.web.site import SEES_ENTERPRISES, Site
+
+# the redline is the document planner diff writes (its own <style>): no script at all, no form
+REDLINE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+               "frame-ancestors 'none'")
+DOWNLOADS = ("帮扶方案.pdf", "走访简报.pdf", "帮扶方案.docx", "走访简报.docx")
+MEDIA = {".pdf": "application/pdf",
+         ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+MAX_IDS = 200  # enterprises in one combined brief
+
+
+def register(app: FastAPI, site: Site) -> None:
+    need, page, enterprise = site.need, site.page, site.enterprise
+
+    @app.get("/enterprises")
+    def enterprises(request: Request, q: str = "", district: str = "", sector: str = "", cadre: str = "",
+                    status: str = "", questions: str = ""):
+        session = need(request, *SEES_ENTERPRISES)
+        rows = site.visible_rows(session)
+        choices = {key: sorted({row[key] for row in rows if row[key]})
+                   for key in ("district", "sector", "cadre", "production_status")}
+        wanted = q.strip()
+        shown = [row for row in rows
+                 if (not wanted or wanted in row["name"] or wanted.upper() in row["id"])
+                 and (not district or row["district"] == district) and (not sector or row["sector"] == sector)
+                 and (not cadre or row["cadre"] == cadre) and (not status or row["production_status"] == status)
+                 and (not questions or row["questions"] > 0)]
+        filters = {"q": q, "district": district, "sector": sector, "cadre": cadre, "status": status,
+                   "questions": questions}
+        return page(request, "enterprises.html.j2", session, rows=shown, total=len(rows), choices=choices,
+                    filters=filters, empty_folder=not rows)
+
+    @app.get("/e/{code}")
+    def enterprise_page(request: Request, code: str):
+        from planner import review
+        from planner.render import markdown_to_html
+        from planner.versions import scan_versions
+
+        session = need(request, *SEES_ENTERPRISES)
+        sub, version, row = enterprise(session, code)
+        try:
+            body = markdown_to_html((version.path / "plan.md").read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            body = "<p>该版本没有可显示的方案正文。</p>"
+        decisions, _ = review.read_reviews(sub)
+        found, damaged = scan_versions(sub)
+        versions = [{"number": v.number, "generated": v.meta.get("generated", ""),
+                     "trigger": v.meta.get("trigger", []), "summary": v.meta.get("summary", ""),
+                     "state": review.state_of(v, decisions).label}
+                    for v in reversed(found)]
+        files = [name for name in DOWNLOADS if (version.path / name).is_file()]
+        state = review.state_of(version, decisions)
+        return page(request, "enterprise.html.j2", session, code=code, row=row, version=version,
+                    body=Markup(body), versions=versions, damaged=[d.message for d in damaged], files=files,
+                    state=state, can_review=session.user.role == "reviewer",
+                    can_request=session.user.role == "cadre")
+
+    @app.get("/e/{code}/files/{name}")
+    def download(request: Request, code: str, name: str):
+        session = need(request, *SEES_ENTERPRISES)
+        sub, version, row = enterprise(session, code)
+        if name not in DOWNLOADS or not (version.path / name).is_file():
+            raise HTTPException(404)
+        site.accounts.audit(session.user.name, "下载", code, name)
+        return FileResponse(version.path / name, media_type=MEDIA[Path(name).suffix],
+                            filename=f"{row.get('name', code)}-{name}")
+
+    @app.get("/e/{code}/redline")
+    def redline(request: Request, code: str, old: int | None = Query(None, ge=1),
+                new: int | None = Query(None, ge=1)):
+        from planner.diff import DiffError, diff_plans, load_side
+        from planner.diff_output import as_html
+        from planner.render import Templates
+
+        session = need(request, "admin", "reviewer", "officer")
+        sub, version, row = enterprise(session, code)
+        new = new or version.number
+        old = old or new - 1
+        if old < 1 or old >= new:
+            raise HTTPException(404, "只有一个版本，没有可比较的修订")
+        try:
+            result = diff_plans(load_side(f"{sub}@v{old}"), load_side(f"{sub}@v{new}"), site.kb())
+        except DiffError:
+            raise HTTPException(404, f"第{old}版或第{new}版不完整，无法比较") from None
+        html = as_html(result, Templates.from_option(None))
+        return HTMLResponse(html, headers={"content-security-policy": REDLINE_CSP})
+
+    @app.post("/e/{code}/review")
+    def review_version(request: Request, code: str, decision: str = Form(""), version: int = Form(0),
+                       text: str = Form(""), csrf: str = Form("")):
+        from planner import review
+
+        session = need(request, "reviewer")
+        site.check_csrf(session, csrf)
+        sub, current, row = enterprise(session, code)
+        if decision not in review.DECISIONS:
+            raise HTTPException(400, "未知的审核结论")
+        try:
+            chosen = review.find_version(sub, version or None)
+            entry = review.record(sub, chosen, decision, session.user.name, text)
+        except review.ReviewError as exc:
+            raise HTTPException(400, exc.format_message().replace("用 --reason ", "").replace("用 --reviewer ", ""))
+        site.accounts.audit(session.user.name, "审核通过" if decision == "approved" else "退回", code,
+                            f"第{entry.version}版" + (f"：{entry.text}" if entry.text else ""))
+        return RedirectResponse(f"/e/{code}", 303)
+
+    @app.get("/changes")
+    def changes_page(request: Request):
+        from planner import changes
+
+        session = need(request, "admin", "reviewer")
+        output = site.folder.output
+        result = changes.collect(output) if output.is_dir() else changes.Changes("最近一次运行")
+        return page(request, "changes.html.j2", session, result=result, headline=changes.headline(result))
+
+    @app.get("/briefs.pdf")
+    def combined_briefs(request: Request, id: list[str] = Query([])):
+        from planner.briefbook import write_folder_briefs
+        from planner.exceptions import RenderError
+
+        session = need(request, *SEES_ENTERPRISES)
+        ids = list(dict.fromkeys(code.strip().upper() for code in id if code.strip()))
+        if not ids:
+            raise HTTPException(400, "请先勾选要打印简报的企业")
+        if len(ids) > MAX_IDS:
+            raise HTTPException(400, f"一次最多打印{MAX_IDS}家企业的简报")
+        for code in ids:
+            enterprise(session, code)  # 404 for any out of scope
+        with tempfile.TemporaryDirectory(dir=site.folder.root) as tmp:
+            target = Path(tmp) / "briefs.pdf"
+            try:
+                result = write_folder_briefs(site.folder.output, target, site.kb(), site.renderer(), ids)
+            except RenderError as exc:
+                raise HTTPException(409, exc.format_message()) from None
+            data = target.read_bytes()
+        site.accounts.audit(session.user.name, "打印简报", "、".join(ids), f"{len(result.printed)}份")
+        name = quote(f"走访简报{len(result.printed)}份.pdf")
+        return Response(data, media_type="application/pdf",
+                        headers={"content-disposition": f"attachment; filename*=UTF-8''{name}"})

@@ -1,0 +1,103 @@
+"""Requests (诉求): a cadre registers what an enterprise asked for after a visit; departments and
+officers move requests through their steps; everyone sees the requests in their scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import FastAPI, Form, Request
+from fastapi.responses import RedirectResponse
+from starlette.exceptions import HTTPException
+
+from planner.web.folder import sees_request
+from planner.web.site import Site
+
+# which steps of the request machine each role may take
+# (回访 and 销号, which need the verdict of a return visit, are left to `planner requests` for now)
+STEPS_BY_ROLE = {"department": ("办理中", "办结", "退回"), "officer": ("交办", "撤回"),
+                 "admin": ("交办", "办理中", "办结", "退回", "撤回")}
+FORM_FIELDS = ("category", "urgency", "text", "visit_date")
+
+
+def register(app: FastAPI, site: Site) -> None:
+    need, page, enterprise = site.need, site.page, site.enterprise
+
+    def request_form_page(request, session, code, row, book, status=200, error="", form=None):
+        return page(request, "request_new.html.j2", session, status, code=code, row=row,
+                    categories=list(book.rules.categories), urgencies=list(book.rules.urgencies),
+                    today=dt.date.today().isoformat(), error=error, form=form or dict.fromkeys(FORM_FIELDS, ""))
+
+    @app.get("/e/{code}/requests/new")
+    def request_form(request: Request, code: str):
+        session = need(request, "cadre")
+        sub, version, row = enterprise(session, code)
+        with site.ledger() as book:
+            return request_form_page(request, session, code, row, book)
+
+    @app.post("/e/{code}/requests")
+    def request_register(request: Request, code: str, category: str = Form(""), urgency: str = Form(""),
+                         text: str = Form(""), visit_date: str = Form(""), csrf: str = Form("")):
+        from planner.requests import LedgerError
+
+        session = need(request, "cadre")
+        site.check_csrf(session, csrf)
+        sub, version, row = enterprise(session, code)
+        with site.ledger() as book:
+            try:
+                made = book.register(code, row.get("name", ""), category, text, urgency, visit_date,
+                                     cadre=session.user.cadre_name, district=row.get("district", ""),
+                                     by=session.user.name)
+            except LedgerError as exc:
+                form = {"category": category, "urgency": urgency, "text": text, "visit_date": visit_date}
+                return request_form_page(request, session, code, row, book, 400, exc.format_message(), form)
+        if made.created:
+            site.accounts.audit(session.user.name, "登记诉求", made.id, f"{code}：{made.category}")
+        return RedirectResponse(f"/requests/{made.id}", 303)
+
+    @app.get("/requests")
+    def requests_page(request: Request):
+        session = need(request)
+        if not site.has_ledger():
+            found = []
+        else:
+            with site.ledger() as book:
+                user = session.user
+                if user.role == "cadre":
+                    found = book.find(cadre=user.cadre_name)
+                elif user.role == "department":
+                    found = book.find(department=user.department)
+                else:
+                    found = [r for r in book.find() if sees_request(user, r)]
+        return page(request, "requests.html.j2", session, requests=found)
+
+    @app.get("/requests/{rid}")
+    def request_page(request: Request, rid: str):
+        session = need(request)
+        if not site.has_ledger():
+            raise HTTPException(404)
+        with site.ledger() as book:
+            found = site.request_in_scope(session, book, rid)
+            events = book.events(found.id)
+        steps = STEPS_BY_ROLE.get(session.user.role, ())
+        return page(request, "request.html.j2", session, r=found, events=events, steps=steps, error="")
+
+    @app.post("/requests/{rid}/step")
+    def request_step(request: Request, rid: str, step: str = Form(""), note: str = Form(""),
+                     csrf: str = Form("")):
+        from planner.requests import LedgerError
+
+        session = need(request, *STEPS_BY_ROLE)
+        site.check_csrf(session, csrf)
+        if not site.has_ledger():
+            raise HTTPException(404)
+        with site.ledger() as book:
+            found = site.request_in_scope(session, book, rid)
+            if step not in STEPS_BY_ROLE[session.user.role]:
+                raise HTTPException(403, "您的角色不能办理这一步")
+            try:
+                book.transition(found.id, step, by=session.user.department or session.user.name, note=note)
+            except LedgerError as exc:
+                return page(request, "request.html.j2", session, 400, r=found, events=book.events(found.id),
+                            steps=STEPS_BY_ROLE[session.user.role], error=exc.format_message())
+        site.accounts.audit(session.user.name, f"诉求{step}", found.id, note)
+        return RedirectResponse(f"/requests/{found.id}", 303)
