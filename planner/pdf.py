@@ -77,6 +77,43 @@ class PdfJob:
 
 _FONT_CONFIG = None
 _SHEETS: dict = {}  # (css text, folder) → parsed CSS, reused for every document of this process
+# pydyf (WeasyPrint's PDF writer) deflates every stream at zlib level 9. For these documents (CJK
+# font subsets, text content streams) level 6 gives files 0.4% larger in a tenth less time per
+# PDF: 0.162 s against 0.181 s, 12 sample plans and their briefs rendered twice, levels interleaved.
+DEFLATE_LEVEL = 6
+
+
+class _Deflate:
+    """zlib for pydyf, with its level-9 requests made at DEFLATE_LEVEL; everything else is zlib's."""
+
+    def __init__(self, zlib_module, level: int):
+        self._zlib, self.level = zlib_module, level
+
+    def __getattr__(self, name):
+        return getattr(self._zlib, name)
+
+    def compressobj(self, level=-1, *args, **kwargs):
+        return self._zlib.compressobj(self.level, *args, **kwargs)
+
+    def compress(self, data, level=-1, **kwargs):
+        return self._zlib.compress(data, self.level, **kwargs)
+
+
+def set_deflate_level(level: int = DEFLATE_LEVEL) -> bool:
+    """Make pydyf deflate at ``level`` in this process. Returns False, changing nothing, when pydyf
+    no longer calls zlib through its module attribute (a release that changed that)."""
+    import zlib
+
+    import pydyf
+
+    current = getattr(pydyf, "zlib", None)
+    if isinstance(current, _Deflate):
+        current.level = level
+        return True
+    if current is not zlib:
+        return False
+    pydyf.zlib = _Deflate(zlib, level)
+    return True
 
 
 def pdf_bytes(job: PdfJob, fetcher_log: list | None = None) -> bytes:
@@ -87,6 +124,7 @@ def pdf_bytes(job: PdfJob, fetcher_log: list | None = None) -> bytes:
 
     if _FONT_CONFIG is None:  # one per process: reusing it keeps memory flat
         _FONT_CONFIG = FontConfiguration()
+        set_deflate_level()
     folders = sorted({str(base) for _, base in job.stylesheets})
     fetcher = make_fetcher([Path(f) for f in folders], fetcher_log)
     sheets = []
