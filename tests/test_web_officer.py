@@ -314,9 +314,9 @@ def test_a_list_over_the_row_limit_is_not_read(app, data, table, monkeypatch):
     tok = uploaded(c, table, [*BEILUN, ZHENHAI])
     text = text_of(c.get(f"/uploads/{tok}").text)
     assert "名单有3家企业，超过每次2家的上限，未读取" in text
-    before = set(os.listdir(runs.runs_folder(data)))
+    before = {p.name for p in runs.runs_folder(data).iterdir() if runs.RUN_ID.match(p.name)}
     assert start(c, tok).status_code == 400
-    assert set(os.listdir(runs.runs_folder(data))) == before
+    assert {p.name for p in runs.runs_folder(data).iterdir() if runs.RUN_ID.match(p.name)} == before
 
 
 def test_an_xlsx_list_is_read_as_planner_generate_reads_it(app):
@@ -416,7 +416,7 @@ def test_one_run_at_a_time(app, data, table):
     c = login(app, "city")
     tok = uploaded(c, table, [*BEILUN])
     folder = runs.runs_folder(data)
-    before = set(os.listdir(folder))
+    before = {p.name for p in folder.iterdir() if runs.RUN_ID.match(p.name)}
     fd = os.open(folder / runs.ACTIVE, os.O_RDWR | os.O_CREAT)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running run holds it
@@ -434,7 +434,7 @@ def test_one_run_at_a_time(app, data, table):
         assert r.status_code == 409 and "命令行" in r.text
     finally:
         os.close(fd)
-    assert set(os.listdir(folder)) == before  # no run was recorded, none started
+    assert {p.name for p in folder.iterdir() if runs.RUN_ID.match(p.name)} == before  # none recorded or started
 
 
 def test_a_run_whose_process_died_is_shown_as_broken_off(app, data):
@@ -452,14 +452,14 @@ def test_a_run_whose_process_died_is_shown_as_broken_off(app, data):
 def test_a_bad_date_or_format_starts_nothing(app, data, table):
     c = login(app, "city")
     tok = uploaded(c, table, [*BEILUN])
-    before = set(os.listdir(runs.runs_folder(data)))
+    before = {p.name for p in runs.runs_folder(data).iterdir() if runs.RUN_ID.match(p.name)}
     r = c.post(f"/uploads/{tok}/generate", data={"csrf": token(c), "as_of": "明天", "formats": "md"})
     assert r.status_code == 400 and "“明天”不是日期" in r.text
     r = c.post(f"/uploads/{tok}/generate", data={"csrf": token(c), "as_of": "2022-06-15", "formats": "exe"})
     assert r.status_code == 400 and "未知的文件格式" in r.text
     r = c.post(f"/uploads/{tok}/generate", data={"as_of": "2022-06-15", "formats": "md"})
     assert r.status_code == 403
-    assert set(os.listdir(runs.runs_folder(data))) == before
+    assert {p.name for p in runs.runs_folder(data).iterdir() if runs.RUN_ID.match(p.name)} == before
 
 
 @pytest.mark.parametrize("run_id", ["../../etc", "20220615-120000-ABCDEF", "x", "20990101-000000-000000"])
