@@ -556,3 +556,16 @@ def test_new_pages_reference_nothing_outside_the_app(app, table):
         refs = re.findall(r'\b(?:href|src|action)\s*=\s*"((?:[a-z][a-z0-9+.-]*:|//)[^"]*)"', html, re.I)
         assert refs == [], url
         assert not re.search(r"(?i)\son[a-z]+\s*=", html), url
+
+
+def test_record_text_in_the_problem_list_is_inert(app, table):
+    c = login(app, "city")
+    header = table[0]
+    row = list(next(r for r in table[1:] if r[0] == BEILUN[0]))
+    row[0], row[1] = "12345", "<script>alert(1)</script>\x07企业"
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([header, row])
+    r = upload(c, buffer.getvalue().encode("utf-8"))
+    html = c.get(r.headers["location"]).text
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;⟨U+0007⟩企业" in html

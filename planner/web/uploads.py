@@ -263,7 +263,9 @@ def triage(upload: Upload, kb, district_id: str | None, holders: dict) -> ReadRe
     upload.kept = [r.id for r in read.records]
     upload.rows = {r.id: r.where.rsplit(":", 1)[-1] for r in read.records}
     upload.rejected, upload.warned = read.rejected_count, read.warned_count
-    upload.problems = problem_rows(read)
+    shown = display_path(upload.path)
+    upload.problems = [[visible(str(cell).replace(shown, upload.name).replace(upload.path.name, upload.name))
+                        for cell in row] for row in problem_rows(read)]  # the file by its own name
     write_problem_list(read, upload.problems_file)
     upload.generate_from = upload.path.name
     if upload.excluded and read.records:  # the run reads only the rows in scope, written anew
