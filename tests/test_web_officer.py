@@ -285,6 +285,16 @@ def test_a_list_the_reader_cannot_read_says_why_by_its_own_name(app, table):
     assert "生成方案" not in text.split("无法读取")[1]  # nothing to generate
 
 
+def test_a_zip_that_is_no_workbook_is_named_so(app):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("hello.txt", "not a workbook")
+    c = login(app, "city")
+    r = upload(c, buffer.getvalue(), name="名单.xlsx")
+    assert r.status_code == 303
+    assert "无法读取这份名单：名单.xlsx：不是有效的 Excel 工作簿" in text_of(c.get(r.headers["location"]).text)
+
+
 def test_a_file_over_the_size_limit_is_refused_while_it_arrives(app, data, table, monkeypatch):
     monkeypatch.setattr(uploads, "MAX_BYTES", 2048)
     monkeypatch.setattr(uploads, "FORM_SLACK", 1 << 20)  # past the length check: refused as it is written

@@ -98,7 +98,13 @@ def register(app: FastAPI, site: Site) -> None:
                                 got.path)
         wanted = district_id(session)
         holders = {row["id"]: row["district"] for row in site.enterprise_rows()} if wanted else {}
-        uploads.triage(upload, site.kb(), wanted, holders)
+        try:
+            uploads.triage(upload, site.kb(), wanted, holders)
+        except Exception as exc:  # noqa: BLE001 - a file no reader foresaw: said, never a server error
+            from planner.exceptions import PlannerError
+
+            upload.read_error = (exc.format_message() if isinstance(exc, PlannerError)
+                                 else f"文件无法读取（{type(exc).__name__}）；请在 Excel 或 WPS 中重新保存后上传")
         uploads.save(upload)
         site.accounts.audit(session.user.name, "上传名单", upload.token,
                             f"{upload.name}：可生成{len(upload.kept)}家，问题{len(upload.problems)}条"
