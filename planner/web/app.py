@@ -19,14 +19,14 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from planner.web import admin, auth, plans, visits
+from planner.web import admin, auth, officer, plans, visits
 from planner.web.site import HERE, LoginRequired, PasswordChangeRequired, Site
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 ERRORS = {404: "没有这个页面，或您无权查看。", 403: "请求被拒绝。", 405: "不支持这种请求。",
           429: "尝试次数过多，请稍后再试。"}
-PAGES = (auth, plans, visits, admin)
+PAGES = (auth, plans, visits, admin, officer)
 
 
 class SecurityHeaders:
