@@ -15,7 +15,7 @@ demo: setup
 	$(BIN)/planner check
 	@# the first plans, before the visits (once: a second demo finds the ledger and changes nothing)
 	test -f output/requests.db || $(BIN)/planner generate examples/enterprises.yaml --out output --as-of $(DEMO_AS_OF) --format md -q
-	$(BIN)/planner requests import examples/走访诉求登记表.xlsx --out output
+	$(BIN)/planner requests import examples/走访诉求登记表.xlsx output
 	$(BIN)/planner generate examples/enterprises.yaml --out output --as-of $(DEMO_NEXT_VISIT)
 	$(BIN)/planner briefs output --combined output/briefs.pdf
 	$(BIN)/planner summary examples/enterprises.yaml --plans output --out output/汇总.pdf

@@ -290,8 +290,9 @@ def _do_process(task: Task) -> str:
 
 def generate(records: Path, out_dir: Path, kb: KnowledgeBase, templates: Templates, as_of: dt.date,
              formats: tuple = DEFAULT_FORMATS, author: str | None = None, workers: int | None = None,
-             progress=None, internal: bool = False) -> GenerateResult:
+             progress=None, internal: bool = False, db: Path | None = None) -> GenerateResult:
     """Plans and briefs for every good record of ``records`` under ``out_dir/<id>/``, versioned.
+    ``db``: the request ledger the documents follow up (default DIR/requests.db, when there).
 
     ``progress(n)`` is called as enterprises are done (skipped ones included). An enterprise
     that fails (or whose worker was killed) is listed in ``result.failed`` and the rest go on.
@@ -305,7 +306,8 @@ def generate(records: Path, out_dir: Path, kb: KnowledgeBase, templates: Templat
     result.problems_file = write_problem_list(read, Path(out_dir) / PROBLEM_LIST)  # or an old one removed
     started = dt.datetime.now(dt.timezone.utc)
     try:
-        _generate(read, store, result, kb, templates, as_of, formats, author, workers, progress, records, internal)
+        _generate(read, store, result, kb, templates, as_of, formats, author, workers, progress, records, internal,
+                  db)
     except KeyboardInterrupt:
         raise Interrupted(len(result.written)) from None
     finally:
@@ -368,13 +370,15 @@ def request_data(request, rules, snapshot=None) -> dict:
             "measures": list(category.measures) if category is not None else []}
 
 
-def ledger_requests(out_dir: Path, kb: KnowledgeBase, as_of: dt.date | None = None) -> dict[str, tuple]:
+def ledger_requests(out_dir: Path, kb: KnowledgeBase, as_of: dt.date | None = None,
+                    db: Path | None = None) -> dict[str, tuple]:
     """Every enterprise's requests in the output folder's ledger (DIR/requests.db), read once for
     the whole run: credit code → tuple of ``request_data``, in registration order. ``as_of``: the
     ledger as it stood on the plans' date, as ``planner summary`` reads it (a request registered
     later is left out; a step taken later is not yet taken). No ledger file: no requests (none is
-    created). A file that is not a ledger stops the run (LedgerError)."""
-    path = ledger_path(out_dir)
+    created). A file that is not a ledger stops the run (LedgerError). ``db``: another ledger file
+    (``--db``)."""
+    path = ledger_path(out_dir, db)
     if not path.is_file():
         return {}
     own = Path(kb.root) / RULES_FILE
@@ -393,7 +397,7 @@ def ledger_requests(out_dir: Path, kb: KnowledgeBase, as_of: dt.date | None = No
 
 def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase, templates: Templates,
               as_of: dt.date, formats: tuple, author: str | None, workers: int | None, progress,
-              list_path: Path | None = None, internal: bool = False) -> None:
+              list_path: Path | None = None, internal: bool = False, db: Path | None = None) -> None:
     tick = progress or (lambda n: None)
     if progress is not None and hasattr(progress, "total"):
         progress.total = len(read.records)
@@ -403,7 +407,7 @@ def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase,
     with store.locked():
         if list_path is not None:  # a summary of the folder alone then still names the list's rejected records
             rosters.record(store.root, list_path, read)
-        requests = ledger_requests(store.root, kb, as_of)  # once for the run; each task carries its enterprise's
+        requests = ledger_requests(store.root, kb, as_of, db)  # once for the run; each task carries its enterprise's
         tasks = []
         damaged = {}  # enterprise id → the DamagedVersion of its latest version.json
         present = store.entries()  # one directory read instead of a failed open per new enterprise

@@ -61,8 +61,9 @@ ALL_STATES = {"登记", "交办", "办理中", "办结", "回访", "销号", "�
 STEP_NAMES = ["交办", "办理中", "办结", "回访", "销号", "退回", "撤回", "登记", "作废"]
 
 
-def _model_next(state, step, note, satisfied, departments):
-    """The next state, or None when the step must be refused."""
+def _model_next(state, step, note, satisfied, departments, handed=("市经信局",)):
+    """The next state, or None when the step must be refused (``handed``: the departments the
+    request is with now; a 退回 without new ones leaves none, and 交办 then needs them)."""
     if step == "回访":
         if satisfied is None:
             return None
@@ -76,6 +77,8 @@ def _model_next(state, step, note, satisfied, departments):
     if step in ("退回", "撤回") and not note:
         return None
     if departments is not None and step not in ("交办", "退回"):
+        return None
+    if step == "交办" and departments is None and not handed:
         return None
     return nxt
 
@@ -101,7 +104,7 @@ def test_random_steps_never_reach_an_illegal_state_and_replay_agrees(steps, in_o
             for which, step, note, satisfied, departments in steps:
                 rid = ids[which]
                 before, events_before = ledger.get(rid), len(ledger.events())
-                expected = _model_next(model[rid], step, note, satisfied, departments)
+                expected = _model_next(model[rid], step, note, satisfied, departments, handed[rid])
                 if expected is None:
                     with pytest.raises(LedgerError):
                         ledger.transition(rid, step, by="测试员", note=note, departments=departments,
@@ -114,6 +117,9 @@ def test_random_steps_never_reach_an_illegal_state_and_replay_agrees(steps, in_o
                 model[rid] = expected
                 if departments is not None:
                     handed[rid] = departments
+                elif step == "退回":
+                    handed[rid] = ()  # returned by all its departments: waiting to be handed on
+                assert after.returned == (step == "退回")  # until its next step
                 assert after.state == expected
                 assert after.state in ALL_STATES
                 assert len(ledger.events()) == events_before + 1
@@ -149,11 +155,37 @@ def test_illegal_step_names_request_and_state(ledger):
     assert ledger.get(rid).state == "交办"
     assert ledger.get(rid).departments == ("市经信局",)
     ledger.transition(rid, "撤回", by="王明", note="企业已自行解决", at=VISIT)
+    assert ledger.find(status="退回") == []  # withdrawn since
     with pytest.raises(IllegalTransition) as caught:
         ledger.transition(rid, "交办", by="市经信局", at=VISIT)
     assert caught.value.format_message() == "SQ-2022-000001：当前状态为“撤回”，已经撤回，不能再交办"
     with pytest.raises(UnknownRequest, match="没有编号为“SQ-2022-000099”的诉求"):
         ledger.transition("SQ-2022-000099", "交办", by="x")
+
+
+def test_a_department_that_returns_a_request_is_taken_off_it_until_it_is_handed_on(ledger):
+    rid = _register(ledger, departments=["市地方金融监管局", "市经信局"]).id
+    ledger.transition(rid, "交办", by="市经信局", at=VISIT)
+    with pytest.raises(LedgerError, match="现由市地方金融监管局、市经信局承办，不由市商务局承办，市商务局不能退回"):
+        ledger.transition(rid, "退回", by="李四", note="不属本局", returned_by="市商务局", at=VISIT)
+    with pytest.raises(LedgerError, match="只有退回时才注明退回的部门"):
+        ledger.transition(rid, "办理中", by="李四", returned_by="市经信局", at=VISIT)
+    one = ledger.transition(rid, "退回", by="张三", note="属商业银行授信事项", returned_by="市地方金融监管局", at=VISIT)
+    assert (one.state, one.departments, one.returned) == ("交办", ("市经信局",), True)
+    assert [r.id for r in ledger.find(status="退回")] == [rid]
+    assert [r.id for r in ledger.find(department="市地方金融监管局")] == []
+    ledger.transition(rid, "办理中", by="王五", at=VISIT)
+    assert ledger.find(status="退回") == [] and not ledger.get(rid).returned
+    none = ledger.transition(rid, "退回", by="王五", note="须由区里办理", at=VISIT)
+    assert (none.departments, none.shown_state) == ((), "交办（已退回）")
+    assert ledger.find(department="市经信局") == []
+    with pytest.raises(LedgerError, match="已被退回，尚无承办部门；交办须指明承办部门"):
+        ledger.transition(rid, "交办", by="市经信局", at=VISIT)
+    again = ledger.transition(rid, "交办", by="市经信局", departments=["北仑区经信局"], at=VISIT)
+    assert (again.departments, again.returned, again.shown_state) == (("北仑区经信局",), False, "交办")
+    assert ledger.replay()[rid].departments == ("北仑区经信局",)
+    assert [r.id for r in ledger.find(status=["退回", "交办"])] == [rid]
+    assert ledger.verify() == []
 
 
 def test_follow_up_not_satisfied_reopens_and_clears_the_done_date(ledger):

@@ -324,3 +324,24 @@ def test_the_documents_read_the_ledger_as_of_their_date(records, kb, tmp_path):
     brief = (out / CODE / "brief.md").read_text(encoding="utf-8")
     assert early.id in brief and later.id not in brief
     assert "（登记，" in brief.split(early.id, 1)[1].splitlines()[0]  # not yet 交办 on the brief's date
+
+
+def test_generate_db_reads_another_ledger_file(runner, records, tmp_path):
+    """``planner generate --db FILE``: the documents follow up the requests of that ledger, as
+    summary and the requests commands read it; a missing file is refused before anything is written."""
+    from planner.cli import main
+
+    out, other = tmp_path / "out", tmp_path / "shared" / "全市诉求.db"
+    other.parent.mkdir()
+    with Ledger.open(other) as ledger:
+        asked = register(ledger, CODE, "融资", "希望对接低息贷款", visit=AS_OF - dt.timedelta(days=2))
+    missing = runner.invoke(main, ["generate", str(records), "--out", str(out), "--as-of", AS_OF.isoformat(),
+                                   "--format", "md", "-q", "--db", str(tmp_path / "nowhere.db")])
+    assert missing.exit_code == 1 and "nowhere.db：文件不存在（--db 须为已有的诉求账本）" in missing.output
+    assert not out.exists()
+    done = runner.invoke(main, ["generate", str(records), "--out", str(out), "--as-of", AS_OF.isoformat(),
+                                "--format", "md", "-q", "--db", str(other)])
+    assert done.exit_code == 0, done.output
+    assert asked.id in (out / CODE / "brief.md").read_text(encoding="utf-8")
+    assert asked.id not in (out / OTHER / "brief.md").read_text(encoding="utf-8")
+    assert not ledger_path(out).exists()  # the folder's own ledger is neither made nor read

@@ -303,10 +303,10 @@ def test_department_list_answers_come_back_as_transitions_once(out, tmp_path):
 
     def answer(row, status, note="", who="张伟", date=None):
         row[col["办理状态"]].value, row[col["办理情况"]].value = status, note
-        row[col["办理人"]].value, row[col["办结日期"]].value = who, date
+        row[col["办理人"]].value, row[col["办理日期"]].value = who, date
 
     answer(rows[0], "办结", "已组织专场招聘会，招到数控技师12名", date="2022年6月24日")
-    answer(rows[1], "办理中", "正在联系职业院校")
+    answer(rows[1], "办理中", "正在联系职业院校", date="2022-06-23")
     answer(rows[2], "退回")  # no reason: refused
     answered = tmp_path / "交回.xlsx"
     book.save(answered)
@@ -320,12 +320,14 @@ def test_department_list_answers_come_back_as_transitions_once(out, tmp_path):
         assert done.state == "办结" and done.closed_at == dt.date(2022, 6, 24)
         assert ledger.events(listed[0])[-1].by == "张伟"
         assert ledger.get(listed[1]).state == "办理中"
+        assert ledger.events(listed[1])[-1].at.startswith("2022-06-23")  # its 办理日期, not the import's day
         assert ledger.get(listed[2]).state == "交办"
+        returned_before = ledger.get(listed[2]).departments
         events = ledger.events()
 
-    answer(rows[2], "退回", "属于教育部门职责，请改交市教育局")
+    answer(rows[2], "退回", "属于教育部门职责，请改交市教育局", date="2022-06-24")
     book.save(answered)
-    second = run("import", answered, "--out", out)
+    second = run("import", answered, out)  # the folder as DIR, like list and export
     assert second.exit_code == 0, second.output
     assert second.stdout.startswith("市人力社保局办理结果：已登记1条，已登记过2条（未变），未填办理状态0条，有问题0行；")
     assert not (out / PROBLEM_LIST).exists()  # the last import had no problem
@@ -333,8 +335,22 @@ def test_department_list_answers_come_back_as_transitions_once(out, tmp_path):
     assert third.stdout.startswith("市人力社保局办理结果：已登记0条，已登记过3条（未变）")
     with ledger_of(out) as ledger:
         assert len(ledger.events()) == len(events) + 1
-        assert ledger.get(listed[2]).state == "交办"
+        returned = ledger.get(listed[2])
+        # the returning department is taken off; the request waits to be handed on
+        assert returned.state == "交办" and returned.returned and returned.shown_state == "交办（已退回）"
+        assert returned.departments == tuple(d for d in returned_before if d != "市人力社保局")
+        assert ledger.events(listed[2])[-1].at.startswith("2022-06-24")
         assert ledger.verify() == []
+    mine = run("list", out, "--department", "市人力社保局", "--as-of", "2022-06-24")
+    assert listed[2] not in mine.stdout and listed[0] in mine.stdout
+    back = run("list", out, "--status", "退回", "--as-of", "2022-06-24")
+    assert back.exit_code == 0, back.output
+    assert [line.split()[0] for line in back.stdout.splitlines()] == [listed[2]]
+    assert "交办（已退回）" in back.stdout
+    again = run("export", out, "--department", "市人力社保局", "--out", tmp_path / "again.xlsx", "--as-of", "2022-06-24")
+    assert again.exit_code == 0, again.output
+    ids = [r[0].value for r in openpyxl.load_workbook(tmp_path / "again.xlsx")["部门办理清单"].iter_rows(min_row=2)]
+    assert listed[2] not in ids and listed[1] in ids
 
     other = run("export", out, "--department", "市教委", "--out", tmp_path / "x.xlsx")
     assert other.exit_code == 1 and "诉求账本中没有由“市教委”承办的诉求（账本中的承办部门：" in other.output

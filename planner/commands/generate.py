@@ -9,6 +9,7 @@ import click
 
 from planner.commands.options import (AtLeast, as_of_option, load_knowledge, records_argument, report_read, sectors_option,
                                       templates_option)
+from planner.exceptions import PlannerError
 from planner.generate import BINARY_FORMATS, FORMATS, generate as generate_all
 from planner.progress import Progress
 from planner.render import Templates
@@ -35,10 +36,12 @@ def _formats(ctx, param, value):
               help="并行的工作进程数（默认每个CPU核一个，最多为可用核数）。")
 @click.option("--internal", is_flag=True,
               help="内部留存件：每页页脚加印生成程序版本、措施库和企业记录的校验值；发给企业的文本不要用此项。")
+@click.option("--db", "db", metavar="PATH", type=click.Path(dir_okay=False, path_type=Path),
+              help="诉求账本（默认：输出目录中的 requests.db，存在时）：简报先列企业未办结的诉求，方案附诉求办理情况。")
 @click.option("--quiet", "-q", is_flag=True, help="不显示进度条（输出不是终端时本来就不显示）。")
 @templates_option
 @sectors_option
-def generate(records: Path, out_dir: Path, as_of, formats, author, workers, internal, quiet, templates_dir,
+def generate(records: Path, out_dir: Path, as_of, formats, author, workers, internal, db, quiet, templates_dir,
              sectors_dir):
     """为名单 RECORDS 中的每家企业生成帮扶方案和走访简报。
 
@@ -47,11 +50,14 @@ def generate(records: Path, out_dir: Path, as_of, formats, author, workers, inte
     企业记录、措施库、模板和基准日都没有变化的企业直接跳过，所以重新运行只补做有变化或
     缺少的企业。
     """
+    if db is not None and not db.is_file():
+        problem = "不是文件" if db.exists() else "文件不存在"
+        raise PlannerError(f"{display_path(db)}：{problem}（--db 须为已有的诉求账本）")
     kb = load_knowledge(sectors_dir)
     progress = None if quiet else Progress(0, "生成")
     try:
         result = generate_all(records, out_dir, kb, Templates.from_option(templates_dir), as_of, formats, author,
-                              workers, progress, internal=internal)
+                              workers, progress, internal=internal, db=db)
     finally:
         if progress:
             progress.close()

@@ -42,11 +42,22 @@ def _as_of(ctx, param, value):
     return dt.date.today() if value is None else parse_date(value)
 
 
-out_option = click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
-                          show_default=True, metavar="DIR", help="planner generate 的输出目录（诉求账本为 DIR/requests.db）。")
+DEFAULT_DIR = Path("output")
+# Every subcommand takes the output folder the same way: DIR after its other arguments, which may
+# be left out (output). import and update also take it as --out DIR, as they did first.
+dir_argument = click.argument("out_dir", metavar="[DIR]", required=False,
+                              type=click.Path(file_okay=False, path_type=Path))
+out_option = click.option("--out", "out_option", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+                          help="同 DIR：planner generate 的输出目录（默认 output）。")
 db_option = click.option("--db", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
                          help="改用这个诉求账本文件（默认：DIR/requests.db）。")
-dir_argument = click.argument("out_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+
+
+def _folder(out_dir: Path | None, out_option: Path | None = None) -> Path:
+    """The output folder given as DIR or as --out (both: the same one), else output."""
+    if out_dir is not None and out_option is not None and out_dir.resolve() != out_option.resolve():
+        raise click.UsageError(f"输出目录给了两个：{display_path(out_dir)} 和 --out {display_path(out_option)}，请只给一个")
+    return out_dir or out_option or DEFAULT_DIR
 
 
 @click.group("requests", options_metavar=OPTIONS_METAVAR, subcommand_metavar="命令 [参数]...")
@@ -59,6 +70,7 @@ def requests() -> None:
     承办部门：export 导出本部门的办理清单，填写办理结果后交回，
       import 同一张表即登记办理结果。
     账本为输出目录下的 requests.db（SQLite），每一步都留有记录，不删除。
+    每个命令的 DIR 都是 planner generate 的输出目录，写在最后，可省略（默认 output）。
     """
 
 
@@ -73,7 +85,7 @@ def requests() -> None:
 @click.option("--rows", default=3, show_default=True, type=AtLeast(1), metavar="N",
               help="每家企业预留几行（一行一条诉求）。")
 @sectors_option
-def template(out_dir: Path, cadre, district, target: Path, visit_date, rows, sectors_dir):
+def template(out_dir: Path | None, cadre, district, target: Path, visit_date, rows, sectors_dir):
     """生成走访诉求登记表（Excel），预填某位干部或某个区县的企业。
 
     DIR 是 planner generate 的输出目录。每家企业预填统一社会信用代码、企业名称和包联干部，诉求类别和
@@ -82,21 +94,23 @@ def template(out_dir: Path, cadre, district, target: Path, visit_date, rows, sec
     from planner.requests import load_rules
     from planner.requests.sheets import write_template
 
+    out_dir = _folder(out_dir)
     if target.suffix.lower() != ".xlsx":
         raise PlannerError(f"{display_path(target)}：--out 须以 .xlsx 结尾")
     kb = load_knowledge(sectors_dir)
     chosen = write_template(out_dir, target, kb, load_rules(sectors_dir), cadre, district, visit_date, rows)
     click.echo(f"已将{len(chosen)}家企业的走访诉求登记表写入 {display_path(target)}；"
-               f"填写后导入：planner requests import {display_path(target)} --out {display_path(out_dir)}")
+               f"填写后导入：planner requests import {display_path(target)} {display_path(out_dir)}")
 
 
 @requests.command("import")
 @click.argument("sheet", metavar="FILE.xlsx|FILE.csv", type=click.Path(dir_okay=False, path_type=Path))
+@dir_argument
 @out_option
 @db_option
 @click.option("--by", metavar="NAME", help="登记人或办理人（默认：登记表中的包联干部，办理清单中的办理人）。")
 @sectors_option
-def import_(sheet: Path, out_dir: Path, db, by, sectors_dir):
+def import_(sheet: Path, out_dir: Path | None, out_option: Path | None, db, by, sectors_dir):
     """导入走访诉求登记表，或部门交回的办理清单。
 
     逐行核对（统一社会信用代码及其校验码、企业是否在输出目录中、诉求类别、紧急程度、走访日期、走访编号），
@@ -108,6 +122,7 @@ def import_(sheet: Path, out_dir: Path, db, by, sectors_dir):
     from planner.records import printed
     from planner.requests.sheets import KIND_INTAKE, PROBLEM_LIST, import_sheet, read_sheet, write_problems
 
+    out_dir = _folder(out_dir, out_option)
     kb = load_knowledge(sectors_dir)
     table = read_sheet(sheet)  # a bad file is refused before a ledger is made
     path = _ledger_path(out_dir, db, must_exist=table.kind != KIND_INTAKE)  # answers need the ledger they came from
@@ -126,14 +141,15 @@ def import_(sheet: Path, out_dir: Path, db, by, sectors_dir):
 
 
 def _states(values) -> list[str] | None:
-    from planner.requests import STATES
+    from planner.requests import RETURN, STATES
 
     if not values:
         return None
     states = [s for v in values for s in _SPLIT.split(v) if s]
-    unknown = [s for s in states if s not in STATES]
+    unknown = [s for s in states if s not in STATES and s != RETURN]
     if unknown:
-        raise click.BadParameter(f"未知的状态“{unknown[0]}”（可选：{'、'.join(STATES)}）", param_hint="'--status'")
+        raise click.BadParameter(f"未知的状态“{unknown[0]}”（可选：{'、'.join(STATES)}，或{RETURN}）",
+                                 param_hint="'--status'")
     return states
 
 
@@ -142,8 +158,9 @@ def request_line(request, as_of: dt.date, calendar) -> str:
     from planner.dates import cn_date
     from planner.textsafe import visible
 
-    parts = [request.id, visible(request.enterprise_name), f"{request.category}（{request.urgency}）", request.state,
-             visible("、".join(request.departments)), f"办结时限{cn_date(request.due_date)}"]
+    parts = [request.id, visible(request.enterprise_name), f"{request.category}（{request.urgency}）",
+             request.shown_state, visible("、".join(request.departments)) or "（待重新交办）",
+             f"办结时限{cn_date(request.due_date)}"]
     if request.is_overdue(as_of):
         parts.append(f"逾期{calendar.working_days_between(request.due_date, as_of)}个工作日")
     return "  ".join(parts)
@@ -152,7 +169,8 @@ def request_line(request, as_of: dt.date, calendar) -> str:
 @requests.command("list")
 @dir_argument
 @click.option("--status", multiple=True, metavar="STATE", help="只列这些状态的诉求（可重复，也可用逗号分隔）：登记、交办、"
-                                                                "办理中、办结、回访、销号、撤回。")
+                                                                "办理中、办结、回访、销号、撤回；退回：已被"
+                                                                "部门退回、待重新交办的。")
 @click.option("--department", metavar="NAME", help="只列现由这个部门承办的诉求。")
 @click.option("--district", metavar="NAME", help="只列这个区县企业的诉求。")
 @click.option("--cadre", metavar="NAME", help="只列这位干部登记的诉求（走访干部中含有这个名字）。")
@@ -160,10 +178,11 @@ def request_line(request, as_of: dt.date, calendar) -> str:
 @click.option("--as-of", callback=_as_of, metavar="YYYY-MM-DD", help="按此日期判断逾期（默认今天）。")
 @db_option
 @sectors_option
-def list_(out_dir: Path, status, department, district, cadre, overdue, as_of, db, sectors_dir):
+def list_(out_dir: Path | None, status, department, district, cadre, overdue, as_of, db, sectors_dir):
     """列出诉求，每条一行：编号、企业、类别、状态、承办部门、办结时限，逾期的注明逾期几个工作日。"""
     from planner.requests import LedgerError
 
+    out_dir = _folder(out_dir)
     states = _states(status)
     label = None
     if district:
@@ -193,31 +212,37 @@ def list_(out_dir: Path, status, department, district, cadre, overdue, as_of, db
 @click.option("--to", "to_state", required=True, metavar="STATE",
               help="下一步：交办、办理中、办结、回访、销号、退回或撤回。")
 @click.option("--department", multiple=True, metavar="NAME", help="交办或退回时改交的承办部门（可重复）。")
+@click.option("--from-department", metavar="NAME",
+              help="退回时注明退回的承办部门：只去掉这个部门（不给则去掉全部承办部门，待重新交办）。")
 @click.option("--note", default="", metavar="TEXT", help="办理情况；退回和撤回须写明理由。")
 @click.option("--satisfied/--not-satisfied", default=None, help="回访时企业是否满意（不满意则重新办理）。")
 @click.option("--by", required=True, metavar="NAME", help="办理人。")
 @click.option("--at", "at_text", metavar="YYYY-MM-DD", help="这一步的日期（默认现在）。")
+@dir_argument
 @out_option
 @db_option
 @sectors_option
-def update(request_id, to_state, department, note, satisfied, by, at_text, out_dir, db, sectors_dir):
+def update(request_id, to_state, department, from_department, note, satisfied, by, at_text, out_dir, out_option, db,
+           sectors_dir):
     """把一条诉求推进一步（交办、办理中、办结、回访、销号，或退回、撤回）。
 
     不合流程的一步（如未办结就销号）不登记，报告诉求的当前状态，退出状态为2。
     """
     from planner.requests import LedgerError
 
+    out_dir = _folder(out_dir, out_option)
     at = parse_date(at_text) if at_text else None
     departments = [d for v in department for d in _SPLIT.split(v) if d] or None
     with _open(_ledger_path(out_dir, db), sectors_dir) as ledger:
         try:
             request = ledger.transition(request_id, to_state, by=by, note=note, departments=departments, at=at,
-                                        satisfied=satisfied)
+                                        satisfied=satisfied, returned_by=from_department)
         except LedgerError as exc:
             click.echo(f"错误：{exc.format_message()}", err=True)
             raise SystemExit(2) from None
     verdict = "" if request.satisfied is None or to_state != "回访" else ("（满意）" if request.satisfied else "（不满意，重新办理）")
-    click.echo(f"{request.id}：已{to_state}{verdict}，现为“{request.state}”，承办部门：{'、'.join(request.departments)}")
+    handed = "、".join(request.departments) or "（无，待重新交办）"
+    click.echo(f"{request.id}：已{to_state}{verdict}，现为“{request.shown_state}”，承办部门：{handed}")
 
 
 @requests.command("export")
@@ -230,15 +255,16 @@ def update(request_id, to_state, department, note, satisfied, by, at_text, out_d
 @click.option("--by", metavar="NAME", help="交办人（与 --assign 一起使用）。")
 @db_option
 @sectors_option
-def export_(out_dir: Path, department, target: Path, as_of, assign, by, db, sectors_dir):
+def export_(out_dir: Path | None, department, target: Path, as_of, assign, by, db, sectors_dir):
     """导出一个承办部门的诉求办理清单（Excel）。
 
     列出现由该部门承办、尚未办结的诉求和近30天内办结的诉求；部门在办理状态（办理中、办结、退回）、
-    办理情况、办理人、办结日期四列填写后交回，用 planner requests import 导入即登记办理结果。
+    办理情况、办理人、办理日期四列填写后交回，用 planner requests import 导入即登记办理结果。
     """
     from planner.requests import LedgerError
     from planner.requests.sheets import assign as hand_over, write_department_sheet
 
+    out_dir = _folder(out_dir)
     if assign and not (by or "").strip():
         raise click.UsageError("--assign 须与 --by（交办人）一起使用")
     if target.suffix.lower() != ".xlsx":
@@ -261,7 +287,7 @@ def export_(out_dir: Path, department, target: Path, as_of, assign, by, db, sect
     if handed:
         click.echo(f"已交办{len(handed)}条诉求给{name}", err=True)
     click.echo(f"已将{name}的{len(written)}条诉求（待办理{pending}条）写入 {display_path(target)}；"
-               f"填写办理结果后导入：planner requests import {display_path(target)} --out {display_path(out_dir)}")
+               f"填写办理结果后导入：planner requests import {display_path(target)} {display_path(out_dir)}")
 
 
 for _command in requests.commands.values():

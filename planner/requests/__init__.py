@@ -16,14 +16,14 @@ states and steps, ``rules`` sectors/requests.yaml (categories, routing, time lim
 from planner.requests.calendar import Calendar
 from planner.requests.db import (DB_NAME, Conflict, Event, Ledger, Request, Snapshot, UnknownRequest, ledger_path,
                                  natural_key, normalise_text)
-from planner.requests.machine import (FINAL, HANDLED, OPEN, PENDING, STATES, STEPS, IllegalTransition,
+from planner.requests.machine import (FINAL, HANDLED, OPEN, PENDING, RETURN, STATES, STEPS, IllegalTransition,
                                       LedgerError)
 from planner.requests.refs import parse_visit_ref, visit_ref
 from planner.requests.rules import Category, Rules, RulesError, Urgency, load as load_rules
 
 __all__ = [
     "Calendar", "Category", "Conflict", "DB_NAME", "Event", "FINAL", "HANDLED", "IllegalTransition", "Ledger",
-    "LedgerError", "OPEN", "PENDING", "Request", "Rules", "RulesError", "STATES", "STEPS", "Snapshot",
+    "LedgerError", "OPEN", "PENDING", "RETURN", "Request", "Rules", "RulesError", "STATES", "STEPS", "Snapshot",
     "UnknownRequest", "Urgency", "ledger_path", "load_rules", "natural_key", "normalise_text", "parse_visit_ref",
     "visit_ref",
 ]

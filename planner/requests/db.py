@@ -101,7 +101,18 @@ class Request:
     satisfied: bool | None  # the last 回访
     updated_at: str
     event_count: int
+    last_step: str = ""  # the step of its last event (退回: returned, waiting to be handed on)
     created: bool = True  # register(): False when the request was there already
+
+    @property
+    def returned(self) -> bool:
+        """Sent back (退回) by a department and not yet handed on: state 交办, last step 退回."""
+        return self.state == machine.ASSIGNED and self.last_step == machine.RETURN
+
+    @property
+    def shown_state(self) -> str:
+        """The state as a list shows it: 交办（已退回） for a returned request."""
+        return f"{self.state}（已退回）" if self.returned else self.state
 
     @property
     def is_open(self) -> bool:
@@ -146,16 +157,19 @@ class Snapshot:
 _REQUEST_COLUMNS = ("id, number, enterprise_id, enterprise_name, district, cadre, visit_date, visit_ref, category, "
                     "urgency, text, due_date, natural_key, created_at, created_by, state, departments, closed_at, "
                     "satisfied, updated_at, events")
+# what reading a request selects: its columns and the step of its last event
+_SELECT_REQUEST = (_REQUEST_COLUMNS + ", (SELECT e.step FROM request_events e WHERE e.request_id = requests.id "
+                   "AND e.seq = requests.events) AS last_step")
 _EVENT_COLUMNS = "id, request_id, seq, step, from_state, to_state, at, actor, note, departments, satisfied, recorded_at"
 
 
 def _request(row) -> Request:
     (rid, number, ent, name, district, cadre, visit, ref, category, urgency, text, due, key, created_at, created_by,
-     state, departments, closed, satisfied, updated, events) = row
+     state, departments, closed, satisfied, updated, events, last_step) = row
     return Request(rid, number, ent, name, district, cadre, dt.date.fromisoformat(visit), ref, category, urgency, text,
                    dt.date.fromisoformat(due), key, created_at, created_by, state, tuple(json.loads(departments)),
                    dt.date.fromisoformat(closed) if closed else None, None if satisfied is None else bool(satisfied),
-                   updated, events)
+                   updated, events, last_step or "")
 
 
 def _event(row) -> Event:
@@ -361,7 +375,7 @@ class Ledger:
         key = natural_key(enterprise_id, visit, found.name, text)
         due = self.rules.due_date(found.name, level.name, visit)
         with self.transaction():
-            row = self._conn.execute(f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE natural_key = ?", (key,)).fetchone()
+            row = self._conn.execute(f"SELECT {_SELECT_REQUEST} FROM requests WHERE natural_key = ?", (key,)).fetchone()
             if row is not None:
                 existing = _request(row)
                 differences = self._differences(existing, enterprise_name, district, cadre, visit_ref, level.name, given)
@@ -393,12 +407,18 @@ class Ledger:
                 out.append(("承办部门", "、".join(registered), "、".join(departments)))
         return out
 
-    def transition(self, request_id, to_state, by, note="", departments=None, at=None, satisfied=None) -> Request:
+    def transition(self, request_id, to_state, by, note="", departments=None, at=None, satisfied=None,
+                   returned_by=None) -> Request:
         """Take a request one step (``to_state``: 交办, 办理中, 办结, 回访, 销号, 退回 or 撤回; see
         ``machine``). IllegalTransition, and nothing written, when the machine does not allow
         it. ``departments`` (交办, 退回 only) re-hands it; ``satisfied`` is the 回访 verdict;
         ``note`` is the reason 退回 and 撤回 need; ``at`` (default now) may not be earlier than
-        the request's previous step."""
+        the request's previous step.
+
+        A 退回 takes the returning department off the request: ``returned_by`` (the department
+        whose sheet or page returns it) alone, or every department when not given. The request
+        then waits in 交办 as 已退回 (``Request.returned``, ``find(status="退回")``) until it is
+        handed on (交办 with ``departments``); given ``departments``, a 退回 hands it on at once."""
         by = _text(by, "办理人")
         step = _text(to_state, "目标状态")
         note = _text(note, "备注", required=False)
@@ -409,6 +429,19 @@ class Ledger:
             new_state = machine.check(current.id, current.state, step, note, satisfied)
             if given is not None and step not in (machine.ASSIGNED, machine.RETURN):
                 raise LedgerError(f"{current.id}：只有交办或退回时才能改变承办部门")
+            if returned_by is not None and step != machine.RETURN:
+                raise LedgerError(f"{current.id}：只有退回时才注明退回的部门")
+            if step == machine.RETURN and given is None:
+                if returned_by is None:
+                    given = ()
+                else:
+                    returned_by = _text(returned_by, "退回部门")
+                    if returned_by not in current.departments:
+                        raise LedgerError(f"{current.id}：现由{'、'.join(current.departments) or '（无）'}承办，"
+                                          f"不由{returned_by}承办，{returned_by}不能退回")
+                    given = tuple(d for d in current.departments if d != returned_by)
+            if step == machine.ASSIGNED and given is None and not current.departments:
+                raise LedgerError(f"{current.id}：已被退回，尚无承办部门；交办须指明承办部门")
             last = self._conn.execute("SELECT at FROM request_events WHERE request_id = ? ORDER BY seq DESC LIMIT 1",
                                       (current.id,)).fetchone()[0]
             if moment[:10] < last[:10]:
@@ -441,7 +474,7 @@ class Ledger:
 
     def get(self, request_id) -> Request:
         rid = _text(request_id, "诉求编号").upper()
-        row = self._conn.execute(f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE id = ?", (rid,)).fetchone()
+        row = self._conn.execute(f"SELECT {_SELECT_REQUEST} FROM requests WHERE id = ?", (rid,)).fetchone()
         if row is None:
             raise UnknownRequest(f"没有编号为“{request_id}”的诉求")
         return _request(row)
@@ -454,11 +487,20 @@ class Ledger:
         where, args = [], []
         if status is not None:
             states = [status] if isinstance(status, str) else list(status)
-            unknown = [s for s in states if s not in machine.STATES]
+            unknown = [s for s in states if s not in machine.STATES and s != machine.RETURN]
             if unknown:
-                raise LedgerError(f"未知的状态“{unknown[0]}”（可选：{'、'.join(machine.STATES)}）")
-            where.append(f"state IN ({', '.join('?' * len(states))})")
-            args += states
+                raise LedgerError(f"未知的状态“{unknown[0]}”（可选：{'、'.join(machine.STATES)}，"
+                                  f"或{machine.RETURN}：已退回、待重新交办的）")
+            plain = [s for s in states if s != machine.RETURN]
+            either = []
+            if plain:
+                either.append(f"state IN ({', '.join('?' * len(plain))})")
+                args += plain
+            if machine.RETURN in states:  # 交办 whose last step is 退回
+                either.append("(state = ? AND EXISTS (SELECT 1 FROM request_events e WHERE e.request_id = requests.id "
+                              "AND e.seq = requests.events AND e.step = ?))")
+                args += [machine.ASSIGNED, machine.RETURN]
+            where.append("(" + " OR ".join(either) + ")")
         if department is not None:
             where.append("departments LIKE ? ESCAPE '\\'")
             args.append(f"%{_like_escape(json.dumps(str(department).strip(), ensure_ascii=False))}%")
@@ -473,7 +515,7 @@ class Ledger:
             pending = sorted(machine.PENDING)
             where.append(f"state IN ({', '.join('?' * len(pending))}) AND due_date < ?")
             args += pending + [_date(overdue_as_of, "基准日").isoformat()]
-        sql = f"SELECT {_REQUEST_COLUMNS} FROM requests"
+        sql = f"SELECT {_SELECT_REQUEST} FROM requests"
         if where:
             sql += " WHERE " + " AND ".join(where)
         return [_request(row) for row in self._conn.execute(sql + " ORDER BY number", args)]
@@ -508,8 +550,8 @@ class Ledger:
             elif event.step == machine.VISITED and event.satisfied is False:
                 closed = None
             satisfied = event.satisfied if event.step == machine.VISITED else before.satisfied
-            out[event.request_id] = Snapshot(state, event.departments or before.departments, closed, satisfied,
-                                             before.events + 1)
+            departments = before.departments if event.departments is None else event.departments
+            out[event.request_id] = Snapshot(state, departments, closed, satisfied, before.events + 1)
         return out
 
     def verify(self) -> list[str]:

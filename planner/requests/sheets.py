@@ -5,7 +5,7 @@ department's list (部门办理清单) and reading either back into the ledger.
   credit code, name and cadre filled in, dropdowns (data validation) for 诉求类别 and 紧急程度
   from sectors/requests.yaml, and a 填表说明 sheet.
 - ``write_department_sheet``: a department's open requests (and those closed lately), with the
-  columns it answers in (办理状态 办理中/办结/退回, 办理情况, 办理人, 办结日期).
+  columns it answers in (办理状态 办理中/办结/退回, 办理情况, 办理人, 办理日期).
 - ``import_sheet``: either sheet back (told apart by a hidden marker sheet, or by its columns in
   a CSV). Registration rows are checked field by field (credit code and its checksum, the
   enterprise in the folder, category and urgency by name or alias, the visit date, the 走访编号
@@ -43,9 +43,9 @@ INTAKE_HEADER = ("走访编号", "统一社会信用代码", "企业名称", "�
 INTAKE_WIDTHS = (30, 22, 30, 12, 24, 10, 10, 50, 24, 20)
 ANSWER_SHEET = "部门办理清单"
 ANSWER_HEADER = ("诉求编号", "企业名称", "统一社会信用代码", "所在区县", "包联干部", "诉求类别", "紧急程度", "诉求内容",
-                 "走访日期", "办结时限", "当前状态", "承办部门", "办理状态", "办理情况", "办理人", "办结日期")
+                 "走访日期", "办结时限", "当前状态", "承办部门", "办理状态", "办理情况", "办理人", "办理日期")
 ANSWER_WIDTHS = (17, 28, 21, 10, 22, 9, 9, 44, 12, 12, 9, 24, 10, 40, 12, 12)
-ANSWER_COLUMNS = ("办理状态", "办理情况", "办理人", "办结日期")  # what the department fills in
+ANSWER_COLUMNS = ("办理状态", "办理情况", "办理人", "办理日期")  # what the department fills in
 ANSWERS = (machine.IN_PROGRESS, machine.DONE, machine.RETURN)
 GUIDE_SHEET = "填表说明"
 MARKER_SHEET = "planner"  # hidden: what the sheet is, for the import
@@ -280,7 +280,7 @@ def write_department_sheet(ledger: Ledger, department: str, target: Path, as_of:
                   "诉求内容": req.text, "走访日期": req.visit_date.isoformat(), "办结时限": req.due_date.isoformat(),
                   "当前状态": req.state, "承办部门": "、".join(req.departments)}
         if req.state in machine.HANDLED and req.closed_at:
-            values["办结日期"] = req.closed_at.isoformat()
+            values["办理日期"] = req.closed_at.isoformat()
         for c, title in enumerate(ANSWER_HEADER, 1):
             put_text(sheet.cell(row=r, column=c), values.get(title, ""), top)
     last = len(chosen) + 1
@@ -290,7 +290,7 @@ def write_department_sheet(ledger: Ledger, department: str, target: Path, as_of:
     for r, text in enumerate((
             f"{department}诉求办理清单（{cn_date(as_of)}导出）：本部门承办、尚未办结的诉求，及{recent_days}天内办结的诉求。",
             "请在黄色的四列填写办理结果后交回：办理状态选“办理中”“办结”或“退回”；办理情况写明办理结果（退回须写明理由）；"
-            "办理人写经办人；办结日期写办结的日期（可写 2022-06-15、2022年6月15日 等，不填按导入当天）。",
+            "办理人写经办人；办理日期写开始办理、办结或退回的日期（可写 2022-06-15、2022年6月15日 等，不填按导入当天）。",
             "不需要填写的行留空即可；同一张表再次导入时，已登记过的办理结果不会重复登记。",
             f"办结时限按工作日计算，逾期以办结时限之后仍未办结为准。"), 1):
         put_text(guide.cell(row=r, column=1), text, top)
@@ -584,15 +584,13 @@ def _answer_row(ledger: Ledger, result: ImportResult, number: int, values: dict,
     if not actor:
         row.problem("办理人", "办理人不能为空")
     at = None
-    raw = values.get("办结日期")
-    if status == machine.DONE and not _blank(raw):
+    raw = values.get("办理日期")
+    if _blank(raw):
+        raw = values.get("办结日期")  # a sheet exported before the column was 办理日期
+    if not _blank(raw):
         at = parse_date(raw)
         if at is None:
-            row.problem("办结日期", f"不是日期（可写{DATE_FORMS}）", raw)
-    department = result.department
-    if department and department not in request.departments:
-        row.problem("承办部门", f"{request.id} 现由{'、'.join(request.departments)}承办，不再由{department}承办"
-                                f"（当前状态为“{request.state}”）")
+            row.problem("办理日期", f"不是日期（可写{DATE_FORMS}）", raw)
     if row.close():
         return
     events = ledger.events(request.id)
@@ -602,9 +600,17 @@ def _answer_row(ledger: Ledger, result: ImportResult, number: int, values: dict,
     if status == machine.IN_PROGRESS and request.state in machine.HANDLED | {machine.IN_PROGRESS}:
         result.unchanged += 1  # in progress, or further on already
         return
+    department = result.department
+    if department and department not in request.departments:
+        handed = "、".join(request.departments)
+        now = f"现由{handed}承办" if handed else "已被退回、尚待重新交办"
+        row.problem("承办部门", f"{request.id} {now}，不再由{department}承办（当前状态为“{request.shown_state}”）")
+        row.close()
+        return
     try:
         with ledger.transaction():
-            ledger.transition(request.id, status, by=actor, note=note, at=at)
+            ledger.transition(request.id, status, by=actor, note=note, at=at,
+                              returned_by=department if status == machine.RETURN and department else None)
     except LedgerError as exc:
         row.problem("办理状态", exc.format_message(), status)
         row.close()
