@@ -16,6 +16,11 @@ demo: setup
 	@# the first plans, before the visits (once: a second demo finds the ledger and changes nothing)
 	test -f output/requests.db || $(BIN)/planner generate examples/enterprises.yaml --out output --as-of $(DEMO_AS_OF) --format md -q
 	$(BIN)/planner requests import examples/走访诉求登记表.xlsx output
+	@# the bureau hands the requests over as the sheets come in; the departments' answers come back
+	$(BIN)/planner requests assign output --by 市经信局 --at 2022-06-17
+	$(BIN)/planner requests assign output --by 市经信局 --at 2022-06-22
+	$(BIN)/planner requests assign output --by 市经信局 --at 2022-06-27
+	$(BIN)/planner requests import examples/部门办理结果.xlsx output
 	$(BIN)/planner generate examples/enterprises.yaml --out output --as-of $(DEMO_NEXT_VISIT)
 	$(BIN)/planner briefs output --combined output/briefs.pdf
 	$(BIN)/planner summary examples/enterprises.yaml --plans output --out output/汇总.pdf

@@ -1,7 +1,11 @@
 """Write examples/走访诉求登记表.xlsx: 30 fictional requests (诉求) cadres brought back from June
 2022 visits to the 20 sample enterprises of examples/enterprises.yaml, in the workbook layout of
-`planner requests template` (text cells, dropdowns, 填表说明). `make demo` imports it into a demo
-ledger. Every name, code and request is made up.
+`planner requests template` (text cells, dropdowns, 填表说明); and examples/部门办理结果.xlsx, the
+departments' answers to them (办理中, 办结, one 退回) in the layout of `planner requests export`,
+for the demo's handling rate. `make demo` imports the first, hands the requests over
+(`planner requests assign`) in three rounds, then imports the answers. The answers name the
+requests by the ids a fresh ledger gives them (SQ-2022-000001 for the first row, and so on).
+Every name, code and request is made up.
 
     .venv/bin/python examples/requests_sheet.py
 """
@@ -14,10 +18,11 @@ from pathlib import Path
 import yaml
 
 from planner.requests import load_rules, visit_ref
-from planner.requests.sheets import write_intake_book
+from planner.requests.sheets import ANSWER_HEADER, ANSWER_SHEET, ANSWER_WIDTHS, write_intake_book
 
 HERE = Path(__file__).resolve().parent
 TARGET = HERE / "走访诉求登记表.xlsx"
+ANSWERS_TARGET = HERE / "部门办理结果.xlsx"
 
 # (credit code, visit day in June 2022, category as written — names and aliases —, urgency, text,
 #  departments when the cadre hands it elsewhere, whether the brief's 走访编号 was copied)
@@ -55,6 +60,39 @@ REQUESTS = [
 ]
 
 
+# The departments' answers, by row of REQUESTS: (办理状态, 办理情况, 办理人, day in June 2022). The
+# demo hands the requests over on 17, 22 and 27 June (the visits up to each day), so an answer
+# comes after its 交办; the 28 and 29 June visits are still 登记, and row 24 is not answered yet.
+ANSWERS = {
+    0: ("办理中", "已报市发改委纳入全市用能指标统筹，待平衡结果", "陈立", 20),
+    1: ("办结", "已协调市生态环境局提前开展技术评估，6月21日受理", "周敏", 21),
+    2: ("办理中", "已向欠款方发函督促，约定7月上旬给出还款计划", "吴刚", 20),
+    3: ("办结", "已列入6月28日显示面板产业链产销对接会参会名单", "钱丽", 20),
+    4: ("办结", "已纳入区2022年第三批工业用地供地计划", "孙涛", 21),
+    5: ("办结", "已电话答复：申报时间为7月1日至7月15日", "李娜", 20),
+    6: ("办理中", "已纳入汽车芯片供需对接清单，正在对接两家代理商", "陈立", 20),
+    7: ("办结", "5张重点物资运输车辆通行证已办结", "郑强", 20),
+    8: ("办结", "已推荐至合作银行，6月24日获批流动资金贷款2000万元", "冯洁", 24),
+    9: ("办结", "已推荐3家本地铝压铸件供应商并组织对接", "陈立", 24),
+    10: ("退回", "该专项由省科技厅组织申报，请改由市科技局牵头辅导申报", "褚明", 23),
+    11: ("办结", "已安排参加6月25日区人力社保局专场招聘会", "卫红", 23),
+    12: ("办结", "已电话答复申请条件并发送政策文件", "冯洁", 23),
+    13: ("办结", "已提供峰谷分时电价调整后的用电成本测算表", "蒋峰", 23),
+    14: ("办理中", "已对接职业院校，商谈定向培养方案", "卫红", 24),
+    15: ("办结", "已推荐入驻两家国内电商平台，并组织直播带货培训", "沈雪", 27),
+    16: ("办结", "2021年技改补助已于6月23日拨付到账", "韩梅", 23),
+    17: ("办结", "经协调，整机厂已支付配件款320万元", "吴刚", 27),
+    18: ("办结", "已指导企业申领稳岗返还", "卫红", 29),
+    19: ("办结", "已对接港口集装箱订舱服务，7月舱位已落实", "沈雪", 28),
+    20: ("办理中", "应急转贷资金申请材料已受理，审核中", "冯洁", 28),
+    21: ("办结", "已告知个转企奖励政策和办理流程", "孙涛", 27),
+    22: ("办结", "已告知国有厂房租金减免的申请方式和材料", "杨帆", 28),
+    23: ("办结", "已推荐参加全国文具博览会", "沈雪", 28),
+    25: ("办结", "已告知家电下乡补贴的申报条件", "韩梅", 28),
+    26: ("办结", "已协调在商场周边设置临时停车位20个", "郑强", 29),
+}
+
+
 def rows() -> list[dict]:
     records = yaml.safe_load((HERE / "enterprises.yaml").read_text(encoding="utf-8"))["enterprises"]
     known = {e["id"]: e for e in records}
@@ -70,9 +108,40 @@ def rows() -> list[dict]:
     return out
 
 
+def write_answers(target: Path, intake: list[dict]) -> None:
+    """The answers as one department list (no marker: several departments answer in it)."""
+    from openpyxl.styles import Alignment
+
+    from planner.records.problems import put_header, put_text, save_book
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = ANSWER_SHEET
+    put_header(sheet, ANSWER_HEADER, ANSWER_WIDTHS)
+    top = Alignment(vertical="top", wrap_text=True)
+    r = 1
+    for i, row in enumerate(intake):
+        if i not in ANSWERS:
+            continue
+        status, note, who, day = ANSWERS[i]
+        values = {"诉求编号": f"SQ-2022-{i + 1:06d}", "企业名称": row["企业名称"], "统一社会信用代码": row["统一社会信用代码"],
+                  "包联干部": row["包联干部"], "诉求类别": row["诉求类别"], "紧急程度": row["紧急程度"],
+                  "诉求内容": row["诉求内容"], "走访日期": row["走访日期"], "办理状态": status, "办理情况": note,
+                  "办理人": who, "办理日期": dt.date(2022, 6, day).isoformat()}
+        r += 1
+        for c, title in enumerate(ANSWER_HEADER, 1):
+            put_text(sheet.cell(row=r, column=c), values.get(title, ""), top)
+    book.properties.creator = "宁波市经济和信息化局（示例）"
+    save_book(book, target, "部门办理结果")
+
+
 def main() -> None:
-    write_intake_book(TARGET, rows(), load_rules(), "宁波市经济和信息化局（示例）")
+    intake = rows()
+    write_intake_book(TARGET, intake, load_rules(), "宁波市经济和信息化局（示例）")
     print(f"{TARGET.relative_to(HERE.parent)}: {len(REQUESTS)} requests")
+    write_answers(ANSWERS_TARGET, intake)
+    print(f"{ANSWERS_TARGET.relative_to(HERE.parent)}: {len(ANSWERS)} answers")
 
 
 if __name__ == "__main__":

@@ -471,7 +471,8 @@ def requests_context(rates, ledger_name: str) -> dict:
     breakdowns = {d: [figures(f) for f in rows] for d, rows in rates.breakdowns.items()}
     overdue = [{"id": o.request.id, "enterprise": visible(o.request.enterprise_name),
                 "enterprise_id": visible(o.request.enterprise_id), "category": visible(o.request.category),
-                "departments": visible("、".join(o.departments)), "state": o.state,
+                "departments": visible("、".join(o.departments)) or "（待重新交办）",
+                "state": f"{o.state}（已退回）" if o.returned else o.state,
                 "due": o.request.due_date.isoformat(), "days": o.days, "working_days": o.working_days}
                for o in rates.overdue]
     return {

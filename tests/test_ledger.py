@@ -212,7 +212,7 @@ def test_follow_up_not_satisfied_reopens_and_clears_the_done_date(ledger):
 def test_a_step_dated_before_the_previous_one_is_refused(ledger):
     rid = _register(ledger).id
     ledger.transition(rid, "交办", by="市经信局", at="2022-06-20")
-    with pytest.raises(LedgerError, match="办结的日期 2022-06-19 早于上一步的日期 2022-06-20"):
+    with pytest.raises(LedgerError, match="办结的日期 2022-06-19 早于上一步（交办，2022-06-20）"):
         ledger.transition(rid, "办结", by="市经信局", at="2022-06-19")
     with pytest.raises(LedgerError, match="登记时间 2022-06-14 早于走访日期 2022-06-15"):
         _register(ledger, text="另一条", at="2022-06-14")
@@ -505,3 +505,16 @@ def test_kill_9_mid_import_leaves_the_ledger_whole_and_a_rerun_completes_it(tmp_
         assert len(ledger.find()) == 5 + n
         assert len(ledger.events()) == 5 + n
         assert ledger.verify() == []
+
+
+def test_a_step_taken_twice_says_it_was_taken(ledger):
+    rid = _register(ledger).id
+    ledger.transition(rid, "交办", by="市经信局", at=VISIT)
+    ledger.transition(rid, "办理中", by="市地方金融监管局", at=VISIT)
+    with pytest.raises(IllegalTransition) as caught:
+        ledger.transition(rid, "办理中", by="市地方金融监管局", at=VISIT)
+    assert caught.value.format_message() == "SQ-2022-000001：当前状态为“办理中”，已开始办理，不能重复开始办理"
+    ledger.transition(rid, "办结", by="市地方金融监管局", at=VISIT)
+    with pytest.raises(IllegalTransition) as caught:
+        ledger.transition(rid, "办结", by="市地方金融监管局", at=VISIT)
+    assert caught.value.format_message() == "SQ-2022-000001：当前状态为“办结”，已办结，不能重复办结"

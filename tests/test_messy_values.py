@@ -119,7 +119,7 @@ def test_dates_in_every_form_and_excel_date_cells():
     assert read == {"ISO": june15, "斜杠": june15, "点": june15, "紧凑": june15, "中文": june15, "Excel日期": june15,
                     "Excel日期（date）": june15, "不存在的日期": None, "不是日期": None}
     forms = "2022-06-15、2022/6/15、2022.6.15、20220615 或 2022年6月15日"
-    assert notes == [f"“2022-02-30”不是日期（可写{forms}）", f"“六月中旬”不是日期（可写{forms}）"]
+    assert notes == ["“2022-02-30”不是有效日期（2022年2月只有28天）", f"“六月中旬”不是日期（可写{forms}）"]
     assert parse_date("２０２２年６月１５日") == june15 and parse_date(20220615) == june15
 
 
@@ -134,7 +134,7 @@ def test_as_of_in_every_form(runner, written_as):
 def test_as_of_that_is_no_date_names_the_forms(runner):
     result = runner.invoke(main, ["match", str(EXAMPLES / "enterprises.yaml"), "--as-of", "六月十五"])
     assert result.exit_code == 2
-    assert "“六月十五”不是日期；可写2022-06-15、2022/6/15、2022.6.15、20220615 或 2022年6月15日" in result.stderr
+    assert "“六月十五”不是日期（可写2022-06-15、2022/6/15、2022.6.15、20220615 或 2022年6月15日）" in result.stderr
 
 
 def test_synonyms_are_read_and_one_bad_part_keeps_the_rest(runner, tmp_path, monkeypatch, kb):

@@ -200,6 +200,19 @@ def test_events_after_the_date_are_ignored(ledger, target):
     assert empty.handling.percent() is None and empty.handling.meets(target) is None
 
 
+def test_an_overdue_request_returned_as_of_the_date_is_said_to_be(tmp_path, target):
+    with Ledger.open(tmp_path / "requests.db") as book:
+        rid = book.register(_ent(1), "宁波测试1号有限公司", "技术", "申报专项", "简单", D(2022, 6, 1), WANG,
+                            district=BEILUN, at=D(2022, 6, 1)).id
+        book.transition(rid, "交办", by="市经信局", at=D(2022, 6, 2))
+        book.transition(rid, "退回", by="市科技局", note="属省级专项", at=D(2022, 6, 6))
+        book.transition(rid, "交办", by="市经信局", departments=["市科技局"], at=D(2022, 6, 20))
+        (before,) = compute(book, D(2022, 6, 10), target).overdue
+        (after,) = compute(book, AS_OF, target).overdue
+    assert (before.state, before.departments, before.returned) == ("交办", (), True)
+    assert (after.state, after.departments, after.returned) == ("交办", ("市科技局",), False)
+
+
 def test_a_zero_denominator_is_no_rate_never_0_or_100_percent(target):
     assert Ratio(0, 0).percent() is None
     assert Ratio(0, 0).meets(target) is None
@@ -256,7 +269,7 @@ def test_the_summary_has_the_section_with_numerators_and_denominators(runner, pl
     assert "对照目标：“产业一链通”诉求办理率不低于95%（持续保持）。" in text
     assert "| 鄞州区 | 4（撤回1） | 33.3%（1/3） | 未达标 | 100.0%（1/1） | 无 | 1 |" in text
     assert "交办给多个部门的诉求在每个部门各计一次" in text
-    assert "| 宁波测试6号有限公司 | 政策兑现 | 市经信局、市财政局 | 办理中 | 2022年6月16日 | 14天（10个工作日） |" in text
+    assert "| 宁波测试6号有限公司 | 政策兑现 | 市经信局、市财政局 | 办理中 | 2022年6月16日 | 10个工作日 |" in text
     assert "提示：诉求办理率50.0%（4/8），未达到95%的目标" in result.output
     assert "提示：3件诉求超期未办结，已在汇总中列出" in result.output
     assert text == snapshot_md

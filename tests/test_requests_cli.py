@@ -157,7 +157,7 @@ def test_import_registers_good_rows_and_names_the_bad_by_row_and_field(out, tmp_
         f"错误：{where}:5: 宁波某某有限公司：统一社会信用代码: 输出目录中没有这家企业的方案",
         f"错误：{where}:6: {BEILUN_CAR[1]}：诉求类别: 未知的诉求类别（可选：融资、用工、",
         f"错误：{where}:6: {BEILUN_CAR[1]}：紧急程度: 未知的紧急程度（可选：简单、复杂）",
-        f"错误：{where}:7: {BEILUN_CAR[1]}：走访日期: 不是日期（可写",
+        f"错误：{where}:7: {BEILUN_CAR[1]}：走访日期: 不是有效日期（没有13月）",
         f"错误：{where}:8: {BEILUN_CAR[1]}：走访编号: 编号中的日期 2022-06-15 与走访日期 2022-06-16 不一致",
         f"错误：{where}:9: {JIANGBEI_FILM[1]}：诉求内容: 诉求内容不能为空",
         f"错误：{where}:10: 宁波别的公司：企业名称: 与输出目录中该信用代码的企业“{JIANGBEI_FILM[1]}”不符",
@@ -403,3 +403,45 @@ def test_subcommand_help_is_chinese(name):
     wrong = run(name, "--no-such-option")
     assert wrong.exit_code == 2 and "错误：没有 --no-such-option 这个选项。" in wrong.output
     assert_chinese(wrong.output)
+
+
+@pytest.mark.parametrize("given, said", [
+    ("2022-06-31", "“2022-06-31”不是有效日期（2022年6月只有30天）"),
+    ("2022年2月29日", "“2022年2月29日”不是有效日期（2022年2月只有28天）"),
+    ("2022/13/1", "“2022/13/1”不是有效日期（没有13月）"),
+    ("下周一", "“下周一”不是日期（可写2022-06-15、2022/6/15、2022.6.15、20220615 或 2022年6月15日）"),
+])
+def test_a_date_that_is_not_one_is_told_why(out, given, said):
+    assert run("import", SHEET, out).exit_code == 0
+    result = run("list", out, "--as-of", given)
+    assert result.exit_code == 2 and said in result.output
+
+
+def test_assign_hands_the_registered_requests_to_their_departments_once(out):
+    """The bundled sheet's visits run 16–29 June: handed over as of 17 June, only those registered
+    by then go; a second assign adds nothing. Handed over as make demo does (17, 22, 27 June), the
+    bundled answers then import without a problem."""
+    assert run("import", SHEET, out).exit_code == 0
+    with ledger_of(out) as ledger:
+        early = [r for r in ledger.find() if r.visit_date <= dt.date(2022, 6, 17)]
+        routed = {r.id: r.departments for r in early}
+    first = run("assign", out, "--by", "市经信局", "--at", "2022-06-17")
+    assert first.exit_code == 0, first.output
+    assert first.stdout.startswith(f"已交办{len(early)}条诉求（市经信局") and f"尚未交办{30 - len(early)}条" in first.stdout
+    with ledger_of(out) as ledger:
+        handed = ledger.find(status="交办")
+        assert {r.id for r in handed} == set(routed)
+        assert all(r.departments == routed[r.id] for r in handed)  # routed as registered
+        assert {e.at[:10] for r in handed for e in ledger.events(r.id)[1:]} == {"2022-06-17"}
+    again = run("assign", out, "--by", "市经信局", "--at", "2022-06-17")
+    assert again.stdout.startswith("已交办0条诉求；")
+    for day in ("2022-06-22", "2022-06-27"):
+        assert run("assign", out, "--by", "市经信局", "--at", day).exit_code == 0
+    answers = run("import", EXAMPLES / "部门办理结果.xlsx", out)
+    assert answers.exit_code == 0, answers.output
+    assert "已登记26条" in answers.stdout and "有问题0行" in answers.stdout
+    with ledger_of(out) as ledger:
+        assert [r.id for r in ledger.find(status="退回")] == ["SQ-2022-000011"]
+        assert len(ledger.find(status="办结")) == 20
+        assert len(ledger.find(status="登记")) == 3  # the 28 and 29 June visits
+        assert ledger.verify() == []

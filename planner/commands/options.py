@@ -41,11 +41,11 @@ records_argument = click.argument("records", type=click.Path(dir_okay=False, pat
 
 def parse_date(value: str) -> dt.date:
     """A date as officers write it (``records.values.DATE_FORMS``); a Chinese error otherwise."""
-    from planner.records.values import DATE_FORMS, parse_date as read_date
+    from planner.records.values import not_a_date, parse_date as read_date
 
     result = read_date(value)
     if result is None:
-        raise click.BadParameter(f"“{value}”不是日期；可写{DATE_FORMS}") from None
+        raise click.BadParameter(f"“{value}”{not_a_date(value)}") from None
     return result
 
 

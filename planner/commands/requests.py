@@ -66,7 +66,8 @@ def requests() -> None:
 
     \b
     干部：template 生成走访诉求登记表，走访后填写，import 导入账本；
-    经信部门：list 查看（可只看逾期），update 交办、回访、销号；
+    经信部门：assign 把导入的诉求一次交办给承办部门，list 查看（可只看逾期），
+      update 交办、回访、销号；
     承办部门：export 导出本部门的办理清单，填写办理结果后交回，
       import 同一张表即登记办理结果。
     账本为输出目录下的 requests.db（SQLite），每一步都留有记录，不删除。
@@ -243,6 +244,38 @@ def update(request_id, to_state, department, from_department, note, satisfied, b
     verdict = "" if request.satisfied is None or to_state != "回访" else ("（满意）" if request.satisfied else "（不满意，重新办理）")
     handed = "、".join(request.departments) or "（无，待重新交办）"
     click.echo(f"{request.id}：已{to_state}{verdict}，现为“{request.shown_state}”，承办部门：{handed}")
+
+
+@requests.command("assign")
+@dir_argument
+@click.option("--by", required=True, metavar="NAME", help="交办人（如 市经信局）。")
+@click.option("--department", metavar="NAME", help="只交办由这个部门承办的诉求。")
+@click.option("--at", "at_text", metavar="YYYY-MM-DD", help="交办日期（默认今天）；此后才登记的诉求不交办。")
+@db_option
+@sectors_option
+def assign(out_dir: Path | None, by, department, at_text, db, sectors_dir):
+    """把已登记、尚未交办的诉求一次交办给各自的承办部门。
+
+    承办部门按诉求类别（sectors/requests.yaml）或登记表中写明的部门；只想交办给某个部门时给 --department。
+    全部交办在一个事务中完成，中途出错时一条也不交办。
+    """
+    from planner.requests import LedgerError
+    from planner.requests.sheets import assign_registered
+
+    out_dir = _folder(out_dir)
+    at = parse_date(at_text) if at_text else dt.date.today()
+    with _open(_ledger_path(out_dir, db), sectors_dir) as ledger:
+        try:
+            handed = assign_registered(ledger, by.strip(), at, department.strip() if department else None)
+        except LedgerError as exc:
+            raise PlannerError(f"交办未完成，账本未改变：{exc.format_message()}") from None
+        waiting = len(ledger.find(status="登记"))
+    counts: dict[str, int] = {}
+    for request in handed:
+        for name in request.departments:
+            counts[name] = counts.get(name, 0) + 1
+    shown = "、".join(f"{name}{n}条" for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    click.echo(f"已交办{len(handed)}条诉求" + (f"（{shown}）" if shown else "") + f"；尚未交办{waiting}条")
 
 
 @requests.command("export")

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import calendar
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -128,6 +129,26 @@ def parse_date(value) -> dt.date | None:
     return None
 
 
+def not_a_date(value) -> str:
+    """Why ``value`` is not a date, in Chinese, to follow the value in a message: a day the
+    calendar does not have is said so (2022-06-31: 2022年6月只有30天), anything else lists
+    DATE_FORMS."""
+    text = plain(shown(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value)
+    for pattern in _DATE_PATTERNS:
+        m = pattern.fullmatch(text)
+        if m:
+            year, month, day = (int(g) for g in m.groups())
+            if not 1 <= month <= 12:
+                return f"不是有效日期（没有{month}月）"
+            if year < 1:
+                return f"不是有效日期（没有{year}年）"
+            last = calendar.monthrange(year, month)[1]
+            if not 1 <= day <= last:
+                return f"不是有效日期（{year}年{month}月只有{last}天）"
+            break
+    return f"不是日期（可写{DATE_FORMS}）"
+
+
 def convert(value, spec: FieldSpec, kb: KnowledgeBase, note: Note) -> Any:
     """The value of ``spec``'s type, or None (blank or unreadable: the fact is unknown)."""
     if blank(value):
@@ -141,7 +162,7 @@ def convert(value, spec: FieldSpec, kb: KnowledgeBase, note: Note) -> Any:
     if spec.type == "date":
         result = parse_date(value)
         if result is None:
-            note(f"“{shown(value)}”不是日期（可写{DATE_FORMS}）")
+            note(f"“{shown(value)}”{not_a_date(value)}")
         return result
     if spec.type == "enum":
         return _label(value, spec.vocabulary, kb, note, spec.label)

@@ -152,6 +152,11 @@ class Snapshot:
     closed_at: dt.date | None
     satisfied: bool | None
     events: int
+    last_step: str = ""  # the step of its last event counted (退回: returned, waiting to be handed on)
+
+    @property
+    def returned(self) -> bool:
+        return self.state == machine.ASSIGNED and self.last_step == machine.RETURN
 
 
 _REQUEST_COLUMNS = ("id, number, enterprise_id, enterprise_name, district, cadre, visit_date, visit_ref, category, "
@@ -442,10 +447,11 @@ class Ledger:
                     given = tuple(d for d in current.departments if d != returned_by)
             if step == machine.ASSIGNED and given is None and not current.departments:
                 raise LedgerError(f"{current.id}：已被退回，尚无承办部门；交办须指明承办部门")
-            last = self._conn.execute("SELECT at FROM request_events WHERE request_id = ? ORDER BY seq DESC LIMIT 1",
-                                      (current.id,)).fetchone()[0]
+            last, last_step = self._conn.execute(
+                "SELECT at, step FROM request_events WHERE request_id = ? ORDER BY seq DESC LIMIT 1",
+                (current.id,)).fetchone()
             if moment[:10] < last[:10]:
-                raise LedgerError(f"{current.id}：{step}的日期 {moment[:10]} 早于上一步的日期 {last[:10]}")
+                raise LedgerError(f"{current.id}：{step}的日期 {moment[:10]} 早于上一步（{last_step}，{last[:10]}）")
             handed = given if given is not None else (current.departments if step == machine.ASSIGNED else None)
             closed = current.closed_at.isoformat() if current.closed_at else None
             if step == machine.DONE:
@@ -541,7 +547,8 @@ class Ledger:
                 continue
             before = out.get(event.request_id)
             if before is None:
-                out[event.request_id] = Snapshot(machine.REGISTERED, event.departments or (), None, None, 1)
+                out[event.request_id] = Snapshot(machine.REGISTERED, event.departments or (), None, None, 1,
+                                                 machine.REGISTERED)
                 continue
             state = machine.result(before.state, event.step, event.satisfied)
             closed = before.closed_at
@@ -551,7 +558,7 @@ class Ledger:
                 closed = None
             satisfied = event.satisfied if event.step == machine.VISITED else before.satisfied
             departments = before.departments if event.departments is None else event.departments
-            out[event.request_id] = Snapshot(state, departments, closed, satisfied, before.events + 1)
+            out[event.request_id] = Snapshot(state, departments, closed, satisfied, before.events + 1, event.step)
         return out
 
     def verify(self) -> list[str]:

@@ -102,6 +102,8 @@ def check(request_id: str, state: str, step: str, note: str = "", satisfied: boo
         raise IllegalTransition(request_id, state, step, f"{head}已经{'销号' if state == CLOSED else '撤回'}，"
                                                          f"不能再{spec.verb}")
     if state not in spec.sources:
+        if state == spec.target and step in (DONE, VISITED, IN_PROGRESS):
+            raise IllegalTransition(request_id, state, step, f"{head}已{spec.verb}，不能重复{spec.verb}")
         path = _path_to(state, spec.sources)
         if path:
             hint = "须先" + _join([STEPS[p].verb for p in path])

@@ -99,6 +99,7 @@ class Overdue:
     departments: tuple[str, ...]
     days: int  # calendar days after the due date
     working_days: int  # working days after the due date, up to and including the date
+    returned: bool = False  # sent back (退回) and not yet handed on, as of the date
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,7 @@ def compute(ledger: Ledger, as_of: dt.date, target=None) -> Rates:
                 counted.add_to(groups[dimension].setdefault(name, _Group()))
         if late:
             overdue.append(Overdue(request, snap.state, snap.departments, (as_of - request.due_date).days,
-                                   calendar.working_days_between(request.due_date, as_of)))
+                                   calendar.working_days_between(request.due_date, as_of), snap.returned))
     breakdowns = {d: sorted((g.figures(name) for name, g in found.items()), key=_worst_first)
                   for d, found in groups.items()}
     overdue.sort(key=lambda o: (-o.days, o.request.number))

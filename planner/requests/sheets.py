@@ -34,7 +34,7 @@ from planner.requests.db import Conflict, Ledger, Request, UnknownRequest
 from planner.requests.machine import LedgerError
 from planner.requests.refs import parse_visit_ref, visit_ref
 from planner.records.model import ReadResult, RecordProblem
-from planner.records.values import DATE_FORMS, parse_date, plain, shown as shown_cell
+from planner.records.values import DATE_FORMS, not_a_date, parse_date, plain, shown as shown_cell
 from planner.yamlio import display_path
 
 INTAKE_SHEET = "走访诉求登记表"
@@ -253,6 +253,18 @@ def assign(ledger: Ledger, department: str, by: str, at: dt.date, recent_days: i
             if request.state == machine.REGISTERED:
                 handed.append(ledger.transition(request.id, machine.ASSIGNED, by=by, at=at,
                                                 note=f"随{department}办理清单交办"))
+    return handed
+
+
+def assign_registered(ledger: Ledger, by: str, at: dt.date, department: str | None = None) -> list[Request]:
+    """Hand over (交办) every registered (登记) request to the departments it is routed to, in one
+    transaction: all of them, or those of ``department``; a request registered after ``at`` is
+    left, since it was not there yet. The requests handed over."""
+    handed = []
+    with ledger.transaction():
+        for request in ledger.find(status=machine.REGISTERED, department=department):
+            if request.created_at[:10] <= at.isoformat():
+                handed.append(ledger.transition(request.id, machine.ASSIGNED, by=by, at=at))
     return handed
 
 
@@ -498,7 +510,7 @@ def _register_row(ledger: Ledger, known: dict, result: ImportResult, number: int
     if not _blank(raw_date):
         visit = parse_date(raw_date)
         if visit is None:
-            row.problem("走访日期", f"不是日期（可写{DATE_FORMS}）", raw_date)
+            row.problem("走访日期", not_a_date(raw_date), raw_date)
     ref = get["走访编号"]
     if ref:
         parsed = parse_visit_ref(ref)
@@ -590,7 +602,7 @@ def _answer_row(ledger: Ledger, result: ImportResult, number: int, values: dict,
     if not _blank(raw):
         at = parse_date(raw)
         if at is None:
-            row.problem("办理日期", f"不是日期（可写{DATE_FORMS}）", raw)
+            row.problem("办理日期", not_a_date(raw), raw)
     if row.close():
         return
     events = ledger.events(request.id)

@@ -132,7 +132,7 @@ def register(app: FastAPI, site: Site) -> None:
     @app.post("/uploads/{token}/generate")
     def upload_generate(request: Request, token: str, as_of: str = Form(""), formats: str = Form("md,pdf"),
                         csrf: str = Form("")):
-        from planner.records.values import DATE_FORMS, parse_date
+        from planner.records.values import not_a_date, parse_date
 
         session = need(request, *OFFICERS)
         site.check_csrf(session, csrf)
@@ -148,7 +148,7 @@ def register(app: FastAPI, site: Site) -> None:
             return refused(400, "这份名单没有可生成方案的企业")
         date = parse_date(as_of.strip()) if as_of.strip() else dt.date.today()
         if date is None:
-            return refused(400, f"“{as_of}”不是日期；可写{DATE_FORMS}")
+            return refused(400, f"“{as_of}”{not_a_date(as_of)}")
         if formats not in FORMAT_CHOICES:
             return refused(400, "未知的文件格式选项")
         try:
