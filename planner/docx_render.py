@@ -459,8 +459,9 @@ class DocxWriter:
 
         if c["requests"]:  # 附：诉求办理情况, in small print as plan.css sets it
             r = c["requests"]
-            line = fill(w["requests_count"], total=r["total"], open=r["open"])
+            line = fill(w["requests_count"], total=r["total"], pending=r["pending"])
             line += fill(w["requests_overdue"], count=r["overdue"]) if r["overdue"] else ""
+            line += fill(w["requests_awaiting"], count=r["awaiting"]) if r["awaiting"] else ""
             line += "".join(fill(w["requests_closed"], state=state, count=n) for state, n in r["closed"]) + "。"
             line += fill(w["requests_more"], shown=len(r["rows"])) if r["more"] else ""
             b.heading(s["requests"])
@@ -468,7 +469,7 @@ class DocxWriter:
             if r["rows"]:
                 rows = [(x["category"], x["text"] + (fill(w["request_measures"], measures=x["measures"])
                                                      if x["measures"] else ""),
-                         x["departments"], x["state"] + (w["overdue"] if x["overdue"] else ""), x["due"])
+                         x["departments"], x["state_shown"], x["due"])
                         for x in r["rows"]]
                 b.table(rows, [0.10, 0.40, 0.18, 0.16, 0.16], header=w["requests_header"], size=9)
         b.heading(s["sources"])

@@ -334,8 +334,8 @@ def _summary(summary: str, task: Task) -> str:
     may not have: then that is the whole change)."""
     if not task.requests_changed:
         return summary
-    still_open = sum(1 for r in task.requests if r["open"])
-    said = f"诉求办理情况更新（共{len(task.requests)}件，未办结{still_open}件）"
+    pending = sum(1 for r in task.requests if r["pending"])
+    said = f"诉求办理情况更新（共{len(task.requests)}件，未办结{pending}件）"
     return said if summary == SAME_PLAN or not summary else f"{summary}；{said}"
 
 
@@ -364,10 +364,13 @@ def request_data(request, rules, snapshot=None) -> dict:
     category = rules.categories.get(request.category)
     state = snapshot.state if snapshot is not None else request.state
     departments = snapshot.departments if snapshot is not None else request.departments
-    return {"id": request.id, "category": request.category, "text": request.text, "state": state,
+    data = {"id": request.id, "category": request.category, "text": request.text, "state": state,
             "departments": list(departments), "due": request.due_date.isoformat(),
             "pending": state in PENDING, "open": state in OPEN,
             "measures": list(category.measures) if category is not None else []}
+    if (snapshot if snapshot is not None else request).returned:
+        data["returned"] = True  # sent back by its department, not yet handed on (only then: same inputs)
+    return data
 
 
 def ledger_requests(out_dir: Path, kb: KnowledgeBase, as_of: dt.date | None = None,

@@ -355,9 +355,17 @@ def follow_up_line(request: dict, as_of: dt.date, text: str | None = None) -> st
     return f"{request['id']} {request['category']}：{said}{follow_up_status(request, as_of)}"
 
 
+def request_state(request: dict, short: bool = False) -> str:
+    """A request's state as the documents print it: 交办（已退回） when its department sent it back
+    (``short``, inside the brief's parentheses: 已退回)."""
+    if request.get("returned"):
+        return "已退回" if short else f"{request['state']}（已退回）"
+    return request["state"]
+
+
 def follow_up_status(request: dict, as_of: dt.date) -> str:
     late = "，已逾期" if is_overdue(request, as_of) else ""
-    return f"（{request['state']}，{short_date(request['due'], as_of)}到期{late}）"
+    return f"（{request_state(request, short=True)}，{short_date(request['due'], as_of)}到期{late}）"
 
 
 def brief_requests(requests, as_of: dt.date, most: int) -> tuple[list[dict], int]:
@@ -369,13 +377,21 @@ def brief_requests(requests, as_of: dt.date, most: int) -> tuple[list[dict], int
     for r in open_[:most]:
         room = LINE_WIDTH - 2 - display_width(follow_up_line(r, as_of, ""))  # 2: the list mark
         kept.append({"id": r["id"], "category": r["category"], "text": clip(one_line(r["text"]), max(room, 8)),
-                     "state": r["state"], "due": short_date(r["due"], as_of), "overdue": is_overdue(r, as_of)})
+                     "state": request_state(r, short=True), "due": short_date(r["due"], as_of),
+                     "overdue": is_overdue(r, as_of)})
     return kept, len(open_) - len(kept)
 
 
+def _state_shown(request: dict, overdue: bool) -> str:
+    """The plan's 状态 cell: the state, then 已退回 and 已逾期 in one pair of brackets."""
+    notes = [n for n, on in (("已退回", request.get("returned")), ("已逾期", overdue)) if on]
+    return f"{request['state']}（{'，'.join(notes)}）" if notes else request["state"]
+
+
 def plan_requests(requests, core: list, universal: list, as_of: dt.date) -> dict:
-    """A plan's 附：诉求办理情况: the counts (all, open, overdue, and each final state: 销号, 撤回), and
-    a row for each open request, at most PLAN_REQUESTS, naming the measures of the plan its category
+    """A plan's 附：诉求办理情况: the counts (all; open: not yet 销号 or 撤回, of them pending with the
+    departments and overdue, or done and awaiting 回访/销号; each final state), and a row for each
+    open request, at most PLAN_REQUESTS, naming the measures of the plan its category
     relates to (core ones by their number); empty when the enterprise has no request."""
     if not requests:
         return {}
@@ -387,14 +403,17 @@ def plan_requests(requests, core: list, universal: list, as_of: dt.date) -> dict
     for r in open_[:PLAN_REQUESTS]:
         named = sorted((m for m in dict.fromkeys(r["measures"]) if m in proposed), key=order.get)[:MEASURES_NAMED]
         rows.append({"id": r["id"], "category": r["category"], "text": clip(one_line(r["text"]), PLAN_REQUEST_WIDTH),
-                     "departments": "、".join(r["departments"]), "state": r["state"],
+                     "departments": "、".join(r["departments"]) or "（待重新交办）", "state": request_state(r),
+                     "state_shown": _state_shown(r, is_overdue(r, as_of)),
                      "overdue": is_overdue(r, as_of), "due": cn_date(r["due"]),
                      "measures": "；".join(proposed[m] for m in named)})
     closed: dict[str, int] = {}
     for r in requests:
         if not r["open"]:
             closed[r["state"]] = closed.get(r["state"], 0) + 1
-    return {"total": len(requests), "open": len(open_), "overdue": sum(1 for r in open_ if is_overdue(r, as_of)),
+    pending = sum(1 for r in open_ if r["pending"])
+    return {"total": len(requests), "open": len(open_), "pending": pending, "awaiting": len(open_) - pending,
+            "overdue": sum(1 for r in open_ if is_overdue(r, as_of)),
             "closed": list(closed.items()), "rows": rows, "more": len(open_) - len(rows)}
 
 

@@ -150,7 +150,7 @@ def test_the_plan_lists_the_requests_and_names_the_measure_they_relate_to(kb, wi
     assert md.index("## 附：诉求办理情况") < md.index("## 附：政策依据")  # the last two appendices stay last
     part = section(md, "附：诉求办理情况")
     # the closed ones are counted, in the order first registered; the open ones listed
-    assert "共6件：未办结4件（已逾期2件），已销号1件，已撤回1件。" in part
+    assert "共6件：未办结3件（已逾期2件），已办结待回访、销号1件，已销号1件，已撤回1件。" in part
     record = next(r for r in read_records(records, kb).records if r.id == CODE)
     core = {m["id"]: m for m in plan_context(match(record, kb, AS_OF), kb)["measures"]}
     vat = core["citywide_vat_refund"]
@@ -168,7 +168,7 @@ def test_requests_are_an_input_of_the_version(with_requests):
     assert sorted(second.written) == sorted([CODE, STRESS_ID])
     meta = orjson.loads((out / CODE / "version.json").read_bytes())
     assert meta["version"] == 2 and meta["trigger"] == ["诉求变化"]
-    assert meta["summary"] == "诉求办理情况更新（共6件，未办结4件）"
+    assert meta["summary"] == "诉求办理情况更新（共6件，未办结3件）"
     assert set(meta["inputs"]) == set(before[CODE]["meta"]["inputs"]) | {"requests"}
     assert folder_state(out, OTHER) == before[OTHER]  # no request: not touched
 
@@ -278,7 +278,7 @@ def test_brief_docx_says_what_brief_md_says(with_requests):
     assert "〔对应措施：（" in cells[0][1] and "增值税留抵退税" in cells[0][1] and cells[0][3] == "登记（已逾期）"
     hostile = next(r for r in cells if r[0] == "技术")
     assert hostile[1].startswith("**加粗** <script>alert(1)</script> [点…〔对应措施：")
-    assert "共6件：未办结4件（已逾期2件），已销号1件，已撤回1件。" in [p.text for p in plan.paragraphs]
+    assert "共6件：未办结3件（已逾期2件），已办结待回访、销号1件，已销号1件，已撤回1件。" in [p.text for p in plan.paragraphs]
 
 
 def test_the_ledger_is_read_once_per_run_in_the_parent(kb, records, tmp_path, monkeypatch):
@@ -345,3 +345,22 @@ def test_generate_db_reads_another_ledger_file(runner, records, tmp_path):
     assert asked.id in (out / CODE / "brief.md").read_text(encoding="utf-8")
     assert asked.id not in (out / OTHER / "brief.md").read_text(encoding="utf-8")
     assert not ledger_path(out).exists()  # the folder's own ledger is neither made nor read
+
+
+def test_a_returned_request_is_said_to_wait_for_a_department(kb, records, tmp_path):
+    out = tmp_path / "out"
+    run(records, out, kb)
+    with Ledger.open(ledger_path(out)) as ledger:
+        asked = register(ledger, CODE, "技术", "希望申报市级重大技术专项")
+        ledger.transition(asked.id, "交办", by="市经信局", at="2022-06-02")
+        ledger.transition(asked.id, "退回", by="市科技局", note="属省级专项", at="2022-06-06")
+    run(records, out, kb)
+    row = next(line for line in section((out / CODE / "plan.md").read_text(encoding="utf-8"), "附：诉求办理情况")
+               .splitlines() if asked.id in line or "希望申报市级重大技术专项" in line)
+    assert "| （待重新交办） | 交办（已退回，已逾期） |" in row
+    brief = (out / CODE / "brief.md").read_text(encoding="utf-8")
+    assert f"- {asked.id} 技术：希望申报市级重大技术专项（已退回，6月2日到期，已逾期）" in brief
+    with Ledger.open(ledger_path(out)) as ledger:  # handed on: as any other again
+        ledger.transition(asked.id, "交办", by="市经信局", departments=["市科技局"], at="2022-06-10")
+    run(records, out, kb)
+    assert "已退回" not in (out / CODE / "brief.md").read_text(encoding="utf-8")

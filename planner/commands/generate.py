@@ -37,7 +37,7 @@ def _formats(ctx, param, value):
 @click.option("--internal", is_flag=True,
               help="内部留存件：每页页脚加印生成程序版本、措施库和企业记录的校验值；发给企业的文本不要用此项。")
 @click.option("--db", "db", metavar="PATH", type=click.Path(dir_okay=False, path_type=Path),
-              help="诉求账本（默认：输出目录中的 requests.db，存在时）：简报先列企业未办结的诉求，方案附诉求办理情况。")
+              help="诉求账本（默认：输出目录中的 requests.db，存在时）：简报先列企业尚未销号的诉求，方案附诉求办理情况。")
 @click.option("--quiet", "-q", is_flag=True, help="不显示进度条（输出不是终端时本来就不显示）。")
 @templates_option
 @sectors_option
