@@ -55,10 +55,12 @@ MODEL = {
     ("回访", "销号"): "销号",
     ("交办", "退回"): "交办",
     ("办理中", "退回"): "交办",
+    ("交办", "督办"): "交办",
+    ("办理中", "督办"): "办理中",
     **{(state, "撤回"): "撤回" for state in OPEN_STATES},
 }
 ALL_STATES = {"登记", "交办", "办理中", "办结", "回访", "销号", "撤回"}
-STEP_NAMES = ["交办", "办理中", "办结", "回访", "销号", "退回", "撤回", "登记", "作废"]
+STEP_NAMES = ["交办", "办理中", "办结", "回访", "销号", "退回", "督办", "撤回", "登记", "作废"]
 
 
 def _model_next(state, step, note, satisfied, departments):
@@ -73,7 +75,7 @@ def _model_next(state, step, note, satisfied, departments):
         nxt = MODEL.get((state, step))
     if nxt is None:
         return None
-    if step in ("退回", "撤回") and not note:
+    if step in ("退回", "撤回", "督办") and not note:
         return None
     if departments is not None and step not in ("交办", "退回"):
         return None
