@@ -1,5 +1,8 @@
-"""Requests (诉求): a cadre registers what an enterprise asked for after a visit; departments and
-officers move requests through their steps; everyone sees the requests in their scope."""
+"""Requests (诉求): a cadre registers what an enterprise asked for after a visit and records the
+return visit (回访); departments and officers move requests through the other steps of the
+ledger's machine (planner.requests.machine), each role offered only the steps it may take from
+the request's state; a step the ledger refuses shows its message. Everyone sees the requests in
+their scope."""
 
 from __future__ import annotations
 
