@@ -20,7 +20,7 @@ data_option = click.option("--data", "data_dir", type=click.Path(file_okay=False
               help="监听端口。")
 @data_option
 @click.option("--demo", "demo_from", type=click.Path(file_okay=False, exists=True, path_type=Path), metavar="OUTPUT",
-              help="演示：把 OUTPUT（make demo 的输出目录）复制到数据目录（不写 --data 时为 demo-data），"
+              help="演示：把 OUTPUT（示例的输出目录，如 output）复制到数据目录（不写 --data 时为 demo-data/），"
                    "为每个角色建一个演示账户并显示一次性密码，再启动工作台。再次运行时重建该演示目录。")
 @click.pass_context
 def serve(ctx, host, port, data_dir: Path, demo_from):
