@@ -1,11 +1,11 @@
-# The two commands of the README: `make demo` and `make test`. Both set everything up first.
+# The commands of the README: `make demo`, `make serve` and `make test`. Each sets everything up first.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils
 
-.PHONY: demo test test-tools browser setup system-packages fonts bench clean readme-images
+.PHONY: demo serve test test-tools browser setup system-packages fonts bench clean readme-images
 
 DEMO_AS_OF := 2022-06-15
 # after the visits of the bundled request sheet (examples/走访诉求登记表.xlsx): the next briefs follow them up
@@ -28,6 +28,11 @@ demo: setup
 	@echo "全部走访简报合为一个 PDF，可一次打印：output/briefs.pdf"
 	@echo "企业清单（每家企业一行，可点击打开方案和简报）：output/企业清单.xlsx"
 	@echo "走访诉求台账：output/requests.db（planner requests list output 查看）；汇总（含诉求办理率）：output/汇总.pdf"
+
+# The web workplace over the demo's output: demo-data/ (git-ignored) is made anew from output/ with
+# one account of each role, whose one-time passwords are printed; then planner serve on 127.0.0.1.
+serve: demo
+	$(BIN)/planner serve --demo output --data demo-data --host 127.0.0.1
 
 test: setup test-tools browser
 	$(BIN)/python -m pytest -q

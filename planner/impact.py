@@ -77,18 +77,30 @@ def build_impact(records: Path, base: KnowledgeBase, proposed: KnowledgeBase, as
                  base_dir: Path, new_dir: Path) -> tuple[ImpactReport, object]:
     """The report and the read result (for rejected records)."""
     read = read_records(records, base)
-    report = ImpactReport(as_of, tree_changes(base_dir, new_dir), len(read.records), [])
-    for record in read.records:
-        old = match(copy.deepcopy(record), base, as_of).to_json()
-        new = match(copy.deepcopy(record), proposed, as_of).to_json()
-        result: PlanDiff = diff_plans(Side("现行", _plain(old), None), Side("拟调整", _plain(new), None), proposed)
+    return impact_of(read.records, base, proposed, as_of, tree_changes(base_dir, new_dir)), read
+
+
+def impact_of(records: list, base: KnowledgeBase, proposed: KnowledgeBase, as_of: dt.date, changes: list,
+              each=None) -> ImpactReport:
+    """The report for ``records`` (planner.records.Record), each matched under both trees as of
+    ``as_of``; ``changes``: the trees' differences (tree_changes). ``each(record, old_plan,
+    new_plan)``, when given, is called with both plans of every record (the web workplace renders
+    them with the proposed templates)."""
+    report = ImpactReport(as_of, changes, len(records), [])
+    for record in records:
+        old_plan = match(copy.deepcopy(record), base, as_of)
+        new_plan = match(copy.deepcopy(record), proposed, as_of)
+        if each is not None:
+            each(record, old_plan, new_plan)
+        result: PlanDiff = diff_plans(Side("现行", _plain(old_plan.to_json()), None),
+                                      Side("拟调整", _plain(new_plan.to_json()), None), proposed)
         if not result.measures:
             continue
         report.affected.append((record, result))
         for change in result.measures:
             report.totals.setdefault(change.id, Counter())[change.kind] += 1
             report.titles[change.id] = change.title
-    return report, read
+    return report
 
 
 def _plain(plan_json: dict) -> dict:

@@ -33,7 +33,8 @@ def as_text(report: ImpactReport) -> str:
     return "\n".join(lines)
 
 
-def _context(report: ImpactReport, sources: dict) -> dict:
+def report_context(report: ImpactReport, sources: dict) -> dict:
+    """The report as plain data (strings, numbers, lists), for the templates and the web page."""
     return {
         **sources,
         "title": TITLE,
@@ -42,7 +43,9 @@ def _context(report: ImpactReport, sources: dict) -> dict:
         "changes": [{"file": c.file, "key": c.key, "kind": c.kind, "kind_label": c.kind_label, "old": c.old,
                      "new": c.new, "line": c.line()} for c in report.profile_changes],
         "enterprises": [{"name": record.name, "id": record.id, "summary": result.summary(),
-                         "lines": [m.line() for m in result.measures]} for record, result in report.affected],
+                         "lines": [m.line() for m in result.measures],
+                         "measures": [{"kind": m.kind, "line": m.line()} for m in result.measures]}
+                        for record, result in report.affected],
         "totals": [{"title": title, "id": mid, "added": count["added"], "removed": count["removed"],
                     "changed": count["changed"]} for title, mid, count in report.measure_totals()],
         "generator": f"planner {__version__}",
@@ -52,7 +55,7 @@ def _context(report: ImpactReport, sources: dict) -> dict:
 def as_markdown(report: ImpactReport, templates: Templates, sources: dict) -> str:
     """Markdown to circulate (templates/impact.md.j2); ``sources`` names the two trees and the list
     (keys base, proposed, records). Every value is escaped by the template environment."""
-    text = templates.render("impact.md.j2", **_context(report, sources))
+    text = templates.render("impact.md.j2", **report_context(report, sources))
     return text.rstrip("\n") + "\n"
 
 

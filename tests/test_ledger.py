@@ -55,10 +55,12 @@ MODEL = {
     ("回访", "销号"): "销号",
     ("交办", "退回"): "交办",
     ("办理中", "退回"): "交办",
+    ("交办", "督办"): "交办",
+    ("办理中", "督办"): "办理中",
     **{(state, "撤回"): "撤回" for state in OPEN_STATES},
 }
 ALL_STATES = {"登记", "交办", "办理中", "办结", "回访", "销号", "撤回"}
-STEP_NAMES = ["交办", "办理中", "办结", "回访", "销号", "退回", "撤回", "登记", "作废"]
+STEP_NAMES = ["交办", "办理中", "办结", "回访", "销号", "退回", "督办", "撤回", "登记", "作废"]
 
 
 def _model_next(state, step, note, satisfied, departments, handed=("市经信局",)):
@@ -74,7 +76,7 @@ def _model_next(state, step, note, satisfied, departments, handed=("市经信局
         nxt = MODEL.get((state, step))
     if nxt is None:
         return None
-    if step in ("退回", "撤回") and not note:
+    if step in ("退回", "撤回", "督办") and not note:
         return None
     if departments is not None and step not in ("交办", "退回"):
         return None
@@ -99,6 +101,7 @@ def test_random_steps_never_reach_an_illegal_state_and_replay_agrees(steps, in_o
         ids = [_register(ledger, text=f"诉求{i}").id for i in range(3)]
         model = {rid: "登记" for rid in ids}
         handed = {rid: ledger.get(rid).departments for rid in ids}
+        returned = {rid: False for rid in ids}
 
         def run():
             for which, step, note, satisfied, departments in steps:
@@ -119,7 +122,9 @@ def test_random_steps_never_reach_an_illegal_state_and_replay_agrees(steps, in_o
                     handed[rid] = departments
                 elif step == "退回":
                     handed[rid] = ()  # returned by all its departments: waiting to be handed on
-                assert after.returned == (step == "退回")  # until its next step
+                if step != "督办":  # 督办 keeps the request where it is, a returned one returned
+                    returned[rid] = step == "退回"
+                assert after.returned == returned[rid]
                 assert after.state == expected
                 assert after.state in ALL_STATES
                 assert len(ledger.events()) == events_before + 1
@@ -134,6 +139,7 @@ def test_random_steps_never_reach_an_illegal_state_and_replay_agrees(steps, in_o
             request = ledger.get(rid)
             assert request.state == model[rid] == replayed[rid].state
             assert request.departments == handed[rid] == replayed[rid].departments
+            assert request.returned == returned[rid] == replayed[rid].returned
             assert request.event_count == replayed[rid].events == len(ledger.events(rid))
         assert ledger.verify() == []
 

@@ -425,7 +425,10 @@ def test_a_cadre_enters_a_request_and_sees_it_with_its_state(app, data):
     rid = _register(c, LUO[0], "芯片缺口约三成，希望对接本地供应商")
     with Ledger.open(ledger_path(data / "output")) as book:
         stored = book.get(rid)
-    assert (stored.enterprise_id, stored.cadre, stored.created_by, stored.state) == (LUO[0], "罗建华", "罗建华", "登记")
+    # the cadre as the list writes 包联干部, so that an imported sheet's request of the same visit agrees
+    assert (stored.enterprise_id, stored.cadre, stored.created_by, stored.state) == (
+        LUO[0], listing(data)[LUO[0]]["cadre"], "罗建华", "登记")
+    assert stored.cadre.startswith("罗建华（")
     assert stored.district == listing(data)[LUO[0]]["district"]
     page = c.get("/requests").text
     assert rid in page and "登记" in page and "芯片缺口约三成" in page
@@ -479,8 +482,134 @@ def test_a_department_moves_the_requests_handed_to_it(app, data):
         assert book.events(rid)[-1].by == "市经信局"
     other = login(app, "rsj")
     assert other.post(f"/requests/{rid}/step", data={"step": "办结", "note": "", "csrf": csrf(other)}).status_code == 404
+    cadre = login(app, "罗建华")  # the cadre sees the request, but withdrawing it is the bureau's
+    r = cadre.post(f"/requests/{rid}/step", data={"step": "撤回", "note": "企业已解决", "csrf": csrf(cadre)})
+    assert r.status_code == 403 and "您的角色不能办理这一步" in r.text
+    other = login(app, "郑晓岚")  # another cadre's request does not exist for her
+    assert _step(other, rid, "回访", satisfied="满意").status_code == 404
+
+
+def _state(data: Path, rid: str):
+    from planner.requests import Ledger, ledger_path
+
+    with Ledger.open(ledger_path(data / "output")) as book:
+        return book.get(rid), book.events(rid)
+
+
+def _step(c: TestClient, rid: str, step: str, **fields):
+    return c.post(f"/requests/{rid}/step", data={"step": step, "csrf": csrf(c), **fields})
+
+
+def _forms(html: str) -> list[str]:
+    """The steps the request page offers, one form each."""
+    return re.findall(r'name="step" value="([^"]+)"', html)
+
+
+def test_the_whole_loop_in_the_browser_forms_by_the_right_roles(app, data):
+    """登记 (cadre) → 交办 to another department (officer) → 督办 (officer) → 办理中, 办结 (department)
+    → 回访 not satisfied (cadre): reopened → 办结 → 回访 satisfied → 销号 (officer)."""
+    cadre, officer = login(app, "罗建华"), login(app, "city")
+    rid = _register(cadre, LUO[0], "希望协调解决厂房租金减免")
+    assert _forms(cadre.get(f"/requests/{rid}").text) == []  # nothing for the cadre until it is done
+    page = officer.get(f"/requests/{rid}").text
+    assert _forms(page) == ["交办", "撤回"] and 'name="departments"' in page
+    assert _step(officer, rid, "交办", departments="市人力社保局", note="请人社局牵头").status_code == 303
+    found, events = _state(data, rid)
+    assert (found.state, found.departments, events[-1].by) == ("交办", ("市人力社保局",), "city")
+    dept = login(app, "rsj")
+    page = dept.get(f"/requests/{rid}").text
+    assert _forms(page) == ["办理中", "办结", "退回"] and 'name="departments"' not in page
+    assert _forms(officer.get(f"/requests/{rid}").text) == ["交办", "督办", "退回", "撤回"]
+
+    r = _step(officer, rid, "督办", note="")  # the ledger refuses, and says why
+    assert r.status_code == 400 and f"{rid}：督办须写明督办意见" in r.text
+    assert _step(officer, rid, "督办", note="请于本周内答复企业").status_code == 303
+    found, events = _state(data, rid)
+    assert (found.state, events[-1].step, events[-1].note) == ("交办", "督办", "请于本周内答复企业")
+
+    r = _step(officer, rid, "销号")  # not yet: the ledger's message names the steps first
+    assert r.status_code == 400 and "不能直接销号" in r.text and _state(data, rid)[0].state == "交办"
+    assert _step(dept, rid, "办理中", note="已对接").status_code == 303
+    assert _step(dept, rid, "办结", note="已减免三个月租金").status_code == 303
+    assert _forms(cadre.get(f"/requests/{rid}").text) == ["回访"]
+    r = _step(cadre, rid, "回访")  # no verdict
+    assert r.status_code == 400 and "回访须注明企业是否满意" in r.text
+    assert _step(cadre, rid, "回访", satisfied="不满意", note="企业希望减免六个月").status_code == 303
+    found, events = _state(data, rid)
+    assert (found.state, found.satisfied, found.closed_at, found.departments) == (
+        "办理中", False, None, ("市人力社保局",))  # reopened, with the same department
+    assert events[-1].satisfied is False and events[-1].by == "罗建华"
+    assert "不满意，重新办理" in cadre.get(f"/requests/{rid}").text
+    assert _step(dept, rid, "办结", note="已减免六个月").status_code == 303
+    assert _step(cadre, rid, "回访", satisfied="满意").status_code == 303
+    assert _state(data, rid)[0].state == "回访"
+    assert _step(dept, rid, "退回", note="不归我部门").status_code == 400  # too late to return it
+    assert _forms(officer.get(f"/requests/{rid}").text) == ["销号", "撤回"]
+    assert _step(officer, rid, "销号", note="企业满意").status_code == 303
+    found, events = _state(data, rid)
+    assert found.state == "销号" and [e.step for e in events] == [
+        "登记", "交办", "督办", "办理中", "办结", "回访", "办结", "回访", "销号"]
+    page = officer.get(f"/requests/{rid}").text
+    assert _forms(page) == [] and "（满意）" in page
+    r = _step(officer, rid, "撤回", note="误登记")
+    assert r.status_code == 400 and "已经销号，不能再撤回" in r.text
+    actions = [(e["action"], e["detail"]) for e in app.state.accounts.audit_log() if e["target"] == rid]
+    assert ("诉求回访", "不满意，重新办理；企业希望减免六个月") in actions
+    assert ("诉求交办", "改交市人力社保局；请人社局牵头") in actions
+
+
+def test_a_return_goes_back_to_the_bureau_with_its_reason(app, data):
+    rid = _register(login(app, "罗建华"), LUO[1], "希望帮助招聘一线工人", category="用工")
+    officer, dept = login(app, "city"), login(app, "rsj")
+    assert _step(officer, rid, "交办").status_code == 303  # to the routed department
+    assert _state(data, rid)[0].departments == ("市人力社保局",)
+    r = _step(dept, rid, "退回", note="")
+    assert r.status_code == 400 and "退回须写明理由" in r.text
+    r = _step(dept, rid, "退回", note="属招商范围，请改交")
+    assert r.status_code == 303 and r.headers["location"] == "/requests"  # no longer the department's
+    found, events = _state(data, rid)
+    assert (found.state, events[-1].note, events[-1].by) == ("交办", "属招商范围，请改交", "市人力社保局")
+    assert found.departments == () and found.returned  # taken off it, waiting for the bureau
+    assert dept.get(f"/requests/{rid}").status_code == 404 and rid not in dept.get("/requests").text
+    assert "交办（已退回）" in officer.get(f"/requests/{rid}").text
+    r = _step(officer, rid, "交办")  # no department to hand it to: said, nothing written
+    assert r.status_code == 400 and "已被退回，尚无承办部门；交办须指明承办部门" in r.text
+    assert _step(officer, rid, "交办", departments="市商务局、市经信局").status_code == 303
+    assert _state(data, rid)[0].departments == ("市商务局", "市经信局")
+    assert rid not in dept.get("/requests").text
+    assert _step(officer, rid, "撤回", note="").status_code == 400
+    assert _step(officer, rid, "撤回", note="企业已自行解决").status_code == 303
+    assert _state(data, rid)[0].state == "撤回"
+
+
+def test_a_district_officer_moves_only_the_districts_requests(app, data):
+    rid = _register(login(app, "罗建华"), LUO[1], "希望协调物流通行证")  # 慈溪市
+    beilun = login(app, "beilun")
+    assert _step(beilun, rid, "交办").status_code == 404
+    assert _state(data, rid)[0].state == "登记"
+    r = login(app, "罗建华").post(f"/requests/{rid}/step", data={"step": "交办", "note": "x"})
+    assert r.status_code == 403 and _state(data, rid)[0].state == "登记"  # no token
+
+
+def test_an_admin_may_take_every_step(app, data):
+    rid = _register(login(app, "罗建华"), LUO[0], "希望对接检测机构")
+    admin = login(app, "admin")
+    for step, fields in (("交办", {}), ("办理中", {}), ("办结", {}), ("回访", {"satisfied": "满意"}), ("销号", {})):
+        assert _step(admin, rid, step, **fields).status_code == 303, step
+    assert _state(data, rid)[0].state == "销号"
+
+
+def test_an_imported_request_is_the_cadres_own_under_the_short_name(app, data, tmp_path):
+    """The ledger keeps 包联干部 as the sheet writes it (罗建华（慈溪市经信局）); an account named 罗建华 sees it."""
+    from planner.requests import Ledger, ledger_path
+
+    full = listing(data)[LUO[1]]["cadre"]
+    with Ledger.open(ledger_path(data / "output")) as book:
+        made = book.register(LUO[1], listing(data)[LUO[1]]["name"], "融资", "导入的诉求：希望续贷", "简单",
+                             "2022-06-21", cadre=full, district=listing(data)[LUO[1]]["district"])
     cadre = login(app, "罗建华")
-    assert cadre.post(f"/requests/{rid}/step", data={"step": "撤回", "csrf": csrf(cadre)}).status_code == 404
+    assert made.id in cadre.get("/requests").text and cadre.get(f"/requests/{made.id}").status_code == 200
+    assert made.id not in login(app, "郑晓岚").get("/requests").text
 
 
 # -- administration and the command line

@@ -3,12 +3,19 @@ uvicorn on a free loopback port. The browser may make no request outside the app
 every request is checked, and one to anywhere else fails the test; so does any console error
 (a Content-Security-Policy violation is one).
 
+The data folder: the sample list generated (Markdown and PDF), generated again with one
+enterprise's difficulties changed (a second version for the reviewer), and the sample request
+sheet imported into the ledger. With PLANNER_SCREENSHOTS=1 the main page of each role is saved
+under docs/ (tests/screenshots.py): web-enterprises, web-plan, web-changes, web-redline,
+web-impact, web-cadre-phone, web-request-form-phone, web-requests and web-request.
+
 Skipped, with the reason, where chromium (``make test`` installs it as root) or Playwright's
 Python package is missing.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import socket
@@ -30,10 +37,15 @@ import uvicorn  # noqa: E402
 
 from planner.web import create_app  # noqa: E402
 
+from screenshots import shot  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "browser-pass-42"
 REVIEWED = "91330206NB0000067H"
+CHANGED = "91330206NB0000059N"  # a second version: its difficulties changed
 LUO = ("91330282NB00000839", "91330282NB00000914")
+DESKTOP = {"width": 1200, "height": 900}
+PHONE = {"width": 390, "height": 844}
 
 
 def _free_port() -> int:
@@ -42,16 +54,28 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _planner(*args) -> None:
+    result = subprocess.run([sys.executable, "-m", "planner", *map(str, args)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("browser-data")
-    result = subprocess.run([sys.executable, "-m", "planner", "generate", str(ROOT / "examples" / "enterprises.yaml"),
-                             "--out", str(root / "output"), "--as-of", "2022-06-15", "--format", "md,pdf"],
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
+    records = ROOT / "examples" / "enterprises.yaml"
+    _planner("generate", records, "--out", root / "output", "--as-of", "2022-06-15", "--format", "md,pdf")
+    text = records.read_text(encoding="utf-8")
+    at = text.index("difficulties: [costs", text.index(f"id: {CHANGED}"))
+    edited = root / "edited.yaml"
+    edited.write_text(text[:at] + "difficulties: [financing, costs" + text[at + len("difficulties: [costs"):],
+                      encoding="utf-8")
+    _planner("generate", edited, "--out", root / "output", "--as-of", "2022-06-15", "--format", "md,pdf")
+    _planner("requests", "import", ROOT / "examples" / "走访诉求登记表.xlsx", "--out", root / "output")
     app = create_app(root)
     app.state.accounts.add("王芳", "reviewer", password=PASSWORD)
     app.state.accounts.add("罗建华", "cadre", cadre_name="罗建华", password=PASSWORD)
+    app.state.accounts.add("市经信局办公室", "department", department="市经信局", password=PASSWORD)
+    app.state.accounts.add("city", "officer", password=PASSWORD)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -74,36 +98,45 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def page(browser, server):
-    origin, _ = server
-    context = browser.new_context(accept_downloads=True, locale="zh-CN", base_url=origin)
-    page = context.new_page()
-    outside, errors = [], []
+class Watched:
+    """A browser context whose pages may reach the app only, and must log no console error."""
 
-    def check(route):
+    def __init__(self, browser, origin: str, **options):
+        self.origin = origin
+        self.context = browser.new_context(accept_downloads=True, locale="zh-CN", base_url=origin, **options)
+        self.page = self.context.new_page()
+        self.outside, self.errors = [], []
+        self.page.route("**/*", self._check)
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def _check(self, route):
         url = route.request.url
-        if url == origin or url.startswith(origin + "/"):
+        if url == self.origin or url.startswith(self.origin + "/"):
             route.continue_()
         else:
-            outside.append(url)
+            self.outside.append(url)
             route.abort()
 
-    page.route("**/*", check)
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    context.close()
-    assert outside == [], f"requests outside the app: {outside}"
-    assert errors == [], f"console errors: {errors}"
+    def close(self):
+        self.context.close()
+        assert self.outside == [], f"requests outside the app: {self.outside}"
+        assert self.errors == [], f"console errors: {self.errors}"
 
 
-def _login(page, name):
+@pytest.fixture
+def page(browser, server):
+    watched = Watched(browser, server[0], viewport=DESKTOP)
+    yield watched.page
+    watched.close()
+
+
+def _login(page, name, landing="**/enterprises"):
     page.goto("/login")
     page.get_by_label("用户名").fill(name)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/enterprises")
+    page.wait_for_url(landing)
 
 
 def test_a_reviewer_opens_a_plan_downloads_its_pdf_and_approves_it(page, server):
@@ -116,10 +149,12 @@ def test_a_reviewer_opens_a_plan_downloads_its_pdf_and_approves_it(page, server)
     page.wait_for_url("**sector=%E6%B1%BD%E8%BD%A6**")
     page.wait_for_function(f"document.querySelectorAll('tbody tr').length < {total}")
     assert 0 < rows.count() < total
+    shot(page, "web-enterprises.png")
     page.goto(f"/e/{REVIEWED}")
     name = json.loads((root / "output" / REVIEWED / "version.json").read_text())["listing"]["name"]
     assert page.locator("main > h1").inner_text() == name
     assert page.locator("article.plan h2").count() >= 3  # the plan, rendered
+    shot(page, "web-plan.png")
     with page.expect_download() as info:
         page.get_by_role("link", name="下载帮扶方案.pdf").click()
     assert Path(info.value.path()).read_bytes() == (root / "output" / REVIEWED / "帮扶方案.pdf").read_bytes()
@@ -135,33 +170,127 @@ def test_a_cadre_on_a_phone_prints_two_briefs_and_enters_a_request(browser, serv
     from pypdf import PdfReader
 
     origin, root = server
-    context = browser.new_context(accept_downloads=True, locale="zh-CN", base_url=origin,
-                                  viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    outside = []
-    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(origin + "/")
-               else (outside.append(route.request.url), route.abort()))
-    try:
-        _login(page, "罗建华")
-        boxes = page.locator('input[name="id"]')
-        assert boxes.count() == 2
-        boxes.nth(0).check()
-        boxes.nth(1).check()
-        with page.expect_download() as info:
-            page.get_by_role("button", name="把勾选企业的走访简报合成一个 PDF 下载").click()
-        pdf = PdfReader(info.value.path())
-        assert len(pdf.pages) == 1 + sum(len(PdfReader(root / "output" / c / "走访简报.pdf").pages) for c in LUO)
-        page.goto(f"/e/{LUO[0]}")
-        page.get_by_role("link", name="登记走访诉求").click()
-        page.get_by_label("诉求类别").select_option("融资")
-        page.get_by_label("诉求内容").fill("希望对接低息贷款")
-        page.get_by_role("button", name="登记").click()
-        page.wait_for_url("**/requests/SQ-*")
-        assert "登记" in page.locator("main > h1").inner_text()
-        page.goto("/requests")
-        assert "希望对接低息贷款" in page.locator("main").inner_text()
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390, "the request list is wider than the phone"
-    finally:
-        context.close()
-    assert outside == [], f"requests outside the app: {outside}"
+    phone = Watched(browser, origin, viewport=PHONE, is_mobile=True, has_touch=True)
+    page = phone.page
+    _login(page, "罗建华")
+    boxes = page.locator('input[name="id"]')
+    assert boxes.count() == 2
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    shot(page, "web-cadre-phone.png")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="把勾选企业的走访简报合成一个 PDF 下载").click()
+    pdf = PdfReader(info.value.path())
+    assert len(pdf.pages) == 1 + sum(len(PdfReader(root / "output" / c / "走访简报.pdf").pages) for c in LUO)
+    page.goto(f"/e/{LUO[0]}")
+    page.get_by_role("link", name="登记走访诉求").click()
+    page.get_by_label("诉求类别").select_option("融资")
+    page.get_by_label("诉求内容").fill("希望对接低息贷款")
+    shot(page, "web-request-form-phone.png")
+    page.get_by_role("button", name="登记").click()
+    page.wait_for_url("**/requests/SQ-*")
+    assert "登记" in page.locator("main > h1").inner_text()
+    page.goto("/requests")
+    assert "希望对接低息贷款" in page.locator("main").inner_text()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, "the request list is wider than the phone"
+    phone.close()
+
+
+def test_a_reviewer_sees_what_the_run_changed_and_opens_the_redline(page, server):
+    _login(page, "王芳")
+    page.get_by_role("link", name="新版本审核").click()
+    page.wait_for_url("**/changes")
+    row = page.locator("tbody tr", has_text=CHANGED)
+    assert row.count() == 1 and "企业记录变化" in row.inner_text()
+    shot(page, "web-changes.png")
+    row.get_by_role("link", name="修订对照").click()
+    page.wait_for_url(f"**/e/{CHANGED}/redline?old=1&new=2")
+    assert page.locator("ins, del").count() >= 1  # the redline marks what was added and removed
+    shot(page, "web-redline.png")
+
+
+def _proposal_zip(tmp_path) -> Path:
+    """An edit a reviewer might propose: the logistics measure of the automotive profile ends in September."""
+    import zipfile
+
+    from planner.resources import bundled
+
+    text = (bundled("sectors") / "automotive.yaml").read_text(encoding="utf-8")
+    at = text.index("end: 2022-12-31", text.index("- id: automotive_logistics"))
+    target = tmp_path / "汽车物流调整.zip"
+    with zipfile.ZipFile(target, "w") as book:
+        book.writestr("sectors/automotive.yaml", text[:at] + "end: 2022-09-30" + text[at + len("end: 2022-12-31"):])
+    return target
+
+
+def test_a_reviewer_uploads_a_profile_edit_and_reads_its_impact(page, server, tmp_path):
+    _login(page, "王芳")
+    page.get_by_role("link", name="措施库调整影响").click()
+    page.wait_for_url("**/impact")
+    page.get_by_label("基准日（可不填：按输出目录中方案的基准日）").fill("2022-06-15")
+    page.get_by_label("修改稿压缩包（.zip）").set_input_files(_proposal_zip(tmp_path))
+    page.get_by_role("button", name="上传并评估影响").click()
+    page.wait_for_url("**/impact/*")
+    assert "拟调整措施库影响2家企业（共20家）" in page.locator("main").inner_text()
+    assert page.locator("table.changes tbody tr").count() == 1
+    assert page.locator("ul.affected > li").count() == 2
+    shot(page, "web-impact.png", full_page=True)
+    page.goto("/impact")
+    assert "汽车物流调整.zip" in page.locator("main").inner_text()
+
+
+def _step(page, label: str, note: str = "", satisfied: str | None = None) -> None:
+    form = page.get_by_role("form", name=label)
+    if satisfied:
+        form.get_by_label(satisfied, exact=False).first.check()
+    if note:
+        form.locator("textarea").fill(note)
+    form.get_by_role("button", name=label).click()
+    page.wait_for_load_state()
+
+
+def test_a_request_goes_round_the_loop_in_the_browser(browser, server):
+    """交办 (officer) → 办理中 and 办结 (department) → 回访, satisfied (the cadre, on a phone) → 销号 (officer)."""
+    from planner.requests import Ledger, ledger_path
+
+    origin, root = server
+    with Ledger.open(ledger_path(root / "output")) as book:
+        rid = next(r.id for r in book.find(status="登记", department="市经信局") if r.cadre.startswith("罗建华"))
+    officer = Watched(browser, origin, viewport=DESKTOP)
+    _login(officer.page, "city")
+    officer.page.get_by_role("link", name="企业诉求").click()
+    officer.page.wait_for_url("**/requests")
+    assert officer.page.locator("ul.cards > li").count() >= 30  # the imported sheet
+    shot(officer.page, "web-requests.png")
+    officer.page.goto(f"/requests/{rid}")
+    _step(officer.page, "交办", "请于5个工作日内答复")
+    assert "交办" in officer.page.locator("main > h1").inner_text()
+
+    department = Watched(browser, origin, viewport=DESKTOP)
+    _login(department.page, "市经信局办公室", "**/requests")
+    assert rid in department.page.locator("main").inner_text()
+    department.page.goto(f"/requests/{rid}")
+    _step(department.page, "开始办理", "已联系企业")
+    _step(department.page, "办结", "已协调解决")
+    assert "办结" in department.page.locator("main > h1").inner_text()
+    department.close()
+
+    phone = Watched(browser, origin, viewport=PHONE, is_mobile=True, has_touch=True)
+    _login(phone.page, "罗建华")
+    phone.page.goto(f"/requests/{rid}")
+    _step(phone.page, "登记回访", "企业表示满意", satisfied="满意")
+    assert "回访" in phone.page.locator("main > h1").inner_text()
+    phone.close()
+
+    officer.page.goto(f"/requests/{rid}")
+    steps = officer.page.locator("ol.events li")
+    assert steps.count() == 5 and "回访（满意）" in steps.nth(4).inner_text()
+    shot(officer.page, "web-request.png", full_page=True)
+    _step(officer.page, "销号")
+    assert officer.page.locator("main > h1").inner_text().endswith("销号")
+    assert officer.page.locator("form.step").count() == 0
+    officer.close()
+    with Ledger.open(ledger_path(root / "output")) as book:
+        assert [e.step for e in book.events(rid)] == ["登记", "交办", "办理中", "办结", "回访", "销号"]
+        assert book.get(rid).satisfied is True

@@ -34,6 +34,8 @@ import uvicorn  # noqa: E402
 
 from planner.web import create_app  # noqa: E402
 
+from screenshots import shot  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "browser-pass-42"
 BEILUN = ("91330206NB0000059N", "91330206NB00001475")
@@ -118,8 +120,7 @@ def small_list(tmp_path_factory) -> Path:
 
 
 def _shot(page, name: str) -> None:
-    if SCREENSHOTS:
-        page.screenshot(path=str(ROOT / "docs" / name), full_page=True)
+    shot(page, name, full_page=True)
 
 
 def test_an_officer_uploads_a_list_generates_with_progress_and_downloads_a_plan(page, server, small_list):

@@ -211,11 +211,11 @@ def list_(out_dir: Path | None, status, department, district, cadre, overdue, as
 @requests.command("update")
 @click.argument("request_id", metavar="ID")
 @click.option("--to", "to_state", required=True, metavar="STATE",
-              help="下一步：交办、办理中、办结、回访、销号、退回或撤回。")
+              help="下一步：交办、办理中、办结、回访、销号、退回、督办或撤回。")
 @click.option("--department", multiple=True, metavar="NAME", help="交办或退回时改交的承办部门（可重复）。")
 @click.option("--from-department", metavar="NAME",
               help="退回时注明退回的承办部门：只去掉这个部门（不给则去掉全部承办部门，待重新交办）。")
-@click.option("--note", default="", metavar="TEXT", help="办理情况；退回和撤回须写明理由。")
+@click.option("--note", default="", metavar="TEXT", help="办理情况；退回和撤回须写明理由，督办须写明督办意见。")
 @click.option("--satisfied/--not-satisfied", default=None, help="回访时企业是否满意（不满意则重新办理）。")
 @click.option("--by", required=True, metavar="NAME", help="办理人。")
 @click.option("--at", "at_text", metavar="YYYY-MM-DD", help="这一步的日期（默认现在）。")
@@ -225,7 +225,7 @@ def list_(out_dir: Path | None, status, department, district, cadre, overdue, as
 @sectors_option
 def update(request_id, to_state, department, from_department, note, satisfied, by, at_text, out_dir, out_option, db,
            sectors_dir):
-    """把一条诉求推进一步（交办、办理中、办结、回访、销号，或退回、撤回）。
+    """把一条诉求推进一步（交办、办理中、办结、回访、销号，或退回、撤回）；督办只记入办理过程，状态不变。
 
     不合流程的一步（如未办结就销号）不登记，报告诉求的当前状态，退出状态为2。
     """

@@ -101,7 +101,7 @@ class Request:
     satisfied: bool | None  # the last 回访
     updated_at: str
     event_count: int
-    last_step: str = ""  # the step of its last event (退回: returned, waiting to be handed on)
+    last_step: str = ""  # the step of its last event but 督办 (退回: returned, waiting to be handed on)
     created: bool = True  # register(): False when the request was there already
 
     @property
@@ -152,7 +152,7 @@ class Snapshot:
     closed_at: dt.date | None
     satisfied: bool | None
     events: int
-    last_step: str = ""  # the step of its last event counted (退回: returned, waiting to be handed on)
+    last_step: str = ""  # the step of its last event but 督办 (退回: returned, waiting to be handed on)
 
     @property
     def returned(self) -> bool:
@@ -163,8 +163,10 @@ _REQUEST_COLUMNS = ("id, number, enterprise_id, enterprise_name, district, cadre
                     "urgency, text, due_date, natural_key, created_at, created_by, state, departments, closed_at, "
                     "satisfied, updated_at, events")
 # what reading a request selects: its columns and the step of its last event
-_SELECT_REQUEST = (_REQUEST_COLUMNS + ", (SELECT e.step FROM request_events e WHERE e.request_id = requests.id "
-                   "AND e.seq = requests.events) AS last_step")
+# (督办 is not counted: it keeps the request where it is, a returned one returned)
+_LAST_STEP = ("(SELECT e.step FROM request_events e WHERE e.request_id = requests.id AND e.step <> '督办' "
+              "ORDER BY e.seq DESC LIMIT 1)")
+_SELECT_REQUEST = _REQUEST_COLUMNS + f", {_LAST_STEP} AS last_step"
 _EVENT_COLUMNS = "id, request_id, seq, step, from_state, to_state, at, actor, note, departments, satisfied, recorded_at"
 
 
@@ -503,8 +505,7 @@ class Ledger:
                 either.append(f"state IN ({', '.join('?' * len(plain))})")
                 args += plain
             if machine.RETURN in states:  # 交办 whose last step is 退回
-                either.append("(state = ? AND EXISTS (SELECT 1 FROM request_events e WHERE e.request_id = requests.id "
-                              "AND e.seq = requests.events AND e.step = ?))")
+                either.append(f"(state = ? AND {_LAST_STEP} = ?)")
                 args += [machine.ASSIGNED, machine.RETURN]
             where.append("(" + " OR ".join(either) + ")")
         if department is not None:
@@ -558,7 +559,8 @@ class Ledger:
                 closed = None
             satisfied = event.satisfied if event.step == machine.VISITED else before.satisfied
             departments = before.departments if event.departments is None else event.departments
-            out[event.request_id] = Snapshot(state, departments, closed, satisfied, before.events + 1, event.step)
+            last_step = before.last_step if event.step == machine.SUPERVISE else event.step
+            out[event.request_id] = Snapshot(state, departments, closed, satisfied, before.events + 1, last_step)
         return out
 
     def verify(self) -> list[str]:

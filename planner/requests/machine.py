@@ -12,11 +12,13 @@
 - 回访 needs the enterprise's verdict. Satisfied: the request waits in 回访 for 销号. Not
   satisfied: the request is reopened to 办理中 — the same departments carry on, since they know
   the case; if it belongs elsewhere they 退回 it. Its 办结 date is cleared; the next 办结 counts.
+- 督办 (the bureau presses a request that is with its departments, overdue or not) needs a note
+  and leaves the request where it is: it only adds the supervision to the request's history.
 - 撤回 (the enterprise withdraws it, or it was registered in error) needs a reason, is allowed
   from every open state and is final, like 销号.
 
-A step is named by the state it leads to (``planner requests update ID --to 办结``); 退回 is the
-one step that is not a state. ``step`` gives the state a step leads to or raises
+A step is named by the state it leads to (``planner requests update ID --to 办结``); 退回 and 督办
+are the steps that are not states. ``step`` gives the state a step leads to or raises
 IllegalTransition with a Chinese message naming the request and its current state.
 """
 
@@ -35,6 +37,7 @@ VISITED = "回访"
 CLOSED = "销号"
 WITHDRAWN = "撤回"
 RETURN = "退回"  # a step, not a state
+SUPERVISE = "督办"  # a step that keeps the state
 
 STATES = (REGISTERED, ASSIGNED, IN_PROGRESS, DONE, VISITED, CLOSED, WITHDRAWN)
 FINAL = frozenset({CLOSED, WITHDRAWN})
@@ -49,7 +52,7 @@ PENDING = frozenset({REGISTERED, ASSIGNED, IN_PROGRESS})
 class Step:
     name: str
     sources: frozenset  # states it may start from
-    target: str  # the state it leads to (回访 not satisfied: REOPEN_TO)
+    target: str  # the state it leads to (回访 not satisfied: REOPEN_TO; "": the state it starts from)
     verb: str  # how a message says it: 不能{verb}
     needs_reason: bool = False
     needs_verdict: bool = False  # 回访: satisfied or not
@@ -64,6 +67,7 @@ STEPS = {s.name: s for s in (
     Step(VISITED, frozenset({DONE}), VISITED, "回访", needs_verdict=True),
     Step(CLOSED, frozenset({VISITED}), CLOSED, "销号"),
     Step(RETURN, frozenset({ASSIGNED, IN_PROGRESS}), ASSIGNED, "退回", needs_reason=True),
+    Step(SUPERVISE, frozenset({ASSIGNED, IN_PROGRESS}), "", "督办", needs_reason=True),
     Step(WITHDRAWN, frozenset(OPEN), WITHDRAWN, "撤回", needs_reason=True),
 )}
 
@@ -88,7 +92,7 @@ def result(state: str, step: str, satisfied: bool | None = None) -> str:
     """The state ``step`` leads to from ``state`` (legal steps only; see ``check``)."""
     if step == VISITED and satisfied is False:
         return REOPEN_TO
-    return STEPS[step].target
+    return STEPS[step].target or state
 
 
 def check(request_id: str, state: str, step: str, note: str = "", satisfied: bool | None = None) -> str:
@@ -112,7 +116,8 @@ def check(request_id: str, state: str, step: str, note: str = "", satisfied: boo
         raise IllegalTransition(request_id, state, step,
                                 f"{head}不能{spec.verb}（只有状态为{allowed}的诉求可以{spec.verb}）")
     if spec.needs_reason and not (note or "").strip():
-        raise IllegalTransition(request_id, state, step, f"{request_id}：{spec.verb}须写明理由")
+        what = "督办意见" if step == SUPERVISE else "理由"
+        raise IllegalTransition(request_id, state, step, f"{request_id}：{spec.verb}须写明{what}")
     if spec.needs_verdict and satisfied is None:
         raise IllegalTransition(request_id, state, step, f"{request_id}：回访须注明企业是否满意")
     if not spec.needs_verdict and satisfied is not None:
@@ -129,7 +134,7 @@ def _join(verbs: list[str]) -> str:
 def _path_to(state: str, goals: frozenset) -> list[str]:
     """The shortest sequence of forward steps (not 退回, 撤回, not a 不满意 回访) from ``state``
     to one of ``goals``; [] when there is none."""
-    forward = [s for s in STEPS.values() if s.name not in (RETURN, WITHDRAWN)]
+    forward = [s for s in STEPS.values() if s.name not in (RETURN, WITHDRAWN, SUPERVISE)]
     seen = {state}
     queue = deque([(state, [])])
     while queue:

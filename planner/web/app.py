@@ -4,7 +4,7 @@ ledger the command line uses (issue 16).
 ``create_app(data_dir)`` builds the FastAPI application; ``planner serve`` runs it with uvicorn.
 Every page needs a login; every state-changing form carries the session's CSRF token, checked
 before anything is done; whatever lies outside the user's scope answers 404. The pages live in
-one module per part of the work (auth, plans, visits, admin), each registering its routes on the
+one module per part of the work (auth, plans, visits, admin, officer, reviewer), each registering its routes on the
 shared ``Site`` (planner.web.site).
 """
 
@@ -19,14 +19,14 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from planner.web import admin, auth, officer, plans, visits
+from planner.web import admin, auth, officer, plans, reviewer, visits
 from planner.web.site import HERE, LoginRequired, PasswordChangeRequired, Site
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 ERRORS = {404: "没有这个页面，或您无权查看。", 403: "请求被拒绝。", 405: "不支持这种请求。",
           429: "尝试次数过多，请稍后再试。"}
-PAGES = (auth, plans, visits, admin, officer)
+PAGES = (auth, plans, visits, admin, officer, reviewer)
 
 
 class SecurityHeaders:

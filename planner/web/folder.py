@@ -80,6 +80,15 @@ def cadre_names(field: str) -> set[str]:
     return names
 
 
+def cadre_as_written(field: str, name: str) -> str:
+    """The part of a 包联干部 value that names ``name``, as written there: (郑晓岚（北仑区经信局）、王明,
+    郑晓岚) → 郑晓岚（北仑区经信局）; ``name`` itself when no part does."""
+    for part in _CADRE_SPLIT.split(str(field or "")):
+        if part.strip() and name in cadre_names(part):
+            return part.strip()
+    return name
+
+
 def sees_enterprise(user: User, row: dict) -> bool:
     """Whether ``user`` may see the enterprise of listing ``row`` (version.json's ``listing``)."""
     if user.role in ("admin", "reviewer"):
@@ -97,8 +106,8 @@ def sees_request(user: User, request) -> bool:
         return True
     if user.role == "officer":
         return not user.district or request.district == user.district
-    if user.role == "cadre":
-        return request.cadre == user.cadre_name
+    if user.role == "cadre":  # the ledger keeps 包联干部 as written: 罗建华（慈溪市经信局）
+        return bool(user.cadre_name) and user.cadre_name in cadre_names(request.cadre)
     if user.role == "department":
         return user.department in request.departments
     return False

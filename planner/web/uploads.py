@@ -89,6 +89,22 @@ def client_name(filename: str | None) -> str:
     return visible(base)[:120] or "未命名文件"
 
 
+@dataclass(frozen=True)
+class Kind:
+    """What ``receive`` takes: the file suffixes, what to say of another kind or a file too long,
+    its size limit (None: MAX_BYTES, read at each call) and a check of the stored file."""
+
+    suffixes: tuple
+    wrong_kind: str  # …：{wrong_kind}
+    too_long: str  # 文件超过10MB的上限，未保存；{too_long}
+    max_bytes: int | None = None
+    check: object = None  # callable(path) raising UploadRefused
+    empty: str = "没有企业名单"  # 文件是空的（0字节），{empty}
+
+    def limit(self) -> int:
+        return self.max_bytes if self.max_bytes is not None else MAX_BYTES
+
+
 FORM_SLACK = 64 * 1024  # the form's other fields and the multipart framing around the file
 FIELD_MOST = 4096  # bytes of one plain form field
 
@@ -109,14 +125,15 @@ class Received:
             self.path.unlink(missing_ok=True)
 
 
-async def receive(request, folder: Path, csrf: str, field_name: str = "file") -> Received:
+async def receive(request, folder: Path, csrf: str, field_name: str = "file", kind: Kind | None = None) -> Received:
     """Stream the multipart form of ``request`` into ``folder``: its file (the part ``field_name``,
     the only file taken) written as it arrives to ``<token><suffix>``, at most MAX_BYTES; nothing is
     spooled elsewhere. UploadRefused for a body too long (refused before it is read when it says
     its length), a file of another kind, an empty file or a form that is not one; TokenRefused when
     the form's ``csrf`` field, sent before the file (as browsers send a form's fields in order), is
     not ``csrf``: the file is then never written (the caller checks the token of a form that sent
-    it after the file, and discards the file if need be)."""
+    it after the file, and discards the file if need be). ``kind``: what files are taken (default:
+    an enterprise list, LIST)."""
     import hmac
 
     try:
@@ -126,12 +143,15 @@ async def receive(request, folder: Path, csrf: str, field_name: str = "file") ->
         import multipart
         from multipart.multipart import parse_options_header
 
-    kind, params = parse_options_header(request.headers.get("content-type", ""))
-    if kind != b"multipart/form-data" or b"boundary" not in params:
+    kind = kind or LIST
+    most = kind.limit()
+    too_long = f"文件超过{size_text(most)}的上限，未保存；{kind.too_long}"
+    content, params = parse_options_header(request.headers.get("content-type", ""))
+    if content != b"multipart/form-data" or b"boundary" not in params:
         raise UploadRefused("请用页面上的表单选择文件上传")
     length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_BYTES + FORM_SLACK:
-        raise UploadRefused(f"文件超过{size_text(MAX_BYTES)}的上限，未保存；请分成几个较小的名单上传")
+    if length.isdigit() and int(length) > most + FORM_SLACK:
+        raise UploadRefused(too_long)
     got = Received()
     state = {"headers": [], "field": None, "data": bytearray(), "file": None, "header": b"", "value": b""}
     handle = {"fd": None}
@@ -162,8 +182,8 @@ async def receive(request, folder: Path, csrf: str, field_name: str = "file") ->
             suffix = Path(got.name).suffix.lower()
             if not options[b"filename"]:
                 return
-            if suffix not in SUFFIXES:
-                raise UploadRefused(f"无法识别的文件格式“{suffix or '（无扩展名）'}”：请上传 Excel（.xlsx、.xls）或 CSV 文件")
+            if suffix not in kind.suffixes:
+                raise UploadRefused(f"无法识别的文件格式“{suffix or '（无扩展名）'}”：{kind.wrong_kind}")
             got.token = secrets.token_hex(16)
             got.path = Path(folder) / f"{got.token}{suffix}"
             handle["fd"] = os.open(got.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
@@ -174,8 +194,8 @@ async def receive(request, folder: Path, csrf: str, field_name: str = "file") ->
         block = data[start:end]
         if state["file"] == "file":
             got.size += len(block)
-            if got.size > MAX_BYTES:
-                raise UploadRefused(f"文件超过{size_text(MAX_BYTES)}的上限，未保存；请分成几个较小的名单上传")
+            if got.size > most:
+                raise UploadRefused(too_long)
             view = memoryview(block)
             while view:
                 view = view[os.write(handle["fd"], view):]
@@ -200,14 +220,14 @@ async def receive(request, folder: Path, csrf: str, field_name: str = "file") ->
     try:
         async for chunk in request.stream():
             total += len(chunk)
-            if total > MAX_BYTES + FORM_SLACK:
-                raise UploadRefused(f"文件超过{size_text(MAX_BYTES)}的上限，未保存；请分成几个较小的名单上传")
+            if total > most + FORM_SLACK:
+                raise UploadRefused(too_long)
             parser.write(chunk)
         parser.finalize()
         if got.path is not None and got.size == 0:
-            raise UploadRefused("文件是空的（0字节），没有企业名单")
-        if got.path is not None:
-            _check_unpacked(got.path)
+            raise UploadRefused(f"文件是空的（0字节），{kind.empty}")
+        if got.path is not None and kind.check is not None:
+            kind.check(got.path)
     except UploadRefused:
         _close(handle)
         got.discard()
@@ -237,6 +257,9 @@ def _check_unpacked(path: Path) -> None:
         raise UploadRefused("文件已损坏，不是完整的 Excel 工作簿（.xlsx）；请在 Excel 或 WPS 中重新保存后上传") from None
     if unpacked > MAX_UNPACKED:
         raise UploadRefused(f"工作簿解压后超过{size_text(MAX_UNPACKED)}，未读取；请分成几个较小的名单上传")
+
+
+LIST = Kind(SUFFIXES, "请上传 Excel（.xlsx、.xls）或 CSV 文件", "请分成几个较小的名单上传", check=_check_unpacked)
 
 
 def triage(upload: Upload, kb, district_id: str | None, holders: dict) -> ReadResult | None:

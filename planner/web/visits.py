@@ -1,21 +1,31 @@
-"""Requests (诉求): a cadre registers what an enterprise asked for after a visit; departments and
-officers move requests through their steps; everyone sees the requests in their scope."""
+"""Requests (诉求): a cadre registers what an enterprise asked for after a visit and records the
+return visit (回访); departments and officers move requests through the other steps of the
+ledger's machine (planner.requests.machine), each role offered only the steps it may take from
+the request's state; a step the ledger refuses shows its message. Everyone sees the requests in
+their scope."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.exceptions import HTTPException
 
-from planner.web.folder import sees_request
+from planner.web.folder import cadre_as_written, sees_request
 from planner.web.site import Site
 
-# which steps of the request machine each role may take
-# (回访 and 销号, which need the verdict of a return visit, are left to `planner requests` for now)
-STEPS_BY_ROLE = {"department": ("办理中", "办结", "退回"), "officer": ("交办", "撤回"),
-                 "admin": ("交办", "办理中", "办结", "退回", "撤回")}
+# which steps of the request machine each role may take: the department works a request and
+# returns it; the cadre of record does the 回访 (the enterprise's verdict); the bureau hands it on,
+# presses it (督办), signs it off (销号) or withdraws it; the admin may do every step
+STEPS_BY_ROLE = {"department": ("办理中", "办结", "退回"), "cadre": ("回访",),
+                 "officer": ("交办", "督办", "销号", "退回", "撤回"),
+                 "admin": ("交办", "督办", "办理中", "办结", "回访", "销号", "退回", "撤回")}
+# who may hand a request to other departments (交办 with departments named)
+REHANDS = ("officer", "admin")
+VERDICTS = {"满意": True, "不满意": False}
+_DEPARTMENT_SPLIT = re.compile(r"[、，,;；\s]+")
 FORM_FIELDS = ("category", "urgency", "text", "visit_date")
 
 
@@ -45,7 +55,8 @@ def register(app: FastAPI, site: Site) -> None:
         with site.ledger() as book:
             try:
                 made = book.register(code, row.get("name", ""), category, text, urgency, visit_date,
-                                     cadre=session.user.cadre_name, district=row.get("district", ""),
+                                     cadre=cadre_as_written(row.get("cadre", ""), session.user.cadre_name),
+                                     district=row.get("district", ""),
                                      by=session.user.name)
             except LedgerError as exc:
                 form = {"category": category, "urgency": urgency, "text": text, "visit_date": visit_date}
@@ -62,13 +73,19 @@ def register(app: FastAPI, site: Site) -> None:
         else:
             with site.ledger() as book:
                 user = session.user
-                if user.role == "cadre":
-                    found = book.find(cadre=user.cadre_name)
-                elif user.role == "department":
+                if user.role == "department":
                     found = book.find(department=user.department)
                 else:
                     found = [r for r in book.find() if sees_request(user, r)]
         return page(request, "requests.html.j2", session, requests=found)
+
+    def request_view(request, session, book, found, status=200, error="", failed=""):
+        from planner.requests import STEPS
+
+        role = session.user.role
+        steps = [s for s in STEPS_BY_ROLE.get(role, ()) if found.state in STEPS[s].sources]
+        return page(request, "request.html.j2", session, status, r=found, events=book.events(found.id), steps=steps,
+                    rehands=role in REHANDS, error=error, failed=failed)
 
     @app.get("/requests/{rid}")
     def request_page(request: Request, rid: str):
@@ -77,27 +94,39 @@ def register(app: FastAPI, site: Site) -> None:
             raise HTTPException(404)
         with site.ledger() as book:
             found = site.request_in_scope(session, book, rid)
-            events = book.events(found.id)
-        steps = STEPS_BY_ROLE.get(session.user.role, ())
-        return page(request, "request.html.j2", session, r=found, events=events, steps=steps, error="")
+            return request_view(request, session, book, found)
 
     @app.post("/requests/{rid}/step")
     def request_step(request: Request, rid: str, step: str = Form(""), note: str = Form(""),
-                     csrf: str = Form("")):
+                     satisfied: str = Form(""), departments: str = Form(""), csrf: str = Form("")):
         from planner.requests import LedgerError
 
         session = need(request, *STEPS_BY_ROLE)
         site.check_csrf(session, csrf)
         if not site.has_ledger():
             raise HTTPException(404)
+        role = session.user.role
         with site.ledger() as book:
             found = site.request_in_scope(session, book, rid)
-            if step not in STEPS_BY_ROLE[session.user.role]:
+            if step not in STEPS_BY_ROLE[role]:
                 raise HTTPException(403, "您的角色不能办理这一步")
+            handed = None
+            if departments.strip() and role in REHANDS and step == "交办":
+                handed = [d for d in _DEPARTMENT_SPLIT.split(departments) if d]
+                if tuple(handed) == found.departments:
+                    handed = None
+            verdict = VERDICTS.get(satisfied) if step == "回访" else None
             try:
-                book.transition(found.id, step, by=session.user.department or session.user.name, note=note)
+                # a department that returns a request is taken off it (the others keep it)
+                returning = session.user.department if role == "department" and step == "退回" else None
+                done = book.transition(found.id, step, by=session.user.department or session.user.name, note=note,
+                                       departments=handed, satisfied=verdict, returned_by=returning)
             except LedgerError as exc:
-                return page(request, "request.html.j2", session, 400, r=found, events=book.events(found.id),
-                            steps=STEPS_BY_ROLE[session.user.role], error=exc.format_message())
-        site.accounts.audit(session.user.name, f"诉求{step}", found.id, note)
+                return request_view(request, session, book, found, 400, exc.format_message(), step)
+        detail = "；".join(part for part in (
+            {True: "满意", False: "不满意，重新办理"}.get(verdict, ""),
+            f"改交{'、'.join(done.departments)}" if handed else "", note.strip()) if part)
+        site.accounts.audit(session.user.name, f"诉求{step}", found.id, detail)
+        if not sees_request(session.user, done):  # returned by this department: no longer its request
+            return RedirectResponse("/requests", 303)
         return RedirectResponse(f"/requests/{found.id}", 303)
