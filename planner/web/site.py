@@ -10,7 +10,9 @@ Whatever lies outside the user's scope raises 404.
 from __future__ import annotations
 
 import hmac
+import os
 import re
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -29,6 +31,7 @@ SESSION_COOKIE = "planner_session"
 LOGIN_COOKIE = "planner_login"  # the pre-login CSRF token (double submit)
 SEES_ENTERPRISES = ("admin", "officer", "reviewer", "cadre")
 REQUEST_ID = re.compile(r"^SQ-\d{4}-\d{6}$")
+RACY_NS = 2_000_000_000  # a folder changed this recently is read again: a change in the same clock tick keeps its time
 
 
 class LoginRequired(Exception):
@@ -56,6 +59,7 @@ class Site:
         self.signer = TimestampSigner(ensure_secret(self.folder.secret_file), salt="planner-session")
         self.env = environment()
         self.cache: dict = {}
+        self._listed: dict[str, tuple] = {}  # enterprise folder name: (its _folder_key, its row or None)
 
     # -- knowledge and renderer, lazily (the first page that needs them pays)
 
@@ -118,25 +122,32 @@ class Site:
     # -- enterprises in scope
 
     def enterprise_rows(self) -> list[dict]:
-        from planner.briefbook import enterprise_folders
-        from planner.versions import current_version
-
-        rows = []
+        """A row per enterprise of the output folder with a whole current version (its listing),
+        by credit code. Each folder's row is kept (``_listed``) for as long as the folder and its
+        version.json stay as they were, so a page reads one directory and two stats per
+        enterprise instead of every version.json."""
         output = self.folder.output
-        if not output.is_dir():
-            return rows
-        for sub in enterprise_folders(output):
-            version, _ = current_version(sub)
-            if version is None or not isinstance(version.meta.get("listing"), dict):
-                continue
-            listing = version.meta["listing"]
-            rows.append({"id": sub.name, "name": str(listing.get("name", "")),
-                         "district": str(listing.get("district", "")), "zone": str(listing.get("zone", "")),
-                         "cadre": str(listing.get("cadre", "")), "sector": str(listing.get("sector", "")),
-                         "production_status": str(listing.get("production_status", "")),
-                         "measures": len(listing.get("measures", []) or []),
-                         "questions": int(listing.get("questions", 0) or 0), "version": version.number,
-                         "generated": version.meta.get("generated", "")})
+        try:
+            entries = sorted((e.name, e.path) for e in os.scandir(output) if e.is_dir(follow_symlinks=False))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        kept, listed = self._listed, {}
+        rows = []
+        for name, path in entries:
+            key = _folder_key(path)
+            if key is None:
+                continue  # no version.json: no version to list
+            known = kept.get(name)
+            if known is not None and known[0] == key:
+                listed[name] = known
+                row = known[1]
+            else:
+                row, keep = _listing_row(Path(path))
+                if keep and time.time_ns() - max(key[0], key[3]) >= RACY_NS:
+                    listed[name] = (key, row)
+            if row is not None:
+                rows.append(dict(row))  # a copy: a page may add to its rows
+        self._listed = listed
         return rows
 
     def visible_rows(self, session: Session) -> list[dict]:
@@ -167,7 +178,11 @@ class Site:
     def ledger(self):
         from planner.requests import Ledger, ledger_path
 
-        return Ledger.open(ledger_path(self.folder.output))
+        if "request_rules" not in self.cache:  # sectors/requests.yaml, read once as the knowledge is
+            from planner.requests import load_rules
+
+            self.cache["request_rules"] = load_rules()
+        return Ledger.open(ledger_path(self.folder.output), self.cache["request_rules"])
 
     @staticmethod
     def request_in_scope(session: Session, book, rid: str):
@@ -182,3 +197,38 @@ class Site:
         if not sees_request(session.user, found):
             raise HTTPException(404)
         return found
+
+
+def _folder_key(path: str) -> tuple | None:
+    """What an enterprise folder's listed row depends on: the folder's modification time and its
+    version.json's (modification time, inode, size, mode); None when it has no version.json.
+    Whatever writes a version (planner.versions) writes every file to a temporary file renamed
+    into the folder and removes files by unlinking, each of which changes the folder's time, and
+    version.json last, always as a new file (a new inode)."""
+    try:
+        folder = os.stat(path, follow_symlinks=False)
+        meta = os.stat(os.path.join(path, "version.json"), follow_symlinks=False)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return (folder.st_mtime_ns, folder.st_ino, meta.st_ino, meta.st_mtime_ns, meta.st_size, meta.st_mode)
+
+
+def _listing_row(sub: Path) -> tuple[dict | None, bool]:
+    """The list row of enterprise folder ``sub`` (None: no whole version with a listing), and
+    whether it may be kept: only a row read from a whole top of the folder (one read from an
+    archived copy, or none for a damaged version, depends on history/ too)."""
+    from planner.versions import current_version
+
+    version, _ = current_version(sub)
+    keep = version is not None and version.path == sub
+    if version is None or not isinstance(version.meta.get("listing"), dict):
+        return None, keep
+    listing = version.meta["listing"]
+    row = {"id": sub.name, "name": str(listing.get("name", "")),
+           "district": str(listing.get("district", "")), "zone": str(listing.get("zone", "")),
+           "cadre": str(listing.get("cadre", "")), "sector": str(listing.get("sector", "")),
+           "production_status": str(listing.get("production_status", "")),
+           "measures": len(listing.get("measures", []) or []),
+           "questions": int(listing.get("questions", 0) or 0), "version": version.number,
+           "generated": version.meta.get("generated", "")}
+    return row, keep
