@@ -220,12 +220,11 @@ def filters_of(html: str) -> dict[str, list[str]]:
     return found
 
 
-async def browse(rec: Recorder, client: httpx.AsyncClient, role: str, until: float, think: float,
+async def browse(rec: Recorder, client: httpx.AsyncClient, html: str, until: float, think: float,
                  rng: random.Random) -> None:
-    """One user's clicks until ``until``: the list, a filter or a search, plan pages, the requests."""
-    first = await rec.get(client, "list", "/enterprises")
-    html = first.text if first is not None else ""
-    codes = PLAN_LINK.findall(html) or []
+    """One user's clicks until ``until``, from the list page ``html``: the list, a filter or a
+    search, plan pages of the enterprises listed, the requests."""
+    codes = PLAN_LINK.findall(html)
     choices = filters_of(html)
     while time.monotonic() < until:
         await asyncio.sleep(rng.uniform(0, 2 * think))
@@ -282,28 +281,39 @@ def run_progress(data: Path, run_id: str) -> dict:
     return progress
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (its own threads, not its children)."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def load(base: str, data: Path, people: list[tuple], listing: Path, seconds: float, think: float,
-               seed: int) -> tuple[Recorder, float, dict]:
+               seed: int, server_pid: int) -> tuple[Recorder, float, dict, dict]:
     rec = Recorder()
     clients = [await login(base, name) for name, *_ in people]
     generator = await login(base, "generator")
     rng = random.Random(seed)
-    # one warm-up round, not counted: every user's list (the first page after login)
-    await asyncio.gather(*(rec.get(c, "list", "/enterprises") for c in clients))
+    # not counted: every user's list, the first page after login
+    first = [r.text if r is not None else "" for r in
+             await asyncio.gather(*(rec.get(c, "list", "/enterprises") for c in clients))]
     rec.recording = True
+    cpu = {"server": -cpu_seconds(server_pid), "client": -time.process_time()}
     begun = time.monotonic()
     until = begun + seconds
     gen = asyncio.create_task(generation(rec, generator, listing, until))
     await asyncio.sleep(0)
-    users = [browse(rec, c, role, until, think, random.Random(rng.random())) for c, (_, role, *_) in zip(clients, people)]
+    users = [browse(rec, c, html, until, think, random.Random(rng.random())) for c, html in zip(clients, first)]
     await asyncio.gather(*users)
     run_id = await gen
     window = time.monotonic() - begun
     rec.recording = False
+    cpu["server"] += cpu_seconds(server_pid)
+    cpu["client"] += time.process_time()
     end = run_progress(data, run_id) if run_id else {}
     for c in clients + [generator]:
         await c.aclose()
-    return rec, window, end
+    return rec, window, end, cpu
 
 
 # -- the report
@@ -372,8 +382,8 @@ def main() -> None:
         port = free_port()
         server = start_server(data, port, work / "server.log")
         print(f"planner serve on 127.0.0.1:{port}; {args.users} users for {args.seconds:.0f} s …", flush=True)
-        rec, window, end = asyncio.run(load(f"http://127.0.0.1:{port}", data, people, listing, args.seconds,
-                                               args.think, args.seed))
+        rec, window, end, cpu = asyncio.run(load(f"http://127.0.0.1:{port}", data, people, listing, args.seconds,
+                                                 args.think, args.seed, server.pid))
     finally:
         if server is not None:
             stop_server(server)
@@ -392,12 +402,17 @@ def main() -> None:
     about = machine() + [("load average", f"{load_before[0]:.1f} before, {load_after[0]:.1f} after (1 min; the "
                                            f"machine is shared, other work ran meanwhile)")]
     rows = table_rows(rec, window)
+    served = sum(len(times) for times in rec.times.values())
+    busy = (f"planner serve used {cpu['server']:.1f} s of CPU in the {window:.0f} s window ({cpu['server'] / window:.0%} "
+            f"of a core, {cpu['server'] / max(served, 1) * 1000:.1f} ms per request); the simulated users "
+            f"{cpu['client']:.1f} s")
     ok, line = verdict(rec)
     command = f"bench/load.py --users {args.users} --seconds {args.seconds:g} --records {args.records} --think {args.think:g}"
     print(f"\nplanner serve under load, {command}\n")
     print("\n".join(f"{what + ':':<13} {value}" for what, value in about) + "\n")
     print(f"users: {mix}; {args.records + 20} enterprises; think time uniform 0–{2 * args.think:g} s")
-    print(f"generation: {gen}\n")
+    print(f"generation: {gen}")
+    print(f"{busy}\n")
     print(text_table(rows, HEADER))
     for kind, said in rec.samples.items():
         print(f"errors of {kind}: {'; '.join(said)}")
@@ -407,7 +422,7 @@ def main() -> None:
             f"`{command}`, {dt.date.today().isoformat()}:", "",
             markdown_table(about, ("machine", "")), "",
             f"Users: {mix}; {args.records + 20} enterprises; think time uniform 0–{2 * args.think:g} s. "
-            f"Generation meanwhile: {gen}.", "",
+            f"Generation meanwhile: {gen}. CPU: {busy}.", "",
             markdown_table(rows, HEADER), "", f"**{line}**", ""]), encoding="utf-8")
         print(f"Markdown: {args.markdown}")
     sys.exit(0 if ok else 1)

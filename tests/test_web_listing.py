@@ -1,6 +1,7 @@
 """The enterprise list of the web workplace reads each enterprise folder once and keeps its row
 until the folder changes (planner.web.site): a regenerated, new, removed or damaged plan shows in
-the list at once, and an unchanged folder is not read again.
+the list at once, and an unchanged folder is not read again. A plan page's body is kept as HTML
+until plan.md is replaced, so a regenerated plan shows on its page at once too.
 
 One data folder per test (the sample list, Markdown only); RACY_NS is set to 0 so that rows are
 kept even for folders written a moment ago (by default those are read again for two seconds).
@@ -20,6 +21,7 @@ import yaml
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
 
+import planner.render  # noqa: E402
 import planner.versions  # noqa: E402
 from planner.web import create_app, site  # noqa: E402
 
@@ -146,3 +148,20 @@ def test_a_row_is_a_copy(data, reads):
     rows = app.state.site.enterprise_rows()
     rows[0]["name"] = "被页面改掉的名称"
     assert app.state.site.enterprise_rows()[0]["name"] != "被页面改掉的名称"
+
+
+def test_a_regenerated_plan_shows_on_its_page_at_once(data, reads, tmp_path, monkeypatch):
+    rendered: list[int] = []
+    real = planner.render.markdown_to_html
+
+    def counting(text):
+        rendered.append(len(text))
+        return real(text)
+
+    monkeypatch.setattr(planner.render, "markdown_to_html", counting)
+    c = admin(data)
+    first = c.get(f"/e/{CODE}").text
+    assert c.get(f"/e/{CODE}").text == first and len(rendered) == 1  # the body kept as HTML
+    _generate(with_one_changed(tmp_path, "宁波页面改名有限公司"), data / "output")
+    page = c.get(f"/e/{CODE}").text
+    assert "宁波页面改名有限公司" in page and len(rendered) == 2
