@@ -37,6 +37,19 @@ PLAN_HTML_KEPT = 1000  # plan bodies kept as HTML (some 10 KB each), the latest 
 RACY_NS = 2_000_000_000  # a folder changed this recently is read again: a change in the same clock tick keeps its time
 
 
+class Row(dict):
+    """A list row: a dict whose keys also read as attributes, as the templates write them
+    (row.name), without Jinja first failing an attribute lookup on every cell."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 class LoginRequired(Exception):
     pass
 
@@ -160,7 +173,7 @@ class Site:
                 if keep and time.time_ns() - max(key[0], key[1]) >= RACY_NS:
                     listed[name] = (key, row)
             if row is not None:
-                rows.append(dict(row))  # a copy: a page may add to its rows
+                rows.append(Row(row))  # a copy: a page may add to its rows
         self._listed = listed
         return rows
 
