@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils
 
-.PHONY: demo serve test test-tools browser setup system-packages fonts bench clean readme-images
+.PHONY: demo serve test test-tools browser setup system-packages fonts bench bench-load clean readme-images
 
 DEMO_AS_OF := 2022-06-15
 # after the visits of the bundled request sheet (examples/走访诉求登记表.xlsx): the next briefs follow them up
@@ -111,6 +111,10 @@ $(STAMP): pyproject.toml
 
 bench: setup
 	$(BIN)/python bench/run.py
+
+# planner serve on loopback: 50 users browsing for 60 s while a generation runs (p95 < 300 ms)
+bench-load: setup
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) output/*/ build dist $(FONT_DIR)

@@ -62,10 +62,18 @@ def local_zone():
 
 
 def local_time(value) -> str:
-    """An ISO timestamp (as version.json records it, in UTC) as local time: 2022年6月15日 14:05.
+    """An ISO timestamp (as version.json records it, in UTC) as local time: 2022年6月15日 14:05; a
+    day alone (2022-06-15, as the ledger keeps a step dated by a day) as the day, 2022年6月15日.
     Text that is not a timestamp comes back as it is."""
     if value is None:
         return ""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return cn_date(value)
+    if isinstance(value, str) and len(value) == 10:  # a day without a time (a step dated by --at or a sheet)
+        try:
+            return cn_date(dt.date.fromisoformat(value))
+        except ValueError:
+            return value
     try:
         moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
     except (TypeError, ValueError):

@@ -677,3 +677,12 @@ def test_serve_builds_the_data_folder(tmp_path):
     app.state.accounts.add("a", "admin", password=PASSWORD)
     page = login(app, "a").get("/enterprises")
     assert page.status_code == 200 and "还没有可查看的企业" in page.text
+
+
+def test_a_step_dated_by_a_day_shows_the_day_not_a_midnight_moved_by_the_zone(monkeypatch):
+    from planner.dates import local_time
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    assert local_time("2022-06-22") == "2022年6月22日"  # not 2022年6月22日 08:00
+    assert local_time("2022-06-22T06:30:00+00:00").startswith("2022年6月22日 ")
+    assert local_time("第一版") == "第一版"

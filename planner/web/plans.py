@@ -47,13 +47,12 @@ def register(app: FastAPI, site: Site) -> None:
     @app.get("/e/{code}")
     def enterprise_page(request: Request, code: str):
         from planner import review
-        from planner.render import markdown_to_html
         from planner.versions import scan_versions
 
         session = need(request, *SEES_ENTERPRISES)
         sub, version, row = enterprise(session, code)
         try:
-            body = markdown_to_html((version.path / "plan.md").read_text(encoding="utf-8"))
+            body = site.plan_html(version.path)
         except (OSError, UnicodeDecodeError):
             body = "<p>该版本没有可显示的方案正文。</p>"
         decisions, _ = review.read_reviews(sub)

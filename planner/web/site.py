@@ -9,8 +9,12 @@ Whatever lies outside the user's scope raises 404.
 
 from __future__ import annotations
 
+import functools
 import hmac
+import os
 import re
+import time
+from collections import OrderedDict
 from pathlib import Path
 from urllib.parse import quote
 
@@ -29,6 +33,21 @@ SESSION_COOKIE = "planner_session"
 LOGIN_COOKIE = "planner_login"  # the pre-login CSRF token (double submit)
 SEES_ENTERPRISES = ("admin", "officer", "reviewer", "cadre")
 REQUEST_ID = re.compile(r"^SQ-\d{4}-\d{6}$")
+PLAN_HTML_KEPT = 1000  # plan bodies kept as HTML (some 10 KB each), the latest read
+RACY_NS = 2_000_000_000  # a folder changed this recently is read again: a change in the same clock tick keeps its time
+
+
+class Row(dict):
+    """A list row: a dict whose keys also read as attributes, as the templates write them
+    (row.name), without Jinja first failing an attribute lookup on every cell."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
 class LoginRequired(Exception):
@@ -39,10 +58,20 @@ class PasswordChangeRequired(Exception):
     pass
 
 
+@functools.lru_cache(maxsize=4096)
+def _local_time_in(value: str, zone: str | None) -> str:
+    return local_time(value)
+
+
+def _local_time(value) -> str:
+    """planner.dates.local_time, remembered per text and $PLANNER_TZ: a list shows one per row."""
+    return _local_time_in(value, os.environ.get("PLANNER_TZ")) if isinstance(value, str) else local_time(value)
+
+
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters["local_time"] = local_time
+    env.filters["local_time"] = _local_time
     env.filters["q"] = lambda value: quote(str(value), safe="")
     return env
 
@@ -56,6 +85,8 @@ class Site:
         self.signer = TimestampSigner(ensure_secret(self.folder.secret_file), salt="planner-session")
         self.env = environment()
         self.cache: dict = {}
+        self._listed: dict[str, tuple] = {}  # enterprise folder name: (its _folder_key, its row or None)
+        self._plan_html: OrderedDict[str, tuple] = OrderedDict()  # plan.md path: (its stat key, its HTML)
 
     # -- knowledge and renderer, lazily (the first page that needs them pays)
 
@@ -118,26 +149,52 @@ class Site:
     # -- enterprises in scope
 
     def enterprise_rows(self) -> list[dict]:
-        from planner.briefbook import enterprise_folders
-        from planner.versions import current_version
-
-        rows = []
+        """A row per enterprise of the output folder with a whole current version (its listing),
+        by credit code. Each folder's row is kept (``_listed``) for as long as the folder stays
+        as it was (``_folder_key``), so a page reads one directory and a stat per enterprise
+        instead of every version.json."""
         output = self.folder.output
-        if not output.is_dir():
-            return rows
-        for sub in enterprise_folders(output):
-            version, _ = current_version(sub)
-            if version is None or not isinstance(version.meta.get("listing"), dict):
-                continue
-            listing = version.meta["listing"]
-            rows.append({"id": sub.name, "name": str(listing.get("name", "")),
-                         "district": str(listing.get("district", "")), "zone": str(listing.get("zone", "")),
-                         "cadre": str(listing.get("cadre", "")), "sector": str(listing.get("sector", "")),
-                         "production_status": str(listing.get("production_status", "")),
-                         "measures": len(listing.get("measures", []) or []),
-                         "questions": int(listing.get("questions", 0) or 0), "version": version.number,
-                         "generated": version.meta.get("generated", "")})
+        try:
+            entries = sorted((e.name, e.path) for e in os.scandir(output) if e.is_dir(follow_symlinks=False))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        kept, listed = self._listed, {}
+        rows = []
+        for name, path in entries:
+            key = _folder_key(path)
+            if key is None:
+                continue  # gone meanwhile
+            known = kept.get(name)
+            if known is not None and known[0] == key:
+                listed[name] = known
+                row = known[1]
+            else:
+                row, keep = _listing_row(Path(path))
+                if keep and time.time_ns() - max(key[0], key[1]) >= RACY_NS:
+                    listed[name] = (key, row)
+            if row is not None:
+                rows.append(Row(row))  # a copy: a page may add to its rows
+        self._listed = listed
         return rows
+
+    def plan_html(self, version_path: Path) -> str:
+        """plan.md of a version as HTML, kept while the file stays the same one (atomic writes make
+        a new file: a new inode). Raises OSError or UnicodeDecodeError as reading it does."""
+        from planner.render import markdown_to_html
+
+        path = os.path.join(version_path, "plan.md")
+        status = os.stat(path)
+        key = (status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+        known = self._plan_html.get(path)
+        if known is not None and known[0] == key:
+            return known[1]
+        with open(path, encoding="utf-8") as handle:
+            html = markdown_to_html(handle.read())
+        if time.time_ns() - max(key[2], key[3]) >= RACY_NS:
+            self._plan_html[path] = (key, html)
+            while len(self._plan_html) > PLAN_HTML_KEPT:
+                self._plan_html.popitem(last=False)
+        return html
 
     def visible_rows(self, session: Session) -> list[dict]:
         return [row for row in self.enterprise_rows() if sees_enterprise(session.user, row)]
@@ -167,7 +224,11 @@ class Site:
     def ledger(self):
         from planner.requests import Ledger, ledger_path
 
-        return Ledger.open(ledger_path(self.folder.output))
+        if "request_rules" not in self.cache:  # sectors/requests.yaml, read once as the knowledge is
+            from planner.requests import load_rules
+
+            self.cache["request_rules"] = load_rules()
+        return Ledger.open(ledger_path(self.folder.output), self.cache["request_rules"])
 
     @staticmethod
     def request_in_scope(session: Session, book, rid: str):
@@ -182,3 +243,39 @@ class Site:
         if not sees_request(session.user, found):
             raise HTTPException(404)
         return found
+
+
+def _folder_key(path: str) -> tuple | None:
+    """What an enterprise folder's listed row depends on, from one stat: the folder's modification
+    and change times and inode. Whatever writes a version (planner.versions) writes each file to a
+    temporary file renamed into the folder (version.json last) and removes files by unlinking,
+    each of which changes both times; a tool that sets the modification time back still changes
+    the change time. (A file rewritten in place, which no writer does, is seen by the plan page,
+    which checks every file, and by the list when the folder next changes.)"""
+    try:
+        folder = os.stat(path, follow_symlinks=False)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return (folder.st_mtime_ns, folder.st_ctime_ns, folder.st_ino)
+
+
+def _listing_row(sub: Path) -> tuple[dict | None, bool]:
+    """The list row of enterprise folder ``sub`` (None: no whole version with a listing), and
+    whether it may be kept: a row read from a whole top of the folder, or none for a folder
+    without version.json (an archived copy's row, or none for a damaged version, depends on
+    history/ too)."""
+    from planner.versions import current_version
+
+    version, why = current_version(sub)
+    keep = version.path == sub if version is not None else why is None  # why None: no version.json
+    if version is None or not isinstance(version.meta.get("listing"), dict):
+        return None, keep
+    listing = version.meta["listing"]
+    row = {"id": sub.name, "name": str(listing.get("name", "")),
+           "district": str(listing.get("district", "")), "zone": str(listing.get("zone", "")),
+           "cadre": str(listing.get("cadre", "")), "sector": str(listing.get("sector", "")),
+           "production_status": str(listing.get("production_status", "")),
+           "measures": len(listing.get("measures", []) or []),
+           "questions": int(listing.get("questions", 0) or 0), "version": version.number,
+           "generated": version.meta.get("generated", "")}
+    return row, keep
