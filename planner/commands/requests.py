@@ -71,7 +71,8 @@ def requests() -> None:
     承办部门：export 导出本部门的办理清单，填写办理结果后交回，
       import 同一张表即登记办理结果。
     账本为输出目录下的 requests.db（SQLite），每一步都留有记录，不删除。
-    每个命令的 DIR 都是 planner generate 的输出目录，写在最后，可省略（默认 output）。
+    每个命令的 DIR 都是 planner generate 的输出目录，写在最后，
+      可省略（默认 output）。
     """
 
 
