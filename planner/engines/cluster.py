@@ -23,9 +23,11 @@ the documents waiting in the client stay flat however long the list.
 from __future__ import annotations
 
 import contextlib
+import ctypes.util
 import hashlib
 import itertools
 import logging
+import multiprocessing
 import os
 import pickle
 import shutil
@@ -41,6 +43,7 @@ from pathlib import Path
 
 import dask
 from distributed import Client, KilledWorker, LocalCluster, WorkerPlugin, as_completed
+from distributed.utils import get_mp_context
 
 from planner import __version__, knowledge
 from planner.exceptions import PlannerError
@@ -79,11 +82,20 @@ def local_cluster(workers: int, memory_limit: int | str | None = None, preload: 
     if memory_limit is None:
         memory_limit = min(WORKER_MEMORY, _total_memory() // workers)
     settings = {**CONFIG, **(config or {})}
-    with dask.config.set(settings):  # the scheduler's and the nannies' own settings, read as they start
+    # Worker processes start from a forkserver that has imported Dask and the planner's modules
+    # once, as the local pool's do (a spawned worker imports them itself: a second or more each).
+    # Set for the whole process: a nanny reads it again whenever it restarts a worker.
+    dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
+    get_mp_context()  # Dask sets its own forkserver preload when first asked: ours replaces it
+    multiprocessing.get_context("forkserver").set_forkserver_preload(list(FORKSERVER_PRELOAD))
+    with dask.config.set(settings):
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit=memory_limit,
                             scheduler_kwargs={"dashboard": False}, silence_logs=logging.CRITICAL,
                             preload=["planner.engines.preload", *preload],
                             config=settings)  # the nannies start every worker process with it, restarts too
+
+
+FORKSERVER_PRELOAD = ("distributed", "planner.engines.cluster", "weasyprint")
 
 
 def _total_memory() -> int:
@@ -115,13 +127,11 @@ class DaskEngine:
             finally:
                 _quietly(cluster.close, timeout=20)
             return
-        logger = logging.getLogger("distributed")
-        level = logger.level
-        logger.setLevel(logging.CRITICAL)  # our own messages say what went wrong
+        levels = _silence_dask()  # our own messages say what went wrong, in Chinese
         try:
             client = Client(self.scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
         except Exception as exc:  # OSError, TimeoutError, ValueError for an address Dask cannot read
-            logger.setLevel(level)
+            _restore(levels)
             raise PlannerError(f"无法连接 Dask 调度器 {self.scheduler}（{type(exc).__name__}: {exc}）；请确认地址和端口"
                                f"正确、调度器已启动（dask scheduler）且本机可以访问它") from None
         try:
@@ -133,7 +143,7 @@ class DaskEngine:
             yield client
         finally:
             _quietly(client.close, timeout=10)
-            logger.setLevel(level)
+            _restore(levels)
 
     def run(self, tasks: list, settings: Settings, kb, store, done, notes: list) -> None:
         """Make every task's documents on the cluster and write them here, calling
@@ -160,11 +170,20 @@ class _Run:
 
     def go(self) -> None:
         main = threading.current_thread() is threading.main_thread()
+        interrupted = threading.Event()
+
+        def on_sigint(signum, frame):
+            # The flag stays set: a KeyboardInterrupt raised where Python drops it (in a finaliser,
+            # such as a Future's as it is released) still stops the run at the next result.
+            interrupted.set()
+            raise KeyboardInterrupt
+
         setup = _Setup(self.key, self.settings, _bundle(self.kb.root, self.settings.templates),
                        fingerprint(self.settings.formats))
-        self.client.register_plugin(setup, name=self.key)
         pending = as_completed(loop=self.client.loop)
+        previous = signal.signal(signal.SIGINT, on_sigint) if main else None
         try:
+            self.client.register_plugin(setup, name=self.key)
             self.fill(pending)
             for future in pending:
                 chunk = self.futures.pop(future)
@@ -182,9 +201,12 @@ class _Run:
                     for task, outcome in zip(chunk, outcomes):
                         self.finish(task, *outcome)
                 del future
+                if interrupted.is_set():
+                    raise KeyboardInterrupt
                 self.fill(pending)
         finally:
-            previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None  # a second Ctrl-C waits
+            if main:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C waits for the clean-up
             try:
                 if self.futures:  # Ctrl-C or an error: the cluster stops this run's work
                     _quietly(self.client.cancel, list(self.futures), force=True)
@@ -230,6 +252,21 @@ class _Run:
         self.done(task, outcome, "")
 
 
+def _silence_dask() -> dict:
+    """Dask's loggers of this process quiet but for the critical (each has its own level); returns
+    their levels before."""
+    names = ["distributed"] + [n for n in logging.root.manager.loggerDict if n.startswith("distributed.")]
+    levels = {name: logging.getLogger(name).level for name in names}
+    for name in names:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    return levels
+
+
+def _restore(levels: dict) -> None:
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+
+
 def _quietly(fn, *args, **kwargs) -> None:
     try:
         fn(*args, **kwargs)
@@ -248,13 +285,13 @@ def fingerprint(formats: tuple) -> dict:
     for package in ("jinja2", "markdown-it-py", "orjson", "pyyaml"):
         found[package] = metadata.version(package)
     if "pdf" in formats:
-        from planner.pdf import font_folder, harfbuzz_subsetting
+        from planner.pdf import font_folder
 
         for package in ("weasyprint", "pydyf", "fonttools", "pypdf"):
             found[package] = metadata.version(package)
         folder = font_folder()
         found["fonts"] = sorted(f"{p.name} {p.stat().st_size}" for p in folder.iterdir()) if folder else "Noto CJK"
-        found["harfbuzz-subset"] = harfbuzz_subsetting()
+        found["harfbuzz-subset"] = ctypes.util.find_library("harfbuzz-subset")  # without importing WeasyPrint
     if "docx" in formats:
         found["python-docx"] = metadata.version("python-docx")
     return found
