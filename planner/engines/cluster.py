@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes.util
+import gc
 import hashlib
 import itertools
 import logging
@@ -310,8 +311,8 @@ def _unpack(bundle: bytes) -> tuple[Path, list]:
     """The bundle's folders under this machine's temporary folder (once per machine: named by its hash)."""
     digest = hashlib.sha256(bundle).hexdigest()[:20]
     base = Path(tempfile.gettempdir()) / f"planner-dask-{digest}"
+    data = pickle.loads(bundle)
     if not base.is_dir():
-        data = pickle.loads(bundle)
         work = Path(tempfile.mkdtemp(prefix=".planner-dask-", dir=base.parent))
         for folder, files in [("sectors", data["sectors"])] + [(f"templates-{i}", t)
                                                              for i, t in enumerate(data["templates"])]:
@@ -323,8 +324,7 @@ def _unpack(bundle: bytes) -> tuple[Path, list]:
             os.rename(work, base)
         except OSError:  # another worker of this machine was first
             shutil.rmtree(work, ignore_errors=True)
-    count = len(pickle.loads(bundle)["templates"])
-    return base / "sectors", [base / f"templates-{i}" for i in range(count)]
+    return base / "sectors", [base / f"templates-{i}" for i in range(len(data["templates"]))]
 
 
 _SETUPS: dict = {}  # run key → its _Setup, on a worker
@@ -362,6 +362,11 @@ def _state(key: str) -> dict:
                 settings = replace(setup.settings, sectors=str(sectors), templates=tuple(str(d) for d in templates),
                                    out_dir="")
                 _SHARED[key] = (settings, knowledge.load(sectors))
+                # As in the local pool's workers: what is loaded now lives as long as the run; keep
+                # the collector from scanning it again and again while WeasyPrint and Jinja make
+                # and drop millions of objects.
+                gc.collect()
+                gc.freeze()
         settings, kb = _SHARED[key]
         for old in [k for k in states if k not in _SHARED]:  # runs that are over
             del states[old]
