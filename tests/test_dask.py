@@ -232,3 +232,22 @@ def test_nothing_of_dask_is_imported_without_engine_dask(tmp_path):
                                                                               tmp_path / "out"))],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
+
+
+def test_a_worker_whose_install_differs_makes_nothing_and_says_why(kb, sample_records):
+    """The worker side, in this process: a fingerprint other than the client's (another planner or
+    WeasyPrint version, other fonts) fails each enterprise with the difference named."""
+    from planner.generate import Settings, Task
+    from planner.render import Templates
+
+    settings = Settings(str(kb.root), tuple(str(d) for d in Templates.from_option(None).dirs), None, AS_OF, ("md",), "")
+    expected = {**cluster.fingerprint(("md",)), "planner": "0.0-elsewhere"}
+    setup = cluster._Setup("test-run", settings, cluster._bundle(kb.root, settings.templates), expected)
+    setup.setup()
+    try:
+        record = sample_records[0]
+        [(kind, why)] = cluster._make_chunk("test-run", (Task(record.facts, record.where, {}),))
+    finally:
+        setup.teardown()
+    assert kind == "failed"
+    assert "程序环境与运行 planner 的机器不同" in why and "planner（本机 0.0-elsewhere" in why
