@@ -50,7 +50,7 @@ def _engine(engine: str, scheduler: str | None, local_workers: int | None, worke
 @click.option("--workers", type=AtLeast(1), metavar="N",
               help="并行的工作进程数（默认每个CPU核一个，最多为可用核数）。")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="local：本机的工作进程；dask：在 Dask 集群上生成（需 pip install 'planner[dask]'，"
+              help="local：本机的工作进程；dask：在 Dask 集群上生成（需安装 planner[dask] 扩展，"
                    "并指定 --scheduler 或 --local）。")
 @click.option("--scheduler", metavar="tcp://主机:8786", help="--engine dask：已运行的 Dask 调度器地址。")
 @click.option("--local", "local_workers", type=AtLeast(1), metavar="N",
