@@ -213,6 +213,7 @@ class Task:
     adopt: bool = False
     requests: tuple = ()  # the enterprise's requests, read from the ledger by the parent (plain data)
     requests_changed: bool = False  # they differ from those of its latest version
+    missing: tuple = ()  # for ``complete``: the binary formats its version lacks
 
 
 _WORKER: dict = {}
@@ -253,21 +254,38 @@ def _process(task: Task) -> tuple[str, str]:
     try:
         return _do_process(task), ""
     except Exception as exc:  # one enterprise's failure must not cost the others theirs
-        message = exc.format_message() if isinstance(exc, PlannerError) else f"{type(exc).__name__}: {exc}"
-        return "failed", message
+        return "failed", failure_text(exc)
 
 
 def _do_process(task: Task) -> str:
-    settings, kb, store, renderer = (_WORKER[k] for k in ("settings", "kb", "store", "renderer"))
-    plan = match(Record(dict(task.facts), task.where), kb, settings.as_of)
+    settings, store = _WORKER["settings"], _WORKER["store"]
+    made = make(_WORKER, task, lambda enterprise_id, files: store.adopt(enterprise_id, files, settings.formats))
+    return "unchanged" if made is None else keep(made, task, store, _WORKER["kb"], settings.formats)
+
+
+@dataclass
+class Made:
+    """One enterprise's documents, made and not yet written: the files of its new version or,
+    for a ``complete`` task, the documents its unchanged version lacks. Plain data, so that a
+    cluster worker can send it back for the caller to write (planner.engines)."""
+
+    enterprise_id: str
+    files: dict  # name → text or bytes
+    complete: bool = False
+
+
+def make(state: dict, task: Task, adopt=None) -> Made | None:
+    """Match and render one enterprise, writing nothing. ``state``: the worker's settings, kb and
+    renderer (see ``_start_worker``). ``adopt(enterprise_id, markdown_files)``, for an adopt task:
+    asked first, with the Markdown and JSON made again; True (the old version proven whole) means
+    nothing more is made and None is returned."""
+    settings, renderer = state["settings"], state["renderer"]
+    plan = match(Record(dict(task.facts), task.where), state["kb"], settings.as_of)
     rendered = renderer.render(plan, requests=task.requests)
-    if task.adopt and store.adopt(plan.id, {"plan.md": rendered.plan_md, "brief.md": rendered.brief_md,
-                                            "plan.json": rendered.plan_json}, settings.formats):
-        return "unchanged"
-    missing = settings.formats
-    if task.complete:  # only the formats the unchanged version lacks
-        folder, meta = store.folder(plan.id), store.latest_meta(plan.id)
-        missing = tuple(f for f in settings.formats if f in BINARY_FORMATS and not is_complete(folder, meta, (f,)))
+    if task.adopt and adopt is not None and adopt(plan.id, {"plan.md": rendered.plan_md, "brief.md": rendered.brief_md,
+                                                            "plan.json": rendered.plan_json}):
+        return None
+    missing = task.missing if task.complete else settings.formats  # complete: only the formats it lacks
     pdfs = renderer.pdfs(rendered) if "pdf" in missing else {}
     if "docx" in missing:
         if "pdf" not in missing:  # the brief's cut comes from its PDF's page: find it without writing one
@@ -276,21 +294,30 @@ def _do_process(task: Task) -> str:
                 pdfs["brief.md"] = renderer.brief_markdown(plan, rendered.brief_limits, task.requests)
         pdfs.update(renderer.docxs(rendered))
     if task.complete:
-        store.add_files(plan.id, pdfs, settings.formats)
-        return "unchanged"
+        return Made(plan.id, pdfs, complete=True)
     files = {"plan.md": rendered.plan_md, "brief.md": rendered.brief_md, "plan.json": rendered.plan_json}
     if "brief.md" in pdfs:  # the brief had to be cut further to fit its page
         files["brief.md"] = pdfs.pop("brief.md")
     files.update(pdfs)
-    store.write_version(plan.id, files, task.inputs, settings.formats,
-                        lambda previous: _summary(change_summary(previous, rendered.plan_json, kb), task),
-                        listing_row(orjson.loads(rendered.plan_json), kb))
+    return Made(plan.id, files)
+
+
+def keep(made: Made, task: Task, store: PlanStore, kb: KnowledgeBase, formats: tuple) -> str:
+    """Write what ``make`` made, by the version protocol of PlanStore: "written" (a new version) or
+    "unchanged" (documents added to the unchanged one)."""
+    if made.complete:
+        store.add_files(made.enterprise_id, made.files, formats)
+        return "unchanged"
+    plan_json = made.files["plan.json"]
+    store.write_version(made.enterprise_id, made.files, task.inputs, formats,
+                        lambda previous: _summary(change_summary(previous, plan_json, kb), task),
+                        listing_row(orjson.loads(plan_json), kb))
     return "written"
 
 
 def generate(records: Path, out_dir: Path, kb: KnowledgeBase, templates: Templates, as_of: dt.date,
              formats: tuple = DEFAULT_FORMATS, author: str | None = None, workers: int | None = None,
-             progress=None, internal: bool = False, db: Path | None = None) -> GenerateResult:
+             progress=None, internal: bool = False, db: Path | None = None, engine=None) -> GenerateResult:
     """Plans and briefs for every good record of ``records`` under ``out_dir/<id>/``, versioned.
     ``db``: the request ledger the documents follow up (default DIR/requests.db, when there).
 
@@ -299,6 +326,8 @@ def generate(records: Path, out_dir: Path, kb: KnowledgeBase, templates: Templat
     Ctrl-C stops at once with ``Interrupted``; what was written stays, whole. Every problem of
     the list goes into ``out_dir/问题清单.xlsx`` (``result.problems_file``); a run without any
     removes an earlier run's list. ``internal``: the bureau's copy, provenance in every page's footer.
+    ``engine``: where the work runs when not in the local pool (planner.engines: a Dask cluster);
+    it makes the documents and hands them back, and they are written here, under this run's lock.
     """
     read = read_records(records, kb)
     store = PlanStore(out_dir)
@@ -307,7 +336,7 @@ def generate(records: Path, out_dir: Path, kb: KnowledgeBase, templates: Templat
     started = dt.datetime.now(dt.timezone.utc)
     try:
         _generate(read, store, result, kb, templates, as_of, formats, author, workers, progress, records, internal,
-                  db)
+                  db, engine)
     except KeyboardInterrupt:
         raise Interrupted(len(result.written)) from None
     finally:
@@ -400,7 +429,8 @@ def ledger_requests(out_dir: Path, kb: KnowledgeBase, as_of: dt.date | None = No
 
 def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase, templates: Templates,
               as_of: dt.date, formats: tuple, author: str | None, workers: int | None, progress,
-              list_path: Path | None = None, internal: bool = False, db: Path | None = None) -> None:
+              list_path: Path | None = None, internal: bool = False, db: Path | None = None,
+              engine=None) -> None:
     tick = progress or (lambda n: None)
     if progress is not None and hasattr(progress, "total"):
         progress.total = len(read.records)
@@ -436,14 +466,21 @@ def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase,
                     tick(1)
                     continue
                 complete = is_complete(folder, meta, ("md",)) and any(f in formats for f in BINARY_FORMATS)
+                missing = tuple(f for f in formats if f in BINARY_FORMATS and not is_complete(folder, meta, (f,)))
                 tasks.append(Task(record.facts, record.where, inputs, complete, adopt="sha256" not in meta,
-                                  requests=own))
+                                  requests=own, missing=missing if complete else ()))
             else:
                 changed = meta is not None and meta.get("inputs", {}).get("requests") != inputs.get("requests")
                 tasks.append(Task(record.facts, record.where, inputs, requests=own, requests_changed=changed))
         if tasks and store.read_only:
             raise PlannerError(f"{store.root}：输出目录不可写（{store.read_only}），有{len(tasks)}家企业需要生成新版本，"
                                f"未写入任何文件；请换一个可写的 --out 目录或修改权限后再次运行")
+        if engine is not None:  # elsewhere than the local pool (planner.engines): it calls done() per task
+            engine.run(tasks, settings, kb, store, lambda task, outcome, message: _tally(result, task, outcome,
+                                                                                          message, tick), result.notes)
+            _in_list_order(result, read.records)
+            _damage_notes(store, damaged, result)
+            return
         count, notice = worker_count(workers, len(tasks))  # capped at the usable cores
         result.notes += [notice] if notice else []
         init_args = (settings, kb) if count == 1 else (settings,)  # in this process: the kb at hand
@@ -459,12 +496,7 @@ def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase,
                         outcomes = [(("unchanged" if t.complete else "written"), "") if _finished(store, t, formats)
                                     else ("failed", WORKER_DIED) for t in chunk]
                     for task, (outcome, message) in zip(chunk, outcomes):
-                        if outcome == "failed":
-                            result.failed.append((task.where, task.facts["id"], message))
-                        else:
-                            (result.written if outcome == "written" else result.unchanged).append(task.facts["id"])
-                            if outcome != "written" and task.complete:
-                                result.completed.append(task.facts["id"])
+                        _tally(result, task, outcome, message)
                     tick(len(chunk))
         except WorkerDied:
             raise PlannerError(f"工作进程接连意外退出（被终止或内存不足），已停止；本次已生成{len(result.written)}家企业，"
@@ -473,6 +505,26 @@ def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase,
 
 
 WORKER_DIED = "生成这家企业时工作进程意外退出（被终止或内存不足）"
+
+
+def _tally(result: GenerateResult, task: Task, outcome: str, message: str, tick=None) -> None:
+    """One task's outcome into ``result`` (written, unchanged and completed, or failed with why)."""
+    if outcome == "failed":
+        result.failed.append((task.where, task.facts["id"], message))
+    else:
+        (result.written if outcome == "written" else result.unchanged).append(task.facts["id"])
+        if outcome != "written" and task.complete:
+            result.completed.append(task.facts["id"])
+    if tick is not None:
+        tick(1)
+
+
+def _in_list_order(result: GenerateResult, records: list) -> None:
+    """Put the outcomes of an engine that reports tasks as they finish back in the list's order."""
+    place = {record.id: i for i, record in enumerate(records)}
+    for outcomes in (result.written, result.unchanged, result.completed):
+        outcomes.sort(key=lambda enterprise_id: place.get(enterprise_id, len(place)))
+    result.failed.sort(key=lambda failure: place.get(failure[1], len(place)))
 
 
 def _damage_notes(store: PlanStore, damaged: dict, result: GenerateResult) -> None:
@@ -556,7 +608,7 @@ def _render_chunk(chunk: BriefChunk) -> tuple[list, list]:
         try:
             plans.append((match(Record(dict(facts), where), kb, settings.as_of), where))
         except Exception as exc:
-            failed.append((where, facts.get("id"), _failure_text(exc)))
+            failed.append((where, facts.get("id"), failure_text(exc)))
     limits = {p.id: BriefLimits() for p, _ in plans}
     for attempt in range(2):
         if not plans:
@@ -575,7 +627,7 @@ def _render_chunk(chunk: BriefChunk) -> tuple[list, list]:
                     limits[plan.id] = _limits_that_fit(renderer, plan)
                     kept.append((plan, where))
                 except Exception as exc:
-                    failed.append((where, plan.id, _failure_text(exc)))
+                    failed.append((where, plan.id, failure_text(exc)))
             plans = kept
     # Each brief fits alone yet not together: print them one by one.
     pieces = []
@@ -584,11 +636,12 @@ def _render_chunk(chunk: BriefChunk) -> tuple[list, list]:
             pieces.append(pdf_bytes(renderer.pdf_job(plan, renderer.brief_markdown(plan, limits[plan.id]), "brief",
                                                      BRIEF_PDF)))
         except Exception as exc:
-            failed.append((where, plan.id, _failure_text(exc)))
+            failed.append((where, plan.id, failure_text(exc)))
     return pieces, failed
 
 
-def _failure_text(exc: Exception) -> str:
+def failure_text(exc: Exception) -> str:
+    """What an enterprise's failure says: a PlannerError's message, else the exception's type and text."""
     return exc.format_message() if isinstance(exc, PlannerError) else f"{type(exc).__name__}: {exc}"
 
 

@@ -52,10 +52,11 @@ ALLOWED = [
     # anything with a digit: credit codes, dates, ranges such as x>=1
     r"\S*\d\S*",
     # the program, its commands, the values of --format (md,pdf,docx; terminal|md|html|pdf) and of
-    # export's --by (district, cadre, none)
+    # export's --by (district, cadre, none) and generate's --engine (local, dask)
     r"\bplanner\b",
     r"\b(?:md|pdf|docx|html|terminal)\b",
     r"\b(?:district|cadre|none)\b",
+    r"\b(?:local|dask)\b",
 ]
 _ALLOWED = re.compile("|".join(f"(?:{a})" for a in ALLOWED))
 

@@ -24,6 +24,22 @@ def _formats(ctx, param, value):
     return chosen
 
 
+def _engine(engine: str, scheduler: str | None, local_workers: int | None, workers: int | None):
+    """None for the local pool, else the Dask engine (planner.engines), its options checked first."""
+    if engine == "local":
+        if scheduler or local_workers:
+            raise click.UsageError("--scheduler 和 --local 只用于 --engine dask")
+        return None
+    if workers:
+        raise click.UsageError("--engine dask 不用 --workers：工作进程数由集群决定（本机集群用 --local N）")
+    if bool(scheduler) == bool(local_workers):
+        raise click.UsageError("--engine dask 需要 --scheduler tcp://主机:8786（已运行的集群）或 --local N（在本机启动"
+                               " N 个工作进程）二者之一")
+    from planner.engines import dask_engine
+
+    return dask_engine(scheduler=scheduler, local=local_workers)
+
+
 @click.command()
 @records_argument
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
@@ -34,6 +50,12 @@ def _formats(ctx, param, value):
 @click.option("--author", metavar="TEXT", help="发文单位：方案版头和 PDF 作者（默认：campaign.yaml 中的发文单位）。")
 @click.option("--workers", type=AtLeast(1), metavar="N",
               help="并行的工作进程数（默认每个CPU核一个，最多为可用核数）。")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local：本机的工作进程；dask：在 Dask 集群上生成（需安装 planner[dask] 扩展，"
+                   "并指定 --scheduler 或 --local）。")
+@click.option("--scheduler", metavar="tcp://主机:8786", help="--engine dask：已运行的 Dask 调度器地址。")
+@click.option("--local", "local_workers", type=AtLeast(1), metavar="N",
+              help="--engine dask：在本机启动 N 个工作进程的 Dask 集群，生成完毕即关闭。")
 @click.option("--internal", is_flag=True,
               help="内部留存件：每页页脚加印生成程序版本、措施库和企业记录的校验值；发给企业的文本不要用此项。")
 @click.option("--db", "db", metavar="PATH", type=click.Path(dir_okay=False, path_type=Path),
@@ -41,8 +63,8 @@ def _formats(ctx, param, value):
 @click.option("--quiet", "-q", is_flag=True, help="不显示进度条（输出不是终端时本来就不显示）。")
 @templates_option
 @sectors_option
-def generate(records: Path, out_dir: Path, as_of, formats, author, workers, internal, db, quiet, templates_dir,
-             sectors_dir):
+def generate(records: Path, out_dir: Path, as_of, formats, author, workers, engine, scheduler, local_workers,
+             internal, db, quiet, templates_dir, sectors_dir):
     """为名单 RECORDS 中的每家企业生成帮扶方案和走访简报。
 
     每家企业写入 DIR/<统一社会信用代码>/：帮扶方案.pdf、走访简报.pdf（--format 含 docx 时另有
@@ -53,11 +75,12 @@ def generate(records: Path, out_dir: Path, as_of, formats, author, workers, inte
     if db is not None and not db.is_file():
         problem = "不是文件" if db.exists() else "文件不存在"
         raise PlannerError(f"{display_path(db)}：{problem}（--db 须为已有的诉求账本）")
+    cluster = _engine(engine, scheduler, local_workers, workers)
     kb = load_knowledge(sectors_dir)
     progress = None if quiet else Progress(0, "生成")
     try:
         result = generate_all(records, out_dir, kb, Templates.from_option(templates_dir), as_of, formats, author,
-                              workers, progress, internal=internal, db=db)
+                              workers, progress, internal=internal, db=db, engine=cluster)
     finally:
         if progress:
             progress.close()
