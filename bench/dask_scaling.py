@@ -109,7 +109,7 @@ def timed(args: list[str]) -> tuple[float, float, int, int]:
             used.update(tree(process.pid))
             peaks[0] = max(peaks[0], bench.tree_pss_kib(process.pid))
             peaks[1] = max(peaks[1], pss_kib(process.pid))
-            time.sleep(0.05)
+            time.sleep(bench.SAMPLE_EVERY)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()

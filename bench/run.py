@@ -208,6 +208,13 @@ def markdown_report(command: str, date: dt.date, about: list[tuple[str, str]], r
     ])
 
 
+# How often the memory of a run's process tree is read. Reading /proc/PID/smaps_rollup walks the
+# page tables in the kernel: every 50 ms it took a tenth of this 2-core machine's CPU (45 s of system
+# time in a 4-minute Dask run), from the very workers being timed. A peak held for less than half a
+# second can be missed; WeasyPrint's memory grows and falls over whole documents, not faster.
+SAMPLE_EVERY = 0.5
+
+
 def tree_pss_kib(root_pid: int) -> int:
     """Memory of a process and all its descendants together, in KiB: the sum of their PSS.
 
@@ -252,7 +259,7 @@ def run(args: list[str]) -> tuple[float, int, str]:
         nonlocal peak
         while process.poll() is None:
             peak = max(peak, tree_pss_kib(process.pid))
-            time.sleep(0.05)
+            time.sleep(SAMPLE_EVERY)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()

@@ -177,4 +177,9 @@ def _build(node, path, doc: Document, loader, problems) -> Any:
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, path + (i,), doc, loader, problems) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError:  # a date the calendar lacks (2022-02-30): left as text, for the schema to name
+        if isinstance(node, yaml.ScalarNode):
+            return node.value
+        raise

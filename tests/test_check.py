@@ -59,6 +59,15 @@ def test_all_problems_are_reported_together(runner, sectors_copy):
     ]
 
 
+def test_a_date_the_calendar_lacks_is_named_by_file_and_line_not_a_crash(runner, sectors_copy):
+    text = (BROKEN / "valid" / "textile.yaml").read_text(encoding="utf-8").replace("end: 2022-12-31}", "end: 2022-02-30}")
+    (sectors_copy / "textile.yaml").write_text(text, encoding="utf-8")
+    result = runner.invoke(main, ["check", "--sectors", "sectors"])
+    assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stdout.splitlines() == [
+        "sectors/textile.yaml:22: measures[0].period.end: 不是日期：“2022-02-30”（请写作 YYYY-MM-DD）"]
+
+
 def test_empty_file_is_an_error(runner, sectors_copy):
     (sectors_copy / "textile.yaml").write_text("# nothing yet\n", encoding="utf-8")
     result = runner.invoke(main, ["check", "--sectors", "sectors"])

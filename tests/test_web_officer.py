@@ -469,7 +469,15 @@ def test_a_bad_date_or_format_starts_nothing(app, data, table):
     assert r.status_code == 400 and "未知的文件格式" in r.text
     r = c.post(f"/uploads/{tok}/generate", data={"as_of": "2022-06-15", "formats": "md"})
     assert r.status_code == 403
+    # a day outside the campaign (today's, left in the form) asks for a tick first
+    r = c.post(f"/uploads/{tok}/generate", data={"csrf": token(c), "as_of": "2026-12-03", "formats": "md"})
+    assert r.status_code == 400 and "基准日2026-12-03不在行动期（2022-06-01至2022-12-31）内" in r.text
+    assert 'name="outside"' in r.text and "请勾选下面的确认框" in r.text
     assert {p.name for p in runs.runs_folder(data).iterdir() if runs.RUN_ID.match(p.name)} == before
+    r = c.post(f"/uploads/{tok}/generate", data={"csrf": token(c), "as_of": "2026-12-03", "formats": "md",
+                                                 "outside": "1"})
+    assert r.status_code == 303  # ticked: the officer meant it
+    wait_for(c, r.headers["location"].rsplit("/", 1)[1])
 
 
 @pytest.mark.parametrize("run_id", ["../../etc", "20220615-120000-ABCDEF", "x", "20990101-000000-000000"])

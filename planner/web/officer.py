@@ -32,6 +32,14 @@ FORMAT_CHOICES = {"md,pdf": ("md", "pdf"), "md,pdf,docx": ("md", "pdf", "docx"),
 CHART_PLACE = "图表位置-{nonce}"
 
 
+def campaign_period(kb) -> str:
+    """The campaign's dates as the generate form shows them: 2022年6月1日至2022年12月31日."""
+    from planner.dates import cn_date
+
+    c = kb.campaign
+    return f"{cn_date(c.start)}至{cn_date(c.end) if c.end else '长期'}"
+
+
 def attachment(name: str) -> dict:
     return {"content-disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
 
@@ -117,7 +125,8 @@ def register(app: FastAPI, site: Site) -> None:
         upload = upload_of(session, token)
         return page(request, "upload_result.html.j2", session, upload=upload, busy=runs.is_running(root),
                     current=runs.current_run(root), today=dt.date.today().isoformat(), error="",
-                    has_problems=upload.problems_file.is_file())
+                    has_problems=upload.problems_file.is_file(), ask_outside=False,
+                    campaign_period=campaign_period(site.kb()))
 
     @app.get("/uploads/{token}/问题清单.xlsx")
     def upload_problems(request: Request, token: str):
@@ -131,18 +140,20 @@ def register(app: FastAPI, site: Site) -> None:
 
     @app.post("/uploads/{token}/generate")
     def upload_generate(request: Request, token: str, as_of: str = Form(""), formats: str = Form("md,pdf"),
-                        csrf: str = Form("")):
+                        outside: str = Form(""), csrf: str = Form("")):
+        from planner.matching import campaign_notice
         from planner.records.values import not_a_date, parse_date
 
         session = need(request, *OFFICERS)
         site.check_csrf(session, csrf)
         upload = upload_of(session, token)
 
-        def refused(status, message):
+        def refused(status, message, ask_outside=False):
             return page(request, "upload_result.html.j2", session, status, upload=upload,
                         busy=runs.is_running(root), current=runs.current_run(root),
                         today=as_of or dt.date.today().isoformat(), error=message,
-                        has_problems=upload.problems_file.is_file())
+                        has_problems=upload.problems_file.is_file(), ask_outside=ask_outside,
+                        campaign_period=campaign_period(site.kb()))
 
         if upload.read_error or not upload.kept:
             return refused(400, "这份名单没有可生成方案的企业")
@@ -151,6 +162,10 @@ def register(app: FastAPI, site: Site) -> None:
             return refused(400, f"“{as_of}”{not_a_date(as_of)}")
         if formats not in FORMAT_CHOICES:
             return refused(400, "未知的文件格式选项")
+        notice = campaign_notice(site.kb(), date)
+        if notice and outside != "1":  # one click must not remake every plan as of a day outside the campaign
+            return refused(400, notice.removeprefix("注意：") + "如确需按此日期生成，请勾选下面的确认框后再提交。",
+                           ask_outside=True)
         try:
             run_id = runs.start(root, upload, date, FORMAT_CHOICES[formats], session.user.name)
         except runs.RunBusy as exc:
