@@ -465,10 +465,11 @@ def test_a_department_moves_the_requests_handed_to_it(app, data):
     from planner.requests import Ledger, ledger_path
 
     rid = _register(login(app, "罗建华"), LUO[1], "上游零部件断供，希望协调整零对接")
+    dept = login(app, "jxj")
+    assert rid not in dept.get("/requests").text  # registered, not yet handed over
     officer = login(app, "city")
     r = officer.post(f"/requests/{rid}/step", data={"step": "交办", "note": "", "csrf": csrf(officer)})
     assert r.status_code == 303
-    dept = login(app, "jxj")
     assert rid in dept.get("/requests").text
     assert rid not in login(app, "rsj").get("/requests").text
     r = dept.post(f"/requests/{rid}/step", data={"step": "办理中", "note": "已联系"})

@@ -29,10 +29,14 @@ def _planner(*args: str) -> None:
 
 @pytest.fixture(scope="module")
 def output(tmp_path_factory) -> Path:
-    """The output folder of make demo (Markdown only, to be quick): plans, the sheet's requests, plans again."""
+    """The output folder of make demo (Markdown only, to be quick): plans, the sheet's requests handed
+    over and answered, plans again."""
     out = tmp_path_factory.mktemp("demo") / "output"
     _planner("generate", "examples/enterprises.yaml", "--out", str(out), "--as-of", "2022-06-15", "--format", "md", "-q")
     _planner("requests", "import", "examples/走访诉求登记表.xlsx", "--out", str(out))
+    for day in ("2022-06-17", "2022-06-22", "2022-06-27"):
+        _planner("requests", "assign", str(out), "--by", "市经信局", "--at", day)
+    _planner("requests", "import", "examples/部门办理结果.xlsx", str(out))
     _planner("generate", "examples/enterprises.yaml", "--out", str(out), "--as-of", "2022-06-30", "--format", "md", "-q")
     return out
 

@@ -244,7 +244,8 @@ def update(request_id, to_state, department, from_department, note, satisfied, b
             raise SystemExit(2) from None
     verdict = "" if request.satisfied is None or to_state != "回访" else ("（满意）" if request.satisfied else "（不满意，重新办理）")
     handed = "、".join(request.departments) or "（无，待重新交办）"
-    click.echo(f"{request.id}：已{to_state}{verdict}，现为“{request.shown_state}”，承办部门：{handed}")
+    did = {"办理中": "开始办理"}.get(to_state, to_state)
+    click.echo(f"{request.id}：已{did}{verdict}，现为“{request.shown_state}”，承办部门：{handed}")
 
 
 @requests.command("assign")

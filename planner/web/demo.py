@@ -55,7 +55,9 @@ def _choose(rows: list[dict], output: Path) -> tuple[str, str, str]:
     if not found:
         raise PlannerError(f"{output}/requests.db：诉求账本是空的；请先运行 make demo")
     per_cadre = Counter(_short(r.cadre) for r in found if _short(r.cadre) in districts)
-    per_department = Counter(d for r in found for d in r.departments)
+    # handed over (not just routed, as a registered request is): what the department's page lists
+    per_department = Counter(d for r in found if r.state != "登记" for d in r.departments) or \
+        Counter(d for r in found for d in r.departments)
     if not per_cadre or not per_department:
         raise PlannerError(f"{output}：账本中的诉求没有对应本目录企业的包联干部或承办部门")
     cadre = min(per_cadre, key=lambda name: (-per_cadre[name], name))
