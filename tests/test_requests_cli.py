@@ -445,3 +445,20 @@ def test_assign_hands_the_registered_requests_to_their_departments_once(out):
         assert len(ledger.find(status="办结")) == 20
         assert len(ledger.find(status="登记")) == 3  # the 28 and 29 June visits
         assert ledger.verify() == []
+
+
+def test_a_department_or_cadre_no_one_knows_is_said_not_listed_as_nothing(out):
+    assert run("import", SHEET, out).exit_code == 0
+    nobody = run("list", out, "--department", "人社局")
+    assert nobody.exit_code == 1 and "没有“人社局”这个承办部门（sectors/requests.yaml 中的承办部门：" in nobody.output
+    assert "市人力社保局" in nobody.output
+    assert run("list", out, "--department", "市人力社保局").exit_code == 0
+    stranger = run("list", out, "--cadre", "张三")
+    assert stranger.exit_code == 1 and "账本中没有“张三”登记的诉求" in stranger.output
+    with ledger_of(out) as ledger:
+        rid = ledger.find()[0].id
+    odd = run("update", rid, out, "--to", "交办", "--department", "市火星局", "--by", "市经信局", "--at", "2022-06-29")
+    assert odd.exit_code == 0  # a department outside the routing may be right: said, not refused
+    assert "注意：“市火星局”不是诉求类别所路由的承办部门" in odd.stderr
+    again = run("update", rid, out, "--to", "交办", "--department", "市火星局", "--by", "市经信局", "--at", "2022-06-29")
+    assert "注意" not in again.stderr  # the ledger knows it now

@@ -142,6 +142,18 @@ def import_(sheet: Path, out_dir: Path | None, out_option: Path | None, db, by, 
         raise SystemExit(1)
 
 
+def _unknown_departments(names, ledger) -> list[str]:
+    """The names among ``names`` that no category routes to (sectors/requests.yaml) and no request
+    of the ledger was ever handed to: most likely mistyped (市人社局 for 市人力社保局)."""
+    known = {d for c in ledger.rules.categories.values() for d in c.departments}
+    known |= {d for r in ledger.find() for d in r.departments}
+    return [n for n in names if n not in known]
+
+
+def _known_departments(ledger) -> str:
+    return "、".join(sorted({d for c in ledger.rules.categories.values() for d in c.departments}))
+
+
 def _states(values) -> list[str] | None:
     from planner.requests import RETURN, STATES
 
@@ -202,6 +214,11 @@ def list_(out_dir: Path | None, status, department, district, cadre, overdue, as
             raise PlannerError(exc.format_message()) from None
         if cadre:
             found = [r for r in found if cadre.strip() in r.cadre]
+        if department and _unknown_departments([department.strip()], ledger):
+            raise PlannerError(f"没有“{department.strip()}”这个承办部门（sectors/requests.yaml 中的承办部门："
+                               f"{_known_departments(ledger)}）")
+        if cadre and not any(cadre.strip() in r.cadre for r in ledger.find()):
+            raise PlannerError(f"账本中没有“{cadre.strip()}”登记的诉求")
         calendar = ledger.rules.calendar
         for request in found:
             click.echo(request_line(request, as_of, calendar))
@@ -236,6 +253,9 @@ def update(request_id, to_state, department, from_department, note, satisfied, b
     at = parse_date(at_text) if at_text else None
     departments = [d for v in department for d in _SPLIT.split(v) if d] or None
     with _open(_ledger_path(out_dir, db), sectors_dir) as ledger:
+        for name in _unknown_departments(departments or (), ledger):
+            click.echo(f"注意：“{name}”不是诉求类别所路由的承办部门，账本中也没有交办给它的诉求，请核对名称"
+                       f"（sectors/requests.yaml 中的承办部门：{_known_departments(ledger)}）", err=True)
         try:
             request = ledger.transition(request_id, to_state, by=by, note=note, departments=departments, at=at,
                                         satisfied=satisfied, returned_by=from_department)
