@@ -687,3 +687,12 @@ def test_a_step_dated_by_a_day_shows_the_day_not_a_midnight_moved_by_the_zone(mo
     assert local_time("2022-06-22") == "2022年6月22日"  # not 2022年6月22日 08:00
     assert local_time("2022-06-22T06:30:00+00:00").startswith("2022年6月22日 ")
     assert local_time("第一版") == "第一版"
+
+
+def test_the_request_form_makes_the_cadre_choose_a_category(app, data):
+    c = login(app, "罗建华")
+    form = c.get(f"/e/{LUO[1]}/requests/new")
+    assert '<option value="" selected>请选择</option>' in form.text  # never 融资 by default
+    r = c.post(f"/e/{LUO[1]}/requests", data={"csrf": csrf_of(form.text), "category": "", "urgency": "简单",
+                                              "text": "希望协调通行证", "visit_date": "2022-06-20"})
+    assert r.status_code == 400 and "类别" in r.text
