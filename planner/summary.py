@@ -25,6 +25,7 @@ from planner.derive import derive
 from planner.knowledge import KnowledgeBase
 from planner.matching import RecordFacts, match, record_digest, show_value
 from planner.records import ReadResult, Record, RejectedRecord
+from planner.requests.machine import shown_state
 from planner.textsafe import visible
 from planner.versions import META, current_version, read_meta
 
@@ -472,7 +473,7 @@ def requests_context(rates, ledger_name: str) -> dict:
     overdue = [{"id": o.request.id, "enterprise": visible(o.request.enterprise_name),
                 "enterprise_id": visible(o.request.enterprise_id), "category": visible(o.request.category),
                 "departments": visible("、".join(o.departments)) or "（待重新交办）",
-                "state": f"{o.state}（已退回）" if o.returned else o.state,
+                "state": shown_state(o.state, o.returned),
                 "due": o.request.due_date.isoformat(), "days": o.days, "working_days": o.working_days}
                for o in rates.overdue]
     return {

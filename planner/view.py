@@ -15,6 +15,7 @@ from planner.dates import cn_date, cn_period
 from planner.knowledge import BENEFIT_WIDTH, CITYWIDE, KnowledgeBase, Locality
 from planner.matching import UNKNOWN_MARK, show_value, with_basis
 from planner.plan import Plan
+from planner.requests.machine import shown_state
 from planner.requests.refs import visit_ref
 from planner.textsafe import visible
 
@@ -358,9 +359,9 @@ def follow_up_line(request: dict, as_of: dt.date, text: str | None = None) -> st
 def request_state(request: dict, short: bool = False) -> str:
     """A request's state as the documents print it: 交办（已退回） when its department sent it back
     (``short``, inside the brief's parentheses: 已退回)."""
-    if request.get("returned"):
-        return "已退回" if short else f"{request['state']}（已退回）"
-    return request["state"]
+    if short and request.get("returned"):
+        return "已退回"
+    return shown_state(request["state"], bool(request.get("returned")))
 
 
 def follow_up_status(request: dict, as_of: dt.date) -> str:

@@ -106,13 +106,13 @@ class Request:
 
     @property
     def returned(self) -> bool:
-        """Sent back (退回) by a department and not yet handed on: state 交办, last step 退回."""
-        return self.state == machine.ASSIGNED and self.last_step == machine.RETURN
+        """Sent back (退回) by a department and not yet handed on (``machine.is_returned``)."""
+        return machine.is_returned(self.state, self.last_step)
 
     @property
     def shown_state(self) -> str:
         """The state as a list shows it: 交办（已退回） for a returned request."""
-        return f"{self.state}（已退回）" if self.returned else self.state
+        return machine.shown_state(self.state, self.returned)
 
     @property
     def is_open(self) -> bool:
@@ -156,7 +156,7 @@ class Snapshot:
 
     @property
     def returned(self) -> bool:
-        return self.state == machine.ASSIGNED and self.last_step == machine.RETURN
+        return machine.is_returned(self.state, self.last_step)
 
 
 _REQUEST_COLUMNS = ("id, number, enterprise_id, enterprise_name, district, cadre, visit_date, visit_ref, category, "
@@ -164,8 +164,8 @@ _REQUEST_COLUMNS = ("id, number, enterprise_id, enterprise_name, district, cadre
                     "satisfied, updated_at, events")
 # what reading a request selects: its columns and the step of its last event
 # (督办 is not counted: it keeps the request where it is, a returned one returned)
-_LAST_STEP = ("(SELECT e.step FROM request_events e WHERE e.request_id = requests.id AND e.step <> '督办' "
-              "ORDER BY e.seq DESC LIMIT 1)")
+_LAST_STEP = ("(SELECT e.step FROM request_events e WHERE e.request_id = requests.id "
+              f"AND e.step <> '{machine.SUPERVISE}' ORDER BY e.seq DESC LIMIT 1)")
 _SELECT_REQUEST = _REQUEST_COLUMNS + f", {_LAST_STEP} AS last_step"
 _EVENT_COLUMNS = "id, request_id, seq, step, from_state, to_state, at, actor, note, departments, satisfied, recorded_at"
 

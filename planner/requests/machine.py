@@ -84,6 +84,16 @@ class IllegalTransition(LedgerError):
         super().__init__(message)
 
 
+def is_returned(state: str, last_step: str) -> bool:
+    """Sent back by its department (退回) and not yet handed on: in 交办, its last step but 督办 a 退回."""
+    return state == ASSIGNED and last_step == RETURN
+
+
+def shown_state(state: str, returned: bool) -> str:
+    """A state as lists and documents show it: 交办（已退回） for a returned request."""
+    return f"{state}（已退回）" if returned else state
+
+
 def step_names() -> str:
     return "、".join(STEPS)
 

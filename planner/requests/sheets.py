@@ -244,19 +244,14 @@ def department_requests(ledger: Ledger, department: str, as_of: dt.date,
     return sorted(out, key=lambda r: (r.state not in machine.PENDING, r.due_date, r.number))
 
 
-def assign(ledger: Ledger, department: str, by: str, at: dt.date, recent_days: int = RECENT_DAYS) -> list[Request]:
+def assign(ledger: Ledger, department: str, by: str, at: dt.date) -> list[Request]:
     """Hand over (交办) the registered requests of a department's list, in one transaction; the
     requests handed over."""
-    handed = []
-    with ledger.transaction():
-        for request in department_requests(ledger, department, at, recent_days):
-            if request.state == machine.REGISTERED:
-                handed.append(ledger.transition(request.id, machine.ASSIGNED, by=by, at=at,
-                                                note=f"随{department}办理清单交办"))
-    return handed
+    return assign_registered(ledger, by, at, department, note=f"随{department}办理清单交办")
 
 
-def assign_registered(ledger: Ledger, by: str, at: dt.date, department: str | None = None) -> list[Request]:
+def assign_registered(ledger: Ledger, by: str, at: dt.date, department: str | None = None,
+                      note: str = "") -> list[Request]:
     """Hand over (交办) every registered (登记) request to the departments it is routed to, in one
     transaction: all of them, or those of ``department``; a request registered after ``at`` is
     left, since it was not there yet. The requests handed over."""
@@ -264,7 +259,7 @@ def assign_registered(ledger: Ledger, by: str, at: dt.date, department: str | No
     with ledger.transaction():
         for request in ledger.find(status=machine.REGISTERED, department=department):
             if request.created_at[:10] <= at.isoformat():
-                handed.append(ledger.transition(request.id, machine.ASSIGNED, by=by, at=at))
+                handed.append(ledger.transition(request.id, machine.ASSIGNED, by=by, at=at, note=note))
     return handed
 
 
