@@ -20,7 +20,7 @@ from planner.exceptions import PlannerError
 from planner.knowledge import KnowledgeBase
 from planner.matching import show_value
 from planner.redline import redline as rendered_redline
-from planner.view import measure_section
+from planner.view import completion_date, measure_section, timeline_kept
 from planner.versions import HISTORY, META, Version, current_version, missing_enterprise, read_meta, scan_versions
 
 STATUS = {"applies": "适用", "verify": "待核实", "upcoming": "即将实施"}
@@ -162,6 +162,35 @@ class PlanDiff:
     redline: list  # planner.redline.Hunk: the changed blocks of plan.md as it reads
     reasons: list = field(default_factory=list)  # ReasonChange, for measures on both sides
     fact_phrases: list = field(default_factory=list)  # 主要困难新增“融资难”, 生产状态由“正常”变为“停产”
+    dates: list = field(default_factory=list)  # what a new base date moves as the plan reads: 完成时限3处
+
+    @property
+    def same_meaning(self) -> bool:
+        """Nothing changed but, perhaps, dates and wording: no fact, measure, reason or question."""
+        return not (self.facts or self.measures or self.questions_added or self.questions_settled
+                    or self.reasons)
+
+    def headline(self) -> str:
+        """The one line a reviewer reads first: 仅日期变化：… when only the base date and what it moves
+        (完成时限, 时间节点) changed, 无实质变化 only when the plans say the same on the same date,
+        else ``summary``."""
+        if not self.same_meaning:
+            return self.summary()
+        moved = self.dates_line()
+        if not moved:
+            return SAME_PLAN
+        wording = _fingerprints_changed(self.old, self.new)
+        if "模板" in wording or "程序" in wording:
+            return f"日期变化：{moved}；另有文字或模板调整"
+        return f"仅日期变化：{moved}"
+
+    def dates_line(self) -> str:
+        """基准日由…变为…，完成时限3处、时间节点2处; empty when the base date is the same."""
+        old_as_of, new_as_of = self.old.plan.get("as_of"), self.new.plan.get("as_of")
+        if old_as_of == new_as_of:
+            return ""
+        line = f"基准日由{cn_date_text(old_as_of)}变为{cn_date_text(new_as_of)}"
+        return line + ("，" + "、".join(self.dates) if self.dates else "")
 
     @property
     def same(self) -> bool:
@@ -186,6 +215,8 @@ class PlanDiff:
         elif (self.facts or self.context or self.measures or self.reasons or self.questions_added
               or self.questions_settled):  # said even when only facts changed: the reader asks it first
             parts.append("措施无增减")
+        if self.dates:
+            parts.append("随基准日变化：" + "、".join(self.dates))
         if moved:
             parts.append(f"{moved}项措施调整栏目")
         if counts["changed"]:
@@ -261,7 +292,44 @@ def diff_plans(old: Side, new: Side, kb: KnowledgeBase) -> PlanDiff:
     redline = rendered_redline(old.markdown, new.markdown) if old.markdown is not None and new.markdown is not None else []
     return PlanDiff(old, new, [f[:3] for f in facts], context, measures,
                     [q for q in new_q if q not in old_q], [q for q in old_q if q not in new_q], redline,
-                    _reason_changes(old.plan, new.plan, kb), [f[4] for f in facts])
+                    _reason_changes(old.plan, new.plan, kb), [f[4] for f in facts], _date_changes(old.plan, new.plan, kb))
+
+
+def _date_changes(old: dict, new: dict, kb: KnowledgeBase) -> list[str]:
+    """What a new base date moves in the plan as it reads, counted over what both sides show:
+    完成时限 of the task table (its measures' nearest deadline ahead), rows of 时间节点 gained, lost
+    or newly marked 已过. Empty when the base date is the same."""
+    old_as_of, new_as_of = old.get("as_of"), new.get("as_of")
+    if not old_as_of or not new_as_of or old_as_of == new_as_of:
+        return []
+    before = {m["id"]: m for m in old.get("measures", [])}
+    specs = {m.id: m for m in kb.all_measures()}
+    due = 0
+    for m in new.get("measures", []):
+        was = before.get(m["id"])
+        tasks = was is not None and "core" == _section(was, specs.get(m["id"])) == _section(m, specs.get(m["id"]))
+        if tasks and _due(was, old_as_of) != _due(m, new_as_of):  # both in the task table, its 完成时限 moved
+            due += 1
+
+    both = set(before) & {m["id"] for m in new.get("measures", [])}  # a measure's own rows come and go with it
+
+    def shown(plan: dict, as_of: str) -> set:
+        measures = plan.get("measures", [])
+        rows, _ = timeline_kept(plan.get("timeline", []), {m["id"]: m["period"]["end"] for m in measures},
+                                {m["id"] for m in measures if m.get("deadline_warning")}, as_of)
+        return {(e["date"], e["text"], e["past"]) for e in rows if e["measure"] is None or e["measure"] in both}
+
+    a, b = shown(old, old_as_of), shown(new, new_as_of)
+    nodes = len({(d, t) for d, t, _ in a ^ b})
+    return [f"{label}{n}处" for label, n in (("完成时限", due), ("时间节点", nodes)) if n]
+
+
+def _due(m: dict, as_of: str) -> str:
+    """A plan.json measure's 完成时限 as the task table shows it on ``as_of``."""
+    try:
+        return completion_date(SimpleNamespace(deadlines=m.get("deadlines") or [], period=m["period"]), None, as_of)
+    except (KeyError, TypeError):
+        return ""
 
 
 def _fact_changes(old: dict, new: dict, kb: KnowledgeBase) -> list[tuple]:
@@ -423,8 +491,7 @@ def change_summary(previous_json: Path | None, new_json_text: str, kb: Knowledge
         return "首个版本"
     old = Side("old", json.loads(Path(previous_json).read_text(encoding="utf-8")), None)
     new = Side("new", json.loads(new_json_text), None)
-    result = diff_plans(old, new, kb)
-    return SAME_PLAN if result.same else result.summary()
+    return diff_plans(old, new, kb).headline()
 
 
 SAME_PLAN = "无实质变化（文字或模板调整）"  # change_summary's line when the plans say the same

@@ -250,18 +250,26 @@ def completion_date(m, kb: KnowledgeBase, as_of: str) -> str:
     return cn_date(m.period["end"]) if m.period["end"] else "长期有效"
 
 
-def plan_timeline_rows(plan: Plan, kb: KnowledgeBase) -> tuple[list[dict], str]:
-    """The 时间节点 an enterprise acts on — measures starting later, the enterprise's deadlines, the
-    end of a measure about to close — and one line for the ends of all the other measures."""
-    warned = {m.id for m in plan.measures if m.deadline_warning}
-    ends = {m.id: m.period["end"] for m in plan.measures}
+def timeline_kept(events: list[dict], ends: dict, warned: set, as_of: str) -> tuple[list[dict], dict]:
+    """The timeline's rows as the plan shows them, each with ``past`` (its date before ``as_of``),
+    and the count by date of the measures' ends left to one line (a measure's end is a row only
+    when the measure warns of it). ``ends``: each measure's end; ``warned``: the measures warning."""
     rows, rest = [], {}
-    for e in plan.timeline():
+    for e in events:
         if e["measure"] is not None and e["text"].endswith("截止") and ends.get(e["measure"]) == e["date"]:
             if e["measure"] not in warned:
                 rest[e["date"]] = rest.get(e["date"], 0) + 1
                 continue
-        rows.append({**e, "date": cn_date(e["date"]), "past": e["date"] < plan.as_of.isoformat()})
+        rows.append({**e, "past": e["date"] < as_of})
+    return rows, rest
+
+
+def plan_timeline_rows(plan: Plan, kb: KnowledgeBase) -> tuple[list[dict], str]:
+    """The 时间节点 an enterprise acts on — measures starting later, the enterprise's deadlines, the
+    end of a measure about to close — and one line for the ends of all the other measures."""
+    kept, rest = timeline_kept(plan.timeline(), {m.id: m.period["end"] for m in plan.measures},
+                               {m.id for m in plan.measures if m.deadline_warning}, plan.as_of.isoformat())
+    rows = [{**e, "date": cn_date(e["date"])} for e in kept]
     if not rest:
         return rows, ""
     dates = sorted(rest)

@@ -133,3 +133,44 @@ def test_without_a_run_record_the_user_is_told_to_use_since(runner, tmp_path, cl
         handle.write(b"{broken\n")
     damaged = run(runner, "changes", out)
     assert damaged.exit_code == 1 and f"{out / '.planner-runs.jsonl'}:1：运行记录已损坏，已忽略该行" in damaged.stderr
+
+
+def _task_dates(plan_md: str) -> list[str]:
+    """The 完成时限 column of plan.md's 任务分解表, row by row."""
+    rows, inside = [], False
+    for line in plan_md.splitlines():
+        if line.startswith("| 序号 | 措施 |"):
+            inside = True
+        elif inside and line.startswith("| ") and not line.startswith("| ---"):
+            rows.append(line.split("|")[5].strip())
+        elif inside and not line.startswith("|"):
+            break
+    return rows
+
+
+def test_a_version_whose_only_changes_are_dates_says_so_never_no_change(runner, tmp_path, clock, kb):
+    from planner.diff import SAME_PLAN, change_summary
+
+    out = tmp_path / "out"
+    records, ids = write_list(tmp_path / "list.yaml")
+    assert run(runner, "generate", records, "--out", out, "--as-of", "2022-06-15", "--format", "md").exit_code == 0
+    assert run(runner, "generate", records, "--out", out, "--as-of", "2022-07-20", "--format", "md").exit_code == 0
+    listed = run(runner, "changes", out, "--last-run")
+    assert listed.exit_code == 0 and "无实质变化" not in listed.stdout
+    dated = 0
+    for code in ids:
+        old_md = (out / code / "history" / "v1" / "plan.md").read_text(encoding="utf-8")
+        new_md = (out / code / "plan.md").read_text(encoding="utf-8")
+        moved = sum(a != b for a, b in zip(_task_dates(old_md), _task_dates(new_md)))
+        summary = orjson.loads((out / code / "version.json").read_bytes())["summary"]
+        assert summary in listed.stdout
+        if summary.startswith("仅日期变化"):  # the plan reads the same but for its dates
+            dated += 1
+            assert summary.startswith("仅日期变化：基准日由2022年6月15日变为2022年7月20日")
+            assert (f"完成时限{moved}处" in summary) == bool(moved) and ("完成时限" in summary) == bool(moved)
+            assert "（已过）" not in old_md or "时间节点" in summary or new_md.count("（已过）") == old_md.count("（已过）")
+    assert dated >= 2  # the sample's first three enterprises: only dates move between these two days
+    assert any("完成时限" in orjson.loads((out / c / "version.json").read_bytes())["summary"] for c in ids)
+    # the same plan on the same day is still 无实质变化
+    same = (out / ids[0] / "plan.json").read_text(encoding="utf-8")
+    assert change_summary(out / ids[0] / "plan.json", same, kb) == SAME_PLAN

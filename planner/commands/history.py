@@ -91,7 +91,7 @@ def _diff(old: dict | None, new: dict | None, kb) -> PlanDiff | None:
 def change_lines(result: PlanDiff, against: str = "") -> list[str]:
     """What one version changed: its summary, the facts (生产状态：正常→停产), the background and
     each measure's change, indented under the version's line."""
-    out = [f"  变化{against}：{'无实质变化（文字或模板调整）' if result.same else result.summary()}"]
+    out = [f"  变化{against}：{result.headline()}"]
     if result.facts:
         out.append("  企业信息：")
         out += [f"    {label}：{old}→{new}" for label, old, new in result.facts]
