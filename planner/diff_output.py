@@ -149,14 +149,24 @@ def _html_block(block: Block) -> dict:
             "rows": [{"change": row.change, "cells": [pieces(c) for c in row.cells]} for row in block.rows]}
 
 
+def _html_context(d: PlanDiff) -> dict:
+    return {"header": header_lines(d), "summary": d.summary(), "sections": meaning_lines(d),
+            "hunks": [{"where": _where(h), "blocks": [_html_block(b) for b in h.blocks]} for h in d.redline],
+            "name": d.new.plan["enterprise"].get("name", "")}
+
+
 def as_html(d: PlanDiff, templates: Templates) -> str:
     """An HTML page (templates/diff.html.j2), escaped: the changed blocks as headings, paragraphs,
     lists and tables, with <ins> and <del> inside."""
-    hunks = [{"where": _where(h), "blocks": [_html_block(b) for b in h.blocks]} for h in d.redline]
     css = "\n".join(templates.stylesheet(name)[0] for name in ("diff.css",))
-    return templates.render("diff.html.j2", as_html=True, header=header_lines(d), summary=d.summary(),
-                            sections=meaning_lines(d), hunks=hunks, css=css, generator=f"planner {__version__}",
-                            name=d.new.plan["enterprise"].get("name", ""))
+    return templates.render("diff.html.j2", as_html=True, css=css, generator=f"planner {__version__}",
+                            **_html_context(d))
+
+
+def as_html_body(d: PlanDiff, templates: Templates) -> str:
+    """The content of ``as_html``'s page without the page (templates/diff_body.html.j2), escaped,
+    for a page of its own around it; it needs diff.css."""
+    return templates.render("diff_body.html.j2", as_html=True, **_html_context(d))
 
 
 def write_pdf(d: PlanDiff, templates: Templates, target: Path) -> None:

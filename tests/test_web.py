@@ -355,11 +355,41 @@ def test_the_reviewer_sees_the_last_runs_changes_and_the_redline(app):
     assert "v1→v2" in r.text and f"/e/{CHANGED}/redline?old=1&amp;new=2" in r.text
     red = c.get(f"/e/{CHANGED}/redline?old=1&new=2")
     assert red.status_code == 200 and "<ins>" in red.text and "帮扶方案版本比较" in red.text
-    csp = red.headers["content-security-policy"]
-    assert "default-src 'none'" in csp and "script" not in csp and "frame-ancestors 'none'" in csp
+    csp = red.headers["content-security-policy"]  # the site's own: no inline script or style
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert ' style="' not in red.text
+    # the site's layout: its navigation, the way back to the enterprise and to the review list
+    assert 'class="top"' in red.text and 'href="/enterprises"' in red.text
+    crumbs = red.text[red.text.index('class="crumbs"'):red.text.index("</nav>", red.text.index('class="crumbs"'))]
+    assert f'href="/e/{CHANGED}"' in crumbs and 'href="/changes"' in crumbs
+    assert "审核通过第2版" in red.text and "退回第2版" in red.text and csrf_of(red.text)
+    sheet = c.get("/redline.css")
+    assert sheet.status_code == 200 and sheet.headers["content-type"].startswith("text/css") and "ins" in sheet.text
     assert c.get(f"/e/{LUO[0]}/redline").status_code == 404  # one version only
     for who in ("罗建华", "jxj"):
         assert login(app, who).get("/changes").status_code == 404
+    for who in ("city", "admin"):  # may read the redline, may not decide
+        other = login(app, who).get(f"/e/{CHANGED}/redline?old=1&new=2")
+        assert other.status_code == 200 and "<ins>" in other.text and "审核通过" not in other.text
+        assert 'action="/e/' not in other.text
+    assert 'href="/changes"' not in login(app, "city").get(f"/e/{CHANGED}/redline").text.split("</header>")[1]
+
+
+def test_the_reviewer_approves_from_the_redline_and_is_back_at_the_list(app, data):
+    c = login(app, "王芳")
+    red = c.get(f"/e/{CHANGED}/redline?old=1&new=2").text
+    before = _reviews(data, CHANGED)
+    r = c.post(f"/e/{CHANGED}/review", data={"decision": "approved", "version": "2", "back": "changes"})
+    assert r.status_code == 403 and _reviews(data, CHANGED) == before  # the same handler: no token, nothing
+    r = c.post(f"/e/{CHANGED}/review", data={"decision": "approved", "version": "2", "text": "日期核对无误",
+                                             "back": "changes", "csrf": csrf_of(red)})
+    assert r.status_code == 303 and r.headers["location"] == "/changes"
+    last = _reviews(data, CHANGED)[-1]
+    assert (last["reviewer"], last["decision"], last["version"], last["note"]) == ("王芳", "approved", 2, "日期核对无误")
+    assert "已通过（王芳" in c.get(f"/e/{CHANGED}/redline?old=1&new=2").text
+    r = c.post(f"/e/{CHANGED}/review", data={"decision": "approved", "version": "2", "back": "https://evil.example/",
+                                             "csrf": csrf_of(red)})
+    assert r.headers["location"] == f"/e/{CHANGED}"  # only the review list is a way back
 
 
 def _reviews(data: Path, code: str) -> list[dict]:

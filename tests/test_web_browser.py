@@ -207,7 +207,14 @@ def test_a_reviewer_sees_what_the_run_changed_and_opens_the_redline(page, server
     row.get_by_role("link", name="修订对照").click()
     page.wait_for_url(f"**/e/{CHANGED}/redline?old=1&new=2")
     assert page.locator("ins, del").count() >= 1  # the redline marks what was added and removed
+    ins = page.locator("article.diff ins").first
+    assert ins.evaluate("e => getComputedStyle(e).textDecorationLine") == "underline"  # /redline.css applies
+    assert page.locator("header.top nav").get_by_role("link", name="新版本审核").is_visible()
     shot(page, "web-redline.png")
+    page.get_by_label("退回理由（必填）").fill("融资措施待核实")
+    page.get_by_role("button", name="退回第2版").click()
+    page.wait_for_url("**/changes")  # decided from the redline, the reviewer is back at the list
+    assert "已退回（王芳：融资措施待核实）" in page.locator("tbody tr", has_text=CHANGED).inner_text()
 
 
 def _proposal_zip(tmp_path) -> Path:

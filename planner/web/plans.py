@@ -8,15 +8,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Form, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from markupsafe import Markup
 from starlette.exceptions import HTTPException
 
 from planner.web.site import SEES_ENTERPRISES, Site
 
-# the redline is the document planner diff writes (its own <style>): no script at all, no form
-REDLINE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
-               "frame-ancestors 'none'")
 DOWNLOADS = ("帮扶方案.pdf", "走访简报.pdf", "帮扶方案.docx", "走访简报.docx")
 MEDIA = {".pdf": "application/pdf",
          ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
@@ -81,8 +78,9 @@ def register(app: FastAPI, site: Site) -> None:
     @app.get("/e/{code}/redline")
     def redline(request: Request, code: str, old: int | None = Query(None, ge=1),
                 new: int | None = Query(None, ge=1)):
+        from planner import review
         from planner.diff import DiffError, diff_plans, load_side
-        from planner.diff_output import as_html
+        from planner.diff_output import as_html_body
         from planner.render import Templates
 
         session = need(request, "admin", "reviewer", "officer")
@@ -95,12 +93,24 @@ def register(app: FastAPI, site: Site) -> None:
             result = diff_plans(load_side(f"{sub}@v{old}"), load_side(f"{sub}@v{new}"), site.kb())
         except DiffError:
             raise HTTPException(404, f"第{old}版或第{new}版不完整，无法比较") from None
-        html = as_html(result, Templates.from_option(None))
-        return HTMLResponse(html, headers={"content-security-policy": REDLINE_CSP})
+        body = as_html_body(result, Templates.from_option(None))  # escaped by diff_body.html.j2
+        decisions, _ = review.read_reviews(sub)
+        shown = review.find_version(sub, new)
+        return page(request, "redline.html.j2", session, code=code, row=row, old=old, new=new,
+                    body=Markup(body), state=review.state_of(shown, decisions),
+                    can_review=session.user.role == "reviewer")
+
+    @app.get("/redline.css")
+    def redline_css(request: Request):
+        from planner.render import Templates
+
+        need(request, "admin", "reviewer", "officer")
+        css, _ = Templates.from_option(None).stylesheet("diff.css")
+        return Response(css, media_type="text/css; charset=utf-8")
 
     @app.post("/e/{code}/review")
     def review_version(request: Request, code: str, decision: str = Form(""), version: int = Form(0),
-                       text: str = Form(""), csrf: str = Form("")):
+                       text: str = Form(""), csrf: str = Form(""), back: str = Form("")):
         from planner import review
 
         session = need(request, "reviewer")
@@ -115,7 +125,7 @@ def register(app: FastAPI, site: Site) -> None:
             raise HTTPException(400, exc.format_message().replace("用 --reason ", "").replace("用 --reviewer ", ""))
         site.accounts.audit(session.user.name, "审核通过" if decision == "approved" else "退回", code,
                             f"第{entry.version}版" + (f"：{entry.text}" if entry.text else ""))
-        return RedirectResponse(f"/e/{code}", 303)
+        return RedirectResponse("/changes" if back == "changes" else f"/e/{code}", 303)
 
     @app.get("/changes")
     def changes_page(request: Request):
