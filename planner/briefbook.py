@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
-from planner.exceptions import RenderError
+from planner.exceptions import RenderError, Said, for_web
 from planner.knowledge import KnowledgeBase
 from planner.store import atomic_write
 from planner.versions import BRIEF_PDF
@@ -81,7 +81,8 @@ def folder_briefs(folder: Path, kb: KnowledgeBase, ids: list[str] | None = None,
                                          withheld=chosen.withheld))
             continue
         if chosen.plan is None:
-            result.missing.append((code, chosen.withheld or chosen.problem or "没有完整的版本，请重新运行 planner generate"))
+            result.missing.append((code, chosen.withheld or chosen.problem or Said("没有完整的版本，请重新运行 planner generate",
+                                                                                   "没有完整的版本，请重新生成该企业的方案")))
             continue
         plan = chosen.plan
         found.append(SimpleNamespace(id=code, enterprise=plan["enterprise"], plan=plan, withheld=None,
@@ -99,7 +100,8 @@ def folder_briefs(folder: Path, kb: KnowledgeBase, ids: list[str] | None = None,
         if p.brief.is_file():
             printable.append(p)
         else:
-            result.missing.append((p.id, "该版本没有走访简报 PDF（用 --format md,pdf 重新生成）"))
+            result.missing.append((p.id, Said("该版本没有走访简报 PDF（用 --format md,pdf 重新生成）",
+                                              "该版本没有走访简报 PDF（须重新生成，生成时选择输出 PDF）")))
     return printable, result
 
 
@@ -131,9 +133,12 @@ def write_folder_briefs(folder: Path, target: Path, kb: KnowledgeBase, renderer,
 
     chosen, result = folder_briefs(folder, kb, ids, district, cadre, zone)
     if not chosen:
-        why = "；".join([f"{code}：{reason}" for code, reason in result.missing]
-                       + [f"{code}：{reason}" for code, _, reason in result.withheld])
-        raise RenderError("没有可打印的走访简报，未写入任何文件" + (f"（{why}）" if why else ""))
+        def why(say) -> str:
+            said = "；".join([f"{code}：{say(reason)}" for code, reason in result.missing]
+                             + [f"{code}：{say(reason)}" for code, _, reason in result.withheld])
+            return "没有可打印的走访简报，未写入任何文件" + (f"（{said}）" if said else "")
+
+        raise RenderError(why(str), web=why(for_web))
     doc_title = kb.campaign.documents["brief"]
     writer = PdfWriter()
     if cover:

@@ -21,7 +21,7 @@ from planner import __version__, knowledge, rosters
 from planner.dates import cn_date
 from planner.derive import sector_of
 from planner.diff import SAME_PLAN, change_summary
-from planner.exceptions import PlannerError, RenderError
+from planner.exceptions import PlannerError, RenderError, Said
 from planner.knowledge import KnowledgeBase
 from planner.listing import listing_row, refresh_enterprise_list
 from planner.matching import match, record_digest
@@ -355,7 +355,9 @@ def _record_run(out_dir: Path, result: GenerateResult, started: dt.datetime) -> 
         record_run(out_dir, result.written, started)
     except OSError as exc:
         if result.written:
-            result.notes.append(f"运行记录无法写入（{exc.strerror or exc}），planner changes --last-run 将看不到本次运行")
+            why = f"运行记录无法写入（{exc.strerror or exc}），"
+            result.notes.append(Said(f"{why}planner changes --last-run 将看不到本次运行",
+                                     f"{why}“新版本审核”页将看不到本次运行"))
 
 
 def _summary(summary: str, task: Task) -> str:
@@ -473,8 +475,9 @@ def _generate(read, store: PlanStore, result: GenerateResult, kb: KnowledgeBase,
                 changed = meta is not None and meta.get("inputs", {}).get("requests") != inputs.get("requests")
                 tasks.append(Task(record.facts, record.where, inputs, requests=own, requests_changed=changed))
         if tasks and store.read_only:
-            raise PlannerError(f"{store.root}：输出目录不可写（{store.read_only}），有{len(tasks)}家企业需要生成新版本，"
-                               f"未写入任何文件；请换一个可写的 --out 目录或修改权限后再次运行")
+            said = f"输出目录不可写（{store.read_only}），有{len(tasks)}家企业需要生成新版本，未写入任何文件；"
+            raise PlannerError(f"{store.root}：{said}请换一个可写的 --out 目录或修改权限后再次运行",
+                               web=f"{said}请管理员检查数据目录的权限后再次生成")
         if engine is not None:  # elsewhere than the local pool (planner.engines): it calls done() per task
             engine.run(tasks, settings, kb, store, lambda task, outcome, message: _tally(result, task, outcome,
                                                                                           message, tick), result.notes)

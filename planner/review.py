@@ -204,13 +204,14 @@ def record(folder: Path, version: Version, decision: str, reviewer: str, text: s
     reviewer = (reviewer or "").strip()
     text = (text or "").strip()
     if not reviewer:
-        raise ReviewError("请用 --reviewer 写明审核人")
+        raise ReviewError("请用 --reviewer 写明审核人", web="未写明审核人")
     if decision == "rejected" and not text:
-        raise ReviewError("退回须用 --reason 写明理由")
+        raise ReviewError("退回须用 --reason 写明理由", web="退回须写明理由")
     sha = plan_hash(version)
     if sha is None:
-        raise ReviewError(f"{version.path}：该版本的 version.json 没有校验值（由旧版本的工具写出），无法审核；"
-                          f"请重新运行 planner generate")
+        said = "该版本的 version.json 没有校验值（由旧版本的工具写出），无法审核；"
+        raise ReviewError(f"{version.path}：{said}请重新运行 planner generate",
+                          web=f"第{version.number}版{said}请重新生成该企业的方案后再审核")
     if folder.is_symlink():
         raise ReviewError(f"{folder}：是符号链接，不予写入")
     entry = Decision(folder.name, version.number, sha, decision, reviewer, _now(), text)
@@ -332,7 +333,8 @@ def find_version(folder: Path, number: int | None) -> Version:
     if number is None:
         version, problem = current_version(folder)
         if version is None:
-            raise ReviewError(f"{folder}：{problem or '没有方案版本（应为 planner generate 写出的 输出目录/<统一社会信用代码>）'}")
+            raise ReviewError(f"{folder}：{problem or '没有方案版本（应为 planner generate 写出的 输出目录/<统一社会信用代码>）'}",
+                              web=problem or "该企业没有方案版本")
         return version
     found, _ = scan_versions(folder)
     for version in found:

@@ -587,3 +587,35 @@ def test_record_text_in_the_problem_list_is_inert(app, table):
     html = c.get(r.headers["location"]).text
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;⟨U+0007⟩企业" in html
+
+
+CLI_HINT = re.compile(r"planner\s+[a-z]|(?<![\w-])--[a-z]")  # a command or an option of the command line
+
+
+def test_pages_say_what_to_click_and_name_the_file_the_user_uploaded(app, data, table):
+    c = login(app, "admin")
+    r = upload(c, as_csv(table, [*BEILUN], bad=True), name="六月名单.csv")
+    tok = r.headers["location"].rsplit("/", 1)[1]
+    r = start(c, tok)
+    run_id = r.headers["location"].rsplit("/", 1)[1]
+    wait_for(c, run_id)
+    stored_names = {p.name for p in (data / "uploads").iterdir() if p.name.startswith(tok)}
+    pages = ["/enterprises", f"/e/{BEILUN[0]}", "/upload", f"/uploads/{tok}", f"/runs/{run_id}", "/summary",
+             "/summary.md", "/audit", "/impact", "/requests", "/changes"]
+    for url in pages:
+        got = c.get(url)
+        assert got.status_code == 200, url
+        shown = text_of(got.text)
+        assert not CLI_HINT.search(shown), (url, CLI_HINT.search(shown) and shown[CLI_HINT.search(shown).start() - 40:][:120])
+        if url != "/audit":  # the log names an upload by its token, beside the file's name
+            assert tok not in shown and not any(name in shown for name in stored_names), url
+    summary = text_of(c.get("/summary").text)
+    assert "六月名单.csv" in summary  # the list the plans were generated from, by the name it was uploaded as
+    assert "六月名单.csv:" in summary and "坏行测试企业" in summary  # its unidentified row, named by that file
+    assert "上传名单与生成" in summary
+    # a version without PDFs (this folder has Markdown only): what to do, in the web's words
+    plan = text_of(c.get(f"/e/{BEILUN[0]}").text)
+    assert "该版本没有 PDF 或 Word 文件" in plan and "上传名单与生成" in plan
+    refused = c.get(f"/briefs.pdf?id={BEILUN[0]}")
+    assert refused.status_code == 409 and "没有走访简报 PDF" in refused.text
+    assert not CLI_HINT.search(text_of(refused.text)) and "生成时选择输出 PDF" in refused.text

@@ -26,6 +26,7 @@ from planner.exceptions import PlannerError
 
 ROLES = {"admin": "管理员", "officer": "经信部门", "reviewer": "审核人", "cadre": "包联干部", "department": "承办部门"}
 SESSION_HOURS = 8
+SERVER_ACTOR = "planner users"  # the actor of what the server's command line did (the audit page: 服务器管理员)
 MAX_FAILURES = 5
 FAILURE_WINDOW = dt.timedelta(minutes=10)
 MIN_PASSWORD = 10
@@ -182,7 +183,7 @@ class Accounts:
     # -- accounts
 
     def add(self, name: str, role: str, district: str = "", cadre_name: str = "", department: str = "",
-            password: str | None = None, by: str = "planner users") -> str:
+            password: str | None = None, by: str = SERVER_ACTOR) -> str:
         """Create an account; returns its password (``password`` or a new one-time password, which
         must be changed at first login)."""
         name = (name or "").strip()
@@ -223,14 +224,14 @@ class Accounts:
         if not conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
             raise AccountError(f"没有用户“{name}”")
 
-    def disable(self, name: str, by: str = "planner users") -> None:
+    def disable(self, name: str, by: str = SERVER_ACTOR) -> None:
         with self._connect() as conn:
             self._require(conn, name)
             conn.execute("UPDATE users SET disabled = 1 WHERE name = ?", (name,))
             conn.execute("DELETE FROM sessions WHERE user_name = ?", (name,))
             self._audit(conn, by, "停用用户", name)
 
-    def set_password(self, name: str, password: str | None = None, by: str = "planner users") -> str:
+    def set_password(self, name: str, password: str | None = None, by: str = SERVER_ACTOR) -> str:
         """A new password for ``name`` (a one-time one when None); ends the account's sessions."""
         password, one_time = _password_or_new(password)
         with self._connect() as conn:

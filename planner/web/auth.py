@@ -82,7 +82,7 @@ def register(app: FastAPI, site: Site) -> None:
                 if not accounts.change_own_password(session.user.name, old, new):
                     error = "原密码不正确"
             except AccountError as exc:
-                error = exc.format_message()
+                error = exc.web_message()
         if error:
             return page(request, "password.html.j2", session, 400, error=error)
         return RedirectResponse("/", 303)

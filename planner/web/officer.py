@@ -111,7 +111,7 @@ def register(app: FastAPI, site: Site) -> None:
         except Exception as exc:  # noqa: BLE001 - a file no reader foresaw: said, never a server error
             from planner.exceptions import PlannerError
 
-            upload.read_error = (exc.format_message() if isinstance(exc, PlannerError)
+            upload.read_error = (exc.web_message() if isinstance(exc, PlannerError)
                                  else f"文件无法读取（{type(exc).__name__}）；请在 Excel 或 WPS 中重新保存后上传")
         uploads.save(upload)
         site.accounts.audit(session.user.name, "上传名单", upload.token,
@@ -212,7 +212,7 @@ def register(app: FastAPI, site: Site) -> None:
             try:
                 result = export(site.folder.output, tree, site.kb(), by, district=district)
             except PlannerError as exc:
-                raise HTTPException(409, exc.format_message()) from None
+                raise HTTPException(409, exc.web_message()) from None
             if not result.exported:
                 raise HTTPException(404, "没有可导出的企业" + ("（没有审核通过的版本）" if result.review else ""))
             target = work / "export.zip"
@@ -242,9 +242,13 @@ def register(app: FastAPI, site: Site) -> None:
         items = plans_in_folder(output, rosters(output) if wanted is None else None)
         if wanted is not None:
             items = (i for i in items if isinstance(i, dict) and i.get("enterprise", {}).get("district") == wanted)
-        context = summarize(items, site.kb(), None, {"mode": "folder", "folder": "output",
-                                                      "lists": [r.name for r in rosters(output)] if wanted is None
-                                                      else []})
+        lists = [uploads.shown_name(site.folder.uploads, r.name) for r in rosters(output)] if wanted is None else []
+        context = summarize(items, site.kb(), None, {"mode": "folder", "folder": "output", "web": True,
+                                                      "lists": list(dict.fromkeys(n for n in lists if n))})
+        for r in context["rejected"]:  # a row of an upload is named by the file the user uploaded
+            stored, sep, rest = r["where"].partition(":")
+            if sep and uploads.STORED.match(stored):
+                r["where"] = (uploads.shown_name(site.folder.uploads, stored) or "上传的名单") + sep + rest
         if wanted is None and site.has_ledger():
             context["requests"] = _requests_section(site, context)
         places = {name: CHART_PLACE.format(nonce=uuid.uuid4().hex) for name in ("chart", "requests_chart")}
@@ -313,7 +317,7 @@ def register(app: FastAPI, site: Site) -> None:
         try:
             data = pdf_bytes(PdfJob(html, sheets, "summary.pdf"))
         except PlannerError as exc:
-            raise HTTPException(409, exc.format_message()) from None
+            raise HTTPException(409, exc.web_message()) from None
         site.accounts.audit(session.user.name, "下载汇总", "汇总.pdf", session.user.district or "全市")
         return Response(data, media_type="application/pdf", headers=attachment(_summary_name(session, "pdf")))
 

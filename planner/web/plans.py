@@ -122,7 +122,7 @@ def register(app: FastAPI, site: Site) -> None:
             chosen = review.find_version(sub, version or None)
             entry = review.record(sub, chosen, decision, session.user.name, text)
         except review.ReviewError as exc:
-            raise HTTPException(400, exc.format_message().replace("用 --reason ", "").replace("用 --reviewer ", ""))
+            raise HTTPException(400, exc.web_message())
         site.accounts.audit(session.user.name, "审核通过" if decision == "approved" else "退回", code,
                             f"第{entry.version}版" + (f"：{entry.text}" if entry.text else ""))
         return RedirectResponse("/changes" if back == "changes" else f"/e/{code}", 303)
@@ -154,7 +154,7 @@ def register(app: FastAPI, site: Site) -> None:
             try:
                 result = write_folder_briefs(site.folder.output, target, site.kb(), site.renderer(), ids)
             except RenderError as exc:
-                raise HTTPException(409, exc.format_message()) from None
+                raise HTTPException(409, exc.web_message()) from None
             data = target.read_bytes()
         site.accounts.audit(session.user.name, "打印简报", "、".join(ids), f"{len(result.printed)}份")
         name = quote(f"走访简报{len(result.printed)}份.pdf")

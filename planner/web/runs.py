@@ -217,7 +217,7 @@ class FileProgress(Progress):
 def run(root: Path, run_id: str) -> int:
     """Run ``run_id`` of data folder ``root`` to its end; its result goes to result.json."""
     from planner import knowledge
-    from planner.exceptions import PlannerError
+    from planner.exceptions import PlannerError, for_web
     from planner.generate import generate
     from planner.render import Templates
     from planner.resources import bundled
@@ -236,11 +236,11 @@ def run(root: Path, run_id: str) -> int:
         progress.write()
         rows = meta.get("rows", {})
         result = {"state": "done", "written": made.written, "unchanged": made.unchanged,
-                  "completed": made.completed, "notes": made.notes, "rejected": made.rejected,
+                  "completed": made.completed, "notes": [for_web(n) for n in made.notes], "rejected": made.rejected,
                   "failed": [{"row": rows.get(code, where.rsplit(":", 1)[-1]), "id": code, "why": why}
                              for where, code, why in made.failed]}
     except PlannerError as exc:
-        result = {"state": "failed", "error": exc.format_message()}
+        result = {"state": "failed", "error": exc.web_message()}
     except Exception as exc:  # noqa: BLE001 - whatever it was, the page must say the run stopped
         result = {"state": "failed", "error": f"生成意外中止（{type(exc).__name__}: {exc}）"}
     result["finished"] = time.time()

@@ -49,7 +49,7 @@ def size_text(n: int) -> str:
 
 
 def limits_text() -> str:
-    return (f"支持 Excel（.xlsx、.xls）和 CSV 文件，与 planner generate 读取的格式相同；"
+    return (f"支持 Excel（.xlsx、.xls）和 CSV 文件；"
             f"文件不超过{size_text(MAX_BYTES)}，名单不超过{MAX_ROWS}家企业。")
 
 
@@ -274,7 +274,7 @@ def triage(upload: Upload, kb, district_id: str | None, holders: dict) -> ReadRe
     try:
         read = read_records(upload.path, kb)
     except RecordsError as exc:
-        upload.read_error = exc.format_message().replace(display_path(upload.path), upload.name)
+        upload.read_error = exc.web_message().replace(display_path(upload.path), upload.name)
         return None
     rows = len(read.records) + read.rejected_count
     if rows > MAX_ROWS:
@@ -347,6 +347,19 @@ def load(folder: Path, token: str) -> Upload | None:
     for key in ("read_error", "kept", "excluded", "rejected", "warned", "problems", "generate_from", "rows"):
         setattr(upload, key, meta.get(key, getattr(upload, key)))
     return upload
+
+
+STORED = re.compile(r"^([0-9a-f]{32})(?:\.scoped)?\.(?:xlsx|xls|csv)$")  # an upload, or its in-scope rows
+
+
+def shown_name(folder: Path, stored: str) -> str | None:
+    """The name a page gives a list generate read: the file name the user uploaded when ``stored``
+    is an upload's generated name (None when that upload is gone), else ``stored`` as it is."""
+    match = STORED.match(stored)
+    if match is None:
+        return stored
+    upload = load(folder, match.group(1))
+    return upload.name if upload is not None else None
 
 
 def recent(folder: Path, most: int = 20) -> list[Upload]:

@@ -60,7 +60,7 @@ def register(app: FastAPI, site: Site) -> None:
                                      by=session.user.name)
             except LedgerError as exc:
                 form = {"category": category, "urgency": urgency, "text": text, "visit_date": visit_date}
-                return request_form_page(request, session, code, row, book, 400, exc.format_message(), form)
+                return request_form_page(request, session, code, row, book, 400, exc.web_message(), form)
         if made.created:
             site.accounts.audit(session.user.name, "登记诉求", made.id, f"{code}：{made.category}")
         return RedirectResponse(f"/requests/{made.id}", 303)
@@ -122,7 +122,7 @@ def register(app: FastAPI, site: Site) -> None:
                 done = book.transition(found.id, step, by=session.user.department or session.user.name, note=note,
                                        departments=handed, satisfied=verdict, returned_by=returning)
             except LedgerError as exc:
-                return request_view(request, session, book, found, 400, exc.format_message(), step)
+                return request_view(request, session, book, found, 400, exc.web_message(), step)
         detail = "；".join(part for part in (
             {True: "满意", False: "不满意，重新办理"}.get(verdict, ""),
             f"改交{'、'.join(done.departments)}" if handed else "", note.strip()) if part)
