@@ -541,7 +541,9 @@ def test_the_whole_loop_in_the_browser_forms_by_the_right_roles(app, data):
     → 回访 not satisfied (cadre): reopened → 办结 → 回访 satisfied → 销号 (officer)."""
     cadre, officer = login(app, "罗建华"), login(app, "city")
     rid = _register(cadre, LUO[0], "希望协调解决厂房租金减免")
-    assert _forms(cadre.get(f"/requests/{rid}").text) == []  # nothing for the cadre until it is done
+    page = cadre.get(f"/requests/{rid}").text
+    assert _forms(page) == []  # nothing for the cadre until it is done; the page says what comes
+    assert "下一步：由经信部门交办。诉求办结后，请回访企业并在这里登记企业是否满意。" in page
     page = officer.get(f"/requests/{rid}").text
     assert _forms(page) == ["交办", "撤回"] and 'name="departments"' in page
     assert _step(officer, rid, "交办", departments="市人力社保局", note="请人社局牵头").status_code == 303
@@ -562,6 +564,7 @@ def test_the_whole_loop_in_the_browser_forms_by_the_right_roles(app, data):
     assert r.status_code == 400 and "不能直接销号" in r.text and _state(data, rid)[0].state == "交办"
     assert _step(dept, rid, "办理中", note="已对接").status_code == 303
     assert _step(dept, rid, "办结", note="已减免三个月租金").status_code == 303
+    assert "下一步：由包联干部回访。" in dept.get(f"/requests/{rid}").text
     assert _forms(cadre.get(f"/requests/{rid}").text) == ["回访"]
     r = _step(cadre, rid, "回访")  # no verdict
     assert r.status_code == 400 and "回访须注明企业是否满意" in r.text
@@ -574,6 +577,8 @@ def test_the_whole_loop_in_the_browser_forms_by_the_right_roles(app, data):
     assert _step(dept, rid, "办结", note="已减免六个月").status_code == 303
     assert _step(cadre, rid, "回访", satisfied="满意").status_code == 303
     assert _state(data, rid)[0].state == "回访"
+    page = cadre.get(f"/requests/{rid}").text  # the hint follows the state: the 回访 is done
+    assert "请回访" not in page and "待回访" not in page and "下一步：由经信部门销号。" in page
     assert _step(dept, rid, "退回", note="不归我部门").status_code == 400  # too late to return it
     assert _forms(officer.get(f"/requests/{rid}").text) == ["销号", "撤回"]
     assert _step(officer, rid, "销号", note="企业满意").status_code == 303
@@ -603,6 +608,7 @@ def test_a_return_goes_back_to_the_bureau_with_its_reason(app, data):
     assert found.departments == () and found.returned  # taken off it, waiting for the bureau
     assert dept.get(f"/requests/{rid}").status_code == 404 and rid not in dept.get("/requests").text
     assert "交办（已退回）" in officer.get(f"/requests/{rid}").text
+    assert "下一步：由经信部门重新交办。" in login(app, "罗建华").get(f"/requests/{rid}").text
     r = _step(officer, rid, "交办")  # no department to hand it to: said, nothing written
     assert r.status_code == 400 and "已被退回，尚无承办部门；交办须指明承办部门" in r.text
     assert _step(officer, rid, "交办", departments="市商务局、市经信局").status_code == 303

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.exceptions import HTTPException
 
+from planner.web.accounts import ROLES
 from planner.web.folder import cadre_as_written, sees_request
 from planner.web.site import Site
 
@@ -25,8 +26,31 @@ STEPS_BY_ROLE = {"department": ("办理中", "办结", "退回"), "cadre": ("回
 # who may hand a request to other departments (交办 with departments named)
 REHANDS = ("officer", "admin")
 VERDICTS = {"满意": True, "不满意": False}
+SIDE_STEPS = ("退回", "督办", "撤回")  # steps that do not carry a request on to its end
 _DEPARTMENT_SPLIT = re.compile(r"[、，,;；\s]+")
 FORM_FIELDS = ("category", "urgency", "text", "visit_date")
+
+
+def next_hint(state: str, returned: bool, role: str, steps: list) -> str:
+    """What an open request waits for in ``state`` and who takes that step (下一步：由经信部门销号),
+    for a user with no step of their own to take now; empty when the user can act."""
+    from planner.requests.machine import ASSIGNED, PENDING, STEPS
+
+    if steps:
+        return ""
+    if returned:  # taken off its departments: the bureau hands it on again
+        forward = [STEPS[ASSIGNED]]
+    else:
+        forward = [s for s in STEPS.values()
+                   if state in s.sources and s.target and s.target != state and s.name not in SIDE_STEPS]
+    if not forward:
+        return ""
+    step = forward[0]
+    who = [ROLES[r] for r, taken in STEPS_BY_ROLE.items() if r != "admin" and step.name in taken]
+    hint = f"下一步：由{'或'.join(who)}{'重新' if returned else ''}{step.verb}。"
+    if role == "cadre" and state in PENDING:
+        hint += "诉求办结后，请回访企业并在这里登记企业是否满意。"
+    return hint
 
 
 def register(app: FastAPI, site: Site) -> None:
@@ -84,8 +108,9 @@ def register(app: FastAPI, site: Site) -> None:
 
         role = session.user.role
         steps = [s for s in STEPS_BY_ROLE.get(role, ()) if found.state in STEPS[s].sources]
+        hint = next_hint(found.state, found.returned, role, steps) if found.is_open else ""
         return page(request, "request.html.j2", session, status, r=found, events=book.events(found.id), steps=steps,
-                    rehands=role in REHANDS, error=error, failed=failed)
+                    rehands=role in REHANDS, error=error, failed=failed, hint=hint)
 
     @app.get("/requests/{rid}")
     def request_page(request: Request, rid: str):
