@@ -7,8 +7,8 @@ the city and of districts, cadres and reviewers), starts `planner serve` as a re
 on 127.0.0.1 on a free port and logs in --users simulated users, each in a session and HTTP
 connection of its own (httpx, asyncio). For --seconds they browse, each waiting a random think
 time (uniform, 0 to twice --think) between clicks: the enterprise list, the list filtered or
-searched as htmx asks for it when a filter changes, plan pages /e/{code} of enterprises in their
-scope, and the requests list.
+searched as htmx asks for it when a filter changes (the list fragment alone; now and then
+page 2 to 5 of it), plan pages /e/{code} of enterprises in their scope, and the requests list.
 
 Meanwhile a generation runs as an officer starts one: an upload of a list (the same synthetic
 enterprises at a later as-of date, so every plan gets a new version and the list changes under
@@ -244,6 +244,8 @@ async def browse(rec: Recorder, client: httpx.AsyncClient, html: str, until: flo
                 params["questions"] = "1"
             elif choices.get(name):
                 params[name] = rng.choice(choices[name])
+            if rng.random() < 0.25:  # a page link of the list (50 a page; past the last is the last)
+                params["page"] = str(rng.randint(2, 5))
             response = await rec.get(client, "list, htmx filter", "/enterprises", params=params,
                                      headers={"HX-Request": "true", "HX-Current-URL": str(client.base_url)})
             if response is not None:

@@ -284,6 +284,58 @@ def test_filters_and_search(app, data):
     assert listed_ids(c.get("/enterprises", params={"cadre": cadre}).text) == {CHANGED, OTHER_OF_ZHENG}
 
 
+def _pages(c: TestClient, params: dict | None = None, **headers) -> list[str]:
+    """Every page of the enterprise list, following its 下一页 links."""
+    from html import unescape
+
+    got = [c.get("/enterprises", params=params or {}, headers=headers).text]
+    while (found := re.search(r'<a href="([^"]+)" hx-get="[^"]+" hx-target="#list" hx-swap="outerHTML" '
+                              r'hx-push-url="true" rel="next">', got[-1])):
+        got.append(c.get(unescape(found.group(1)), headers=headers).text)
+    return got
+
+
+def test_the_list_comes_in_pages_that_keep_the_filters(app, data, monkeypatch):
+    import planner.web.plans
+
+    monkeypatch.setattr(planner.web.plans, "PER_PAGE", 2)
+    rows = listing(data)
+    c = login(app, "city")
+    first = c.get("/enterprises").text
+    assert f"共{len(rows)}家，第1/{-(-len(rows) // 2)}页，显示第1–2家" in first and len(listed_ids(first)) == 2
+    pages = _pages(c)
+    assert len(pages) == -(-len(rows) // 2) and "rel=\"next\"" not in pages[-1]
+    seen = [listed_ids(p) for p in pages]
+    assert set().union(*seen) == set(rows) and sum(map(len, seen)) == len(rows)  # each once
+    beilun = {k for k, r in rows.items() if r["district"] == "北仑区"}
+    kept = _pages(c, {"district": "北仑区"})
+    assert len(kept) == -(-len(beilun) // 2) >= 2
+    assert 'href="/enterprises?district=%E5%8C%97%E4%BB%91%E5%8C%BA&amp;page=2"' in kept[0]
+    assert set().union(*map(listed_ids, kept)) == beilun and f"共{len(beilun)}家（全部{len(rows)}家）" in kept[0]
+    assert listed_ids(c.get("/enterprises", params={"page": "999"}).text) == listed_ids(pages[-1])  # the last
+    assert listed_ids(c.get("/enterprises", params={"page": "x"}).text) == listed_ids(first)
+
+
+def test_htmx_gets_the_list_alone_and_scope_holds_on_every_page(app, data, monkeypatch):
+    import planner.web.plans
+
+    monkeypatch.setattr(planner.web.plans, "PER_PAGE", 1)
+    c = login(app, "city")
+    part = c.get("/enterprises", params={"district": "北仑区", "page": "2"}, headers={"HX-Request": "true"})
+    assert part.status_code == 200 and part.text.startswith('<div id="list">') and "<header" not in part.text
+    assert "<form method=\"get\" action=\"/enterprises\"" not in part.text and len(listed_ids(part.text)) == 1
+    assert part.headers["vary"] == "HX-Request"
+    whole = c.get("/enterprises", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<header" in whole.text and 'id="list"' in whole.text  # htmx restoring history needs the page
+    rows = listing(data)
+    for who, codes in {"罗建华": set(LUO), "beilun": {k for k, r in rows.items() if r["district"] == "北仑区"}}.items():
+        user = login(app, who)
+        for headers in ({}, {"HX-Request": "true"}):
+            pages = _pages(user, **headers)
+            assert len(pages) == len(codes) and set().union(*map(listed_ids, pages)) == codes, who
+        assert listed_ids(user.get("/enterprises", params={"page": "50"}).text) <= codes
+
+
 def test_the_enterprise_page_shows_the_plan_its_files_and_versions(app, data):
     c = login(app, "郑晓岚")
     r = c.get(f"/e/{CHANGED}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import FastAPI, Form, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
@@ -18,6 +18,19 @@ DOWNLOADS = ("帮扶方案.pdf", "走访简报.pdf", "帮扶方案.docx", "走�
 MEDIA = {".pdf": "application/pdf",
          ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 MAX_IDS = 200  # enterprises in one combined brief
+PER_PAGE = 50  # enterprises on one page of the list
+
+
+def page_numbers(current: int, pages: int) -> list:
+    """The page links of a list: the first, the last and two either side of ``current``, with None
+    for a gap (1 … 4 5 6 7 8 … 20)."""
+    wanted = sorted({1, pages, *range(max(1, current - 2), min(pages, current + 2) + 1)})
+    out = []
+    for n in wanted:
+        if out and n - out[-1] > 1:
+            out.append(None)
+        out.append(n)
+    return out
 
 
 def register(app: FastAPI, site: Site) -> None:
@@ -25,7 +38,7 @@ def register(app: FastAPI, site: Site) -> None:
 
     @app.get("/enterprises")
     def enterprises(request: Request, q: str = "", district: str = "", sector: str = "", cadre: str = "",
-                    status: str = "", questions: str = ""):
+                    status: str = "", questions: str = "", page_no: str = Query("", alias="page")):
         session = need(request, *SEES_ENTERPRISES)
         rows = site.visible_rows(session)
         choices = {key: sorted({row[key] for row in rows if row[key]})
@@ -38,8 +51,26 @@ def register(app: FastAPI, site: Site) -> None:
                  and (not questions or row["questions"] > 0)]
         filters = {"q": q, "district": district, "sector": sector, "cadre": cadre, "status": status,
                    "questions": questions}
-        return page(request, "enterprises.html.j2", session, rows=shown, total=len(rows), choices=choices,
-                    filters=filters, empty_folder=not rows)
+        pages = max(1, -(-len(shown) // PER_PAGE))
+        number = min(int(page_no), pages) if page_no.isdigit() and int(page_no) >= 1 else 1
+        first = (number - 1) * PER_PAGE
+        query = {k: v for k, v in filters.items() if v}
+
+        def link(n: int) -> str:  # a page of the same filters
+            wanted = {**query, "page": n} if n > 1 else query
+            return "/enterprises" + ("?" + urlencode(wanted) if wanted else "")
+
+        context = dict(rows=shown[first:first + PER_PAGE], matched=len(shown), total=len(rows), choices=choices,
+                       filters=filters, empty_folder=not rows, first=first, page_no=number, pages=pages,
+                       page_links=[(n, link(n) if n else "") for n in page_numbers(number, pages)],
+                       previous=link(number - 1) if number > 1 else "",
+                       next=link(number + 1) if number < pages else "")
+        # htmx asks for the list alone when a filter changes or a page link is followed; a history
+        # restore (HX-History-Restore-Request) needs the whole page
+        fragment = request.headers.get("hx-request") == "true" and not request.headers.get("hx-history-restore-request")
+        response = page(request, "enterprises_list.html.j2" if fragment else "enterprises.html.j2", session, **context)
+        response.headers["vary"] = "HX-Request"
+        return response
 
     @app.get("/e/{code}")
     def enterprise_page(request: Request, code: str):
