@@ -202,6 +202,21 @@ def test_workers_whose_memory_grows_are_restarted_and_the_run_finishes(faulty_cl
         assert list(client.run(lambda: dask.config.get("distributed.worker.memory.pause")).values()) == [False, False]
 
 
+def test_the_workers_of_a_local_cluster_run_without_dashboard_diagnostics(faulty_cluster):
+    """No statistical profiler and no 20 ms event-loop tick on the workers: with them, each PDF
+    worker's event loop woke some 250 times a second to take the GIL from the running task
+    (measured with strace; about a tenth of the CPU of a run, bench/dask_scaling.py)."""
+    local = faulty_cluster()
+    with Client(local) as client:
+        timers = client.run(lambda dask_worker: {name: pc.callback_time
+                                                 for name, pc in dask_worker.periodic_callbacks.items()})
+    assert len(timers) == 2
+    for each in timers.values():
+        assert "profile" not in each and "profile-cycle" not in each
+        assert each["tick"] >= 1000 and each["monitor"] >= 5000
+        assert min(each.values()) >= 1000  # nothing wakes a worker more than once a second
+
+
 def test_an_unreachable_scheduler_is_said_in_chinese(runner, tmp_path, monkeypatch):
     monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 1)
     result = runner.invoke(main, generate_args(EXAMPLES / "enterprises.yaml", tmp_path / "out") +

@@ -76,6 +76,8 @@ def generate(records: Path, out_dir: Path, as_of, formats, author, workers, engi
         problem = "不是文件" if db.exists() else "文件不存在"
         raise PlannerError(f"{display_path(db)}：{problem}（--db 须为已有的诉求账本）")
     cluster = _engine(engine, scheduler, local_workers, workers)
+    if cluster is not None:
+        cluster.warm_up()  # a local cluster's forkserver imports while the list is read
     kb = load_knowledge(sectors_dir)
     progress = None if quiet else Progress(0, "生成")
     try:

@@ -40,6 +40,7 @@ import uuid
 from collections import deque
 from dataclasses import replace
 from importlib import metadata
+from multiprocessing import forkserver
 from pathlib import Path
 
 import dask
@@ -70,6 +71,13 @@ CONFIG = {
     "distributed.worker.lifetime.duration": WORKER_LIFETIME,
     "distributed.worker.lifetime.stagger": WORKER_LIFETIME_STAGGER,
     "distributed.worker.lifetime.restart": True,
+    # Diagnostics for Dask's dashboard, which a LocalCluster of the engine does not serve. On by
+    # default, they cost a PDF worker about a tenth of its time (bench/dask_scaling.py): the
+    # statistical profiler samples the running task's stack every 10 ms on the worker's event
+    # loop, holding the GIL, and keeps what it gathers for the whole life of the worker.
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",  # the event loop's "blocked for…" check, 20 ms by default
+    "distributed.admin.system-monitor.interval": "5s",  # CPU, network and disk graphs, 500 ms by default
 }
 
 QUARANTINED = ("生成这家企业时工作进程接连意外退出{tries}次（程序崩溃、被终止或内存不足），已隔离，本次不再重试；"
@@ -83,12 +91,7 @@ def local_cluster(workers: int, memory_limit: int | str | None = None, preload: 
     if memory_limit is None:
         memory_limit = min(WORKER_MEMORY, _total_memory() // workers)
     settings = {**CONFIG, **(config or {})}
-    # Worker processes start from a forkserver that has imported Dask and the planner's modules
-    # once, as the local pool's do (a spawned worker imports them itself: a second or more each).
-    # Set for the whole process: a nanny reads it again whenever it restarts a worker.
-    dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
-    get_mp_context()  # Dask sets its own forkserver preload when first asked: ours replaces it
-    multiprocessing.get_context("forkserver").set_forkserver_preload(list(FORKSERVER_PRELOAD))
+    _use_forkserver()
     with dask.config.set(settings):
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit=memory_limit,
                             scheduler_kwargs={"dashboard": False}, silence_logs=logging.CRITICAL,
@@ -97,6 +100,15 @@ def local_cluster(workers: int, memory_limit: int | str | None = None, preload: 
 
 
 FORKSERVER_PRELOAD = ("distributed", "planner.engines.cluster", "weasyprint")
+
+
+def _use_forkserver() -> None:
+    """Worker processes start from a forkserver that has imported Dask and the planner's modules
+    once, as the local pool's do (a spawned worker imports them itself: a second or more each).
+    Set for the whole process: a nanny reads it again whenever it restarts a worker."""
+    dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
+    get_mp_context()  # Dask sets its own forkserver preload when first asked: ours replaces it
+    multiprocessing.get_context("forkserver").set_forkserver_preload(list(FORKSERVER_PRELOAD))
 
 
 def _total_memory() -> int:
@@ -116,6 +128,15 @@ class DaskEngine:
                                "工作进程）二者之一")
         self.scheduler, self.local = scheduler, local
         self.memory_limit, self.preload, self.config = memory_limit, preload, config
+
+    def warm_up(self) -> None:
+        """For a LocalCluster: start its forkserver now, before the list is read and checked, so
+        that the forkserver's imports (Dask, WeasyPrint, the planner: most of a second) are done
+        by the time the workers are asked for (bench/dask_scaling.py). A run that turns out to
+        have nothing to make has spent them in a process of its own, which ends with this one."""
+        if self.local is not None:
+            _use_forkserver()
+            forkserver.ensure_running()
 
     @contextlib.contextmanager
     def client(self):
