@@ -364,3 +364,33 @@ def test_a_returned_request_is_said_to_wait_for_a_department(kb, records, tmp_pa
         ledger.transition(asked.id, "交办", by="市经信局", departments=["市科技局"], at="2022-06-10")
     run(records, out, kb)
     assert "已退回" not in (out / CODE / "brief.md").read_text(encoding="utf-8")
+
+
+def test_briefs_printed_from_a_list_carry_the_requests_as_generate_prints_them(with_requests, records, runner,
+                                                                              tmp_path):
+    """``planner briefs LIST --combined`` reads the ledger once, as of the briefs' date: each brief
+    lists the enterprise's open requests exactly as its brief from ``planner generate``."""
+    from planner.cli import main
+
+    out, roles, _, _ = with_requests
+    target = tmp_path / "today.pdf"
+    result = runner.invoke(main, ["briefs", str(records), "--combined", str(target), "--id", f"{CODE},{OTHER}",
+                                  "--db", str(ledger_path(out)), "--as-of", AS_OF.isoformat()])
+    assert result.exit_code == 0, result.output
+    pages = [page.extract_text() for page in PdfReader(target).pages]
+    assert len(pages) == 2
+    line = f"{roles['late'].id} 融资：希望对接低息贷款，缓解流动资金压力（登记，6月2日到期，已逾期）"
+    assert squash(line) in squash(pages[0])
+    assert squash(f"走访编号：{CODE}-20220615") in squash(pages[0])
+    def body(text):  # the brief without its running footer (the combined PDF's title and page count)
+        return squash(text).rsplit("？", 1)[0]
+
+    assert body(pages[0]) == body(pdf_text(out / CODE / "走访简报.pdf"))  # the same brief
+    assert "待跟进诉求" not in pages[1]  # no request of its own
+    plain = tmp_path / "plain.pdf"  # no ledger (none in ./output): the briefs as before
+    result = runner.invoke(main, ["briefs", str(records), "--combined", str(plain), "--id", CODE,
+                                  "--as-of", AS_OF.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert "待跟进诉求" not in pdf_text(plain)
+    missing = runner.invoke(main, ["briefs", str(records), "--combined", str(plain), "--db", str(tmp_path / "x.db")])
+    assert missing.exit_code == 2 and "诉求账本不存在" in missing.output
