@@ -356,6 +356,52 @@ def test_department_list_answers_come_back_as_transitions_once(out, tmp_path):
     assert other.exit_code == 1 and "诉求账本中没有由“市教委”承办的诉求（账本中的承办部门：" in other.output
 
 
+def test_a_changed_answer_for_a_request_already_done_is_a_conflict_never_overwritten(out, tmp_path):
+    assert run("import", SHEET, "--out", out).exit_code == 0
+    target = tmp_path / "市人力社保局.xlsx"
+    assert run("export", out, "--department", "市人力社保局", "--out", target, "--as-of", "2022-06-23",
+               "--assign", "--by", "市经信局").exit_code == 0
+    book = openpyxl.load_workbook(target)
+    sheet = book["部门办理清单"]
+    col = {h: i for i, h in enumerate(ANSWER_HEADER)}
+    row = list(sheet.iter_rows(min_row=2))[0]
+    rid = row[0].value
+    row[col["办理状态"]].value, row[col["办理情况"]].value = "办结", "已组织专场招聘会，招到数控技师12名"
+    row[col["办理人"]].value, row[col["办理日期"]].value = "张伟", "2022-06-24"
+    answered = tmp_path / "交回.xlsx"
+    book.save(answered)
+    assert run("import", answered, out).exit_code == 0
+    with ledger_of(out) as ledger:
+        events = ledger.events()
+    same = run("import", answered, out)  # the identical sheet: nothing added, nothing reported
+    assert same.exit_code == 0, same.output
+    assert same.stdout.startswith("市人力社保局办理结果：已登记0条，已登记过1条（未变），未填办理状态2条，有问题0行；")
+    assert not (out / PROBLEM_LIST).exists()
+
+    row[col["办理情况"]].value = "已组织专场招聘会，招到数控技师15名"  # a correction after 办结
+    corrected = tmp_path / "更正.xlsx"
+    book.save(corrected)
+    result = run("import", corrected, out)
+    assert result.exit_code == 1
+    assert "不能重复办结" not in result.output
+    assert (f"错误：{corrected}[部门办理清单]:2: {row[1].value}：办理情况: {rid} 已办结，登记的办理情况"
+            f"原为“已组织专场招聘会，招到数控技师12名”，现为“已组织专场招聘会，招到数控技师15名”；未覆盖（冲突）"
+            in result.output.splitlines())
+    assert result.stdout.startswith("市人力社保局办理结果：已登记0条，已登记过0条（未变），未填办理状态2条，冲突1条，"
+                                    "有问题0行；问题清单：")
+    listed = list(openpyxl.load_workbook(out / PROBLEM_LIST).active.iter_rows(values_only=True))
+    header, rows = listed[0], listed[1:]
+    (problem,) = [dict(zip(header, r)) for r in rows if r[0]]
+    assert any("数控技师12名" in str(v) and "数控技师15名" in str(v) for v in problem.values()), problem
+    assert problem["行号"] == "2" and problem["字段"] == "办理情况", problem  # the row and field named
+    assert "未覆盖（冲突）" in problem.values(), problem
+    with ledger_of(out) as ledger:
+        assert ledger.events() == events  # never overwritten
+        assert ledger.events(rid)[-1].note == "已组织专场招聘会，招到数控技师12名"
+    again = run("import", answered, out)  # the first sheet again: still nothing
+    assert again.exit_code == 0 and not (out / PROBLEM_LIST).exists()
+
+
 # --- kill -9 during a large import --------------------------------------------------------------
 
 def test_kill_9_during_a_large_import_leaves_it_whole_or_absent_and_a_rerun_completes_it(out, tmp_path):

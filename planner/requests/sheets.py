@@ -426,8 +426,9 @@ class ImportResult:
 
     def summary(self) -> str:
         if self.kind == KIND_ANSWERS:
+            conflicts = f"冲突{self.conflicts}条，" if self.conflicts else ""
             return (f"{self.department or '部门'}办理结果：已登记{self.applied}条，已登记过{self.unchanged}条（未变），"
-                    f"未填办理状态{self.unanswered}条，有问题{len(self.bad_rows)}行")
+                    f"未填办理状态{self.unanswered}条，{conflicts}有问题{len(self.bad_rows)}行")
         return (f"新登记{self.created}条，已存在{self.existing}条（未变），冲突{self.conflicts}条，"
                 f"有问题{len(self.bad_rows)}行")
 
@@ -604,6 +605,12 @@ def _answer_row(ledger: Ledger, result: ImportResult, number: int, values: dict,
     if any(e.step == status and e.by == actor and e.note == note for e in events):
         result.unchanged += 1  # this answer is in the ledger already
         return
+    if status == machine.DONE and request.state in machine.HANDLED:
+        standing = [e for e in events if e.step == machine.DONE]
+        if standing and _done_conflict(row, request, standing[-1], actor, note):
+            result.conflicts += 1
+            row.close(conflict=True)
+            return
     if status == machine.IN_PROGRESS and request.state in machine.HANDLED | {machine.IN_PROGRESS}:
         result.unchanged += 1  # in progress, or further on already
         return
@@ -623,6 +630,18 @@ def _answer_row(ledger: Ledger, result: ImportResult, number: int, values: dict,
         row.close()
         return
     result.applied += 1
+
+
+def _done_conflict(row: _Row, request: Request, standing, actor: str, note: str) -> bool:
+    """A 办结 answer for a request already 办结 that says otherwise than the 办结 recorded (a
+    correction): its differences named on the row, never written over. True when there are any."""
+    found = False
+    for label, old, new in (("办理情况", standing.note, note), ("办理人", standing.by, actor)):
+        if old != new:
+            row.problem(label, f"{request.id} 已办结，登记的{label}原为“{old}”，现为“{new}”", new,
+                        outcome="未覆盖（冲突）")
+            found = True
+    return found
 
 
 def write_problems(result: ImportResult, path: Path) -> Path | None:
