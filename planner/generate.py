@@ -402,6 +402,9 @@ def request_data(request, rules, snapshot=None) -> dict:
             "measures": list(category.measures) if category is not None else []}
     if (snapshot if snapshot is not None else request).returned:
         data["returned"] = True  # sent back by its department, not yet handed on (only then: same inputs)
+    done = (snapshot if snapshot is not None else request).done
+    if done:
+        data["done"] = list(done)  # co-held: the departments that have answered 办结 (only then: same inputs)
     return data
 
 

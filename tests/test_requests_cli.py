@@ -237,7 +237,12 @@ def test_list_overdue_counts_working_days(out):
     assert run("import", SHEET, "--out", out).exit_code == 0
     with ledger_of(out) as ledger:
         ledger.transition("SQ-2022-000004", "交办", by="市经信局", at="2022-06-17")
-        ledger.transition("SQ-2022-000004", "办结", by="市商务局", at="2022-06-17", note="已报名对接会")
+        ledger.transition("SQ-2022-000004", "办结", by="张伟", department="市商务局", at="2022-06-17", note="已报名对接会")
+    half = run("list", out, "--department", "市商务局")  # co-held: one of its two departments has answered
+    assert ("SQ-2022-000004  宁波明岚光学膜科技有限公司  市场（简单）  办理中（1/2 部门已办结：市商务局）  "
+            "市商务局、市经信局") in half.stdout
+    with ledger_of(out) as ledger:
+        ledger.transition("SQ-2022-000004", "办结", by="王强", department="市经信局", at="2022-06-17", note="已对接")
         everyone = ledger.find()
     result = run("list", out, "--overdue", "--as-of", "2022-06-22")
     assert result.exit_code == 0
@@ -279,6 +284,32 @@ def test_update_takes_a_step_and_refuses_an_illegal_one(out):
     nowhere = run("update", "SQ-2022-000001", "--to", "交办", "--by", "王芳", "--db", out / "nothing.db")
     assert nowhere.exit_code == 1 and "还没有诉求账本" in nowhere.output
     assert not (out / "nothing.db").exists()
+
+
+def test_update_of_a_co_held_request_names_the_department_that_answers(out):
+    assert run("import", SHEET, "--out", out).exit_code == 0
+    rid = "SQ-2022-000004"  # 市场: 市商务局、市经信局
+    assert run("update", rid, "--to", "交办", "--by", "市经信局", "--at", "2022-06-17", out).exit_code == 0
+    for step, more, option, why in (("办结", [], "--department", "各部门都办结后诉求才办结"),
+                                    ("退回", ["--note", "不属本局"], "--from-department",
+                                     "退回只去掉这个部门，其余部门继续办理")):
+        refused = run("update", rid, "--to", step, *more, "--by", "张伟", "--at", "2022-06-17", out)
+        assert refused.exit_code == 2
+        assert refused.output == (f"错误：{rid}：由市商务局、市经信局共同承办，{step}须用 {option} 注明是哪个部门"
+                                  f"{step}（{why}）\n")
+        assert_chinese(refused.output)
+    with ledger_of(out) as ledger:
+        assert len(ledger.events(rid)) == 2  # nothing written
+    one = run("update", rid, "--to", "办结", "--department", "市商务局", "--by", "张伟", "--at", "2022-06-17", out)
+    assert one.exit_code == 0, one.output
+    assert one.output == f"{rid}：已办结，现为“办理中（1/2 部门已办结：市商务局）”，承办部门：市商务局、市经信局\n"
+    back = run("update", rid, "--to", "退回", "--from-department", "市经信局", "--note", "不属本局", "--by", "王强",
+               "--at", "2022-06-18", out)
+    assert back.exit_code == 0, back.output
+    # the one left had answered 办结: the request is 办结 with it
+    assert back.output == f"{rid}：已退回，现为“办结”，承办部门：市商务局\n"
+    with ledger_of(out) as ledger:
+        assert ledger.get(rid).closed_at == dt.date(2022, 6, 18) and ledger.verify() == []
 
 
 # --- a department's list and its answers ---------------------------------------------------------
@@ -485,7 +516,7 @@ def test_assign_hands_the_registered_requests_to_their_departments_once(out):
         assert run("assign", out, "--by", "市经信局", "--at", day).exit_code == 0
     answers = run("import", EXAMPLES / "部门办理结果.xlsx", out)
     assert answers.exit_code == 0, answers.output
-    assert "已登记26条" in answers.stdout and "有问题0行" in answers.stdout
+    assert "已登记40条" in answers.stdout and "有问题0行" in answers.stdout  # 26 requests, each department of a 办结 or 退回
     with ledger_of(out) as ledger:
         assert [r.id for r in ledger.find(status="退回")] == ["SQ-2022-000011"]
         assert len(ledger.find(status="办结")) == 20

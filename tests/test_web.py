@@ -583,6 +583,25 @@ def test_a_return_goes_back_to_the_bureau_with_its_reason(app, data):
     assert _state(data, rid)[0].state == "撤回"
 
 
+def test_a_co_held_request_is_done_when_each_department_has_answered(app, data):
+    rid = _register(login(app, "罗建华"), LUO[1], "希望协调招工和用电", category="用工")
+    officer, rsj, jxj = login(app, "city"), login(app, "rsj"), login(app, "jxj")
+    assert _step(officer, rid, "交办", departments="市人力社保局、市经信局").status_code == 303
+    assert _step(rsj, rid, "办结", note="已组织专场招聘").status_code == 303
+    found, events = _state(data, rid)
+    assert (found.state, found.done, events[-1].department) == ("办理中", ("市人力社保局",), "市人力社保局")
+    page = officer.get(f"/requests/{rid}").text
+    assert "办理中（1/2 部门已办结：市人力社保局）" in page
+    assert 'name="department"' in page  # the bureau names the department that returns it
+    assert "办结" not in _forms(rsj.get(f"/requests/{rid}").text)  # answered: the other's turn
+    r = _step(officer, rid, "退回", note="请重新研究")  # no department named: refused, said why
+    assert r.status_code == 400 and "由市人力社保局、市经信局共同承办，退回须注明是哪个部门退回" in r.text
+    assert "办理中（1/2 部门已办结：市人力社保局）" in login(app, "city").get("/requests").text
+    assert _step(jxj, rid, "办结", note="已协调用电").status_code == 303
+    found, _ = _state(data, rid)
+    assert (found.state, found.done) == ("办结", ())
+
+
 def test_a_district_officer_moves_only_the_districts_requests(app, data):
     rid = _register(login(app, "罗建华"), LUO[1], "希望协调物流通行证")  # 慈溪市
     beilun = login(app, "beilun")

@@ -285,7 +285,7 @@ def write_department_sheet(ledger: Ledger, department: str, target: Path, as_of:
         values = {"诉求编号": req.id, "企业名称": req.enterprise_name, "统一社会信用代码": req.enterprise_id,
                   "所在区县": req.district, "包联干部": req.cadre, "诉求类别": req.category, "紧急程度": req.urgency,
                   "诉求内容": req.text, "走访日期": req.visit_date.isoformat(), "办结时限": req.due_date.isoformat(),
-                  "当前状态": req.state, "承办部门": "、".join(req.departments)}
+                  "当前状态": req.shown_state, "承办部门": "、".join(req.departments)}
         if req.state in machine.HANDLED and req.closed_at:
             values["办理日期"] = req.closed_at.isoformat()
         for c, title in enumerate(ANSWER_HEADER, 1):
@@ -599,14 +599,20 @@ def _answer_row(ledger: Ledger, result: ImportResult, number: int, values: dict,
         at = parse_date(raw)
         if at is None:
             row.problem("办理日期", not_a_date(raw), raw)
+    # whose answer the row is: the sheet's department; on a sheet of several departments (no
+    # marker), the 承办部门 of the row when it names one
+    named = [d for d in _SPLIT.split(get["承办部门"]) if d]
+    department = result.department or (named[0] if len(named) == 1 else "")
     if row.close():
         return
     events = ledger.events(request.id)
-    if any(e.step == status and e.by == actor and e.note == note for e in events):
+    if any(e.step == status and e.by == actor and e.note == note
+           and (not department or e.department in (None, department)) for e in events):
         result.unchanged += 1  # this answer is in the ledger already
         return
-    if status == machine.DONE and request.state in machine.HANDLED:
-        standing = [e for e in events if e.step == machine.DONE]
+    if status == machine.DONE and (request.state in machine.HANDLED or department in request.done):
+        standing = [e for e in events if e.step == machine.DONE and (request.state in machine.HANDLED
+                                                                     or e.department == department)]
         if standing and _done_conflict(row, request, standing[-1], actor, note):
             result.conflicts += 1
             row.close(conflict=True)
@@ -614,7 +620,6 @@ def _answer_row(ledger: Ledger, result: ImportResult, number: int, values: dict,
     if status == machine.IN_PROGRESS and request.state in machine.HANDLED | {machine.IN_PROGRESS}:
         result.unchanged += 1  # in progress, or further on already
         return
-    department = result.department
     if department and department not in request.departments:
         handed = "、".join(request.departments)
         now = f"现由{handed}承办" if handed else "已被退回、尚待重新交办"
@@ -623,8 +628,7 @@ def _answer_row(ledger: Ledger, result: ImportResult, number: int, values: dict,
         return
     try:
         with ledger.transaction():
-            ledger.transition(request.id, status, by=actor, note=note, at=at,
-                              returned_by=department if status == machine.RETURN and department else None)
+            ledger.transition(request.id, status, by=actor, note=note, at=at, department=department or None)
     except LedgerError as exc:
         row.problem("办理状态", exc.format_message(), status)
         row.close()
