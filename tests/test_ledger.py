@@ -440,7 +440,7 @@ def test_migrations_are_recorded_once_and_a_newer_ledger_is_refused(tmp_path):
     with Ledger.open(path) as ledger:
         first = ledger.migrations()
         _register(ledger)
-    assert [(v, n) for v, n, _ in first] == [(1, "initial"), (2, "coheld")]
+    assert [(v, n) for v, n, _ in first] == [(1, "initial"), (2, "coheld"), (3, "account")]
     with Ledger.open(path) as ledger:
         assert ledger.migrations() == first  # not applied again
         assert len(ledger.find()) == 1
@@ -478,7 +478,7 @@ def test_a_ledger_of_the_first_schema_is_migrated_and_its_old_steps_replay_as_th
     raw.commit()
     raw.close()
     with Ledger.open(path) as ledger:
-        assert [v for v, _, _ in ledger.migrations()] == [1, 2]
+        assert [v for v, _, _ in ledger.migrations()] == [1, 2, 3]
         old = ledger.get("SQ-2022-000001")
         assert (old.state, old.done, old.closed_at) == ("办结", (), dt.date(2022, 6, 16))
         assert ledger.verify() == []

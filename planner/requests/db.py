@@ -145,6 +145,7 @@ class Event:
     satisfied: bool | None
     recorded_at: str
     department: str | None = None  # whose answer the step is (co-held requests); None: the request's
+    account: str | None = None  # the web login that submitted it (``by`` is the person); None elsewhere
 
     @property
     def date(self) -> dt.date:
@@ -180,7 +181,7 @@ _LAST_STEP = ("(SELECT e.step FROM request_events e WHERE e.request_id = request
               "ORDER BY e.seq DESC LIMIT 1)")
 _SELECT_REQUEST = _REQUEST_COLUMNS + f", {_LAST_STEP} AS last_step"
 _EVENT_COLUMNS = ("id, request_id, seq, step, from_state, to_state, at, actor, note, departments, satisfied, "
-                  "recorded_at, department")
+                  "recorded_at, department, account")
 
 
 def _request(row) -> Request:
@@ -193,10 +194,10 @@ def _request(row) -> Request:
 
 
 def _event(row) -> Event:
-    eid, rid, seq, step, src, dst, at, actor, note, departments, satisfied, recorded, department = row
+    eid, rid, seq, step, src, dst, at, actor, note, departments, satisfied, recorded, department, account = row
     return Event(eid, rid, seq, step, src, dst, at, actor, note,
                  None if departments is None else tuple(json.loads(departments)),
-                 None if satisfied is None else bool(satisfied), recorded, department or None)
+                 None if satisfied is None else bool(satisfied), recorded, department or None, account or None)
 
 
 def normalise_text(text: str) -> str:
@@ -363,7 +364,7 @@ class Ledger:
     # -- writing
 
     def register(self, enterprise_id, enterprise_name, category, text, urgency, visit_date, cadre, district="",
-                 visit_ref="", departments=None, by=None, at=None) -> Request:
+                 visit_ref="", departments=None, by=None, at=None, account=None) -> Request:
         """Register (登记) a request a cadre brought back from a visit.
 
         ``category`` and ``urgency`` are names or aliases of sectors/requests.yaml; the
@@ -371,7 +372,8 @@ class Ledger:
         days after the visit. The same request again (same enterprise, visit date, category and
         text) returns the stored one with ``created=False``; with other values (name, district,
         cadre, visit reference, urgency, or departments given) it raises Conflict. ``by``: who
-        registers it (default the cadre); ``at``: when (default now).
+        registers it (default the cadre); ``at``: when (default now); ``account``: the web login
+        that submitted it.
         """
         enterprise_id = _text(enterprise_id, "企业统一社会信用代码").upper()
         enterprise_name = _text(enterprise_name, "企业名称")
@@ -409,7 +411,8 @@ class Ledger:
                 (rid, number, enterprise_id, enterprise_name, district, cadre, visit.isoformat(), visit_ref, found.name,
                  level.name, text, due.isoformat(), key, moment, by, machine.REGISTERED, _dumps(routed), None, None,
                  moment, 1, "[]"))
-            self._append(rid, 1, machine.REGISTERED, None, machine.REGISTERED, moment, by, "", routed, None)
+            self._append(rid, 1, machine.REGISTERED, None, machine.REGISTERED, moment, by, "", routed, None,
+                         account=_text(account, "账户", required=False) or None)
         return self.get(rid)
 
     def _differences(self, existing: Request, name, district, cadre, visit_ref, urgency, departments):
@@ -428,7 +431,7 @@ class Ledger:
         return out
 
     def transition(self, request_id, to_state, by, note="", departments=None, at=None, satisfied=None,
-                   returned_by=None, department=None) -> Request:
+                   returned_by=None, department=None, account=None) -> Request:
         """Take a request one step (``to_state``: 交办, 办理中, 办结, 回访, 销号, 退回 or 撤回; see
         ``machine``). IllegalTransition, and nothing written, when the machine does not allow
         it. ``departments`` (交办, 退回 only) re-hands it; ``satisfied`` is the 回访 verdict;
@@ -442,8 +445,10 @@ class Ledger:
         name their department. A 退回 of a request's only department (or naming none, for a
         request with one) leaves it waiting in 交办 as 已退回 (``Request.returned``,
         ``find(status="退回")``) until it is handed on (交办 with ``departments``); given
-        ``departments``, a 退回 hands it on at once."""
+        ``departments``, a 退回 hands it on at once. ``by`` is the person who did the step (办理人),
+        ``account`` the web login that submitted it (kept apart, for the audit)."""
         by = _text(by, "办理人")
+        account = _text(account, "账户", required=False) or None
         step = _text(to_state, "目标状态")
         note = _text(note, "备注", required=False)
         given = None if departments is None else _departments(departments)
@@ -486,7 +491,7 @@ class Ledger:
             seq = current.event_count + 1
             self._append(current.id, seq, step, current.state, new_state, moment, by, note,
                          holding if changed else None, None if step != machine.VISITED else bool(satisfied),
-                         department=answer)
+                         department=answer, account=account)
             self._conn.execute(
                 "UPDATE requests SET state = ?, departments = ?, closed_at = ?, satisfied = ?, updated_at = ?, "
                 "events = ?, done_departments = ? WHERE id = ? AND events = ?",
@@ -494,12 +499,13 @@ class Ledger:
                  _dumps(done), current.id, current.event_count))
         return self.get(current.id)
 
-    def _append(self, rid, seq, step, src, dst, moment, by, note, departments, satisfied, department=None) -> None:
+    def _append(self, rid, seq, step, src, dst, moment, by, note, departments, satisfied, department=None,
+                account=None) -> None:
         eid = self._conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM request_events").fetchone()[0]
         self._conn.execute(
-            f"INSERT INTO request_events ({_EVENT_COLUMNS}) VALUES ({', '.join('?' * 13)})",
+            f"INSERT INTO request_events ({_EVENT_COLUMNS}) VALUES ({', '.join('?' * 14)})",
             (eid, rid, seq, step, src, dst, moment, by, note, None if departments is None else _dumps(departments),
-             None if satisfied is None else int(satisfied), _utc_now(), department))
+             None if satisfied is None else int(satisfied), _utc_now(), department, account))
 
     # -- reading
 

@@ -29,6 +29,7 @@ ANSWERS = ("办理中", "办结", "退回")  # the steps that are one department
 VERDICTS = {"满意": True, "不满意": False}
 _DEPARTMENT_SPLIT = re.compile(r"[、，,;；\s]+")
 FORM_FIELDS = ("category", "urgency", "text", "visit_date")
+PERSON_MAX = 40  # characters of the 办理人 field kept
 
 
 def register(app: FastAPI, site: Site) -> None:
@@ -59,7 +60,7 @@ def register(app: FastAPI, site: Site) -> None:
                 made = book.register(code, row.get("name", ""), category, text, urgency, visit_date,
                                      cadre=cadre_as_written(row.get("cadre", ""), session.user.cadre_name),
                                      district=row.get("district", ""),
-                                     by=session.user.name)
+                                     by=session.user.display_name, account=session.user.name)
             except LedgerError as exc:
                 form = {"category": category, "urgency": urgency, "text": text, "visit_date": visit_date}
                 return request_form_page(request, session, code, row, book, 400, exc.format_message(), form)
@@ -104,7 +105,7 @@ def register(app: FastAPI, site: Site) -> None:
     @app.post("/requests/{rid}/step")
     def request_step(request: Request, rid: str, step: str = Form(""), note: str = Form(""),
                      satisfied: str = Form(""), departments: str = Form(""), department: str = Form(""),
-                     csrf: str = Form("")):
+                     person: str = Form(""), csrf: str = Form("")):
         from planner.requests import LedgerError
 
         session = need(request, *STEPS_BY_ROLE)
@@ -128,11 +129,14 @@ def register(app: FastAPI, site: Site) -> None:
                 answer = None
                 if step in ANSWERS:
                     answer = session.user.department if role == "department" else (department.strip() or None)
-                done = book.transition(found.id, step, by=session.user.department or session.user.name, note=note,
-                                       departments=handed, satisfied=verdict, department=answer)
+                # who did it (办理人, by default the account's name) and the login that says so
+                who = " ".join(person.split())[:PERSON_MAX] or session.user.display_name
+                done = book.transition(found.id, step, by=who, note=note, departments=handed, satisfied=verdict,
+                                       department=answer, account=session.user.name)
             except LedgerError as exc:
                 return request_view(request, session, book, found, 400, exc.format_message(), step)
         detail = "；".join(part for part in (
+            f"办理人{who}" if who != session.user.display_name else "",
             {True: "满意", False: "不满意，重新办理"}.get(verdict, ""),
             f"改交{'、'.join(done.departments)}" if handed else "", note.strip()) if part)
         site.accounts.audit(session.user.name, f"诉求{step}", found.id, detail)
