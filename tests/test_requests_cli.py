@@ -387,6 +387,42 @@ def test_department_list_answers_come_back_as_transitions_once(out, tmp_path):
     assert other.exit_code == 1 and "诉求账本中没有由“市教委”承办的诉求（账本中的承办部门：" in other.output
 
 
+def test_a_department_sheet_answers_for_its_department_only(out, tmp_path):
+    """SQ-2022-000004 (市场) is with 市商务局 and 市经信局: the 市商务局 sheet's 办结 is its answer alone."""
+    assert run("import", SHEET, "--out", out).exit_code == 0
+    rid = "SQ-2022-000004"
+    col = {h: i for i, h in enumerate(ANSWER_HEADER)}
+
+    def answer_as(department, who, day):
+        target = tmp_path / f"{department}.xlsx"
+        assert run("export", out, "--department", department, "--out", target, "--as-of", day, "--assign",
+                   "--by", "市经信局").exit_code == 0
+        book = openpyxl.load_workbook(target)
+        (row,) = [r for r in book["部门办理清单"].iter_rows(min_row=2) if r[0].value == rid]
+        row[col["办理状态"]].value, row[col["办理情况"]].value = "办结", f"{department}已落实"
+        row[col["办理人"]].value, row[col["办理日期"]].value = who, day
+        book.save(target)
+        result = run("import", target, out)
+        assert result.exit_code == 0, result.output
+        return target, row
+
+    sheet, _ = answer_as("市商务局", "张伟", "2022-06-20")
+    with ledger_of(out) as ledger:
+        half = ledger.get(rid)
+        assert (half.state, half.done) == ("办理中", ("市商务局",))
+        assert ledger.events(rid)[-1].department == "市商务局"
+    again = run("import", sheet, out)  # the same sheet: nothing more
+    assert again.exit_code == 0 and "已登记0条，已登记过1条" in again.stdout
+    listed = tmp_path / "again.xlsx"
+    assert run("export", out, "--department", "市经信局", "--out", listed, "--as-of", "2022-06-20").exit_code == 0
+    (row,) = [r for r in openpyxl.load_workbook(listed)["部门办理清单"].iter_rows(min_row=2) if r[0].value == rid]
+    assert row[col["当前状态"]].value == "办理中（1/2 部门已办结：市商务局）"
+    answer_as("市经信局", "王强", "2022-06-21")
+    with ledger_of(out) as ledger:
+        done = ledger.get(rid)
+        assert (done.state, done.closed_at) == ("办结", dt.date(2022, 6, 21)) and ledger.verify() == []
+
+
 def test_a_changed_answer_for_a_request_already_done_is_a_conflict_never_overwritten(out, tmp_path):
     assert run("import", SHEET, "--out", out).exit_code == 0
     target = tmp_path / "市人力社保局.xlsx"
