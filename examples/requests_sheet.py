@@ -108,8 +108,28 @@ def rows() -> list[dict]:
     return out
 
 
+def answering(row: dict, rules) -> list[str]:
+    """The departments a request is handed to: those the cadre wrote, else its category's."""
+    written = [d for d in row["承办部门"].split("、") if d]
+    return written or list(rules.category(row["诉求类别"]).departments)
+
+
+def answer_rows(i: int, row: dict, rules) -> list[tuple]:
+    """(承办部门, 办理状态, 办理情况, 办理人, day) of each department answering request ``i``: a 办理中
+    from the first department; a 办结 or 退回 from each (a request of two departments is 办结 only
+    when both have answered 办结)."""
+    status, note, who, day = ANSWERS[i]
+    departments = answering(row, rules)
+    if status == "办理中":
+        return [(departments[0], status, note, who, day)]
+    first, *others = departments
+    said = "同意退回：" if status == "退回" else f"会同{first}办理："
+    return [(first, status, note, who, day)] + [(d, status, said + note, who, day) for d in others]
+
+
 def write_answers(target: Path, intake: list[dict]) -> None:
-    """The answers as one department list (no marker: several departments answer in it)."""
+    """The answers as one department list (no marker: several departments answer in it, each
+    row naming the department whose answer it is in 承办部门)."""
     from openpyxl.styles import Alignment
 
     from planner.records.problems import put_header, put_text, save_book
@@ -120,18 +140,20 @@ def write_answers(target: Path, intake: list[dict]) -> None:
     sheet.title = ANSWER_SHEET
     put_header(sheet, ANSWER_HEADER, ANSWER_WIDTHS)
     top = Alignment(vertical="top", wrap_text=True)
+    rules = load_rules()
     r = 1
     for i, row in enumerate(intake):
         if i not in ANSWERS:
             continue
-        status, note, who, day = ANSWERS[i]
-        values = {"诉求编号": f"SQ-2022-{i + 1:06d}", "企业名称": row["企业名称"], "统一社会信用代码": row["统一社会信用代码"],
-                  "包联干部": row["包联干部"], "诉求类别": row["诉求类别"], "紧急程度": row["紧急程度"],
-                  "诉求内容": row["诉求内容"], "走访日期": row["走访日期"], "办理状态": status, "办理情况": note,
-                  "办理人": who, "办理日期": dt.date(2022, 6, day).isoformat()}
-        r += 1
-        for c, title in enumerate(ANSWER_HEADER, 1):
-            put_text(sheet.cell(row=r, column=c), values.get(title, ""), top)
+        for department, status, note, who, day in answer_rows(i, row, rules):
+            values = {"诉求编号": f"SQ-2022-{i + 1:06d}", "企业名称": row["企业名称"],
+                      "统一社会信用代码": row["统一社会信用代码"], "包联干部": row["包联干部"], "诉求类别": row["诉求类别"],
+                      "紧急程度": row["紧急程度"], "诉求内容": row["诉求内容"], "走访日期": row["走访日期"],
+                      "承办部门": department, "办理状态": status, "办理情况": note, "办理人": who,
+                      "办理日期": dt.date(2022, 6, day).isoformat()}
+            r += 1
+            for c, title in enumerate(ANSWER_HEADER, 1):
+                put_text(sheet.cell(row=r, column=c), values.get(title, ""), top)
     book.properties.creator = "宁波市经济和信息化局（示例）"
     save_book(book, target, "部门办理结果")
 
@@ -141,7 +163,7 @@ def main() -> None:
     write_intake_book(TARGET, intake, load_rules(), "宁波市经济和信息化局（示例）")
     print(f"{TARGET.relative_to(HERE.parent)}: {len(REQUESTS)} requests")
     write_answers(ANSWERS_TARGET, intake)
-    print(f"{ANSWERS_TARGET.relative_to(HERE.parent)}: {len(ANSWERS)} answers")
+    print(f"{ANSWERS_TARGET.relative_to(HERE.parent)}: {len(ANSWERS)} requests answered")
 
 
 if __name__ == "__main__":

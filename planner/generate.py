@@ -126,9 +126,12 @@ class Renderer:
                              running_title=f"{_shorten(plan.name, 28)} · {doc_title}",
                              keywords=f"{plan.id}, {doc_title}", created=plan.as_of, provenance=plan.provenance)
 
-    def briefs_html(self, plans: list, limits: dict, as_of: dt.date) -> str:
-        """One HTML document of several briefs, one page each (``limits``: id → BriefLimits)."""
-        body = "".join(f'<section class="brief-page">{markdown_to_html(self.brief_markdown(p, limits[p.id]))}</section>'
+    def briefs_html(self, plans: list, limits: dict, as_of: dt.date, requests: dict | None = None) -> str:
+        """One HTML document of several briefs, one page each (``limits``: id → BriefLimits;
+        ``requests``: id → the enterprise's requests, as ``render`` takes them)."""
+        requests = requests or {}
+        body = "".join(f'<section class="brief-page">'
+                       f'{markdown_to_html(self.brief_markdown(p, limits[p.id], requests.get(p.id, ())))}</section>'
                        for p in plans)
         doc_title = self.kb.campaign.documents["brief"]
         return self.document(body, "brief", title=f"{doc_title}（{len(plans)}份）", keywords=doc_title, created=as_of)
@@ -401,6 +404,9 @@ def request_data(request, rules, snapshot=None) -> dict:
             "measures": list(category.measures) if category is not None else []}
     if (snapshot if snapshot is not None else request).returned:
         data["returned"] = True  # sent back by its department, not yet handed on (only then: same inputs)
+    done = (snapshot if snapshot is not None else request).done
+    if done:
+        data["done"] = list(done)  # co-held: the departments that have answered 办结 (only then: same inputs)
     return data
 
 
@@ -599,6 +605,7 @@ class BriefChunk:
     """Consecutive briefs rendered as one document by one worker (one font subset per chunk)."""
 
     records: tuple  # (facts, where) pairs
+    requests: tuple = ()  # (credit code, its requests as request_data) for the records that have some
 
 
 def _render_chunk(chunk: BriefChunk) -> tuple[list, list]:
@@ -613,12 +620,13 @@ def _render_chunk(chunk: BriefChunk) -> tuple[list, list]:
         except Exception as exc:
             failed.append((where, facts.get("id"), failure_text(exc)))
     limits = {p.id: BriefLimits() for p, _ in plans}
+    requests = dict(chunk.requests)
     for attempt in range(2):
         if not plans:
             return [], failed
         try:
             chosen = [p for p, _ in plans]
-            job = PdfJob(renderer.briefs_html(chosen, limits, settings.as_of), renderer.stylesheets("brief"),
+            job = PdfJob(renderer.briefs_html(chosen, limits, settings.as_of, requests), renderer.stylesheets("brief"),
                          "briefs", max_pages=len(chosen))
             return [pdf_bytes(job)], failed
         except Exception:  # rare: a brief overflows its page, or one brief cannot be rendered
@@ -627,7 +635,7 @@ def _render_chunk(chunk: BriefChunk) -> tuple[list, list]:
             kept = []
             for plan, where in plans:
                 try:
-                    limits[plan.id] = _limits_that_fit(renderer, plan)
+                    limits[plan.id] = _limits_that_fit(renderer, plan, requests.get(plan.id, ()))
                     kept.append((plan, where))
                 except Exception as exc:
                     failed.append((where, plan.id, failure_text(exc)))
@@ -636,8 +644,8 @@ def _render_chunk(chunk: BriefChunk) -> tuple[list, list]:
     pieces = []
     for plan, where in plans:
         try:
-            pieces.append(pdf_bytes(renderer.pdf_job(plan, renderer.brief_markdown(plan, limits[plan.id]), "brief",
-                                                     BRIEF_PDF)))
+            brief_md = renderer.brief_markdown(plan, limits[plan.id], requests.get(plan.id, ()))
+            pieces.append(pdf_bytes(renderer.pdf_job(plan, brief_md, "brief", BRIEF_PDF)))
         except Exception as exc:
             failed.append((where, plan.id, failure_text(exc)))
     return pieces, failed
@@ -665,8 +673,13 @@ class BriefsIncomplete(RenderError):
 
 def combined_briefs(records: Path, target: Path, kb: KnowledgeBase, templates: Templates, as_of: dt.date,
                     district: str | None = None, cadre: str | None = None, author: str | None = None,
-                    zone: str | None = None, workers: int | None = None, ids: list | None = None):
+                    zone: str | None = None, workers: int | None = None, ids: list | None = None,
+                    db: Path | None = None):
     """One PDF of briefs, one page each, in list order, to print in one job. Returns (plans, read).
+
+    Each brief carries the enterprise's open requests as ``planner generate`` prints them: the
+    ledger ``db`` (when it exists; none: the briefs without requests) read once for the run, as
+    it stood on ``as_of``.
 
     Chunks of briefs are rendered on every core (``workers``, capped at the usable cores: see
     ``planner.workers.worker_count``) and joined;
@@ -685,8 +698,12 @@ def combined_briefs(records: Path, target: Path, kb: KnowledgeBase, templates: T
         raise RenderError(f"没有符合筛选条件（{chosen}）的企业，未写入任何文件" if chosen
                           else "名单中没有可打印简报的企业，未写入任何文件")
     by_id = {r.id: r for r in batch.read.records}
-    chunks = [BriefChunk(tuple((by_id[p.id].facts, by_id[p.id].where) for p in plans[i:i + BRIEFS_PER_CHUNK]))
-              for i in range(0, len(plans), BRIEFS_PER_CHUNK)]
+    requests = ledger_requests(Path(db).parent, kb, as_of, Path(db)) if db is not None else {}
+    chunks = []
+    for i in range(0, len(plans), BRIEFS_PER_CHUNK):
+        part = plans[i:i + BRIEFS_PER_CHUNK]
+        chunks.append(BriefChunk(tuple((by_id[p.id].facts, by_id[p.id].where) for p in part),
+                                 tuple((p.id, requests[p.id]) for p in part if p.id in requests)))
     settings = Settings(str(kb.root), tuple(str(d) for d in templates.dirs), author, as_of, ("pdf",), "")
     count, _ = worker_count(workers, len(chunks))
     writer = PdfWriter()

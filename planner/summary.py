@@ -473,7 +473,7 @@ def requests_context(rates, ledger_name: str) -> dict:
     overdue = [{"id": o.request.id, "enterprise": visible(o.request.enterprise_name),
                 "enterprise_id": visible(o.request.enterprise_id), "category": visible(o.request.category),
                 "departments": visible("、".join(o.departments)) or "（待重新交办）",
-                "state": shown_state(o.state, o.returned),
+                "state": shown_state(o.state, o.returned, o.departments, o.done),
                 "due": o.request.due_date.isoformat(), "days": o.days, "working_days": o.working_days}
                for o in rates.overdue]
     return {

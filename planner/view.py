@@ -366,10 +366,14 @@ def follow_up_line(request: dict, as_of: dt.date, text: str | None = None) -> st
 
 def request_state(request: dict, short: bool = False) -> str:
     """A request's state as the documents print it: 交办（已退回） when its department sent it back
-    (``short``, inside the brief's parentheses: 已退回)."""
+    (``short``, inside the brief's parentheses: 已退回); a co-held one some of whose departments
+    have answered 办结: 办理中（1/2 部门已办结：市经信局） (``short``: 办理中，1/2 部门已办结)."""
     if short and request.get("returned"):
         return "已退回"
-    return shown_state(request["state"], bool(request.get("returned")))
+    if short and request.get("done") and request["state"] == "办理中":
+        return f"办理中，{len(request['done'])}/{len(request['departments'])} 部门已办结"
+    return shown_state(request["state"], bool(request.get("returned")), request.get("departments", ()),
+                       request.get("done", ()))
 
 
 def follow_up_status(request: dict, as_of: dt.date) -> str:
@@ -392,8 +396,11 @@ def brief_requests(requests, as_of: dt.date, most: int) -> tuple[list[dict], int
 
 
 def _state_shown(request: dict, overdue: bool) -> str:
-    """The plan's 状态 cell: the state, then 已退回 and 已逾期 in one pair of brackets."""
-    notes = [n for n, on in (("已退回", request.get("returned")), ("已逾期", overdue)) if on]
+    """The plan's 状态 cell: the state, then 已退回 (or, co-held, 1/2 部门已办结：市经信局) and 已逾期
+    in one pair of brackets."""
+    done = request.get("done") if request["state"] == "办理中" else None
+    half = f"{len(done)}/{len(request['departments'])} 部门已办结：{'、'.join(done)}" if done else ""
+    notes = [n for n, on in (("已退回", request.get("returned")), (half, half), ("已逾期", overdue)) if on]
     return f"{request['state']}（{'，'.join(notes)}）" if notes else request["state"]
 
 

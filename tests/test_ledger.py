@@ -85,48 +85,90 @@ def _model_next(state, step, note, satisfied, departments, handed=("市经信局
     return nxt
 
 
+DEPARTMENT_NAMES = [None, None, "市经信局", "市商务局", "市地方金融监管局"]
+
+
+def _model_step(m: dict, step, note, satisfied, departments, department):
+    """The request ``m`` (state, handed, done, returned) after the step, or None when the step must
+    be refused. A co-held request (two or more departments) is 办结 when every department has
+    answered 办结 (until then 办理中); a department's 退回 takes it alone off, the others carrying
+    on where the request stood; 办结 and 退回 of a co-held request must name their department."""
+    state, handed, done = m["state"], m["handed"], m["done"]
+    nxt = _model_next(state, step, note, satisfied, departments, handed)
+    if nxt is None:
+        return None
+    if department is not None:
+        if step not in ("办理中", "办结", "退回") or departments is not None or department not in handed:
+            return None
+        if step == "办结" and department in done:
+            return None
+    elif len(handed) > 1 and departments is None and step in ("办结", "退回"):
+        return None
+    returned = m["returned"]
+    if step == "交办":
+        handed, done, state, returned = (departments if departments is not None else handed), (), nxt, False
+    elif step == "退回" and department is not None:
+        handed = tuple(d for d in handed if d != department)
+        done = tuple(d for d in done if d in handed)
+        if not handed:
+            state, returned = "交办", True
+        elif all(d in done for d in handed):
+            state, returned = "办结", False
+        # else: the others carry on, the request where it was (returned as it was)
+    elif step == "退回":
+        handed, done, state, returned = (departments if departments is not None else ()), (), "交办", True
+    elif step == "办结" and department is not None:
+        done = done + (department,)
+        state = "办结" if all(d in done for d in handed) else "办理中"
+        returned = False
+    elif step == "督办":
+        pass
+    else:
+        state, returned = nxt, False
+    if state != "办理中":
+        done = ()
+    return {"state": state, "handed": handed, "done": done, "returned": returned}
+
+
 step_strategy = st.tuples(
     st.integers(0, 2),  # which request
     st.sampled_from(STEP_NAMES),
     st.sampled_from(["", "企业已另行解决"]),
     st.sampled_from([None, True, False]),
     st.sampled_from([None, ("市经信局",), ("市商务局", "市经信局")]),
+    st.sampled_from(DEPARTMENT_NAMES),  # whose answer it is
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(steps=st.lists(step_strategy, max_size=40), in_one_transaction=st.booleans())
 def test_random_steps_never_reach_an_illegal_state_and_replay_agrees(steps, in_one_transaction):
     with tempfile.TemporaryDirectory() as folder, Ledger.open(Path(folder) / "requests.db") as ledger:
         ids = [_register(ledger, text=f"诉求{i}").id for i in range(3)]
-        model = {rid: "登记" for rid in ids}
-        handed = {rid: ledger.get(rid).departments for rid in ids}
-        returned = {rid: False for rid in ids}
+        model = {rid: {"state": "登记", "handed": ledger.get(rid).departments, "done": (), "returned": False}
+                 for rid in ids}
 
         def run():
-            for which, step, note, satisfied, departments in steps:
+            for which, step, note, satisfied, departments, department in steps:
                 rid = ids[which]
                 before, events_before = ledger.get(rid), len(ledger.events())
-                expected = _model_next(model[rid], step, note, satisfied, departments, handed[rid])
+                expected = _model_step(model[rid], step, note, satisfied, departments, department)
                 if expected is None:
                     with pytest.raises(LedgerError):
                         ledger.transition(rid, step, by="测试员", note=note, departments=departments,
-                                          satisfied=satisfied, at=VISIT)
+                                          satisfied=satisfied, department=department, at=VISIT)
                     assert ledger.get(rid) == before  # nothing written
                     assert len(ledger.events()) == events_before
                     continue
                 after = ledger.transition(rid, step, by="测试员", note=note, departments=departments,
-                                          satisfied=satisfied, at=VISIT)
+                                          satisfied=satisfied, department=department, at=VISIT)
                 model[rid] = expected
-                if departments is not None:
-                    handed[rid] = departments
-                elif step == "退回":
-                    handed[rid] = ()  # returned by all its departments: waiting to be handed on
-                if step != "督办":  # 督办 keeps the request where it is, a returned one returned
-                    returned[rid] = step == "退回"
-                assert after.returned == returned[rid]
-                assert after.state == expected
+                assert (after.state, after.departments, after.done, after.returned) == (
+                    expected["state"], expected["handed"], expected["done"], expected["returned"])
                 assert after.state in ALL_STATES
+                if after.done:
+                    assert after.shown_state == (f"办理中（{len(after.done)}/{len(after.departments)} 部门已办结："
+                                                 f"{'、'.join(after.done)}）")
                 assert len(ledger.events()) == events_before + 1
 
         if in_one_transaction:
@@ -136,11 +178,13 @@ def test_random_steps_never_reach_an_illegal_state_and_replay_agrees(steps, in_o
             run()
         replayed = ledger.replay()
         for rid in ids:
-            request = ledger.get(rid)
-            assert request.state == model[rid] == replayed[rid].state
-            assert request.departments == handed[rid] == replayed[rid].departments
-            assert request.returned == returned[rid] == replayed[rid].returned
+            request, m = ledger.get(rid), model[rid]
+            assert request.state == m["state"] == replayed[rid].state
+            assert request.departments == m["handed"] == replayed[rid].departments
+            assert request.done == m["done"] == replayed[rid].done
+            assert request.returned == m["returned"] == replayed[rid].returned
             assert request.event_count == replayed[rid].events == len(ledger.events(rid))
+            assert request.closed_at == replayed[rid].closed_at
         assert ledger.verify() == []
 
 
@@ -176,10 +220,14 @@ def test_a_department_that_returns_a_request_is_taken_off_it_until_it_is_handed_
         ledger.transition(rid, "退回", by="李四", note="不属本局", returned_by="市商务局", at=VISIT)
     with pytest.raises(LedgerError, match="只有退回时才注明退回的部门"):
         ledger.transition(rid, "办理中", by="李四", returned_by="市经信局", at=VISIT)
+    with pytest.raises(LedgerError, match="由市地方金融监管局、市经信局共同承办，退回须注明是哪个部门退回"):
+        ledger.transition(rid, "退回", by="张三", note="不属本局", at=VISIT)  # not every department at once
     one = ledger.transition(rid, "退回", by="张三", note="属商业银行授信事项", returned_by="市地方金融监管局", at=VISIT)
-    assert (one.state, one.departments, one.returned) == ("交办", ("市经信局",), True)
-    assert [r.id for r in ledger.find(status="退回")] == [rid]
+    # the other department carries on: not back to be handed on, not 已退回
+    assert (one.state, one.departments, one.returned, one.shown_state) == ("交办", ("市经信局",), False, "交办")
+    assert ledger.find(status="退回") == []
     assert [r.id for r in ledger.find(department="市地方金融监管局")] == []
+    assert ledger.events(rid)[-1].department == "市地方金融监管局"
     ledger.transition(rid, "办理中", by="王五", at=VISIT)
     assert ledger.find(status="退回") == [] and not ledger.get(rid).returned
     none = ledger.transition(rid, "退回", by="王五", note="须由区里办理", at=VISIT)
@@ -194,8 +242,42 @@ def test_a_department_that_returns_a_request_is_taken_off_it_until_it_is_handed_
     assert ledger.verify() == []
 
 
+def test_a_co_held_request_is_done_when_every_department_has_answered_done(ledger):
+    rid = _register(ledger, departments=["市经信局", "市商务局", "市地方金融监管局"]).id
+    ledger.transition(rid, "交办", by="市经信局", at="2022-06-16")
+    with pytest.raises(LedgerError) as caught:
+        ledger.transition(rid, "办结", by="张三", at="2022-06-17")  # one of them alone, unnamed
+    assert caught.value.format_message() == ("SQ-2022-000001：由市经信局、市商务局、市地方金融监管局共同承办，"
+                                             "办结须注明是哪个部门办结（各部门都办结后诉求才办结）")
+    first = ledger.transition(rid, "办结", by="张三", note="已对接", department="市经信局", at="2022-06-17")
+    assert (first.state, first.done, first.closed_at) == ("办理中", ("市经信局",), None)
+    assert first.shown_state == "办理中（1/3 部门已办结：市经信局）"
+    with pytest.raises(LedgerError, match="市经信局已办结，不能重复办结（尚待市商务局、市地方金融监管局办结）"):
+        ledger.transition(rid, "办结", by="张三", department="市经信局", at="2022-06-17")
+    # one returns it while the others work on: it alone is taken off, the request goes on
+    back = ledger.transition(rid, "退回", by="李四", note="不属本局", department="市商务局", at="2022-06-18")
+    assert (back.state, back.departments, back.done, back.returned) == (
+        "办理中", ("市经信局", "市地方金融监管局"), ("市经信局",), False)
+    assert back.shown_state == "办理中（1/2 部门已办结：市经信局）"
+    done = ledger.transition(rid, "办结", by="王五", department="市地方金融监管局", at="2022-06-20")
+    assert (done.state, done.done, done.closed_at, done.shown_state) == ("办结", (), dt.date(2022, 6, 20), "办结")
+    assert [(e.step, e.department) for e in ledger.events(rid)][2:] == [
+        ("办结", "市经信局"), ("退回", "市商务局"), ("办结", "市地方金融监管局")]
+    # a 回访 not satisfied reopens it for every department
+    again = ledger.transition(rid, "回访", by="王明", satisfied=False, at="2022-06-21")
+    assert (again.state, again.done, again.closed_at) == ("办理中", (), None)
+    ledger.transition(rid, "办结", by="张三", department="市经信局", at="2022-06-22")
+    assert ledger.get(rid).state == "办理中"
+    # the last to answer returning it leaves the request 办结 with those that answered
+    last = ledger.transition(rid, "退回", by="王五", note="须由区里办理", department="市地方金融监管局", at="2022-06-23")
+    assert (last.state, last.departments, last.closed_at) == ("办结", ("市经信局",), dt.date(2022, 6, 23))
+    assert ledger.replay()[rid] == ledger.replay(as_of="2022-06-23")[rid]
+    assert ledger.replay(as_of="2022-06-18")[rid].done == ("市经信局",)
+    assert ledger.verify() == []
+
+
 def test_follow_up_not_satisfied_reopens_and_clears_the_done_date(ledger):
-    rid = _register(ledger).id
+    rid = _register(ledger, departments=["市地方金融监管局"]).id
     ledger.transition(rid, "交办", by="市经信局", at="2022-06-16")
     ledger.transition(rid, "办结", by="市地方金融监管局", at="2022-06-17")
     assert ledger.get(rid).closed_at == dt.date(2022, 6, 17)
@@ -216,7 +298,7 @@ def test_follow_up_not_satisfied_reopens_and_clears_the_done_date(ledger):
 
 
 def test_a_step_dated_before_the_previous_one_is_refused(ledger):
-    rid = _register(ledger).id
+    rid = _register(ledger, departments=["市经信局"]).id
     ledger.transition(rid, "交办", by="市经信局", at="2022-06-20")
     with pytest.raises(LedgerError, match="办结的日期 2022-06-19 早于上一步（交办，2022-06-20）"):
         ledger.transition(rid, "办结", by="市经信局", at="2022-06-19")
@@ -334,7 +416,8 @@ def test_find_filters_and_overdue(ledger):
     b = _register(ledger, text="厂房用地指标", category="用地", urgency="复杂", district="鄞州区")  # due 20 June
     c = _register(ledger, text="物流通行证", category="物流")  # due 16 June
     ledger.transition(c.id, "交办", by="市经信局", at="2022-06-15")
-    ledger.transition(c.id, "办结", by="市交通运输局", at="2022-06-16")
+    ledger.transition(c.id, "办结", by="市交通运输局", department="市交通运输局", at="2022-06-16")
+    ledger.transition(c.id, "办结", by="市邮政管理局", department="市邮政管理局", at="2022-06-16")
     assert [r.id for r in ledger.find(department="市自然资源和规划局")] == [b.id]
     assert [r.id for r in ledger.find(department="市经信局")] == []
     assert [r.id for r in ledger.find(district="北仑区")] == [a.id]
@@ -357,17 +440,49 @@ def test_migrations_are_recorded_once_and_a_newer_ledger_is_refused(tmp_path):
     with Ledger.open(path) as ledger:
         first = ledger.migrations()
         _register(ledger)
-    assert [(v, n) for v, n, _ in first] == [(1, "initial")]
+    assert [(v, n) for v, n, _ in first] == [(1, "initial"), (2, "coheld"), (3, "account")]
     with Ledger.open(path) as ledger:
         assert ledger.migrations() == first  # not applied again
         assert len(ledger.find()) == 1
     raw = sqlite3.connect(path)
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    raw.execute("INSERT INTO schema_migrations VALUES (2, 'from_the_future', '2030-01-01T00:00:00+00:00')")
+    raw.execute("INSERT INTO schema_migrations VALUES (99, 'from_the_future', '2030-01-01T00:00:00+00:00')")
     raw.commit()
     raw.close()
-    with pytest.raises(LedgerError, match="不认识的数据库迁移 0002_from_the_future"):
+    with pytest.raises(LedgerError, match="不认识的数据库迁移 0099_from_the_future"):
         Ledger.open(path)
+
+
+def test_a_ledger_of_the_first_schema_is_migrated_and_its_old_steps_replay_as_they_were(tmp_path):
+    """A ledger made before co-held requests were answered department by department: 0002 adds the
+    columns, and a co-held request 办结 by one department then (no department on its event) stays
+    办结 in the replay."""
+    from planner.requests.db import MIGRATIONS, _statements
+
+    path = tmp_path / "requests.db"
+    raw = sqlite3.connect(path)
+    raw.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                "applied_at TEXT NOT NULL)")
+    for statement in _statements((MIGRATIONS / "0001_initial.sql").read_text(encoding="utf-8")):
+        raw.execute(statement)
+    raw.execute("INSERT INTO schema_migrations VALUES (1, 'initial', '2022-06-01T00:00:00+00:00')")
+    deps = '["市地方金融监管局", "人民银行宁波市中心支行"]'
+    raw.execute("INSERT INTO requests VALUES ('SQ-2022-000001', 1, 'k', ?, '某公司', '', '王明', '2022-06-15', '', "
+                "'融资', '简单', '贷款', '2022-06-16', '2022-06-15', '王明', '办结', ?, '2022-06-16', NULL, "
+                "'2022-06-16', 3)", (ENTERPRISE, deps))
+    for seq, step, src, dst, day, departments in ((1, "登记", None, "登记", "2022-06-15", deps),
+                                                  (2, "交办", "登记", "交办", "2022-06-15", deps),
+                                                  (3, "办结", "交办", "办结", "2022-06-16", None)):
+        raw.execute("INSERT INTO request_events VALUES (?, 'SQ-2022-000001', ?, ?, ?, ?, ?, '市经信局', '', ?, NULL, "
+                    "'2022-06-16T00:00:00+00:00')", (seq, seq, step, src, dst, day, departments))
+    raw.commit()
+    raw.close()
+    with Ledger.open(path) as ledger:
+        assert [v for v, _, _ in ledger.migrations()] == [1, 2, 3]
+        old = ledger.get("SQ-2022-000001")
+        assert (old.state, old.done, old.closed_at) == ("办结", (), dt.date(2022, 6, 16))
+        assert ledger.verify() == []
+        assert ledger.events("SQ-2022-000001")[-1].department is None
 
 
 def test_a_file_that_is_not_a_ledger_is_refused(tmp_path):
@@ -378,7 +493,7 @@ def test_a_file_that_is_not_a_ledger_is_refused(tmp_path):
 
 
 def test_events_are_append_only(ledger):
-    rid = _register(ledger).id
+    rid = _register(ledger, departments=["市地方金融监管局"]).id
     ledger.transition(rid, "交办", by="市经信局", at=VISIT)
     before = ledger.events()
     raw = sqlite3.connect(ledger.path)
@@ -514,7 +629,7 @@ def test_kill_9_mid_import_leaves_the_ledger_whole_and_a_rerun_completes_it(tmp_
 
 
 def test_a_step_taken_twice_says_it_was_taken(ledger):
-    rid = _register(ledger).id
+    rid = _register(ledger, departments=["市地方金融监管局"]).id
     ledger.transition(rid, "交办", by="市经信局", at=VISIT)
     ledger.transition(rid, "办理中", by="市地方金融监管局", at=VISIT)
     with pytest.raises(IllegalTransition) as caught:

@@ -38,6 +38,11 @@ def build_log(ledger: Ledger) -> dict:
                                district=district, at=at or visit, **kw).id
 
     def step(rid, to, at, **kw):
+        held = ledger.get(rid).departments
+        if to == "办结" and len(held) > 1:  # a request of two departments: each answers 办结
+            for department in held:
+                ledger.transition(rid, to, by="市经信局", at=at, department=department, **kw)
+            return
         ledger.transition(rid, to, by="市经信局", at=at, **kw)
 
     ids = {}
@@ -205,7 +210,8 @@ def test_an_overdue_request_returned_as_of_the_date_is_said_to_be(tmp_path, targ
         rid = book.register(_ent(1), "宁波测试1号有限公司", "技术", "申报专项", "简单", D(2022, 6, 1), WANG,
                             district=BEILUN, at=D(2022, 6, 1)).id
         book.transition(rid, "交办", by="市经信局", at=D(2022, 6, 2))
-        book.transition(rid, "退回", by="市科技局", note="属省级专项", at=D(2022, 6, 6))
+        book.transition(rid, "退回", by="市科技局", note="属省级专项", department="市科技局", at=D(2022, 6, 6))
+        book.transition(rid, "退回", by="市经信局", note="属省级专项", department="市经信局", at=D(2022, 6, 6))
         book.transition(rid, "交办", by="市经信局", departments=["市科技局"], at=D(2022, 6, 20))
         (before,) = compute(book, D(2022, 6, 10), target).overdue
         (after,) = compute(book, AS_OF, target).overdue
@@ -374,3 +380,24 @@ def test_the_pdf_has_the_section_and_its_chart(runner, plans_with_ledger, tmp_pa
     assert "诉求办理率50.0%（办结、回访、销号4件÷登记8件；另有撤回1件，不计）" in flat
     assert "图2各区县（市）诉求办理率" in flat
     assert "33.3%（1/3）" in flat  # 鄞州区's bar label
+
+
+def test_a_co_held_request_counts_as_done_only_when_every_department_has_answered(tmp_path, target):
+    """Two departments (技术: 市科技局, 市经信局), 复杂, due 7 Jun: 市科技局 answers 办结 on 2 Jun,
+    市经信局 on 9 Jun. As of 7 Jun it is 办理中 (not handled, due that day); as of 8 Jun overdue; as
+    of 9 Jun handled, late (its 办结 is the second answer's date)."""
+    with Ledger.open(tmp_path / "requests.db") as book:
+        rid = book.register(_ent(1), "宁波测试1号有限公司", "技术", "申报专项", "复杂", D(2022, 6, 1), WANG,
+                            district=BEILUN, at=D(2022, 6, 1)).id
+        assert book.get(rid).due_date == D(2022, 6, 7)  # 2, 6, 7 June: 端午 3–5 June off
+        book.transition(rid, "交办", by="市经信局", at=D(2022, 6, 1))
+        book.transition(rid, "办结", by="张三", department="市科技局", at=D(2022, 6, 2))
+        book.transition(rid, "办结", by="李四", department="市经信局", at=D(2022, 6, 9))
+        half, late, done = (compute(book, day, target) for day in (D(2022, 6, 7), D(2022, 6, 8), D(2022, 6, 9)))
+    assert fraction(half.total.handling) == (0, 1) and half.total.overdue == 0
+    # neither department's row counts it handled before both have answered
+    assert fraction(row(half, "department", "市科技局").handling) == (0, 1)
+    assert fraction(late.total.handling) == (0, 1)
+    assert [(o.state, o.days, o.working_days) for o in late.overdue] == [("办理中", 1, 1)]
+    assert fraction(done.total.handling) == (1, 1) and fraction(done.total.on_time) == (0, 1)
+    assert done.overdue == []

@@ -353,7 +353,8 @@ def test_a_returned_request_is_said_to_wait_for_a_department(kb, records, tmp_pa
     with Ledger.open(ledger_path(out)) as ledger:
         asked = register(ledger, CODE, "技术", "希望申报市级重大技术专项")
         ledger.transition(asked.id, "交办", by="市经信局", at="2022-06-02")
-        ledger.transition(asked.id, "退回", by="市科技局", note="属省级专项", at="2022-06-06")
+        for department in ("市科技局", "市经信局"):  # both its departments return it
+            ledger.transition(asked.id, "退回", by=department, note="属省级专项", department=department, at="2022-06-06")
     run(records, out, kb)
     row = next(line for line in section((out / CODE / "plan.md").read_text(encoding="utf-8"), "附：诉求办理情况")
                .splitlines() if asked.id in line or "希望申报市级重大技术专项" in line)
@@ -364,3 +365,49 @@ def test_a_returned_request_is_said_to_wait_for_a_department(kb, records, tmp_pa
         ledger.transition(asked.id, "交办", by="市经信局", departments=["市科技局"], at="2022-06-10")
     run(records, out, kb)
     assert "已退回" not in (out / CODE / "brief.md").read_text(encoding="utf-8")
+
+
+def test_a_co_held_request_half_done_says_which_departments_have_answered(kb, records, tmp_path):
+    out = tmp_path / "out"
+    run(records, out, kb)
+    with Ledger.open(ledger_path(out)) as ledger:
+        asked = register(ledger, CODE, "技术", "希望申报市级重大技术专项")  # 市科技局、市经信局
+        ledger.transition(asked.id, "交办", by="市经信局", at="2022-06-02")
+        ledger.transition(asked.id, "办结", by="张三", department="市科技局", note="已辅导申报", at="2022-06-06")
+    run(records, out, kb)
+    row = next(line for line in section((out / CODE / "plan.md").read_text(encoding="utf-8"), "附：诉求办理情况")
+               .splitlines() if "希望申报市级重大技术专项" in line)
+    assert "| 市科技局、市经信局 | 办理中（1/2 部门已办结：市科技局，已逾期） |" in row
+    brief = (out / CODE / "brief.md").read_text(encoding="utf-8")
+    (line,) = [line for line in brief.splitlines() if line.startswith(f"- {asked.id} 技术：希望申报")]
+    assert line.endswith("（办理中，1/2 部门已办结，6月2日到期，已逾期）")  # the text cut to fit the line
+
+
+def test_briefs_printed_from_a_list_carry_the_requests_as_generate_prints_them(with_requests, records, runner,
+                                                                              tmp_path):
+    """``planner briefs LIST --combined`` reads the ledger once, as of the briefs' date: each brief
+    lists the enterprise's open requests exactly as its brief from ``planner generate``."""
+    from planner.cli import main
+
+    out, roles, _, _ = with_requests
+    target = tmp_path / "today.pdf"
+    result = runner.invoke(main, ["briefs", str(records), "--combined", str(target), "--id", f"{CODE},{OTHER}",
+                                  "--db", str(ledger_path(out)), "--as-of", AS_OF.isoformat()])
+    assert result.exit_code == 0, result.output
+    pages = [page.extract_text() for page in PdfReader(target).pages]
+    assert len(pages) == 2
+    line = f"{roles['late'].id} 融资：希望对接低息贷款，缓解流动资金压力（登记，6月2日到期，已逾期）"
+    assert squash(line) in squash(pages[0])
+    assert squash(f"走访编号：{CODE}-20220615") in squash(pages[0])
+    def body(text):  # the brief without its running footer (the combined PDF's title and page count)
+        return squash(text).rsplit("？", 1)[0]
+
+    assert body(pages[0]) == body(pdf_text(out / CODE / "走访简报.pdf"))  # the same brief
+    assert "待跟进诉求" not in pages[1]  # no request of its own
+    plain = tmp_path / "plain.pdf"  # no ledger (none in ./output): the briefs as before
+    result = runner.invoke(main, ["briefs", str(records), "--combined", str(plain), "--id", CODE,
+                                  "--as-of", AS_OF.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert "待跟进诉求" not in pdf_text(plain)
+    missing = runner.invoke(main, ["briefs", str(records), "--combined", str(plain), "--db", str(tmp_path / "x.db")])
+    assert missing.exit_code == 2 and "诉求账本不存在" in missing.output

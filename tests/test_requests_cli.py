@@ -237,7 +237,12 @@ def test_list_overdue_counts_working_days(out):
     assert run("import", SHEET, "--out", out).exit_code == 0
     with ledger_of(out) as ledger:
         ledger.transition("SQ-2022-000004", "交办", by="市经信局", at="2022-06-17")
-        ledger.transition("SQ-2022-000004", "办结", by="市商务局", at="2022-06-17", note="已报名对接会")
+        ledger.transition("SQ-2022-000004", "办结", by="张伟", department="市商务局", at="2022-06-17", note="已报名对接会")
+    half = run("list", out, "--department", "市商务局")  # co-held: one of its two departments has answered
+    assert ("SQ-2022-000004  宁波明岚光学膜科技有限公司  市场（简单）  办理中（1/2 部门已办结：市商务局）  "
+            "市商务局、市经信局") in half.stdout
+    with ledger_of(out) as ledger:
+        ledger.transition("SQ-2022-000004", "办结", by="王强", department="市经信局", at="2022-06-17", note="已对接")
         everyone = ledger.find()
     result = run("list", out, "--overdue", "--as-of", "2022-06-22")
     assert result.exit_code == 0
@@ -279,6 +284,32 @@ def test_update_takes_a_step_and_refuses_an_illegal_one(out):
     nowhere = run("update", "SQ-2022-000001", "--to", "交办", "--by", "王芳", "--db", out / "nothing.db")
     assert nowhere.exit_code == 1 and "还没有诉求账本" in nowhere.output
     assert not (out / "nothing.db").exists()
+
+
+def test_update_of_a_co_held_request_names_the_department_that_answers(out):
+    assert run("import", SHEET, "--out", out).exit_code == 0
+    rid = "SQ-2022-000004"  # 市场: 市商务局、市经信局
+    assert run("update", rid, "--to", "交办", "--by", "市经信局", "--at", "2022-06-17", out).exit_code == 0
+    for step, more, option, why in (("办结", [], "--department", "各部门都办结后诉求才办结"),
+                                    ("退回", ["--note", "不属本局"], "--from-department",
+                                     "退回只去掉这个部门，其余部门继续办理")):
+        refused = run("update", rid, "--to", step, *more, "--by", "张伟", "--at", "2022-06-17", out)
+        assert refused.exit_code == 2
+        assert refused.output == (f"错误：{rid}：由市商务局、市经信局共同承办，{step}须用 {option} 注明是哪个部门"
+                                  f"{step}（{why}）\n")
+        assert_chinese(refused.output)
+    with ledger_of(out) as ledger:
+        assert len(ledger.events(rid)) == 2  # nothing written
+    one = run("update", rid, "--to", "办结", "--department", "市商务局", "--by", "张伟", "--at", "2022-06-17", out)
+    assert one.exit_code == 0, one.output
+    assert one.output == f"{rid}：已办结，现为“办理中（1/2 部门已办结：市商务局）”，承办部门：市商务局、市经信局\n"
+    back = run("update", rid, "--to", "退回", "--from-department", "市经信局", "--note", "不属本局", "--by", "王强",
+               "--at", "2022-06-18", out)
+    assert back.exit_code == 0, back.output
+    # the one left had answered 办结: the request is 办结 with it
+    assert back.output == f"{rid}：已退回，现为“办结”，承办部门：市商务局\n"
+    with ledger_of(out) as ledger:
+        assert ledger.get(rid).closed_at == dt.date(2022, 6, 18) and ledger.verify() == []
 
 
 # --- a department's list and its answers ---------------------------------------------------------
@@ -354,6 +385,88 @@ def test_department_list_answers_come_back_as_transitions_once(out, tmp_path):
 
     other = run("export", out, "--department", "市教委", "--out", tmp_path / "x.xlsx")
     assert other.exit_code == 1 and "诉求账本中没有由“市教委”承办的诉求（账本中的承办部门：" in other.output
+
+
+def test_a_department_sheet_answers_for_its_department_only(out, tmp_path):
+    """SQ-2022-000004 (市场) is with 市商务局 and 市经信局: the 市商务局 sheet's 办结 is its answer alone."""
+    assert run("import", SHEET, "--out", out).exit_code == 0
+    rid = "SQ-2022-000004"
+    col = {h: i for i, h in enumerate(ANSWER_HEADER)}
+
+    def answer_as(department, who, day):
+        target = tmp_path / f"{department}.xlsx"
+        assert run("export", out, "--department", department, "--out", target, "--as-of", day, "--assign",
+                   "--by", "市经信局").exit_code == 0
+        book = openpyxl.load_workbook(target)
+        (row,) = [r for r in book["部门办理清单"].iter_rows(min_row=2) if r[0].value == rid]
+        row[col["办理状态"]].value, row[col["办理情况"]].value = "办结", f"{department}已落实"
+        row[col["办理人"]].value, row[col["办理日期"]].value = who, day
+        book.save(target)
+        result = run("import", target, out)
+        assert result.exit_code == 0, result.output
+        return target, row
+
+    sheet, _ = answer_as("市商务局", "张伟", "2022-06-20")
+    with ledger_of(out) as ledger:
+        half = ledger.get(rid)
+        assert (half.state, half.done) == ("办理中", ("市商务局",))
+        assert ledger.events(rid)[-1].department == "市商务局"
+    again = run("import", sheet, out)  # the same sheet: nothing more
+    assert again.exit_code == 0 and "已登记0条，已登记过1条" in again.stdout
+    listed = tmp_path / "again.xlsx"
+    assert run("export", out, "--department", "市经信局", "--out", listed, "--as-of", "2022-06-20").exit_code == 0
+    (row,) = [r for r in openpyxl.load_workbook(listed)["部门办理清单"].iter_rows(min_row=2) if r[0].value == rid]
+    assert row[col["当前状态"]].value == "办理中（1/2 部门已办结：市商务局）"
+    answer_as("市经信局", "王强", "2022-06-21")
+    with ledger_of(out) as ledger:
+        done = ledger.get(rid)
+        assert (done.state, done.closed_at) == ("办结", dt.date(2022, 6, 21)) and ledger.verify() == []
+
+
+def test_a_changed_answer_for_a_request_already_done_is_a_conflict_never_overwritten(out, tmp_path):
+    assert run("import", SHEET, "--out", out).exit_code == 0
+    target = tmp_path / "市人力社保局.xlsx"
+    assert run("export", out, "--department", "市人力社保局", "--out", target, "--as-of", "2022-06-23",
+               "--assign", "--by", "市经信局").exit_code == 0
+    book = openpyxl.load_workbook(target)
+    sheet = book["部门办理清单"]
+    col = {h: i for i, h in enumerate(ANSWER_HEADER)}
+    row = list(sheet.iter_rows(min_row=2))[0]
+    rid = row[0].value
+    row[col["办理状态"]].value, row[col["办理情况"]].value = "办结", "已组织专场招聘会，招到数控技师12名"
+    row[col["办理人"]].value, row[col["办理日期"]].value = "张伟", "2022-06-24"
+    answered = tmp_path / "交回.xlsx"
+    book.save(answered)
+    assert run("import", answered, out).exit_code == 0
+    with ledger_of(out) as ledger:
+        events = ledger.events()
+    same = run("import", answered, out)  # the identical sheet: nothing added, nothing reported
+    assert same.exit_code == 0, same.output
+    assert same.stdout.startswith("市人力社保局办理结果：已登记0条，已登记过1条（未变），未填办理状态2条，有问题0行；")
+    assert not (out / PROBLEM_LIST).exists()
+
+    row[col["办理情况"]].value = "已组织专场招聘会，招到数控技师15名"  # a correction after 办结
+    corrected = tmp_path / "更正.xlsx"
+    book.save(corrected)
+    result = run("import", corrected, out)
+    assert result.exit_code == 1
+    assert "不能重复办结" not in result.output
+    assert (f"错误：{corrected}[部门办理清单]:2: {row[1].value}：办理情况: {rid} 已办结，登记的办理情况"
+            f"原为“已组织专场招聘会，招到数控技师12名”，现为“已组织专场招聘会，招到数控技师15名”；未覆盖（冲突）"
+            in result.output.splitlines())
+    assert result.stdout.startswith("市人力社保局办理结果：已登记0条，已登记过0条（未变），未填办理状态2条，冲突1条，"
+                                    "有问题0行；问题清单：")
+    listed = list(openpyxl.load_workbook(out / PROBLEM_LIST).active.iter_rows(values_only=True))
+    header, rows = listed[0], listed[1:]
+    (problem,) = [dict(zip(header, r)) for r in rows if r[0]]
+    assert any("数控技师12名" in str(v) and "数控技师15名" in str(v) for v in problem.values()), problem
+    assert problem["行号"] == "2" and problem["字段"] == "办理情况", problem  # the row and field named
+    assert "未覆盖（冲突）" in problem.values(), problem
+    with ledger_of(out) as ledger:
+        assert ledger.events() == events  # never overwritten
+        assert ledger.events(rid)[-1].note == "已组织专场招聘会，招到数控技师12名"
+    again = run("import", answered, out)  # the first sheet again: still nothing
+    assert again.exit_code == 0 and not (out / PROBLEM_LIST).exists()
 
 
 # --- kill -9 during a large import --------------------------------------------------------------
@@ -439,7 +552,7 @@ def test_assign_hands_the_registered_requests_to_their_departments_once(out):
         assert run("assign", out, "--by", "市经信局", "--at", day).exit_code == 0
     answers = run("import", EXAMPLES / "部门办理结果.xlsx", out)
     assert answers.exit_code == 0, answers.output
-    assert "已登记26条" in answers.stdout and "有问题0行" in answers.stdout
+    assert "已登记40条" in answers.stdout and "有问题0行" in answers.stdout  # 26 requests, each department of a 办结 or 退回
     with ledger_of(out) as ledger:
         assert [r.id for r in ledger.find(status="退回")] == ["SQ-2022-000011"]
         assert len(ledger.find(status="办结")) == 20

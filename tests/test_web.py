@@ -562,7 +562,8 @@ def test_a_department_moves_the_requests_handed_to_it(app, data):
     assert r.status_code == 303
     with Ledger.open(ledger_path(data / "output")) as book:
         assert book.get(rid).state == "办理中"
-        assert book.events(rid)[-1].by == "市经信局"
+        last = book.events(rid)[-1]
+        assert (last.by, last.department, last.account) == ("jxj", "市经信局", "jxj")  # no 办理人 given
     other = login(app, "rsj")
     assert other.post(f"/requests/{rid}/step", data={"step": "办结", "note": "", "csrf": csrf(other)}).status_code == 404
     cadre = login(app, "罗建华")  # the cadre sees the request, but withdrawing it is the bureau's
@@ -656,7 +657,7 @@ def test_a_return_goes_back_to_the_bureau_with_its_reason(app, data):
     r = _step(dept, rid, "退回", note="属招商范围，请改交")
     assert r.status_code == 303 and r.headers["location"] == "/requests"  # no longer the department's
     found, events = _state(data, rid)
-    assert (found.state, events[-1].note, events[-1].by) == ("交办", "属招商范围，请改交", "市人力社保局")
+    assert (found.state, events[-1].note, events[-1].department) == ("交办", "属招商范围，请改交", "市人力社保局")
     assert found.departments == () and found.returned  # taken off it, waiting for the bureau
     assert dept.get(f"/requests/{rid}").status_code == 404 and rid not in dept.get("/requests").text
     assert "交办（已退回）" in officer.get(f"/requests/{rid}").text
@@ -669,6 +670,44 @@ def test_a_return_goes_back_to_the_bureau_with_its_reason(app, data):
     assert _step(officer, rid, "撤回", note="").status_code == 400
     assert _step(officer, rid, "撤回", note="企业已自行解决").status_code == 303
     assert _state(data, rid)[0].state == "撤回"
+
+
+def test_the_person_who_did_a_step_is_recorded_with_the_account_that_submitted_it(app, data):
+    rid = _register(login(app, "罗建华"), LUO[1], "希望帮助招聘焊工", category="用工")
+    officer, dept = login(app, "city"), login(app, "rsj")
+    page = officer.get(f"/requests/{rid}").text
+    assert 'name="person" value="city"' in page  # 办理人, by default the account's name
+    assert _step(officer, rid, "交办", person="王科长").status_code == 303
+    assert 'name="person" value="rsj"' in dept.get(f"/requests/{rid}").text
+    assert _step(dept, rid, "办理中", person="  张 伟 ", note="已对接").status_code == 303
+    assert _step(dept, rid, "办结", note="已招到焊工8名").status_code == 303  # 办理人 left as it was
+    _, events = _state(data, rid)
+    assert [(e.step, e.by, e.account) for e in events[1:]] == [
+        ("交办", "王科长", "city"), ("办理中", "张 伟", "rsj"), ("办结", "rsj", "rsj")]
+    history = officer.get(f"/requests/{rid}").text
+    assert "（办理人：王科长；账户：city）" in history
+    assert "（办理人：张 伟，市人力社保局；账户：rsj）" in history
+    actions = [(e["actor"], e["action"], e["detail"]) for e in app.state.accounts.audit_log() if e["target"] == rid]
+    assert ("rsj", "诉求办理中", "办理人张 伟；已对接") in actions  # the login, and who it says did it
+
+
+def test_a_co_held_request_is_done_when_each_department_has_answered(app, data):
+    rid = _register(login(app, "罗建华"), LUO[1], "希望协调招工和用电", category="用工")
+    officer, rsj, jxj = login(app, "city"), login(app, "rsj"), login(app, "jxj")
+    assert _step(officer, rid, "交办", departments="市人力社保局、市经信局").status_code == 303
+    assert _step(rsj, rid, "办结", note="已组织专场招聘").status_code == 303
+    found, events = _state(data, rid)
+    assert (found.state, found.done, events[-1].department) == ("办理中", ("市人力社保局",), "市人力社保局")
+    page = officer.get(f"/requests/{rid}").text
+    assert "办理中（1/2 部门已办结：市人力社保局）" in page
+    assert 'name="department"' in page  # the bureau names the department that returns it
+    assert "办结" not in _forms(rsj.get(f"/requests/{rid}").text)  # answered: the other's turn
+    r = _step(officer, rid, "退回", note="请重新研究")  # no department named: refused, said why
+    assert r.status_code == 400 and "由市人力社保局、市经信局共同承办，退回须注明是哪个部门退回" in r.text
+    assert "办理中（1/2 部门已办结：市人力社保局）" in login(app, "city").get("/requests").text
+    assert _step(jxj, rid, "办结", note="已协调用电").status_code == 303
+    found, _ = _state(data, rid)
+    assert (found.state, found.done) == ("办结", ())
 
 
 def test_a_district_officer_moves_only_the_districts_requests(app, data):

@@ -271,6 +271,8 @@ def test_a_request_goes_round_the_loop_in_the_browser(browser, server):
     assert officer.page.locator("ul.cards > li").count() >= 30  # the imported sheet
     shot(officer.page, "web-requests.png")
     officer.page.goto(f"/requests/{rid}")
+    # handed to 市经信局 alone (routed to two departments, it would be 办结 when both have answered)
+    officer.page.get_by_role("form", name="交办").get_by_label("承办部门（用“、”分隔）").fill("市经信局")
     _step(officer.page, "交办", "请于5个工作日内答复")
     assert "交办" in officer.page.locator("main > h1").inner_text()
 
@@ -279,8 +281,10 @@ def test_a_request_goes_round_the_loop_in_the_browser(browser, server):
     assert rid in department.page.locator("main").inner_text()
     department.page.goto(f"/requests/{rid}")
     _step(department.page, "开始办理", "已联系企业")
+    department.page.get_by_role("form", name="办结").get_by_label("办理人").fill("张伟")
     _step(department.page, "办结", "已协调解决")
-    assert "办结" in department.page.locator("main > h1").inner_text()
+    assert department.page.locator("main > h1").inner_text().endswith("办结")
+    assert "办理人：张伟，市经信局；账户：市经信局办公室" in department.page.locator("ol.events").inner_text()
     department.close()
 
     phone = Watched(browser, origin, viewport=PHONE, is_mobile=True, has_touch=True)

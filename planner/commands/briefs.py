@@ -12,6 +12,8 @@ from planner.records import PROBLEM_LIST, write_problem_list
 from planner.render import Templates
 from planner.yamlio import display_path
 
+DEFAULT_LEDGER = Path("output") / "requests.db"  # planner generate's default --out, its ledger
+
 
 @click.command()
 @click.argument("records", type=click.Path(path_type=Path), metavar="RECORDS|DIR")
@@ -27,11 +29,14 @@ from planner.yamlio import display_path
 @click.option("--cover/--no-cover", default=True,
               help="从输出目录打印时，首页加一张走访路线单（企业、区县、联系人、电话、包联干部）。[默认：加]")
 @as_of_option
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
+              help="诉求账本：简报列出企业未办结的诉求，与 planner generate 的简报相同"
+                   "（默认 output/requests.db，没有则不列）。")
 @click.option("--author", metavar="TEXT", help="PDF 文件的作者（默认：campaign.yaml 中的发文单位）。")
 @templates_option
 @sectors_option
-def briefs(records: Path, target: Path, ids, ids_file, district, zone, cadre, cover, as_of, author, templates_dir,
-           sectors_dir):
+def briefs(records: Path, target: Path, ids, ids_file, district, zone, cadre, cover, as_of, db, author,
+           templates_dir, sectors_dir):
     """把企业的走访简报合成一个 PDF，每份一页 A4。
 
     RECORDS 是名单时，按名单现场生成简报；是 planner generate 的输出目录 DIR 时，直接取各企业
@@ -44,6 +49,8 @@ def briefs(records: Path, target: Path, ids, ids_file, district, zone, cadre, co
     kb = load_knowledge(sectors_dir)
     wanted = read_ids(ids, ids_file)
     if records.is_dir():
+        if db is not None:
+            raise click.UsageError("从输出目录打印时不用 --db：各企业的走访简报.pdf 已列出生成时账本中的诉求")
         if not is_output_folder(records):
             raise click.UsageError(f"{display_path(records)} 不是 planner generate 的输出目录（其中没有企业文件夹）")
         from planner.generate import Renderer
@@ -65,9 +72,13 @@ def briefs(records: Path, target: Path, ids, ids_file, district, zone, cadre, co
         if result.missing:
             raise SystemExit(1)
         return
+    if db is not None and not db.is_file():
+        raise click.UsageError(f"{display_path(db)}：诉求账本不存在（--db 须为已有的诉求账本）")
+    if db is None and (DEFAULT_LEDGER).is_file():
+        db = DEFAULT_LEDGER
     try:
         plans, read = combined_briefs(records, target, kb, Templates.from_option(templates_dir), as_of,
-                                      district, cadre, author, zone, ids=wanted or None)
+                                      district, cadre, author, zone, ids=wanted or None, db=db)
         errors = []
     except BriefsIncomplete as exc:  # the others were printed: the list's problems still go out
         plans, read, errors = exc.plans, exc.read, [f"错误：{line}" for line in exc.format_message().splitlines()]

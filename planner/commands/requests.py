@@ -230,9 +230,12 @@ def list_(out_dir: Path | None, status, department, district, cadre, overdue, as
 @click.argument("request_id", metavar="ID")
 @click.option("--to", "to_state", required=True, metavar="STATE",
               help="下一步：交办、办理中、办结、回访、销号、退回、督办或撤回。")
-@click.option("--department", multiple=True, metavar="NAME", help="交办或退回时改交的承办部门（可重复）。")
+@click.option("--department", multiple=True, metavar="NAME",
+              help="交办或退回时改交的承办部门（可重复）；开始办理、办结时为办理的承办部门"
+                   "（多个部门共同承办的诉求办结时必须给出）。")
 @click.option("--from-department", metavar="NAME",
-              help="退回时注明退回的承办部门：只去掉这个部门（不给则去掉全部承办部门，待重新交办）。")
+              help="退回时注明退回的承办部门：只去掉这个部门，其余部门继续办理（多个部门共同承办的"
+                   "诉求必须给出）。")
 @click.option("--note", default="", metavar="TEXT", help="办理情况；退回和撤回须写明理由，督办须写明督办意见。")
 @click.option("--satisfied/--not-satisfied", default=None, help="回访时企业是否满意（不满意则重新办理）。")
 @click.option("--by", required=True, metavar="NAME", help="办理人。")
@@ -245,6 +248,8 @@ def update(request_id, to_state, department, from_department, note, satisfied, b
            sectors_dir):
     """把一条诉求推进一步（交办、办理中、办结、回访、销号，或退回、撤回）；督办只记入办理过程，状态不变。
 
+    多个部门共同承办的诉求，各部门分别办结（--department），全部办结后诉求才办结；
+    一个部门退回（--from-department）只去掉这个部门，其余部门继续办理。
     不合流程的一步（如未办结就销号）不登记，报告诉求的当前状态，退出状态为2。
     """
     from planner.requests import LedgerError
@@ -257,8 +262,20 @@ def update(request_id, to_state, department, from_department, note, satisfied, b
             click.echo(f"注意：“{name}”不是诉求类别所路由的承办部门，账本中也没有交办给它的诉求，请核对名称"
                        f"（sectors/requests.yaml 中的承办部门：{_known_departments(ledger)}）", err=True)
         try:
+            answer = None
+            if to_state in ("办理中", "办结") and departments:
+                if len(departments) > 1:
+                    raise LedgerError(f"{request_id}：{to_state}时 --department 只能给一个部门（{to_state}的承办部门）")
+                answer, departments = departments[0], None
+            current = ledger.get(request_id)
+            if current.co_held and (to_state == "办结" and answer is None
+                                    or to_state == "退回" and not from_department and not departments):
+                option = "--department" if to_state == "办结" else "--from-department"
+                why = "各部门都办结后诉求才办结" if to_state == "办结" else "退回只去掉这个部门，其余部门继续办理"
+                raise LedgerError(f"{current.id}：由{'、'.join(current.departments)}共同承办，{to_state}须用 "
+                                  f"{option} 注明是哪个部门{to_state}（{why}）")
             request = ledger.transition(request_id, to_state, by=by, note=note, departments=departments, at=at,
-                                        satisfied=satisfied, returned_by=from_department)
+                                        satisfied=satisfied, returned_by=from_department, department=answer)
         except LedgerError as exc:
             click.echo(f"错误：{exc.format_message()}", err=True)
             raise SystemExit(2) from None

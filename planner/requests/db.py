@@ -102,6 +102,7 @@ class Request:
     updated_at: str
     event_count: int
     last_step: str = ""  # the step of its last event but 督办 (退回: returned, waiting to be handed on)
+    done: tuple[str, ...] = ()  # co-held, 办理中: the departments that have answered 办结 (machine.advance)
     created: bool = True  # register(): False when the request was there already
 
     @property
@@ -110,9 +111,15 @@ class Request:
         return machine.is_returned(self.state, self.last_step)
 
     @property
+    def co_held(self) -> bool:
+        """Handed to two or more departments, each of which answers."""
+        return len(self.departments) > 1
+
+    @property
     def shown_state(self) -> str:
-        """The state as a list shows it: 交办（已退回） for a returned request."""
-        return machine.shown_state(self.state, self.returned)
+        """The state as a list shows it: 交办（已退回） for a returned request, 办理中（1/2 部门已办结：…）
+        for a co-held one some of whose departments have answered 办结."""
+        return machine.shown_state(self.state, self.returned, self.departments, self.done)
 
     @property
     def is_open(self) -> bool:
@@ -137,6 +144,8 @@ class Event:
     departments: tuple[str, ...] | None
     satisfied: bool | None
     recorded_at: str
+    department: str | None = None  # whose answer the step is (co-held requests); None: the request's
+    account: str | None = None  # the web login that submitted it (``by`` is the person); None elsewhere
 
     @property
     def date(self) -> dt.date:
@@ -153,6 +162,7 @@ class Snapshot:
     satisfied: bool | None
     events: int
     last_step: str = ""  # the step of its last event but 督办 (退回: returned, waiting to be handed on)
+    done: tuple[str, ...] = ()  # co-held, 办理中: the departments that have answered 办结
 
     @property
     def returned(self) -> bool:
@@ -161,29 +171,33 @@ class Snapshot:
 
 _REQUEST_COLUMNS = ("id, number, enterprise_id, enterprise_name, district, cadre, visit_date, visit_ref, category, "
                     "urgency, text, due_date, natural_key, created_at, created_by, state, departments, closed_at, "
-                    "satisfied, updated_at, events")
-# what reading a request selects: its columns and the step of its last event
-# (督办 is not counted: it keeps the request where it is, a returned one returned)
+                    "satisfied, updated_at, events, done_departments")
+# what reading a request selects: its columns and the step of its last event (督办 is not
+# counted: it keeps the request where it is, a returned one returned; nor a 退回 by one department
+# that leaves the request with others, machine.keeps_going)
 _LAST_STEP = ("(SELECT e.step FROM request_events e WHERE e.request_id = requests.id "
-              f"AND e.step <> '{machine.SUPERVISE}' ORDER BY e.seq DESC LIMIT 1)")
+              f"AND e.step <> '{machine.SUPERVISE}' AND NOT (e.step = '{machine.RETURN}' "
+              "AND COALESCE(e.department, '') <> '' AND COALESCE(e.departments, '[]') <> '[]') "
+              "ORDER BY e.seq DESC LIMIT 1)")
 _SELECT_REQUEST = _REQUEST_COLUMNS + f", {_LAST_STEP} AS last_step"
-_EVENT_COLUMNS = "id, request_id, seq, step, from_state, to_state, at, actor, note, departments, satisfied, recorded_at"
+_EVENT_COLUMNS = ("id, request_id, seq, step, from_state, to_state, at, actor, note, departments, satisfied, "
+                  "recorded_at, department, account")
 
 
 def _request(row) -> Request:
     (rid, number, ent, name, district, cadre, visit, ref, category, urgency, text, due, key, created_at, created_by,
-     state, departments, closed, satisfied, updated, events, last_step) = row
+     state, departments, closed, satisfied, updated, events, done, last_step) = row
     return Request(rid, number, ent, name, district, cadre, dt.date.fromisoformat(visit), ref, category, urgency, text,
                    dt.date.fromisoformat(due), key, created_at, created_by, state, tuple(json.loads(departments)),
                    dt.date.fromisoformat(closed) if closed else None, None if satisfied is None else bool(satisfied),
-                   updated, events, last_step or "")
+                   updated, events, last_step or "", tuple(json.loads(done or "[]")))
 
 
 def _event(row) -> Event:
-    eid, rid, seq, step, src, dst, at, actor, note, departments, satisfied, recorded = row
+    eid, rid, seq, step, src, dst, at, actor, note, departments, satisfied, recorded, department, account = row
     return Event(eid, rid, seq, step, src, dst, at, actor, note,
                  None if departments is None else tuple(json.loads(departments)),
-                 None if satisfied is None else bool(satisfied), recorded)
+                 None if satisfied is None else bool(satisfied), recorded, department or None, account or None)
 
 
 def normalise_text(text: str) -> str:
@@ -350,7 +364,7 @@ class Ledger:
     # -- writing
 
     def register(self, enterprise_id, enterprise_name, category, text, urgency, visit_date, cadre, district="",
-                 visit_ref="", departments=None, by=None, at=None) -> Request:
+                 visit_ref="", departments=None, by=None, at=None, account=None) -> Request:
         """Register (登记) a request a cadre brought back from a visit.
 
         ``category`` and ``urgency`` are names or aliases of sectors/requests.yaml; the
@@ -358,7 +372,8 @@ class Ledger:
         days after the visit. The same request again (same enterprise, visit date, category and
         text) returns the stored one with ``created=False``; with other values (name, district,
         cadre, visit reference, urgency, or departments given) it raises Conflict. ``by``: who
-        registers it (default the cadre); ``at``: when (default now).
+        registers it (default the cadre); ``at``: when (default now); ``account``: the web login
+        that submitted it.
         """
         enterprise_id = _text(enterprise_id, "企业统一社会信用代码").upper()
         enterprise_name = _text(enterprise_name, "企业名称")
@@ -392,11 +407,12 @@ class Ledger:
             number = self._conn.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM requests").fetchone()[0]
             rid = f"SQ-{visit.year}-{number:06d}"
             self._conn.execute(
-                f"INSERT INTO requests ({_REQUEST_COLUMNS}) VALUES ({', '.join('?' * 21)})",
+                f"INSERT INTO requests ({_REQUEST_COLUMNS}) VALUES ({', '.join('?' * 22)})",
                 (rid, number, enterprise_id, enterprise_name, district, cadre, visit.isoformat(), visit_ref, found.name,
                  level.name, text, due.isoformat(), key, moment, by, machine.REGISTERED, _dumps(routed), None, None,
-                 moment, 1))
-            self._append(rid, 1, machine.REGISTERED, None, machine.REGISTERED, moment, by, "", routed, None)
+                 moment, 1, "[]"))
+            self._append(rid, 1, machine.REGISTERED, None, machine.REGISTERED, moment, by, "", routed, None,
+                         account=_text(account, "账户", required=False) or None)
         return self.get(rid)
 
     def _differences(self, existing: Request, name, district, cadre, visit_ref, urgency, departments):
@@ -415,18 +431,24 @@ class Ledger:
         return out
 
     def transition(self, request_id, to_state, by, note="", departments=None, at=None, satisfied=None,
-                   returned_by=None) -> Request:
+                   returned_by=None, department=None, account=None) -> Request:
         """Take a request one step (``to_state``: 交办, 办理中, 办结, 回访, 销号, 退回 or 撤回; see
         ``machine``). IllegalTransition, and nothing written, when the machine does not allow
         it. ``departments`` (交办, 退回 only) re-hands it; ``satisfied`` is the 回访 verdict;
         ``note`` is the reason 退回 and 撤回 need; ``at`` (default now) may not be earlier than
         the request's previous step.
 
-        A 退回 takes the returning department off the request: ``returned_by`` (the department
-        whose sheet or page returns it) alone, or every department when not given. The request
-        then waits in 交办 as 已退回 (``Request.returned``, ``find(status="退回")``) until it is
-        handed on (交办 with ``departments``); given ``departments``, a 退回 hands it on at once."""
+        ``department`` (办理中, 办结, 退回; ``returned_by`` says the same for a 退回): the department
+        whose answer the step is, one the request is handed to. A co-held request (two or more
+        departments) is 办结 only when each has answered 办结, and a 退回 takes only the returning
+        department off, the others carrying on (``machine.advance``); for it, 办结 and 退回 must
+        name their department. A 退回 of a request's only department (or naming none, for a
+        request with one) leaves it waiting in 交办 as 已退回 (``Request.returned``,
+        ``find(status="退回")``) until it is handed on (交办 with ``departments``); given
+        ``departments``, a 退回 hands it on at once. ``by`` is the person who did the step (办理人),
+        ``account`` the web login that submitted it (kept apart, for the audit)."""
         by = _text(by, "办理人")
+        account = _text(account, "账户", required=False) or None
         step = _text(to_state, "目标状态")
         note = _text(note, "备注", required=False)
         given = None if departments is None else _departments(departments)
@@ -438,15 +460,22 @@ class Ledger:
                 raise LedgerError(f"{current.id}：只有交办或退回时才能改变承办部门")
             if returned_by is not None and step != machine.RETURN:
                 raise LedgerError(f"{current.id}：只有退回时才注明退回的部门")
-            if step == machine.RETURN and given is None:
-                if returned_by is None:
-                    given = ()
-                else:
-                    returned_by = _text(returned_by, "退回部门")
-                    if returned_by not in current.departments:
-                        raise LedgerError(f"{current.id}：现由{'、'.join(current.departments) or '（无）'}承办，"
-                                          f"不由{returned_by}承办，{returned_by}不能退回")
-                    given = tuple(d for d in current.departments if d != returned_by)
+            answer = _text(returned_by if returned_by is not None else department, "承办部门", required=False) or None
+            held = "、".join(current.departments) or "（无）"
+            verb = machine.STEPS[step].verb
+            if answer is not None:
+                if step not in (machine.IN_PROGRESS, machine.DONE, machine.RETURN):
+                    raise LedgerError(f"{current.id}：只有开始办理、办结或退回时才注明承办部门")
+                if given is not None:
+                    raise LedgerError(f"{current.id}：退回时注明了退回的部门，就不能同时改交其他部门")
+                if answer not in current.departments:
+                    raise LedgerError(f"{current.id}：现由{held}承办，不由{answer}承办，{answer}不能{verb}")
+                if step == machine.DONE and answer in current.done:
+                    waiting = "、".join(d for d in current.departments if d not in current.done)
+                    raise LedgerError(f"{current.id}：{answer}已办结，不能重复办结（尚待{waiting}办结）")
+            elif current.co_held and given is None and step in (machine.DONE, machine.RETURN):
+                raise LedgerError(f"{current.id}：由{held}共同承办，{verb}须注明是哪个部门{verb}"
+                                  f"（{'各部门都办结后诉求才办结' if step == machine.DONE else '退回只去掉这个部门'}）")
             if step == machine.ASSIGNED and given is None and not current.departments:
                 raise LedgerError(f"{current.id}：已被退回，尚无承办部门；交办须指明承办部门")
             last, last_step = self._conn.execute(
@@ -454,29 +483,29 @@ class Ledger:
                 (current.id,)).fetchone()
             if moment[:10] < last[:10]:
                 raise LedgerError(f"{current.id}：{step}的日期 {moment[:10]} 早于上一步（{last_step}，{last[:10]}）")
-            handed = given if given is not None else (current.departments if step == machine.ASSIGNED else None)
-            closed = current.closed_at.isoformat() if current.closed_at else None
-            if step == machine.DONE:
-                closed = moment[:10]
-            elif step == machine.VISITED and satisfied is False:
-                closed = None
+            new_state, holding, done = machine.advance(current.state, step, current.departments, current.done,
+                                                       satisfied, answer, given)
+            changed = step in (machine.ASSIGNED, machine.RETURN)  # the event says who holds it then
+            closed = _closed(current.state, new_state, step, satisfied, current.closed_at, moment[:10])
             verdict = current.satisfied if step != machine.VISITED else bool(satisfied)
             seq = current.event_count + 1
-            self._append(current.id, seq, step, current.state, new_state, moment, by, note, handed,
-                         None if step != machine.VISITED else bool(satisfied))
+            self._append(current.id, seq, step, current.state, new_state, moment, by, note,
+                         holding if changed else None, None if step != machine.VISITED else bool(satisfied),
+                         department=answer, account=account)
             self._conn.execute(
                 "UPDATE requests SET state = ?, departments = ?, closed_at = ?, satisfied = ?, updated_at = ?, "
-                "events = ? WHERE id = ? AND events = ?",
-                (new_state, _dumps(handed if handed is not None else current.departments), closed,
-                 None if verdict is None else int(verdict), moment, seq, current.id, current.event_count))
+                "events = ?, done_departments = ? WHERE id = ? AND events = ?",
+                (new_state, _dumps(holding), closed, None if verdict is None else int(verdict), moment, seq,
+                 _dumps(done), current.id, current.event_count))
         return self.get(current.id)
 
-    def _append(self, rid, seq, step, src, dst, moment, by, note, departments, satisfied) -> None:
+    def _append(self, rid, seq, step, src, dst, moment, by, note, departments, satisfied, department=None,
+                account=None) -> None:
         eid = self._conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM request_events").fetchone()[0]
         self._conn.execute(
-            f"INSERT INTO request_events ({_EVENT_COLUMNS}) VALUES ({', '.join('?' * 12)})",
+            f"INSERT INTO request_events ({_EVENT_COLUMNS}) VALUES ({', '.join('?' * 14)})",
             (eid, rid, seq, step, src, dst, moment, by, note, None if departments is None else _dumps(departments),
-             None if satisfied is None else int(satisfied), _utc_now()))
+             None if satisfied is None else int(satisfied), _utc_now(), department, account))
 
     # -- reading
 
@@ -539,52 +568,65 @@ class Ledger:
 
     def replay(self, as_of=None) -> dict[str, Snapshot]:
         """Every request as its events alone make it, through the state machine (not the stored
-        ``to_state``): its state, departments, 办结 date and 回访 verdict. ``as_of``: only the
-        events of that day and before (a request registered later is left out)."""
+        ``to_state``): its state, departments, the departments that have answered 办结, 办结 date
+        and 回访 verdict. ``as_of``: only the events of that day and before (a request registered
+        later is left out)."""
         limit = None if as_of is None else _date(as_of, "基准日").isoformat()
         out: dict[str, Snapshot] = {}
-        for event in self.events():
-            if limit is not None and event.at[:10] > limit:
-                continue
-            before = out.get(event.request_id)
-            if before is None:
-                out[event.request_id] = Snapshot(machine.REGISTERED, event.departments or (), None, None, 1,
-                                                 machine.REGISTERED)
-                continue
-            state = machine.result(before.state, event.step, event.satisfied)
-            closed = before.closed_at
-            if event.step == machine.DONE:
-                closed = event.date
-            elif event.step == machine.VISITED and event.satisfied is False:
-                closed = None
-            satisfied = event.satisfied if event.step == machine.VISITED else before.satisfied
-            departments = before.departments if event.departments is None else event.departments
-            last_step = before.last_step if event.step == machine.SUPERVISE else event.step
-            out[event.request_id] = Snapshot(state, departments, closed, satisfied, before.events + 1, last_step)
+        for event, _, after in _fold(self.events(), limit):
+            out[event.request_id] = after
         return out
 
     def verify(self) -> list[str]:
         """What does not agree (Chinese, one line each): an event whose from/to states break the
         chain or the machine, a request whose stored state differs from the replay of its events."""
         problems = []
-        previous: dict[str, str] = {}
-        for event in self.events():
-            if event.step == machine.REGISTERED:
-                expected_from, expected_to = None, machine.REGISTERED
-            else:
-                expected_from = previous.get(event.request_id)
-                expected_to = machine.result(expected_from, event.step, event.satisfied)
-            if event.from_state != expected_from or event.to_state != expected_to:
+        for event, before, after in _fold(self.events()):
+            expected_from = None if before is None else before.state
+            if event.from_state != expected_from or event.to_state != after.state:
                 problems.append(f"{event.request_id} 第{event.seq}步（{event.step}）：记录为“{event.from_state}”→"
-                                f"“{event.to_state}”，按状态流转应为“{expected_from}”→“{expected_to}”")
-            previous[event.request_id] = expected_to
+                                f"“{event.to_state}”，按状态流转应为“{expected_from}”→“{after.state}”")
         replayed = self.replay()
         for request in self.find():
             snap = replayed.get(request.id)
-            mine = (request.state, request.departments, request.closed_at, request.satisfied, request.event_count)
-            if snap is None or mine != (snap.state, snap.departments, snap.closed_at, snap.satisfied, snap.events):
+            mine = (request.state, request.departments, request.done, request.closed_at, request.satisfied,
+                    request.event_count)
+            if snap is None or mine != (snap.state, snap.departments, snap.done, snap.closed_at, snap.satisfied,
+                                        snap.events):
                 problems.append(f"{request.id}：账本记录的状态与其办理记录推算的不一致")
         return problems
+
+
+def _closed(before: str, after: str, step: str, satisfied, closed_at, day: str) -> str | None:
+    """The 办结 date that stands after a step: the day it became 办结 as a whole; cleared by a
+    回访 not satisfied."""
+    if after == machine.DONE and before != machine.DONE:
+        return day
+    if step == machine.VISITED and satisfied is False:
+        return None
+    return closed_at.isoformat() if isinstance(closed_at, dt.date) else closed_at
+
+
+def _fold(events, limit: str | None = None):
+    """(event, the request before it or None, after it) for each event (of ``limit``'s day and
+    before), the request made by its events alone through ``machine.advance``."""
+    now: dict[str, Snapshot] = {}
+    for event in events:
+        if limit is not None and event.at[:10] > limit:
+            continue
+        before = now.get(event.request_id)
+        if before is None:
+            after = Snapshot(machine.REGISTERED, event.departments or (), None, None, 1, machine.REGISTERED)
+        else:
+            state, departments, done = machine.advance(before.state, event.step, before.departments, before.done,
+                                                       event.satisfied, event.department, event.departments)
+            closed = _closed(before.state, state, event.step, event.satisfied, before.closed_at, event.at[:10])
+            satisfied = event.satisfied if event.step == machine.VISITED else before.satisfied
+            passing = event.step == machine.SUPERVISE or machine.keeps_going(event.step, event.department, departments)
+            after = Snapshot(state, departments, dt.date.fromisoformat(closed) if closed else None, satisfied,
+                             before.events + 1, before.last_step if passing else event.step, done)
+        now[event.request_id] = after
+        yield event, before, after
 
 
 def _migrations() -> list[tuple[int, str, str]]:

@@ -17,6 +17,19 @@
 - 撤回 (the enterprise withdraws it, or it was registered in error) needs a reason, is allowed
   from every open state and is final, like 销号.
 
+A request handed to two or more departments (co-held) is answered by each: its 办理中, 办结 and
+退回 name the department whose answer they are (``advance``, ``department``).
+
+- 办结 by one of them records that department's answer; the request is 办结 only when every
+  department holding it has answered 办结. Until then it is 办理中, shown as
+  “办理中（1/2 部门已办结：市经信局）” (``shown_state``). A 办结 naming no department is the
+  request as a whole (a request with one department; the ledger refuses it for a co-held one).
+- 退回 by one of them takes only that department off. If others remain the request keeps going
+  with them where it is (not back to 交办, not 已退回; 办结 if all that remain have answered 办结);
+  if none remain it waits in 交办 as 已退回. A 退回 naming no department takes every department
+  off (or hands it on at once to the departments given).
+- A 回访 not satisfied reopens the request for every department: each answers 办结 again.
+
 A step is named by the state it leads to (``planner requests update ID --to 办结``); 退回 and 督办
 are the steps that are not states. ``step`` gives the state a step leads to or raises
 IllegalTransition with a Chinese message naming the request and its current state.
@@ -89,9 +102,52 @@ def is_returned(state: str, last_step: str) -> bool:
     return state == ASSIGNED and last_step == RETURN
 
 
-def shown_state(state: str, returned: bool) -> str:
-    """A state as lists and documents show it: 交办（已退回） for a returned request."""
-    return f"{state}（已退回）" if returned else state
+def shown_state(state: str, returned: bool, departments=(), done=()) -> str:
+    """A state as lists and documents show it: 交办（已退回） for a returned request; a co-held
+    request some of whose departments have answered 办结: 办理中（1/2 部门已办结：市经信局）."""
+    if returned:
+        return f"{state}（已退回）"
+    if state == IN_PROGRESS and done:
+        return f"{state}（{len(done)}/{len(departments)} 部门已办结：{'、'.join(done)}）"
+    return state
+
+
+def keeps_going(step: str, department: str | None, departments_after) -> bool:
+    """A 退回 by one of a request's departments that leaves it with others: like 督办 it does not
+    change where the request stands (it is not 已退回), so ``is_returned`` looks past it."""
+    return step == RETURN and bool(department) and bool(departments_after)
+
+
+def advance(state: str, step: str, departments, done=(), satisfied: bool | None = None,
+            department: str | None = None, handed=None) -> tuple[str, tuple, tuple]:
+    """What a legal step makes of a request: (state, departments, done), ``done`` being the
+    departments that have answered 办结 while others have not (办理中 only, else empty).
+    ``department``: whose answer the step is (办理中, 办结, 退回), None for the request as a whole;
+    ``handed``: the departments a 交办 or 退回 hands it to (a department's 退回: those that remain)."""
+    departments, done = tuple(departments), tuple(done)
+    before, state = state, result(state, step, satisfied)
+    if step == ASSIGNED:
+        departments = tuple(handed) if handed is not None else departments
+        done = ()
+    elif step == RETURN:
+        if department:
+            departments = tuple(handed) if handed is not None else tuple(d for d in departments if d != department)
+            done = tuple(d for d in done if d in departments)
+            if not departments:
+                state = ASSIGNED
+            elif all(d in done for d in departments):
+                state = DONE
+            else:  # the others carry on where it stood
+                state = before
+        else:
+            departments, done = (tuple(handed) if handed is not None else ()), ()
+    elif step == DONE and department:
+        done = done + (department,) if department not in done else done
+        if not all(d in done for d in departments):
+            state = IN_PROGRESS
+    if state != IN_PROGRESS:
+        done = ()
+    return state, departments, done
 
 
 def step_names() -> str:

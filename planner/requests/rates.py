@@ -2,7 +2,9 @@
 
 Definitions (the summary's 诉求办理 section states them in the same words):
 
-- 诉求办理率 = requests 办结, 回访 or 销号 ÷ requests registered, less those withdrawn (撤回).
+- 诉求办理率 = requests 办结, 回访 or 销号 ÷ requests registered, less those withdrawn (撤回). A
+  request handed to several departments is 办结 only when every one has answered 办结 (until
+  then it is 办理中, whichever have answered), so it counts then, with that date.
 - 按时办结率 = requests whose standing 办结 date is on or before their due date ÷ requests 办结,
   回访 or 销号. A request reopened by a not-satisfied 回访 has no standing 办结 until it is 办结
   again; then that later date counts.
@@ -100,6 +102,7 @@ class Overdue:
     days: int  # calendar days after the due date
     working_days: int  # working days after the due date, up to and including the date
     returned: bool = False  # sent back (退回) and not yet handed on, as of the date
+    done: tuple[str, ...] = ()  # co-held: the departments that had answered 办结 by the date
 
 
 @dataclass(frozen=True)
@@ -182,7 +185,7 @@ def compute(ledger: Ledger, as_of: dt.date, target=None) -> Rates:
                 counted.add_to(groups[dimension].setdefault(name, _Group()))
         if late:
             overdue.append(Overdue(request, snap.state, snap.departments, (as_of - request.due_date).days,
-                                   calendar.working_days_between(request.due_date, as_of), snap.returned))
+                                   calendar.working_days_between(request.due_date, as_of), snap.returned, snap.done))
     breakdowns = {d: sorted((g.figures(name) for name, g in found.items()), key=_worst_first)
                   for d, found in groups.items()}
     overdue.sort(key=lambda o: (-o.days, o.request.number))

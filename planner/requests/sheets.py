@@ -285,7 +285,7 @@ def write_department_sheet(ledger: Ledger, department: str, target: Path, as_of:
         values = {"诉求编号": req.id, "企业名称": req.enterprise_name, "统一社会信用代码": req.enterprise_id,
                   "所在区县": req.district, "包联干部": req.cadre, "诉求类别": req.category, "紧急程度": req.urgency,
                   "诉求内容": req.text, "走访日期": req.visit_date.isoformat(), "办结时限": req.due_date.isoformat(),
-                  "当前状态": req.state, "承办部门": "、".join(req.departments)}
+                  "当前状态": req.shown_state, "承办部门": "、".join(req.departments)}
         if req.state in machine.HANDLED and req.closed_at:
             values["办理日期"] = req.closed_at.isoformat()
         for c, title in enumerate(ANSWER_HEADER, 1):
@@ -426,8 +426,9 @@ class ImportResult:
 
     def summary(self) -> str:
         if self.kind == KIND_ANSWERS:
+            conflicts = f"冲突{self.conflicts}条，" if self.conflicts else ""
             return (f"{self.department or '部门'}办理结果：已登记{self.applied}条，已登记过{self.unchanged}条（未变），"
-                    f"未填办理状态{self.unanswered}条，有问题{len(self.bad_rows)}行")
+                    f"未填办理状态{self.unanswered}条，{conflicts}有问题{len(self.bad_rows)}行")
         return (f"新登记{self.created}条，已存在{self.existing}条（未变），冲突{self.conflicts}条，"
                 f"有问题{len(self.bad_rows)}行")
 
@@ -598,16 +599,27 @@ def _answer_row(ledger: Ledger, result: ImportResult, number: int, values: dict,
         at = parse_date(raw)
         if at is None:
             row.problem("办理日期", not_a_date(raw), raw)
+    # whose answer the row is: the sheet's department; on a sheet of several departments (no
+    # marker), the 承办部门 of the row when it names one
+    named = [d for d in _SPLIT.split(get["承办部门"]) if d]
+    department = result.department or (named[0] if len(named) == 1 else "")
     if row.close():
         return
     events = ledger.events(request.id)
-    if any(e.step == status and e.by == actor and e.note == note for e in events):
+    if any(e.step == status and e.by == actor and e.note == note
+           and (not department or e.department in (None, department)) for e in events):
         result.unchanged += 1  # this answer is in the ledger already
         return
+    if status == machine.DONE and (request.state in machine.HANDLED or department in request.done):
+        standing = [e for e in events if e.step == machine.DONE and (request.state in machine.HANDLED
+                                                                     or e.department == department)]
+        if standing and _done_conflict(row, request, standing[-1], actor, note):
+            result.conflicts += 1
+            row.close(conflict=True)
+            return
     if status == machine.IN_PROGRESS and request.state in machine.HANDLED | {machine.IN_PROGRESS}:
         result.unchanged += 1  # in progress, or further on already
         return
-    department = result.department
     if department and department not in request.departments:
         handed = "、".join(request.departments)
         now = f"现由{handed}承办" if handed else "已被退回、尚待重新交办"
@@ -616,13 +628,24 @@ def _answer_row(ledger: Ledger, result: ImportResult, number: int, values: dict,
         return
     try:
         with ledger.transaction():
-            ledger.transition(request.id, status, by=actor, note=note, at=at,
-                              returned_by=department if status == machine.RETURN and department else None)
+            ledger.transition(request.id, status, by=actor, note=note, at=at, department=department or None)
     except LedgerError as exc:
         row.problem("办理状态", exc.format_message(), status)
         row.close()
         return
     result.applied += 1
+
+
+def _done_conflict(row: _Row, request: Request, standing, actor: str, note: str) -> bool:
+    """A 办结 answer for a request already 办结 that says otherwise than the 办结 recorded (a
+    correction): its differences named on the row, never written over. True when there are any."""
+    found = False
+    for label, old, new in (("办理情况", standing.note, note), ("办理人", standing.by, actor)):
+        if old != new:
+            row.problem(label, f"{request.id} 已办结，登记的{label}原为“{old}”，现为“{new}”", new,
+                        outcome="未覆盖（冲突）")
+            found = True
+    return found
 
 
 def write_problems(result: ImportResult, path: Path) -> Path | None:

@@ -85,6 +85,12 @@ class User:
     disabled: bool
 
     @property
+    def display_name(self) -> str:
+        """The name a step is signed with unless another 办理人 is given: a cadre's name as written
+        in 包联干部, else the account's name."""
+        return self.cadre_name or self.name
+
+    @property
     def role_label(self) -> str:
         return ROLES.get(self.role, self.role)
 

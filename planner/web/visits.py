@@ -23,12 +23,15 @@ from planner.web.site import Site
 STEPS_BY_ROLE = {"department": ("办理中", "办结", "退回"), "cadre": ("回访",),
                  "officer": ("交办", "督办", "销号", "退回", "撤回"),
                  "admin": ("交办", "督办", "办理中", "办结", "回访", "销号", "退回", "撤回")}
-# who may hand a request to other departments (交办 with departments named)
+# who may hand a request to other departments (交办 with departments named), and name the department
+# whose answer a step of a co-held request is (a department's own steps are its answers)
 REHANDS = ("officer", "admin")
+ANSWERS = ("办理中", "办结", "退回")  # the steps that are one department's answer
 VERDICTS = {"满意": True, "不满意": False}
 SIDE_STEPS = ("退回", "督办", "撤回")  # steps that do not carry a request on to its end
 _DEPARTMENT_SPLIT = re.compile(r"[、，,;；\s]+")
 FORM_FIELDS = ("category", "urgency", "text", "visit_date")
+PERSON_MAX = 40  # characters of the 办理人 field kept
 
 
 def next_hint(state: str, returned: bool, role: str, steps: list) -> str:
@@ -81,7 +84,7 @@ def register(app: FastAPI, site: Site) -> None:
                 made = book.register(code, row.get("name", ""), category, text, urgency, visit_date,
                                      cadre=cadre_as_written(row.get("cadre", ""), session.user.cadre_name),
                                      district=row.get("district", ""),
-                                     by=session.user.name)
+                                     by=session.user.display_name, account=session.user.name)
             except LedgerError as exc:
                 form = {"category": category, "urgency": urgency, "text": text, "visit_date": visit_date}
                 return request_form_page(request, session, code, row, book, 400, exc.web_message(), form)
@@ -108,9 +111,13 @@ def register(app: FastAPI, site: Site) -> None:
 
         role = session.user.role
         steps = [s for s in STEPS_BY_ROLE.get(role, ()) if found.state in STEPS[s].sources]
+        if role == "department" and session.user.department in found.done:  # answered 办结: the others' turn
+            steps = [s for s in steps if s != "办结"]
         hint = next_hint(found.state, found.returned, role, steps) if found.is_open else ""
+        answering = found.departments if found.co_held and role in REHANDS else ()
         return page(request, "request.html.j2", session, status, r=found, events=book.events(found.id), steps=steps,
-                    rehands=role in REHANDS, error=error, failed=failed, hint=hint)
+                    rehands=role in REHANDS, answering=answering, answers=ANSWERS, error=error, failed=failed,
+                    hint=hint)
 
     @app.get("/requests/{rid}")
     def request_page(request: Request, rid: str):
@@ -123,7 +130,8 @@ def register(app: FastAPI, site: Site) -> None:
 
     @app.post("/requests/{rid}/step")
     def request_step(request: Request, rid: str, step: str = Form(""), note: str = Form(""),
-                     satisfied: str = Form(""), departments: str = Form(""), csrf: str = Form("")):
+                     satisfied: str = Form(""), departments: str = Form(""), department: str = Form(""),
+                     person: str = Form(""), csrf: str = Form("")):
         from planner.requests import LedgerError
 
         session = need(request, *STEPS_BY_ROLE)
@@ -142,13 +150,19 @@ def register(app: FastAPI, site: Site) -> None:
                     handed = None
             verdict = VERDICTS.get(satisfied) if step == "回访" else None
             try:
-                # a department that returns a request is taken off it (the others keep it)
-                returning = session.user.department if role == "department" and step == "退回" else None
-                done = book.transition(found.id, step, by=session.user.department or session.user.name, note=note,
-                                       departments=handed, satisfied=verdict, returned_by=returning)
+                # a department's step is its own answer (a 退回 takes it alone off; a co-held request is
+                # 办结 when each has answered); the bureau names the department for a co-held one
+                answer = None
+                if step in ANSWERS:
+                    answer = session.user.department if role == "department" else (department.strip() or None)
+                # who did it (办理人, by default the account's name) and the login that says so
+                who = " ".join(person.split())[:PERSON_MAX] or session.user.display_name
+                done = book.transition(found.id, step, by=who, note=note, departments=handed, satisfied=verdict,
+                                       department=answer, account=session.user.name)
             except LedgerError as exc:
                 return request_view(request, session, book, found, 400, exc.web_message(), step)
         detail = "；".join(part for part in (
+            f"办理人{who}" if who != session.user.display_name else "",
             {True: "满意", False: "不满意，重新办理"}.get(verdict, ""),
             f"改交{'、'.join(done.departments)}" if handed else "", note.strip()) if part)
         site.accounts.audit(session.user.name, f"诉求{step}", found.id, detail)
