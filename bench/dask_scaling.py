@@ -1,4 +1,4 @@
-"""The Dask engine against the local pool, in one run: `python bench/dask_scaling.py --records 80`.
+"""The Dask engine against the local pool, in one run: `python bench/dask_scaling.py --records 120`.
 
 On the same synthetic records (bench/synthetic.py), with plan and brief PDFs, each run a fresh
 `planner generate` as a user runs it (a subprocess; the cluster's start-up is in its wall time):
@@ -154,7 +154,7 @@ def disk_per_enterprise(out: Path, count: int) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--records", type=int, default=80, help="records per run (with plan and brief PDFs)")
+    parser.add_argument("--records", type=int, default=120, help="records per run (with plan and brief PDFs)")
     parser.add_argument("--rounds", type=int, default=2, help="rounds of the three runs, in rotating order")
     parser.add_argument("--keep", action="store_true", help="keep the working folder")
     parser.add_argument("--markdown", type=Path, metavar="FILE", help="also write the results as Markdown")
