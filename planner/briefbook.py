@@ -105,8 +105,10 @@ def folder_briefs(folder: Path, kb: KnowledgeBase, ids: list[str] | None = None,
     return printable, result
 
 
-def route_sheet_markdown(chosen: list, kb: KnowledgeBase, title: str) -> str:
-    """The cover page: the visits in print order, with where, whom to ask for and the phone."""
+def route_sheet_markdown(chosen: list, kb: KnowledgeBase, title: str, left_out: tuple = ()) -> str:
+    """The cover page: the visits in print order, with where, whom to ask for and the phone;
+    then ``left_out``, (credit code, name, why) of each enterprise asked for whose brief is not in
+    the print, so that a cadre holding the paper knows a visit lacks its brief."""
     from planner.listing import fact_label
     from planner.render import md_escape as escape_markdown
 
@@ -119,7 +121,12 @@ def route_sheet_markdown(chosen: list, kb: KnowledgeBase, title: str) -> str:
         where = shown(e, "district") + (f"·{shown(e, 'zone')}" if e.get("zone") else "")
         rows.append(f"| {n} | {escape_markdown(str(e.get('name', '')))} | {where} | {shown(e, 'contact')} | "
                     f"{shown(e, 'phone')} | {shown(e, 'cadre')} |")
-    return f"# {title}\n\n共{len(chosen)}家企业，按打印顺序排列；其后每页一份走访简报。\n\n" + "\n".join(rows) + "\n"
+    text = f"# {title}\n\n共{len(chosen)}家企业，按打印顺序排列；其后每页一份走访简报。\n\n" + "\n".join(rows) + "\n"
+    if left_out:
+        text += f"\n**另有{len(left_out)}家企业未打印简报：**\n\n" + "".join(
+            f"- {escape_markdown(code)}{f'（{escape_markdown(name)}）' if name else ''}：{escape_markdown(why)}\n"
+            for code, name, why in left_out)
+    return text
 
 
 def write_folder_briefs(folder: Path, target: Path, kb: KnowledgeBase, renderer, ids=None, district=None,
@@ -143,8 +150,10 @@ def write_folder_briefs(folder: Path, target: Path, kb: KnowledgeBase, renderer,
     writer = PdfWriter()
     if cover:
         title = "走访路线单"
-        html = renderer.document(markdown_to_html(route_sheet_markdown(chosen, kb, title)), "brief", title=title,
-                                 keywords=doc_title, created=_as_of(chosen))
+        left_out = tuple([(code, "", for_web(why)) for code, why in result.missing]
+                         + [(code, name, for_web(why)) for code, name, why in result.withheld])
+        html = renderer.document(markdown_to_html(route_sheet_markdown(chosen, kb, title, left_out)), "brief",
+                                 title=title, keywords=doc_title, created=_as_of(chosen))
         writer.append(io.BytesIO(pdf_bytes(PdfJob(html, renderer.stylesheets("brief"), "route.pdf"))))
     for p in chosen:
         writer.append(str(p.brief))

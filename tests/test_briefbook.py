@@ -48,6 +48,23 @@ def test_an_unknown_id_is_named_and_the_others_still_print(runner, generated, tm
     assert len(page_texts(target)) == 1
 
 
+def test_the_route_sheet_names_an_enterprise_asked_for_whose_brief_is_not_printed(runner, generated,
+                                                                                  tmp_path):  # noqa: F811
+    """A cadre holding the paper (the web's download says nothing else) sees which visit lacks its brief."""
+    from planner.cli import main
+
+    target = tmp_path / "b.pdf"
+    result = runner.invoke(main, ["briefs", str(generated), "--combined", str(target),
+                                  "--id", sample_ids()[0], "--id", "91330200MA0000000X"])
+    assert result.exit_code == 1
+    pages = page_texts(target)
+    assert len(pages) == 2
+    assert "另有1家企业未打印简报" in pages[0] and "91330200MA0000000X：输出目录中没有这家企业" in pages[0]
+    whole = runner.invoke(main, ["briefs", str(generated), "--combined", str(tmp_path / "c.pdf"),
+                                 "--id", sample_ids()[0]])
+    assert whole.exit_code == 0 and "未打印" not in page_texts(tmp_path / "c.pdf")[0]
+
+
 def test_a_list_prints_only_the_ids_asked_for_in_that_order(runner, tmp_path):
     from planner.cli import main
 
