@@ -298,6 +298,13 @@ def test_update_of_a_co_held_request_names_the_department_that_answers(out):
         assert refused.output == (f"错误：{rid}：由市商务局、市经信局共同承办，{step}须用 {option} 注明是哪个部门"
                                   f"{step}（{why}）\n")
         assert_chinese(refused.output)
+    # --department on a 退回 names where it goes next: read as the returning department, it re-handed
+    # the request to that one alone and dropped the other, exit 0 (found in a new-user trial)
+    mistaken = run("update", rid, "--to", "退回", "--department", "市经信局", "--note", "不属本局", "--by", "张伟",
+                   "--at", "2022-06-17", out)
+    assert mistaken.exit_code == 2
+    assert mistaken.output.endswith("；--department 是退回后改交的部门，不是退回的部门\n")
+    assert "须用 --from-department 注明是哪个部门退回" in mistaken.output
     with ledger_of(out) as ledger:
         assert len(ledger.events(rid)) == 2  # nothing written
     one = run("update", rid, "--to", "办结", "--department", "市商务局", "--by", "张伟", "--at", "2022-06-17", out)

@@ -268,12 +268,16 @@ def update(request_id, to_state, department, from_department, note, satisfied, b
                     raise LedgerError(f"{request_id}：{to_state}时 --department 只能给一个部门（{to_state}的承办部门）")
                 answer, departments = departments[0], None
             current = ledger.get(request_id)
+            # A co-held request is 办结 or returned one department at a time; on 退回, --department
+            # names where it goes next, never who returns it, so it does not stand in for --from-department.
             if current.co_held and (to_state == "办结" and answer is None
-                                    or to_state == "退回" and not from_department and not departments):
+                                    or to_state == "退回" and not from_department):
                 option = "--department" if to_state == "办结" else "--from-department"
                 why = "各部门都办结后诉求才办结" if to_state == "办结" else "退回只去掉这个部门，其余部门继续办理"
+                also = ("；--department 是退回后改交的部门，不是退回的部门" if to_state == "退回" and departments
+                        else "")
                 raise LedgerError(f"{current.id}：由{'、'.join(current.departments)}共同承办，{to_state}须用 "
-                                  f"{option} 注明是哪个部门{to_state}（{why}）")
+                                  f"{option} 注明是哪个部门{to_state}（{why}）{also}")
             request = ledger.transition(request_id, to_state, by=by, note=note, departments=departments, at=at,
                                         satisfied=satisfied, returned_by=from_department, department=answer)
         except LedgerError as exc:
