@@ -146,7 +146,9 @@ def _name(version: Version) -> str:
         return ""
 
 
-def _change(folder: Path, found: dict[int, Version], first: int, last: int, notes: list) -> Change:
+def _change(folder: Path, found: dict[int, Version], first: int, last: int, notes: list, kb) -> Change:
+    from planner.diff import shown_summary
+
     decisions, damaged = read_reviews(folder)
     notes += damaged
     newest = found[last]
@@ -155,14 +157,18 @@ def _change(folder: Path, found: dict[int, Version], first: int, last: int, note
     for v in chosen:
         trigger += [t for t in v.meta["trigger"] if t not in trigger]
     old = max((n for n in set(found) | set(_numbers(folder)) if n < first), default=None)
-    return Change(folder.name, _name(newest), old, last, trigger, newest.meta["summary"],
+    return Change(folder.name, _name(newest), old, last, trigger, shown_summary(newest, found.get(last - 1), kb),
                   state_of(newest, decisions).label, local_time(newest.meta["generated"]))
 
 
-def collect(out_dir: Path, since: dt.date | None = None) -> Changes:
+def collect(out_dir: Path, since: dt.date | None = None, kb=None) -> Changes:
     """The new versions of ``out_dir``: those of the last run, or (``since``) every version
-    generated on or after that local date, one Change per enterprise."""
+    generated on or after that local date, one Change per enterprise. ``kb``: the KnowledgeBase
+    a stale summary of an older planner is recomputed with (planner.diff.shown_summary; default
+    the bundled sectors, loaded only if one is)."""
     from planner.briefbook import enterprise_folders
+
+    kb = kb if kb is not None else _bundled_kb
 
     out_dir = Path(out_dir)
     if since is None:
@@ -180,7 +186,7 @@ def collect(out_dir: Path, since: dt.date | None = None) -> Changes:
             if number not in found:
                 result.notes.append(f"{folder}：第{number}版已不存在或无法读取")
                 continue
-            result.rows.append(_change(folder, found, number, number, result.notes))
+            result.rows.append(_change(folder, found, number, number, result.notes, kb))
         return result
     result = Changes(f"{cn_date(since)}以来")
     zone = local_zone()
@@ -197,8 +203,15 @@ def collect(out_dir: Path, since: dt.date | None = None) -> Changes:
             if moment.astimezone(zone).date() >= since:
                 recent.append(n)
         if recent:
-            result.rows.append(_change(folder, found, min(recent), max(recent), result.notes))
+            result.rows.append(_change(folder, found, min(recent), max(recent), result.notes, kb))
     return result
+
+
+def _bundled_kb():
+    from planner import knowledge
+    from planner.resources import bundled
+
+    return knowledge.load(bundled("sectors"))
 
 
 def _cells(row: Change) -> tuple:

@@ -496,3 +496,47 @@ def change_summary(previous_json: Path | None, new_json_text: str, kb: Knowledge
 
 SAME_PLAN = "无实质变化（文字或模板调整）"  # change_summary's line when the plans say the same
 
+
+
+_RECOMPUTED: dict = {}  # (plan.json paths with their mtimes and sizes) -> headline; see shown_summary
+_RECOMPUTED_MOST = 4096
+
+
+def shown_summary(version: Version, previous: Version | None, kb) -> str:
+    """The summary line of ``version`` as a page or list shows it: the one in its version.json,
+    except a stale one. A planner before 仅日期变化 wrote SAME_PLAN (or, when the enterprise's
+    requests changed too, the requests' line alone) for a version whose only change was the base
+    date and the 完成时限 and 时间节点 it moves; such a version has another as_of than
+    ``previous`` (the version before it), so only then is the line recomputed from the two
+    plan.json files (cached by their paths, mtimes and sizes). When a plan.json cannot be read,
+    the date change is said before the stored line. ``kb``: the KnowledgeBase, or a function
+    giving it (called only when a line is recomputed)."""
+    stored = str(version.meta.get("summary") or "")
+    requests_only = _REQUESTS_LINE.fullmatch(stored)
+    if (stored != SAME_PLAN and not requests_only) or previous is None:
+        return stored
+    old_as_of, new_as_of = previous.meta.get("as_of"), version.meta.get("as_of")
+    if not old_as_of or not new_as_of or old_as_of == new_as_of:
+        return stored  # the same base date: what headline() says too
+    old_json, new_json = Path(previous.path) / "plan.json", Path(version.path) / "plan.json"
+    try:
+        key = tuple((str(p), s.st_mtime_ns, s.st_size) for p, s in ((p, p.stat()) for p in (old_json, new_json)))
+        if key not in _RECOMPUTED:
+            kb = kb() if callable(kb) else kb
+            if len(_RECOMPUTED) >= _RECOMPUTED_MOST:
+                _RECOMPUTED.clear()
+            old = Side("old", json.loads(old_json.read_text(encoding="utf-8")), None)
+            new = Side("new", json.loads(new_json.read_text(encoding="utf-8")), None)
+            _RECOMPUTED[key] = diff_plans(old, new, kb).headline()
+        headline = _RECOMPUTED[key]
+    except (OSError, ValueError, UnicodeDecodeError, KeyError, TypeError, AttributeError):
+        moved = f"日期变化：基准日由{cn_date_text(old_as_of)}变为{cn_date_text(new_as_of)}"
+        if requests_only:
+            return f"{moved}（方案文件无法比较，完成时限等随日期的变化未计）；{stored}"
+        return f"{moved}；生成时记为“{SAME_PLAN}”（方案文件无法比较，完成时限等随日期的变化未计）"
+    if headline == SAME_PLAN:
+        return stored
+    return f"{headline}；{stored}" if requests_only else headline
+
+
+_REQUESTS_LINE = re.compile(r"诉求办理情况更新（[^（）]*）")  # planner.generate._summary's line when only requests changed

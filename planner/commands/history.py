@@ -9,7 +9,7 @@ import click
 
 from planner.commands.options import load_knowledge, sectors_option
 from planner.dates import cn_date_text, local_time
-from planner.diff import PlanDiff, Side, diff_plans
+from planner.diff import PlanDiff, Side, diff_plans, shown_summary
 from planner.exceptions import PlannerError
 from planner.textsafe import visible
 from planner.versions import Version, scan_versions
@@ -73,7 +73,8 @@ def history_text(folder: Path, found: list, damaged_numbers: set, kb) -> str:
         against = "" if previous.number == version.number - 1 else f"（与第{previous.number}版相比）"
         result = _diff(plans[i - 1], plans[i], kb)
         if result is None:  # a plan.json that cannot be compared: what was recorded when it was written
-            lines.append(f"  变化{against}：{meta.get('summary', '')}（plan.json 无法比较，取生成时记录的概要）")
+            stored = shown_summary(version, previous if previous.number == version.number - 1 else None, kb)
+            lines.append(f"  变化{against}：{stored}（plan.json 无法比较，取生成时记录的概要）")
             continue
         lines += change_lines(result, against)
     return "\n".join(lines)

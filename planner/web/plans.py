@@ -75,6 +75,7 @@ def register(app: FastAPI, site: Site) -> None:
     @app.get("/e/{code}")
     def enterprise_page(request: Request, code: str):
         from planner import review
+        from planner.diff import shown_summary
         from planner.versions import scan_versions
 
         session = need(request, *SEES_ENTERPRISES)
@@ -85,8 +86,10 @@ def register(app: FastAPI, site: Site) -> None:
             body = "<p>该版本没有可显示的方案正文。</p>"
         decisions, _ = review.read_reviews(sub)
         found, damaged = scan_versions(sub)
+        by_number = {v.number: v for v in found}
+        summaries = {v.number: shown_summary(v, by_number.get(v.number - 1), site.kb) for v in found}
         versions = [{"number": v.number, "generated": v.meta.get("generated", ""),
-                     "trigger": v.meta.get("trigger", []), "summary": v.meta.get("summary", ""),
+                     "trigger": v.meta.get("trigger", []), "summary": summaries[v.number],
                      "state": review.state_of(v, decisions).label}
                     for v in reversed(found)]
         files = [name for name in DOWNLOADS if (version.path / name).is_file()]
@@ -94,7 +97,8 @@ def register(app: FastAPI, site: Site) -> None:
         return page(request, "enterprise.html.j2", session, code=code, row=row, version=version,
                     body=Markup(body), versions=versions, damaged=[d.message for d in damaged], files=files,
                     state=state, can_review=session.user.role == "reviewer",
-                    can_request=session.user.role == "cadre")
+                    can_request=session.user.role == "cadre",
+                    summary=summaries.get(version.number, version.meta.get("summary", "")))
 
     @app.get("/e/{code}/files/{name}")
     def download(request: Request, code: str, name: str):
@@ -164,7 +168,7 @@ def register(app: FastAPI, site: Site) -> None:
 
         session = need(request, "admin", "reviewer")
         output = site.folder.output
-        result = changes.collect(output) if output.is_dir() else changes.Changes("最近一次运行")
+        result = changes.collect(output, kb=site.kb) if output.is_dir() else changes.Changes("最近一次运行")
         return page(request, "changes.html.j2", session, result=result, headline=changes.headline(result))
 
     @app.get("/briefs.pdf")
