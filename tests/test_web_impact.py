@@ -121,6 +121,8 @@ def test_the_report_names_the_key_and_exactly_the_enterprises_planner_impact_nam
     assert (data / "proposals" / token / "sectors" / "citywide.yaml").is_file()  # the rest: the current tree
     assert "修改稿.zip" in c.get("/impact").text
     assert any(e["action"] == "措施库调整影响评估" and e["target"] == token for e in app.state.accounts.audit_log())
+    log = login(app, "admin").get("/audit").text  # the page: the kind and the name uploaded, never the token
+    assert token not in log and "<td>措施库调整影响评估</td><td>措施库修改稿“修改稿.zip”</td>" in log
 
 
 def test_layouts_a_folder_around_sectors_or_the_files_at_the_top(app):

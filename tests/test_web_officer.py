@@ -226,6 +226,27 @@ def test_an_upload_shows_its_problem_list_at_once_and_as_xlsx(app, data, table):
     assert (entry["actor"], entry["target"]) == ("city", tok) and "可生成3家" in entry["detail"]
 
 
+def test_the_audit_log_names_an_upload_by_its_kind_and_file_name_never_its_token(app, data, table):
+    c = login(app, "city")
+    hostile = "<script>名单&amp;.csv"
+    tok = uploaded_as(c, table, hostile)
+    tok_gone = uploaded_as(c, table, "五月名单.csv")
+    (data / "uploads" / f"{tok_gone}.json").unlink()  # the upload's record gone: its name from the entry
+    assert c.get(f"/uploads/{tok}/问题清单.xlsx").status_code == 404  # a clean list: not an audited download
+    log = login(app, "admin").get("/audit").text
+    assert tok not in log and tok_gone not in log
+    assert "<td>企业名单“&lt;script&gt;名单&amp;amp;.csv”</td><td>可生成2家，问题0条</td>" in log
+    assert "<script>名单" not in log
+    assert "<td>企业名单“五月名单.csv”</td><td>可生成2家，问题0条</td>" in log
+    assert any(e["target"] == tok for e in audit(app, "上传名单"))  # the log itself keeps the token
+
+
+def uploaded_as(c, table, name: str) -> str:
+    r = upload(c, as_csv(table, BEILUN), name=name)
+    assert r.status_code == 303, r.text
+    return r.headers["location"].rsplit("/", 1)[1]
+
+
 def test_a_clean_list_has_no_problem_list_to_download(app, table):
     c = login(app, "city")
     tok = uploaded(c, table, BEILUN)
@@ -607,8 +628,10 @@ def test_pages_say_what_to_click_and_name_the_file_the_user_uploaded(app, data, 
         assert got.status_code == 200, url
         shown = text_of(got.text)
         assert not CLI_HINT.search(shown), (url, CLI_HINT.search(shown) and shown[CLI_HINT.search(shown).start() - 40:][:120])
-        if url != "/audit":  # the log names an upload by its token, beside the file's name
-            assert tok not in shown and not any(name in shown for name in stored_names), url
+        assert tok not in shown and not any(name in shown for name in stored_names), url
+    log = c.get("/audit").text
+    assert "<td>企业名单“六月名单.csv”</td><td>可生成2家，问题1条</td>" in log  # the kind and the name uploaded
+    assert "<td>企业名单“六月名单.csv”</td><td>2家，基准日" not in log  # a run is named by its own id
     summary = text_of(c.get("/summary").text)
     assert "六月名单.csv" in summary  # the list the plans were generated from, by the name it was uploaded as
     assert "六月名单.csv:" in summary and "坏行测试企业" in summary  # its unidentified row, named by that file
