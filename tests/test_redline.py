@@ -106,3 +106,36 @@ def test_an_item_removed_from_a_list_is_marked_whole():
     assert pieces == [(EQUAL, "报名参加产融对接、"), (DELETE, "产才对接、"), (EQUAL, "数字赋能对接活动")]
     pieces = token_diff("针对企业反映的成本高利润薄；", "针对企业反映的融资难、成本高利润薄；")
     assert pieces == [(EQUAL, "针对企业反映的"), (INSERT, "融资难、"), (EQUAL, "成本高利润薄；")]
+
+
+def nested_diff(levels: int = 6, changed=(5, 6)):
+    """A PlanDiff of two plans whose plan.md is one list nested ``levels`` deep, the items of
+    ``changed`` levels edited."""
+    from planner import knowledge
+    from planner.diff import Side, diff_plans
+    from planner.resources import bundled
+
+    def markdown(edited):
+        return "# 方案\n\n## 措施\n\n" + "".join(
+            "  " * (n - 1) + f"- 第{n}级事项{'（已修改）' if edited and n in changed else ''}\n"
+            for n in range(1, levels + 1))
+
+    plan = {"enterprise": {"id": "91330206NB0000059N", "name": "测试企业"}, "as_of": "2022-06-15",
+            "measures": [], "questions": []}
+    return diff_plans(Side("旧", plan, markdown(False)), Side("新", plan, markdown(True)),
+                      knowledge.load(bundled("sectors")))
+
+
+def test_a_list_nested_six_deep_keeps_its_depth_in_the_html_redline():
+    import re
+
+    from planner.diff_output import as_html_body
+    from planner.render import Templates
+
+    d = nested_diff(6, changed=(2, 4, 5, 6))
+    assert [b.level for h in d.redline for b in h.blocks] == [2, 4, 5, 6]
+    html = as_html_body(d, Templates.from_option(None))
+    items = re.findall(r'((?:<div class="in">)*)<ul class="rl changed level-(\d+)"><li>(第\d级)', html)
+    assert [(w.count('<div class="in">'), int(level), text) for w, level, text in items] == [
+        (1, 2, "第2级"), (3, 4, "第4级"), (4, 5, "第5级"), (5, 6, "第6级")]
+    assert html.count("<div") == html.count("</div>")  # every wrapper closed

@@ -305,3 +305,30 @@ def test_a_request_goes_round_the_loop_in_the_browser(browser, server):
     with Ledger.open(ledger_path(root / "output")) as book:
         assert [e.step for e in book.events(rid)] == ["登记", "交办", "办理中", "办结", "回访", "销号"]
         assert book.get(rid).satisfied is True
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_deeply_nested_list_in_the_redline_shows_every_level_further_in(browser, viewport):
+    """The redline page of two plans whose list nests eight deep (near the Markdown parser's limit),
+    every level edited: each level's item starts further right than the one above it, to the
+    eighth, and none runs off the page."""
+    from planner.diff_output import as_html
+    from planner.render import Templates
+
+    from test_redline import nested_diff
+
+    html = as_html(nested_diff(8, changed=range(1, 9)), Templates.from_option(None))
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    page = context.new_page()
+    outside = []
+    page.route("**/*", lambda route: (outside.append(route.request.url), route.abort()))
+    page.set_content(html)
+    lefts = page.eval_on_selector_all("ul.rl li", "items => items.map(li => li.getBoundingClientRect().left)")
+    widest = page.evaluate("document.documentElement.scrollWidth")
+    context.close()
+    assert outside == []
+    assert len(lefts) == 8
+    steps = [b - a for a, b in zip(lefts, lefts[1:])]
+    assert all(step >= 6 for step in steps), steps  # every level shows, as a visible step
+    assert steps[-1] < steps[0]  # past the sixth level the step is smaller
+    assert widest <= viewport["width"]
