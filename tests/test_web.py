@@ -336,6 +336,28 @@ def test_htmx_gets_the_list_alone_and_scope_holds_on_every_page(app, data, monke
         assert listed_ids(user.get("/enterprises", params={"page": "50"}).text) <= codes
 
 
+def test_the_way_back_from_a_plan_and_the_address_bar_keep_the_lists_filters_and_page(app, data, monkeypatch):
+    import planner.web.plans
+
+    monkeypatch.setattr(planner.web.plans, "PER_PAGE", 1)
+    c = login(app, "city")
+    came = "http://testserver/enterprises?q=&district=%E5%8C%97%E4%BB%91%E5%8C%BA&sector=&page=2&evil=%3Cx%3E"
+    plan = c.get(f"/e/{CHANGED}", headers={"referer": came}).text
+    assert '<a href="/enterprises?district=%E5%8C%97%E4%BB%91%E5%8C%BA&amp;page=2">← 返回企业清单</a>' in plan
+    for elsewhere in ("http://evil.example/enterprises?district=x", "http://testserver/changes", ""):
+        assert '<a href="/enterprises">← 返回企业清单</a>' in c.get(f"/e/{CHANGED}", headers={"referer": elsewhere}).text
+    assert '<a href="/enterprises">← 返回我的企业</a>' in login(app, "郑晓岚").get(f"/e/{CHANGED}").text
+    # htmx pushes the URL of what the list shows: no empty filters, the page it is on
+    part = c.get("/enterprises", params={"q": "", "district": "北仑区", "sector": "", "page": "2"},
+                 headers={"HX-Request": "true"})
+    assert part.headers["hx-push-url"] == "/enterprises?district=%E5%8C%97%E4%BB%91%E5%8C%BA&page=2"
+    assert "hx-push-url" not in c.get("/enterprises").headers
+    # nothing ticked: said on a page that leads back to the list as it was
+    none = c.get("/briefs.pdf", headers={"referer": came})
+    assert none.status_code == 400 and "<h1>没有勾选企业</h1>" in none.text
+    assert '<a href="/enterprises?district=%E5%8C%97%E4%BB%91%E5%8C%BA&amp;page=2">返回企业清单</a>' in none.text
+
+
 def test_the_enterprise_page_shows_the_plan_its_files_and_versions(app, data):
     c = login(app, "郑晓岚")
     r = c.get(f"/e/{CHANGED}")
@@ -415,6 +437,9 @@ def test_the_reviewer_sees_the_last_runs_changes_and_the_redline(app):
     crumbs = red.text[red.text.index('class="crumbs"'):red.text.index("</nav>", red.text.index('class="crumbs"'))]
     assert f'href="/e/{CHANGED}"' in crumbs and 'href="/changes"' in crumbs
     assert "审核通过第2版" in red.text and "退回第2版" in red.text and csrf_of(red.text)
+    # the decision after the redline it is made on, the state and a link to it at the top
+    assert red.text.index('<article class="diff">') < red.text.index(f'action="/e/{CHANGED}/review"')
+    assert red.text.index('href="#review"') < red.text.index('<article class="diff">') and 'id="review"' in red.text
     sheet = c.get("/redline.css")
     assert sheet.status_code == 200 and sheet.headers["content-type"].startswith("text/css") and "ins" in sheet.text
     assert c.get(f"/e/{LUO[0]}/redline").status_code == 404  # one version only
@@ -543,6 +568,12 @@ def test_a_request_post_without_token_changes_nothing(app, data):
         assert len(book.find()) == before
 
 
+def _card(html: str, rid: str) -> str:
+    """The list's card of request ``rid``."""
+    start = html.index(f'<a href="/requests/{rid}">')
+    return html[start:html.index("</li>", start)]
+
+
 def test_a_department_moves_the_requests_handed_to_it(app, data):
     from planner.requests import Ledger, ledger_path
 
@@ -553,6 +584,9 @@ def test_a_department_moves_the_requests_handed_to_it(app, data):
     r = officer.post(f"/requests/{rid}/step", data={"step": "交办", "note": "", "csrf": csrf(officer)})
     assert r.status_code == 303
     assert rid in dept.get("/requests").text
+    card = _card(dept.get("/requests").text, rid)
+    assert '<span class="next mine">待您开始办理或办结</span>' in card  # the department's turn, said on the list
+    assert '<span class="next">下一步：由承办部门开始办理。</span>' in _card(officer.get("/requests").text, rid)
     assert rid not in login(app, "rsj").get("/requests").text
     r = dept.post(f"/requests/{rid}/step", data={"step": "办理中", "note": "已联系"})
     assert r.status_code == 403  # no token
@@ -662,6 +696,8 @@ def test_a_return_goes_back_to_the_bureau_with_its_reason(app, data):
     assert dept.get(f"/requests/{rid}").status_code == 404 and rid not in dept.get("/requests").text
     assert "交办（已退回）" in officer.get(f"/requests/{rid}").text
     assert "下一步：由经信部门重新交办。" in login(app, "罗建华").get(f"/requests/{rid}").text
+    assert '<span class="next mine">待您交办</span>' in _card(officer.get("/requests").text, rid)  # returned: the bureau's
+    assert '<span class="next">下一步：由经信部门重新交办。</span>' in _card(login(app, "罗建华").get("/requests").text, rid)
     r = _step(officer, rid, "交办")  # no department to hand it to: said, nothing written
     assert r.status_code == 400 and "已被退回，尚无承办部门；交办须指明承办部门" in r.text
     assert _step(officer, rid, "交办", departments="市商务局、市经信局").status_code == 303

@@ -175,6 +175,20 @@ def test_a_cadre_on_a_phone_prints_two_briefs_and_enters_a_request(browser, serv
     _login(page, "罗建华")
     boxes = page.locator('input[name="id"]')
     assert boxes.count() == 2
+    # on the phone: the tick, the enterprise with its district and status under its name, the
+    # measures and open questions, each heading on one line (not 区/县 a character a line)
+    heads = page.locator("table.enterprises thead th:visible")
+    assert heads.all_inner_texts() == ["简报", "企业名称", "措施", "待核实"]
+    line = page.evaluate("parseFloat(getComputedStyle(document.querySelector('table.enterprises th')).lineHeight)")
+    assert all(h <= line * 1.5 + 16 for h in heads.evaluate_all("cells => cells.map(c => c.clientHeight)"))
+    assert page.locator("table.enterprises tbody tr").first.locator(".phone").is_visible()
+    assert page.evaluate("document.querySelector('.table').scrollWidth <= document.querySelector('.table').clientWidth")
+    page.get_by_role("button", name="把勾选企业的走访简报合成一个 PDF 下载").click()  # nothing ticked yet
+    assert page.locator("main h1").inner_text() == "没有勾选企业"
+    assert phone.errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]
+    phone.errors.clear()  # the page's own status (nothing ticked is a bad request), nothing else
+    page.get_by_role("link", name="返回我的企业").click()
+    page.wait_for_url("**/enterprises")
     boxes.nth(0).check()
     boxes.nth(1).check()
     shot(page, "web-cadre-phone.png")

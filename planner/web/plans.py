@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from fastapi import FastAPI, Form, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
@@ -33,6 +33,24 @@ def page_numbers(current: int, pages: int) -> list:
     return out
 
 
+LIST_KEYS = ("q", "district", "sector", "cadre", "status", "questions", "page")  # what a list's URL may hold
+
+
+def list_link(query: dict) -> str:
+    """The enterprise list's URL with the filters and page of ``query`` that are set, in a fixed order."""
+    kept = {k: query[k] for k in LIST_KEYS if query.get(k) and not (k == "page" and str(query[k]) == "1")}
+    return "/enterprises" + ("?" + urlencode(kept) if kept else "")
+
+
+def list_came_from(request: Request) -> str:
+    """The enterprise list as the user left it (its filters and page, from the Referer when that is
+    this site's list), for a way back that does not start over; else the whole list."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.url.netloc or referer.path != "/enterprises":
+        return "/enterprises"
+    return list_link(dict(parse_qsl(referer.query)))
+
+
 def register(app: FastAPI, site: Site) -> None:
     need, page, enterprise = site.need, site.page, site.enterprise
 
@@ -54,11 +72,8 @@ def register(app: FastAPI, site: Site) -> None:
         pages = max(1, -(-len(shown) // PER_PAGE))
         number = min(int(page_no), pages) if page_no.isdigit() and int(page_no) >= 1 else 1
         first = (number - 1) * PER_PAGE
-        query = {k: v for k, v in filters.items() if v}
-
         def link(n: int) -> str:  # a page of the same filters
-            wanted = {**query, "page": n} if n > 1 else query
-            return "/enterprises" + ("?" + urlencode(wanted) if wanted else "")
+            return list_link({**filters, "page": n})
 
         context = dict(rows=shown[first:first + PER_PAGE], matched=len(shown), total=len(rows), choices=choices,
                        filters=filters, empty_folder=not rows, first=first, page_no=number, pages=pages,
@@ -70,6 +85,8 @@ def register(app: FastAPI, site: Site) -> None:
         fragment = request.headers.get("hx-request") == "true" and not request.headers.get("hx-history-restore-request")
         response = page(request, "enterprises_list.html.j2" if fragment else "enterprises.html.j2", session, **context)
         response.headers["vary"] = "HX-Request"
+        if fragment:  # the address bar says what the list shows: no empty filters, the page it is on
+            response.headers["hx-push-url"] = link(number)
         return response
 
     @app.get("/e/{code}")
@@ -97,7 +114,7 @@ def register(app: FastAPI, site: Site) -> None:
         return page(request, "enterprise.html.j2", session, code=code, row=row, version=version,
                     body=Markup(body), versions=versions, damaged=[d.message for d in damaged], files=files,
                     state=state, can_review=session.user.role == "reviewer",
-                    can_request=session.user.role == "cadre",
+                    can_request=session.user.role == "cadre", list_back=list_came_from(request),
                     summary=summaries.get(version.number, version.meta.get("summary", "")))
 
     @app.get("/e/{code}/files/{name}")
@@ -178,8 +195,10 @@ def register(app: FastAPI, site: Site) -> None:
 
         session = need(request, *SEES_ENTERPRISES)
         ids = list(dict.fromkeys(code.strip().upper() for code in id if code.strip()))
-        if not ids:
-            raise HTTPException(400, "请先勾选要打印简报的企业")
+        if not ids:  # the list the button was under, as it was: tick and press again
+            return page(request, "error.html.j2", session, 400, code=400, heading="没有勾选企业",
+                        message="请先在清单中勾选要打印简报的企业，再按“合成一个 PDF 下载”。",
+                        back=(list_came_from(request), "返回" + ("我的企业" if session.user.role == "cadre" else "企业清单")))
         if len(ids) > MAX_IDS:
             raise HTTPException(400, f"一次最多打印{MAX_IDS}家企业的简报")
         for code in ids:

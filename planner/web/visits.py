@@ -56,6 +56,32 @@ def next_hint(state: str, returned: bool, role: str, steps: list) -> str:
     return hint
 
 
+def steps_of(user, found) -> list[str]:
+    """The steps ``user`` may take on request ``found`` now (a department that answered 办结 of a
+    co-held request has no 办结 left: the others' turn)."""
+    from planner.requests import STEPS
+
+    steps = [s for s in STEPS_BY_ROLE.get(user.role, ()) if found.state in STEPS[s].sources]
+    if user.role == "department" and user.department in found.done:
+        steps = [s for s in steps if s != "办结"]
+    return steps
+
+
+def next_line(user, found) -> tuple[str, bool]:
+    """What the list says of an open request: (待您开始办理或办结, True) when the user's own step
+    carries it on, else (下一步：由…, False); ("", False) for a request that is closed."""
+    from planner.requests import STEPS
+
+    if not found.is_open:
+        return "", False
+    steps = steps_of(user, found)
+    forward = [s for s in steps if s not in SIDE_STEPS  # 交办 again is a re-handing, unless it was returned
+               and (STEPS[s].target != found.state or found.returned)]
+    if forward:
+        return "待您" + "或".join(STEPS[s].verb for s in forward), True
+    return next_hint(found.state, found.returned, "", []), False  # the cadre's 回访 reminder is for the page
+
+
 def register(app: FastAPI, site: Site) -> None:
     need, page, enterprise = site.need, site.page, site.enterprise
 
@@ -104,15 +130,12 @@ def register(app: FastAPI, site: Site) -> None:
                     found = [r for r in book.find(department=user.department) if r.state != "登记"]
                 else:
                     found = [r for r in book.find() if sees_request(user, r)]
-        return page(request, "requests.html.j2", session, requests=found)
+        return page(request, "requests.html.j2", session, requests=found,
+                    nexts={r.id: next_line(session.user, r) for r in found})
 
     def request_view(request, session, book, found, status=200, error="", failed=""):
-        from planner.requests import STEPS
-
         role = session.user.role
-        steps = [s for s in STEPS_BY_ROLE.get(role, ()) if found.state in STEPS[s].sources]
-        if role == "department" and session.user.department in found.done:  # answered 办结: the others' turn
-            steps = [s for s in steps if s != "办结"]
+        steps = steps_of(session.user, found)
         hint = next_hint(found.state, found.returned, role, steps) if found.is_open else ""
         answering = found.departments if found.co_held and role in REHANDS else ()
         return page(request, "request.html.j2", session, status, r=found, events=book.events(found.id), steps=steps,
