@@ -639,3 +639,14 @@ def test_a_step_taken_twice_says_it_was_taken(ledger):
     with pytest.raises(IllegalTransition) as caught:
         ledger.transition(rid, "办结", by="市地方金融监管局", at=VISIT)
     assert caught.value.format_message() == "SQ-2022-000001：当前状态为“办结”，已办结，不能重复办结"
+
+
+def test_the_event_of_a_return_names_the_department_that_sent_the_request_back(ledger):
+    # the only department: the 退回 leaves none to hold the request, and the event still says whose it was
+    rid = _register(ledger, departments=["市地方金融监管局"]).id
+    ledger.transition(rid, "交办", by="市经信局", at=VISIT)
+    back = ledger.transition(rid, "退回", by="张三", note="属商业银行授信事项", at=VISIT)
+    assert (back.state, back.departments, back.returned, back.shown_state) == ("交办", (), True, "交办（已退回）")
+    assert ledger.events(rid)[-1].department == "市地方金融监管局"
+    assert ledger.verify() == []  # a replay of the events gives the same request
+    assert [r.id for r in ledger.find(status="退回")] == [rid]

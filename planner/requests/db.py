@@ -489,9 +489,14 @@ class Ledger:
             closed = _closed(current.state, new_state, step, satisfied, current.closed_at, moment[:10])
             verdict = current.satisfied if step != machine.VISITED else bool(satisfied)
             seq = current.event_count + 1
+            # the event says which department sent a request back, even when it held it alone
+            # (replaying it with that department gives the same state: none is left to hold it)
+            sender = answer
+            if sender is None and step == machine.RETURN and given is None and len(current.departments) == 1:
+                sender = current.departments[0]
             self._append(current.id, seq, step, current.state, new_state, moment, by, note,
                          holding if changed else None, None if step != machine.VISITED else bool(satisfied),
-                         department=answer, account=account)
+                         department=sender, account=account)
             self._conn.execute(
                 "UPDATE requests SET state = ?, departments = ?, closed_at = ?, satisfied = ?, updated_at = ?, "
                 "events = ?, done_departments = ? WHERE id = ? AND events = ?",
