@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils
 
-.PHONY: demo serve test test-tools browser setup system-packages fonts bench bench-load clean readme-images
+.PHONY: demo demo-ledger serve test test-tools browser setup system-packages fonts bench bench-load clean readme-images
 
 DEMO_AS_OF := 2022-06-15
 # after the visits of the bundled request sheet (examples/走访诉求登记表.xlsx): the next briefs follow them up
@@ -13,14 +13,9 @@ DEMO_NEXT_VISIT := 2022-06-30
 
 demo: setup
 	$(BIN)/planner check
-	@# the first plans, before the visits (once: a second demo finds the ledger and changes nothing)
-	test -f output/requests.db || $(BIN)/planner generate examples/enterprises.yaml --out output --as-of $(DEMO_AS_OF) --format md -q
-	$(BIN)/planner requests import examples/走访诉求登记表.xlsx output
-	@# the bureau hands the requests over as the sheets come in; the departments' answers come back
-	$(BIN)/planner requests assign output --by 市经信局 --at 2022-06-17
-	$(BIN)/planner requests assign output --by 市经信局 --at 2022-06-22
-	$(BIN)/planner requests assign output --by 市经信局 --at 2022-06-27
-	$(BIN)/planner requests import examples/部门办理结果.xlsx output
+	@# the demo's visits, handovers and answers happen once: a second demo finds them done
+	@# (output/.demo-ledger) and never touches a request entered since, on the web or the command line
+	test -f output/.demo-ledger -a -f output/requests.db || $(MAKE) --no-print-directory demo-ledger
 	$(BIN)/planner generate examples/enterprises.yaml --out output --as-of $(DEMO_NEXT_VISIT)
 	$(BIN)/planner briefs output --combined output/briefs.pdf
 	$(BIN)/planner summary examples/enterprises.yaml --plans output --out output/汇总.pdf
@@ -28,6 +23,17 @@ demo: setup
 	@echo "全部走访简报合为一个 PDF，可一次打印：output/briefs.pdf"
 	@echo "企业清单（每家企业一行，可点击打开方案和简报）：output/企业清单.xlsx"
 	@echo "走访诉求台账：output/requests.db（planner requests list output 查看）；汇总（含诉求办理率）：output/汇总.pdf"
+
+# The demo ledger, made once by demo: the first plans, before the visits; the bundled sheet of
+# fictional requests; the bureau hands them over as the sheets come in; the departments' answers.
+demo-ledger: setup
+	$(BIN)/planner generate examples/enterprises.yaml --out output --as-of $(DEMO_AS_OF) --format md -q
+	$(BIN)/planner requests import examples/走访诉求登记表.xlsx output
+	$(BIN)/planner requests assign output --by 市经信局 --at 2022-06-17
+	$(BIN)/planner requests assign output --by 市经信局 --at 2022-06-22
+	$(BIN)/planner requests assign output --by 市经信局 --at 2022-06-27
+	$(BIN)/planner requests import examples/部门办理结果.xlsx output
+	touch output/.demo-ledger
 
 # The web workplace over the demo's output: demo-data/ (git-ignored) is made anew from output/ with
 # one account of each role, whose one-time passwords are printed; then planner serve on 127.0.0.1.

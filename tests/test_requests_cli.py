@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import os
 import shutil
 import signal
@@ -548,6 +549,12 @@ def test_assign_hands_the_registered_requests_to_their_departments_once(out):
     first = run("assign", out, "--by", "市经信局", "--at", "2022-06-17")
     assert first.exit_code == 0, first.output
     assert first.stdout.startswith(f"已交办{len(early)}条诉求（市经信局") and f"尚未交办{30 - len(early)}条" in first.stdout
+    # a request held by two departments counts for each: the line says so, as the counts add up to more
+    shared = sum(1 for d in routed.values() if len(d) > 1)
+    per_department = first.stdout.split("（", 1)[1].split("；其中")[0]
+    counted = sum(int(n) for n in re.findall(r"(\d+)条", per_department))
+    assert shared and counted == sum(len(d) for d in routed.values()) > len(early)
+    assert f"其中{shared}条由两个以上部门共同承办，分别计入各部门" in first.stdout
     with ledger_of(out) as ledger:
         handed = ledger.find(status="交办")
         assert {r.id for r in handed} == set(routed)

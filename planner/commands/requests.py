@@ -318,6 +318,9 @@ def assign(out_dir: Path | None, by, department, at_text, db, sectors_dir):
         for name in request.departments:
             counts[name] = counts.get(name, 0) + 1
     shown = "、".join(f"{name}{n}条" for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    shared = sum(1 for request in handed if len(request.departments) > 1)
+    if shared:  # the department counts add up to more than the total: say why
+        shown += f"；其中{shared}条由两个以上部门共同承办，分别计入各部门"
     click.echo(f"已交办{len(handed)}条诉求" + (f"（{shown}）" if shown else "") + f"；尚未交办{waiting}条")
 
 
