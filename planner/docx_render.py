@@ -549,7 +549,8 @@ class DocxWriter:
             b.heading(fill(s["follow_up"], more=more("more_follow_up", c["more_follow_up"])))
             for r in c["follow_up"]:
                 b.para(BULLET + fill(w["follow_up"], id=r["id"], category=r["category"], text=r["text"],
-                                     state=r["state"], due=r["due"], late=w["overdue"] if r["overdue"] else ""))
+                                     state=r["state"], due=r["due"], status=r["status"],
+                                     late=w["overdue"] if r["overdue"] else ""))
         b.heading(s["difficulties"] + more("more", c["more_difficulties"]))
         for d in c["difficulties"]:
             b.para(f"{BULLET}{d['title']}（{d['note']}）")

@@ -376,9 +376,30 @@ def request_state(request: dict, short: bool = False) -> str:
                        request.get("done", ()))
 
 
-def follow_up_status(request: dict, as_of: dt.date) -> str:
+# what the cadre does next with a request the departments have finished (the brief names no due date)
+CADRE_NEXT = {"办结": "已办结，请回访", "回访": "已回访，待销号"}
+
+
+def follow_up_state(request: dict, as_of: dt.date) -> str:
+    """Inside a request's brackets on the brief: still with the departments, its state (已退回; a
+    co-held one: which departments have answered 办结 and which not), due date and 已逾期; finished
+    by them, what the cadre does next (已办结，请回访)."""
+    if not request["pending"]:
+        return CADRE_NEXT.get(request["state"], request["state"])
+    done = tuple(request.get("done") or ())
+    if request.get("returned"):
+        head = "已退回"
+    elif done and request["state"] == "办理中":
+        waiting = [d for d in request.get("departments", ()) if d not in done]
+        head = f"{'、'.join(done)}已办结，待{'、'.join(waiting)}"
+    else:
+        head = request["state"]
     late = "，已逾期" if is_overdue(request, as_of) else ""
-    return f"（{request_state(request, short=True)}，{short_date(request['due'], as_of)}到期{late}）"
+    return f"{head}，{short_date(request['due'], as_of)}到期{late}"
+
+
+def follow_up_status(request: dict, as_of: dt.date) -> str:
+    return f"（{follow_up_state(request, as_of)}）"
 
 
 def brief_requests(requests, as_of: dt.date, most: int) -> tuple[list[dict], int]:
@@ -391,7 +412,7 @@ def brief_requests(requests, as_of: dt.date, most: int) -> tuple[list[dict], int
         room = LINE_WIDTH - 2 - display_width(follow_up_line(r, as_of, ""))  # 2: the list mark
         kept.append({"id": r["id"], "category": r["category"], "text": clip(one_line(r["text"]), max(room, 8)),
                      "state": request_state(r, short=True), "due": short_date(r["due"], as_of),
-                     "overdue": is_overdue(r, as_of)})
+                     "overdue": is_overdue(r, as_of), "status": follow_up_state(r, as_of)})
     return kept, len(open_) - len(kept)
 
 

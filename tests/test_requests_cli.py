@@ -310,12 +310,14 @@ def test_update_of_a_co_held_request_names_the_department_that_answers(out):
         assert len(ledger.events(rid)) == 2  # nothing written
     one = run("update", rid, "--to", "办结", "--department", "市商务局", "--by", "张伟", "--at", "2022-06-17", out)
     assert one.exit_code == 0, one.output
-    assert one.output == f"{rid}：已办结，现为“办理中（1/2 部门已办结：市商务局）”，承办部门：市商务局、市经信局\n"
+    # one department's 办结 is not the request's: the line names it and the one still to answer
+    assert one.output == (f"{rid}：市商务局已办结，尚待市经信局办结，现为“办理中（1/2 部门已办结：市商务局）”，"
+                          "承办部门：市商务局、市经信局\n")
     back = run("update", rid, "--to", "退回", "--from-department", "市经信局", "--note", "不属本局", "--by", "王强",
                "--at", "2022-06-18", out)
     assert back.exit_code == 0, back.output
     # the one left had answered 办结: the request is 办结 with it
-    assert back.output == f"{rid}：已退回，现为“办结”，承办部门：市商务局\n"
+    assert back.output == f"{rid}：市经信局已退回，现为“办结”，承办部门：市商务局\n"
     with ledger_of(out) as ledger:
         assert ledger.get(rid).closed_at == dt.date(2022, 6, 18) and ledger.verify() == []
 
