@@ -144,3 +144,14 @@ def test_no_table_header_is_left_at_the_foot_of_a_page(summaries):
         lines = ["".join(line.split()) for line in page.splitlines() if line.strip()]
         body = [line for line in lines if not re.fullmatch(r"—\d+—", line)]
         assert not (body and body[-1].startswith(headers)), body[-1]
+
+
+def test_a_column_alignment_is_a_class_not_an_inline_style():
+    """The web pages refuse inline styles (Content-Security-Policy style-src 'self'): the summary's
+    aligned columns must reach them, and WeasyPrint, as classes."""
+    from planner.render import markdown_to_html
+
+    html = markdown_to_html('| 名称 | 企业数 | 对照 |\n| :--- | ---: | :---: |\n| a"style="x | 1 | 达标 |\n')
+    assert "style=" not in html.replace("&quot;style=&quot;", "")
+    assert '<td class="align-left">a&quot;style=&quot;x</td>' in html
+    assert '<th class="align-right">企业数</th>' in html and '<td class="align-center">达标</td>' in html
