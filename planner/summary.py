@@ -26,6 +26,7 @@ from planner.knowledge import KnowledgeBase
 from planner.matching import RecordFacts, match, record_digest, show_value
 from planner.records import ReadResult, Record, RejectedRecord
 from planner.requests.machine import shown_state
+from planner.requests.rates import Ratio
 from planner.textsafe import visible
 from planner.versions import META, current_version, read_meta
 
@@ -272,7 +273,9 @@ class _Tally:
             reasons = [p for p in item.problems if p.level == "rejected"] or list(item.problems)
             why = "；".join(p.message if not p.field or p.field == "-" or p.message.startswith(p.field)
                            else f"{p.field}：{p.message}" for p in reasons)
-            self.rejected.append({"where": visible(item.where.rsplit("/", 1)[-1]), "name": visible(item.name),
+            where = item.where.rsplit("/", 1)[-1]
+            row = where.rpartition(":")[2]
+            self.rejected.append({"where": visible(where), "row": row if row.isdigit() else "", "name": visible(item.name),
                                   "code": visible(item.code), "why": visible(why)})
             if self.in_population(item.facts):
                 self.key += 1
@@ -336,17 +339,23 @@ def plans_as_of(dates: set) -> dt.date | None:
     return dt.date.fromisoformat(next(iter(dates))) if len(dates) == 1 and None not in dates else None
 
 
-def summarize(items: Iterable, kb: KnowledgeBase, as_of: dt.date | None = None, scope: dict | None = None) -> dict:
+def summarize(items: Iterable, kb: KnowledgeBase, as_of: dt.date | None = None, scope: dict | None = None,
+              report_date: dt.date | None = None, issuer: str | None = None) -> dict:
     """Everything summary.md.j2 lays out, computed here in one pass over ``items`` (see the module
     docstring). Without ``as_of``, the plans' own as-of date when they share one, else today.
     ``scope`` says what was summarised: {"mode": "list" | "folder" | "list_and_folder", "list": name,
-    "folder": name}."""
+    "folder": name}. ``report_date`` (报送日期, default today) and ``issuer`` (the reporting bureau,
+    default the campaign's issuer) are printed under the title."""
     tally = _Tally(kb)
     for item in items:
         tally.add(item)
     if as_of is None:
         as_of = plans_as_of(tally.dates) or dt.date.today()
-    return _context(tally, kb, as_of, scope or {"mode": "list"})
+    context = _context(tally, kb, as_of, scope or {"mode": "list"})
+    context["report_date"] = (report_date or dt.date.today()).isoformat()
+    if issuer:
+        context["issuer"] = issuer
+    return context
 
 
 def rate(covered: int, total: int) -> str:
@@ -402,10 +411,14 @@ def _context(t: _Tally, kb: KnowledgeBase, as_of: dt.date, scope: dict) -> dict:
         "measures": measure_rows,
         "coverage": {
             "target": t.target.statement(),
+            "target_value": f"{t.target.value:g}{t.target.unit}",
+            "goal": _goal(t.target),
             "key": t.key,
             "covered": t.covered,
             "rejected": t.rejected_key,
             "rate": rate(t.covered, t.key),
+            "meets": Ratio(t.covered, t.key).meets(t.target),  # exactly, as the request rates; None without any
+            "short": Ratio(t.covered, t.key).short_of(t.target),
             "missing": t.uncovered,
         },
         "questions": question_rows,
@@ -474,6 +487,9 @@ def requests_context(rates, ledger_name: str) -> dict:
                 "enterprise_id": visible(o.request.enterprise_id), "category": visible(o.request.category),
                 "departments": visible("、".join(o.departments)) or "（待重新交办）",
                 "state": shown_state(o.state, o.returned, o.departments, o.done),
+                # the state alone (a label the summary's table keeps on one line), and the departments
+                # of a co-held request that have answered 办结 (said beside the departments)
+                "stage": "已退回" if o.returned else o.state, "done": visible("、".join(o.done)),
                 "due": o.request.due_date.isoformat(), "days": o.days, "working_days": o.working_days}
                for o in rates.overdue]
     return {
@@ -481,11 +497,17 @@ def requests_context(rates, ledger_name: str) -> dict:
         "as_of": rates.as_of.isoformat(),
         "target": target.statement() if target is not None else None,
         "target_value": f"{target.value:g}{target.unit}" if target is not None else None,
+        "goal": _goal(target) if target is not None else None,
         "total": figures(rates.total),
         "breakdowns": breakdowns,
         "overdue": overdue,
         "chart": {"dimension": _chart_dimension(breakdowns), "target": _share(target)},
     }
+
+
+def _goal(target) -> str:
+    """The target without its title, as a table beside the rate's name shows it: 不低于95%（持续保持）."""
+    return target.statement().removeprefix(target.title)
 
 
 def _share(target) -> float | None:

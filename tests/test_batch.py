@@ -165,7 +165,7 @@ def test_summary_counts_agree_with_the_plans(kb, tmp_path):
 def test_summary_markdown_snapshot(runner, tmp_path, snapshot_md):
     target = tmp_path / "summary.md"
     result = runner.invoke(main, ["summary", str(EXAMPLES / "enterprises.yaml"), "--out", str(target),
-                                  "--as-of", AS_OF.isoformat()])
+                                  "--as-of", AS_OF.isoformat(), "--date", "2022-06-20"])
     assert result.exit_code == 0, result.output
     assert target.read_text(encoding="utf-8") == snapshot_md
 
@@ -190,9 +190,10 @@ def test_summary_pdf_has_the_chart(runner, tmp_path):
     assert result.exit_code == 0, result.output
     text = "".join("".join(p.extract_text().split()) for p in PdfReader(target).pages)
     assert "图1各项措施覆盖企业数" in text and "停产减产重点企业帮扶覆盖" in text
-    # the chart heads section 三, before its table, and says it shows only the 20 most common
-    assert text.index("四、各项措施覆盖企业数") < text.index("图1") < text.index("措施适用待核实即将实施合计")
-    assert "仅列覆盖企业最多的20项" in text and "图表位置" not in text
+    # the chart heads its section and says it shows only the 20 most common; the table of all is the appendix
+    assert text.index("、各项措施覆盖企业数") < text.index("图1") < text.index("附表各项措施覆盖企业数")
+    assert text.index("附表各项措施覆盖企业数") < text.index("措施适用待核实即将实施合计")
+    assert "仅列覆盖企业最多的20项" in text and "全部见附表" in text and "图表位置" not in text
 
 
 def test_summary_of_a_folder_is_as_of_its_plans(runner, tmp_path, monkeypatch):
@@ -211,11 +212,17 @@ def test_summary_of_a_folder_is_as_of_its_plans(runner, tmp_path, monkeypatch):
     # the same figures; only the first section says what was counted and what cannot be told
     folder_text = (tmp_path / "summary.md").read_text(encoding="utf-8")
     list_text = (tmp_path / "records.md").read_text(encoding="utf-8")
-    folder_only = "仅统计文件夹中的方案，名单中缺少方案的企业不在其内。"
+    folder_only = "仅统计已生成的方案，名单中缺少方案的企业不在其内。"
     assert folder_only in folder_text and folder_only not in list_text
-    assert folder_text.split("## 二、")[1].replace(folder_only, "") == list_text.split("## 二、")[1]
-    assert ("本汇总按文件夹 output 中的方案统计（方案20份）。按生成时用过的名单（enterprises.yaml，各取最近一次）核对："
-            "名单中的记录均已识别；文件夹中的企业均在名单中。仅凭文件夹无法判断名单中是否有企业缺少方案") in folder_text
+    def figures(text):  # from the coverage on, without the section saying what was checked
+        text = text.split("## 二、")[1]
+        start = text.index("、名单与方案核对\n")
+        return text[:start] + text[text.index("\n## ", start):]
+
+    assert figures(folder_text).replace(folder_only, "") == figures(list_text)
+    assert ("本汇总按已生成的帮扶方案统计（方案20份）。按生成方案时所用的企业名单核对："
+            "名单中的记录均已识别；已生成方案的企业均在名单中。仅凭已生成的方案无法判断名单中是否有企业缺少方案") in folder_text
+    assert "enterprises.yaml" not in folder_text and "output" not in folder_text
 
 
 def test_progress_is_silent_when_not_a_terminal(runner, tmp_path, monkeypatch):

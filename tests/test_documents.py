@@ -185,9 +185,9 @@ def test_the_summary_writes_its_dates_in_chinese(kb):
     items = [plan_of(kb, factory()).to_json()]
     context = summarize(items, kb, AS_OF, {"mode": "list", "list": "名单.yaml"})
     text = Templates.from_option(None).markdown("summary", {**context, "generator": "planner", "chart": None})
-    assert "基准日 2022年6月15日" in text and "2022-06-15" not in text
+    assert "数据截至2022年6月15日" in text and "2022-06-15" not in text
     assert context["deadlines"] and "| 2022年6月30日 | " in text
-    assert not ISO.search(text.split("## 六")[1].split("## 七")[0])  # the coming deadlines
+    assert not ISO.search(text.split("天到期事项\n")[1].split("\n## ")[0])  # the coming deadlines
     assert context["as_of"] == "2022-06-15"  # the commands read it back
 
 

@@ -258,8 +258,9 @@ def plans_with_ledger(plans, tmp_path):
 
 
 def section(text: str) -> str:
-    start = text.index("## 八、诉求办理")
-    return text[start:text.index("\n---\n", start)]
+    """The 诉求办理 section (the third, after the headline figures and the coverage)."""
+    start = text.index("## 三、诉求办理")
+    return text[start:text.index("\n## ", start + 1)]
 
 
 def test_the_summary_has_the_section_with_numerators_and_denominators(runner, plans_with_ledger, tmp_path,
@@ -276,6 +277,12 @@ def test_the_summary_has_the_section_with_numerators_and_denominators(runner, pl
     assert "| 鄞州区 | 4（撤回1） | 33.3%（1/3） | 未达标 | 100.0%（1/1） | 无 | 1 |" in text
     assert "交办给多个部门的诉求在每个部门各计一次" in text
     assert "| 宁波测试6号有限公司 | 政策兑现 | 市经信局、市财政局 | 办理中 | 2022年6月16日 | 10个工作日 |" in text
+    # the headline figures come first, each with its numerator, denominator and the target
+    head = target.read_text(encoding="utf-8").split("## 二、")[0]
+    assert "| 诉求办理率 | 50.0%（4/8） | 不低于95%（持续保持） | 未达标，还需办结4件 |" in head
+    assert "| 超期未办结诉求 | 3件 | — | 逐件列于下文 |" in head
+    assert "诉求办理率 =（办结＋回访＋销号）÷（登记 − 撤回）" in head
+    assert "数据截至2022年6月30日；企业20家（据已生成的帮扶方案）；诉求台账登记诉求9件。" in head
     assert "提示：诉求办理率50.0%（4/8），未达到95%的目标" in result.output
     assert "提示：3件诉求超期未办结，已在汇总中列出" in result.output
     assert text == snapshot_md
@@ -296,7 +303,9 @@ def test_without_a_ledger_there_is_no_section(runner, plans, tmp_path):
     result = runner.invoke(main, ["summary", str(plans), "--out", str(target)])
     assert result.exit_code == 0, result.output
     text = target.read_text(encoding="utf-8")
-    assert "八、诉求办理" not in text and "诉求办理率" not in text and "诉求办理率" not in result.output
+    assert "、诉求办理\n" not in text and "诉求办理率" not in text and "诉求台账" not in text
+    assert "诉求办理率" not in result.output
+    assert "## 三、名单与方案核对" in text  # the sections are numbered without a gap
     assert not (plans / "requests.db").exists()  # a summary never creates a ledger
 
 
@@ -308,7 +317,7 @@ def test_db_gives_the_ledger_of_a_list(runner, tmp_path):
                                   "--as-of", AS_OF.isoformat(), "--db", str(tmp_path / "elsewhere.db")])
     assert result.exit_code == 0, result.output
     text = section(target.read_text(encoding="utf-8"))
-    assert text.startswith("## 八、诉求办理\n\n按诉求账本 elsewhere.db 统计")
+    assert text.startswith("## 三、诉求办理\n\n按诉求台账统计") and "elsewhere.db" not in text
     assert "（办结、回访、销号4件 ÷ 登记8件；另有撤回1件，不计）" in text
 
 
@@ -322,7 +331,7 @@ def test_an_empty_ledger_says_there_is_nothing_yet(runner, plans, tmp_path):
     assert "- 按时办结率 无（尚无办结诉求）。" in text
     assert "- 回访满意率 无（尚无回访）。" in text
     assert "0%" not in text and "100%" not in text
-    assert "### 按" not in text  # no empty tables
+    assert "### 按" not in text and "各表不列" not in text  # no empty tables, and nothing said of them
 
 
 def test_all_withdrawn_is_said(runner, plans, tmp_path):
@@ -366,6 +375,8 @@ def test_without_a_target_the_rates_are_shown_unjudged(runner, plans_with_ledger
     text = section(target.read_text(encoding="utf-8"))
     assert "- 诉求办理率 50.0%（办结、回访、销号4件 ÷ 登记8件；另有撤回1件，不计）。" in text
     assert "达标" not in text and "未达到" not in result.output
+    assert "本次行动未设诉求办理率目标，下列比率未对照目标。" in text and "campaign.yaml" not in text
+    assert "提示：sectors/campaign.yaml 未设 request_rate_target，汇总中的诉求办理率未对照目标" in result.output
     assert "| 鄞州区 | 4（撤回1） | 33.3%（1/3） | 100.0%（1/1） | 无 | 1 |" in text
 
 
@@ -376,7 +387,7 @@ def test_the_pdf_has_the_section_and_its_chart(runner, plans_with_ledger, tmp_pa
     assert result.exit_code == 0, result.output
     text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True, check=True).stdout
     flat = "".join(text.split())
-    assert "八、诉求办理" in flat
+    assert "三、诉求办理" in flat
     assert "诉求办理率50.0%（办结、回访、销号4件÷登记8件；另有撤回1件，不计）" in flat
     assert "图2各区县（市）诉求办理率" in flat
     assert "33.3%（1/3）" in flat  # 鄞州区's bar label

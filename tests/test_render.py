@@ -162,3 +162,21 @@ def test_combined_briefs_one_page_each(runner, tmp_path):
     pages = PdfReader(target).pages
     assert len(pages) == 3
     assert all("北仑区" in squash(p.extract_text()) for p in pages)
+
+
+def test_a_stylesheet_takes_in_its_shared_piece_from_the_search_path(tmp_path):
+    """plan.css and summary.css share letterhead.css (the red 版头, the page): it is put in their
+    place when read, the bureau's own copy first, and a sheet that takes in itself is refused."""
+    from planner.render import RenderError
+
+    bundled = Templates.from_option(None)
+    letterhead = bundled.stylesheet("letterhead.css")[0]
+    for name in ("plan.css", "summary.css"):
+        text = bundled.stylesheet(name)[0]
+        assert not re.search(r"^@import", text, re.MULTILINE) and letterhead in text and ".banner {" in text
+    (tmp_path / "letterhead.css").write_text(".banner { color: #c00000; }\n", encoding="utf-8")
+    own = Templates.from_option(tmp_path).stylesheet("summary.css")
+    assert ".banner { color: #c00000; }" in own[0] and letterhead not in own[0]
+    (tmp_path / "summary.css").write_text('@import "summary.css";\n', encoding="utf-8")
+    with pytest.raises(RenderError, match="样式表 summary.css 引用了自身"):
+        Templates.from_option(tmp_path).stylesheet("summary.css")

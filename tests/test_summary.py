@@ -67,12 +67,14 @@ def test_a_rejected_stopped_key_enterprise_is_named_and_not_covered(runner, list
                                                                     tmp_path, snapshot_md):
     target = tmp_path / "汇总.md"
     result = runner.invoke(main, ["summary", str(list_with_a_rejected_key_enterprise), "--out", str(target),
-                                  "--as-of", AS_OF.isoformat()])
+                                  "--as-of", AS_OF.isoformat(), "--date", "2022-06-20"])
     assert result.exit_code == 1  # a rejected record: the report is written, and the run says so
     text = target.read_text(encoding="utf-8")
     assert ("停产减产重点企业5家（含未能识别的记录1条），方案已纳入帮扶措施4家，覆盖率80%，未覆盖1家。" in text)
     assert f"- 未覆盖：宁波坏码停产重点企业有限公司（{BAD_CODE}）——记录未能识别，未生成方案" in text
-    assert "| 名单.csv:22 | 宁波坏码停产重点企业有限公司 | 91330206MA2AB1234X | 统一社会信用代码第17位" in text
+    # named by its row in the list, not by the list's file name (the report goes to officials)
+    assert "| 名单第22行 | 宁波坏码停产重点企业有限公司 | 91330206MA2AB1234X | 统一社会信用代码第17位" in text
+    assert "名单.csv" not in text
     assert "覆盖率100%" not in text
     assert result.output.splitlines()[1:] == [  # the list's problem first, the final line and the problem list last
         "提示：停产减产重点企业5家，未覆盖1家（覆盖率80%），已在汇总中列名",
@@ -114,19 +116,19 @@ def test_a_list_against_its_folder_names_who_is_missing_and_who_left(runner, fol
     result = runner.invoke(main, ["summary", str(listing), "--plans", str(output), "--out", str(target)])
     assert result.exit_code == 0, result.output
     text = target.read_text(encoding="utf-8")
-    assert ("本汇总以名单 名单.yaml 为准核对文件夹 output：名单中可识别的企业20家，其中有现行方案18家，缺少现行方案2家；"
-            "文件夹中另有1家企业已不在名单中，未计入。") in text
+    assert ("本汇总以企业名单为准核对已生成的帮扶方案：名单中可识别的企业20家，其中有现行方案18家，缺少现行方案2家；"
+            "另有1家企业有方案但已不在名单中，未计入。") in text
     assert f"| {changed['name']} | {changed['id']} | 方案未按最新名单更新（名单中的企业信息已变化） |" in text
-    assert f"| 宁波新列入停产重点企业有限公司 | {NEW_CODE} | 文件夹中没有该企业的方案 |" in text
-    assert f"### 文件夹中已不在名单中的企业（未计入）\n\n- {removed['name']}（{removed['id']}）\n" in text
+    assert f"| 宁波新列入停产重点企业有限公司 | {NEW_CODE} | 没有该企业的帮扶方案 |" in text
+    assert f"### 已不在名单中的企业（未计入）\n\n- {removed['name']}（{removed['id']}）\n" in text
     # the new stopped key enterprise has no plan, the changed one (a stopped key enterprise) an
     # out-of-date one: neither counts as covered, both are named
     assert changed["key_enterprise"] and changed["production_status"] == "stopped"
     assert "停产减产重点企业5家，方案已纳入帮扶措施3家，覆盖率60%，未覆盖2家。" in text
     assert (f"- 未覆盖：{changed['name']}（{changed['id']}）——方案未按最新名单更新（名单中的企业信息已变化）\n"
-            f"- 未覆盖：宁波新列入停产重点企业有限公司（{NEW_CODE}）——文件夹中没有该企业的方案\n") in text
+            f"- 未覆盖：宁波新列入停产重点企业有限公司（{NEW_CODE}）——没有该企业的帮扶方案\n") in text
     assert re.search(r"\n另有是否适用缓缴待核实的企业\d+家、缺少现行方案的企业2家，未计入测算。\n", text)
-    assert " · 基准日 2022年6月15日 · 企业20家" in text  # the plans' own date
+    assert "\n数据截至2022年6月15日；企业名单20家。\n" in text  # the plans' own date
     assert result.output.splitlines() == [
         "提示：名单中2家企业缺少现行方案，已在汇总中列名",
         "提示：文件夹中1家企业已不在名单中，未计入汇总，已列名",
@@ -151,7 +153,14 @@ def test_a_list_against_an_up_to_date_folder_matches_the_list_alone(runner, kb, 
     both = summarize_cli(runner, tmp_path, [str(EXAMPLES / "enterprises.yaml"), "--plans", str(tmp_path / "output")])
     alone = summarize_cli(runner, tmp_path, [str(EXAMPLES / "enterprises.yaml"), "--as-of", AS_OF.isoformat()])
     assert "其中有现行方案20家，均有现行方案。" in both
-    assert both.split("## 二、")[1] == alone.split("## 二、")[1]
+    assert without_check(both) == without_check(alone)
+
+
+def without_check(text: str) -> str:
+    """The summary from its first heading on, without the section that says what was checked."""
+    text = text[text.index("\n## "):]
+    start = text.index("、名单与方案核对\n")
+    return text[:start] + text[text.index("\n## ", start):]
 
 
 def summarize_cli(runner, tmp_path, args) -> str:
@@ -221,9 +230,10 @@ def test_a_damaged_plan_in_a_folder_is_named_and_the_rest_summarised(runner, fol
         "（已列出生成时名单中未能识别的记录和已不在名单中的企业）",
         f"错误：output/{victim}：最新版本的文件不完整或已损坏（plan.json 的大小与 version.json 记录的不符），未计入汇总"]
     text = (tmp_path / "汇总.md").read_text(encoding="utf-8")
-    assert f"| {victim}/ | 最新版本的文件不完整或已损坏（plan.json 的大小与 version.json 记录的不符） |" in text
-    assert "（方案19份）" in text and " · 企业19家" in text
-    assert "请用名单核对：`planner summary 名单文件 --plans output --out 汇总.pdf`。" in text
+    assert f"| {victim} | 最新版本的文件不完整或已损坏（plan.json 的大小与 version.json 记录的不符） |" in text
+    assert "（方案19份）" in text and "；企业19家（据已生成的帮扶方案）。" in text
+    assert "仅凭已生成的方案无法判断名单中是否有企业缺少方案" in text
+    assert "planner" not in text and "output" not in text  # the command is said to the officer, not printed
 
 
 def test_a_damaged_plan_against_the_list_costs_only_that_enterprise(runner, folder_with_a_damaged_plan, tmp_path):
@@ -375,7 +385,7 @@ def test_a_folder_alone_still_names_the_rejected_records_and_the_removed_enterpr
     text = target.read_text(encoding="utf-8")
     assert "覆盖率100%" not in text
     assert f"- 未覆盖：宁波坏码停产重点企业有限公司（{BAD_CODE}）——记录未能识别，未生成方案" in text
-    assert ("按生成时用过的名单（名单.csv，各取最近一次）核对：未能识别的记录1条，未生成方案；"
-            "文件夹中1家企业已不在这些名单中，未计入。") in text
+    assert ("按生成方案时所用的企业名单核对：未能识别的记录1条，未生成方案；"
+            "另有1家已生成方案的企业已不在这些名单中，未计入。") in text
     assert f"- {removed[1]}（{removed[0]}）" in text  # named under 已不在名单中, not counted
-    assert " · 企业19家" in text
+    assert "；企业19家（据已生成的帮扶方案）" in text

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from planner import __version__
 from planner.commands.options import load_knowledge, parse_date, report_read, sectors_option, templates_option
 from planner.exceptions import PlannerError
 from planner.generate import Renderer
@@ -40,9 +39,11 @@ CHART_PLACE = "图表位置-{nonce}"  # a paragraph of its own in the Markdown, 
 @click.option("--db", "db", metavar="PATH", type=click.Path(dir_okay=False, path_type=Path),
               help="诉求账本（默认：方案文件夹中的 requests.db，存在时）：汇总增加“诉求办理”一节，"
                    "列出诉求办理率、按时办结率、回访满意率和超期诉求。")
+@click.option("--author", metavar="TEXT", help="报送单位：汇总的版头、报送单位和 PDF 作者（默认：campaign.yaml 中的发文单位）。")
+@click.option("--date", "date_text", metavar="YYYY-MM-DD", help="报送日期，印在标题下（默认：今天）。")
 @templates_option
 @sectors_option
-def summary(source: Path, plans_dir, target: Path, as_of_text, db, templates_dir, sectors_dir):
+def summary(source: Path, plans_dir, target: Path, as_of_text, db, author, date_text, templates_dir, sectors_dir):
     """向上级报送的帮扶工作汇总。
 
     \b
@@ -52,7 +53,7 @@ def summary(source: Path, plans_dir, target: Path, as_of_text, db, templates_dir
       只给输出文件夹：按其中的方案汇总，无法判断名单中谁缺少方案；
       名单加 --plans 输出文件夹：以名单为准核对文件夹中的方案。
 
-    汇总包括：名单与方案核对（未能识别的记录、缺少现行方案的企业逐一列名），各产业、区县、规模、生产状态的企业数，停产减产重点企业帮扶覆盖率（未覆盖的逐一列名），各项措施覆盖企业数，待走访核实事项，近期到期事项，社保费缓缴减负测算；有诉求账本时（方案文件夹中的 requests.db 或 --db），另列诉求办理率等及超期诉求。
+    汇总先列主要指标（停产减产重点企业帮扶覆盖率；有诉求账本时另列诉求办理率对照目标和超期诉求数），再依次为：帮扶覆盖（未覆盖的逐一列名），诉求办理（诉求办理率等、超期诉求逐件列出、分区县部门类别干部统计；有诉求账本时，即方案文件夹中的 requests.db 或 --db），名单与方案核对（未能识别的记录、缺少现行方案的企业逐一列名），各产业、区县、规模、生产状态的企业数，各项措施覆盖企业数，待走访核实事项，近期到期事项，社保费缓缴减负测算。汇总报送上级：页面上不出现程序名、文件名和路径（程序版本记在 PDF 的文档属性中）。
     """
     if not source.exists():
         raise PlannerError(f"{display_path(source)}：文件或文件夹不存在")
@@ -71,6 +72,7 @@ def summary(source: Path, plans_dir, target: Path, as_of_text, db, templates_dir
         problem = "不是文件" if db.exists() else "文件不存在"
         raise PlannerError(f"{display_path(db)}：{problem}（--db 须为已有的诉求账本）")
     as_of = parse_date(as_of_text) if as_of_text else None
+    report_date = parse_date(date_text) if date_text else None
     kb = load_knowledge(sectors_dir)
     templates = Templates.from_option(templates_dir)
     read = None
@@ -87,7 +89,7 @@ def summary(source: Path, plans_dir, target: Path, as_of_text, db, templates_dir
         else:
             items = plans_for_list(read, plans_dir, kb, as_of)
             scope = {"mode": "list_and_folder", "list": source.name, "folder": plans_dir.resolve().name}
-    context = summarize(items, kb, as_of, scope)
+    context = summarize(items, kb, as_of, scope, report_date=report_date, issuer=author)
     if not context["total"] and not context["rejected"]:
         raise PlannerError(f"{display_path(source)}：没有找到方案或企业记录")
     as_of = dt.date.fromisoformat(context["as_of"])
@@ -99,9 +101,8 @@ def summary(source: Path, plans_dir, target: Path, as_of_text, db, templates_dir
     places = {name: CHART_PLACE.format(nonce=uuid.uuid4().hex) for name in ("chart", "requests_chart")}
     if "requests" not in context:
         places.pop("requests_chart")
-    text = templates.markdown("summary", {**context, "generator": f"planner {__version__}",
-                                          **{name: MarkdownText(place) if pdf else None
-                                             for name, place in places.items()}})
+    text = templates.markdown("summary", {**context, **{name: MarkdownText(place) if pdf else None
+                                                        for name, place in places.items()}})
     if not pdf:
         atomic_write(target, text)
     else:
@@ -120,9 +121,10 @@ def summary(source: Path, plans_dir, target: Path, as_of_text, db, templates_dir
                 raise PlannerError(f"模板 summary.md.j2：{{{{ {name} }}}} 须单独成段（前后各空一行），图表才能放在那里")
             else:  # a bureau template without the placeholder: the chart goes at the end
                 body += figures[name]
-        html = Renderer(kb, templates).document(body, "summary", title=context["title"], keywords="汇总",
-                                                created=as_of)
-        sheets = (templates.stylesheet("print.css"), templates.stylesheet("summary.css"))
+        html = Renderer(kb, templates, author=author).document(body, "summary", title=context["title"],
+                                                               keywords="汇总", created=as_of)
+        fonts = templates.font_sheet()  # the plan's faces (Fandol), when make setup has fetched them
+        sheets = ((fonts,) if fonts else ()) + (templates.stylesheet("print.css"), templates.stylesheet("summary.css"))
         render_pdf(PdfJob(html, sheets, str(target)))
     done = f"已汇总{context['total']}家企业（基准日 {as_of.isoformat()}），写入 {display_path(target)}"
     folder = plans_dir or source
@@ -158,6 +160,8 @@ def gaps(context: dict) -> list[str]:
     section = context.get("requests")
     if section:
         handling, overdue = section["total"]["handling"], len(section["overdue"])
+        if not section["target"]:
+            lines.append("提示：sectors/campaign.yaml 未设 request_rate_target，汇总中的诉求办理率未对照目标")
         if handling["meets"] is False:
             lines.append(f"提示：诉求办理率{handling['percent']}（{handling['n']}/{handling['d']}），"
                          f"未达到{section['target_value']}的目标")
