@@ -18,7 +18,7 @@ demo: setup
 	test -f output/.demo-ledger -a -f output/requests.db || $(MAKE) --no-print-directory demo-ledger
 	$(BIN)/planner generate examples/enterprises.yaml --out output --as-of $(DEMO_NEXT_VISIT)
 	$(BIN)/planner briefs output --combined output/briefs.pdf
-	$(BIN)/planner summary examples/enterprises.yaml --plans output --out output/汇总.pdf
+	$(BIN)/planner summary examples/enterprises.yaml --plans output --out output/汇总.pdf --date $(DEMO_NEXT_VISIT)
 	@echo "帮扶方案和走访简报：output/<统一社会信用代码>/帮扶方案.pdf、走访简报.pdf（同目录下有供程序读取的 Markdown 和 JSON）；"
 	@echo "全部走访简报合为一个 PDF，可一次打印：output/briefs.pdf"
 	@echo "企业清单（每家企业一行，可点击打开方案和简报）：output/企业清单.xlsx"

@@ -60,6 +60,7 @@ def test_the_route_sheet_names_an_enterprise_asked_for_whose_brief_is_not_printe
     pages = page_texts(target)
     assert len(pages) == 2
     assert "另有1家企业未打印简报" in pages[0] and "91330200MA0000000X：输出目录中没有这家企业" in pages[0]
+    assert generated.name not in pages[0]  # the paper shows no file path (it showed output/<code>)
     whole = runner.invoke(main, ["briefs", str(generated), "--combined", str(tmp_path / "c.pdf"),
                                  "--id", sample_ids()[0]])
     assert whole.exit_code == 0 and "未打印" not in page_texts(tmp_path / "c.pdf")[0]
