@@ -136,7 +136,7 @@ def write_folder_briefs(folder: Path, target: Path, kb: KnowledgeBase, renderer,
     brief.pdf as it is. Raises RenderError when nothing can be printed; nothing is written then."""
     from pypdf import PdfWriter
 
-    from planner.pdf import PdfJob, pdf_bytes
+    from planner.pdf import PdfJob, number_pages, pdf_bytes
     from planner.render import markdown_to_html
 
     chosen, result = folder_briefs(folder, kb, ids, district, cadre, zone)
@@ -158,6 +158,7 @@ def write_folder_briefs(folder: Path, target: Path, kb: KnowledgeBase, renderer,
         writer.append(io.BytesIO(pdf_bytes(PdfJob(html, renderer.stylesheets("brief"), "route.pdf"))))
     for p in chosen:
         writer.append(str(p.brief))
+    number_pages(writer, renderer.templates)
     writer.add_metadata({"/Title": f"{doc_title}（{len(chosen)}份）", "/Author": renderer.author,
                          "/Subject": kb.campaign.title})
     buffer = io.BytesIO()

@@ -25,7 +25,7 @@ from planner.exceptions import PlannerError, RenderError, Said
 from planner.knowledge import KnowledgeBase
 from planner.listing import listing_row, refresh_enterprise_list
 from planner.matching import match, record_digest
-from planner.pdf import PageLimitError, PdfJob, pdf_bytes
+from planner.pdf import PageLimitError, PdfJob, number_pages, pdf_bytes
 from planner.pipeline import plan_records
 from planner.plan import Plan
 from planner.records import PROBLEM_LIST, Record, read_records, write_problem_list
@@ -722,6 +722,7 @@ def combined_briefs(records: Path, target: Path, kb: KnowledgeBase, templates: T
     printed = [p for p in plans if p.id not in failed_ids]
     if not printed:
         raise BriefsIncomplete(target, [], batch.read, failed)
+    number_pages(writer, templates)
     writer.add_metadata({"/Title": f"{kb.campaign.documents['brief']}（{len(printed)}份）",
                          "/Author": author or kb.campaign.issuer, "/Subject": kb.campaign.title})
     buffer = io.BytesIO()

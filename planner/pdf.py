@@ -172,3 +172,22 @@ class PageLimitError(Exception):
 
     def __reduce__(self):  # crosses the process boundary back from a worker
         return PageLimitError, (self.target, self.pages, self.limit)
+
+
+def number_pages(writer, templates) -> None:
+    """Lay 第 k 页 / 共 N 页 over each page of a combined print (a pypdf PdfWriter), with
+    templates/page-numbers.css: one number run across the route sheet and every brief, whose own
+    pages carry none, so a dropped sheet goes back in its place."""
+    from html import escape
+
+    from pypdf import PdfReader
+
+    total = len(writer.pages)
+    body = "".join(f'<div class="page"><div class="number">{escape(f"第 {k} 页 / 共 {total} 页")}</div></div>'
+                   for k in range(1, total + 1))
+    fonts = templates.font_sheet()
+    sheets = ((fonts,) if fonts else ()) + (templates.stylesheet("page-numbers.css"),)
+    html = f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"></head><body>{body}</body></html>'
+    numbers = PdfReader(io.BytesIO(pdf_bytes(PdfJob(html, sheets, "page-numbers.pdf"))))
+    for page, number in zip(writer.pages, numbers.pages):
+        page.merge_page(number)

@@ -33,8 +33,14 @@ def test_briefs_of_a_day_from_an_output_folder_are_the_single_briefs_behind_a_ro
     names = [json.loads((generated / code / "plan.json").read_text(encoding="utf-8"))["enterprise"]["name"]
              for code in day]
     assert [cover.index(n) for n in names] == sorted(cover.index(n) for n in names)  # in print order
+    # the print's pages are numbered across it, so a dropped sheet goes back in its place; a brief
+    # alone is one page and carries no number (each brief said 第1页/共1页 inside the print)
+    for k, page in enumerate(pages, 1):
+        assert page.endswith(f"第{k}页/共4页") and page.count("页/共") == 1
     for code, page in zip(day, pages[1:]):
-        assert page == page_texts(generated / code / "走访简报.pdf")[0]  # header, footer, hash: the same page
+        alone = page_texts(generated / code / "走访简报.pdf")[0]
+        assert "页/共" not in alone
+        assert page == alone + f"第{pages.index(page) + 1}页/共4页"  # header, footer, hash: the same page
 
 
 def test_an_unknown_id_is_named_and_the_others_still_print(runner, generated, tmp_path):  # noqa: F811
