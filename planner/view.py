@@ -412,7 +412,8 @@ def brief_requests(requests, as_of: dt.date, most: int) -> tuple[list[dict], int
         room = LINE_WIDTH - 2 - display_width(follow_up_line(r, as_of, ""))  # 2: the list mark
         kept.append({"id": r["id"], "category": r["category"], "text": clip(one_line(r["text"]), max(room, 8)),
                      "state": request_state(r, short=True), "due": short_date(r["due"], as_of),
-                     "overdue": is_overdue(r, as_of), "status": follow_up_state(r, as_of)})
+                     "overdue": is_overdue(r, as_of),  # state, due, overdue: for a bureau's own template
+                     "status": follow_up_state(r, as_of)})
     return kept, len(open_) - len(kept)
 
 

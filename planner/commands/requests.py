@@ -286,9 +286,9 @@ def update(request_id, to_state, department, from_department, note, satisfied, b
     verdict = "" if request.satisfied is None or to_state != "回访" else ("（满意）" if request.satisfied else "（不满意，重新办理）")
     handed = "、".join(request.departments) or "（无，待重新交办）"
     did = "已" + {"办理中": "开始办理"}.get(to_state, to_state)
-    who = answer if to_state == "办结" else from_department
-    if who and to_state in ("办结", "退回") and len(request.departments) + (to_state == "退回") > 1:
-        did = f"{who}{did}"  # one department's answer of a co-held request: not the request's
+    who = {"办结": answer, "退回": from_department}.get(to_state)
+    if who and current.co_held:  # one department's answer of a co-held request, not the request's
+        did = f"{who}{did}"
         if to_state == "办结" and request.state != "办结":
             did += f"，尚待{'、'.join(d for d in request.departments if d not in request.done)}办结"
     click.echo(f"{request.id}：{did}{verdict}，现为“{request.shown_state}”，承办部门：{handed}")
