@@ -140,7 +140,7 @@ def test_import_registers_good_rows_and_names_the_bad_by_row_and_field(out, tmp_
         request((NOT_IN_FOLDER, "宁波某某有限公司"), "不在输出目录"),
         request(BEILUN_CAR, "类别不认识", category="火星", urgency="很急"),
         request(BEILUN_CAR, "日期写错", day="2022年13月1日"),
-        request(BEILUN_CAR, "编号不符", 走访编号="91330206NB0000059N-20220615"),
+        request(BEILUN_CAR, "编号不符", 走访编号="91330206NB0000059N-20220617"),
         request(JIANGBEI_FILM, "", category="市场"),
         request((JIANGBEI_FILM[0], "宁波别的公司"), "名称不符"),
         request(JIANGBEI_FILM, "走访日期在将来", day="2099-06-16"),
@@ -159,7 +159,7 @@ def test_import_registers_good_rows_and_names_the_bad_by_row_and_field(out, tmp_
         f"错误：{where}:6: {BEILUN_CAR[1]}：诉求类别: 未知的诉求类别（可选：融资、用工、",
         f"错误：{where}:6: {BEILUN_CAR[1]}：紧急程度: 未知的紧急程度（可选：简单、复杂）",
         f"错误：{where}:7: {BEILUN_CAR[1]}：走访日期: 不是有效日期（没有13月）",
-        f"错误：{where}:8: {BEILUN_CAR[1]}：走访编号: 编号中的日期 2022-06-15 与走访日期 2022-06-16 不一致",
+        f"错误：{where}:8: {BEILUN_CAR[1]}：走访编号: 编号中的日期 2022-06-17 晚于走访日期 2022-06-16（编号是简报上印的",
         f"错误：{where}:9: {JIANGBEI_FILM[1]}：诉求内容: 诉求内容不能为空",
         f"错误：{where}:10: 宁波别的公司：企业名称: 与输出目录中该信用代码的企业“{JIANGBEI_FILM[1]}”不符",
         f"错误：{where}:11: {JIANGBEI_FILM[1]}：走访日期: 走访日期 2099-06-16 晚于今天",
@@ -184,6 +184,18 @@ def test_import_registers_good_rows_and_names_the_bad_by_row_and_field(out, tmp_
     assert registered[1].departments == ("市人力社保局", "市总工会")  # as the sheet hands it
     assert registered[1].visit_ref == "91330206NB0000067H-20220617"
     assert registered[0].due_date == dt.date(2022, 6, 21)  # 3 working days after Thursday 16 June
+
+
+def test_the_number_printed_on_a_brief_maps_back_when_the_visit_came_later(out, tmp_path):
+    """A brief printed for 15 June (its 走访编号 carries that day) and a visit on the 17th: the row
+    is the enterprise's, registered on the day of the visit (found in a new-user trial: refused)."""
+    code = BEILUN_CAR[0]
+    rows = [request(BEILUN_CAR, "希望对接低息贷款", day="2022-06-17", 走访编号=f"{code}-20220615")]
+    result = run("import", write_csv(tmp_path / "登记.csv", rows), "--out", out)
+    assert result.exit_code == 0, result.output
+    with ledger_of(out) as ledger:
+        (registered,) = ledger.find()
+    assert (registered.enterprise_id, registered.visit_date) == (code, dt.date(2022, 6, 17))
 
 
 def test_importing_twice_adds_nothing_and_a_changed_row_is_a_conflict(out, tmp_path):

@@ -518,8 +518,10 @@ def _register_row(ledger: Ledger, known: dict, result: ImportResult, number: int
                 row.problem("走访编号", f"编号中的信用代码 {ref_code} 与本行的统一社会信用代码 {code} 不一致", ref)
             if visit is None and _blank(raw_date):
                 visit = ref_date
-            elif visit is not None and ref_date != visit:
-                row.problem("走访编号", f"编号中的日期 {ref_date.isoformat()} 与走访日期 {visit.isoformat()} 不一致", ref)
+            elif visit is not None and ref_date > visit:
+                # the number is the brief's (its as-of, the planned day): a visit may come later, never before
+                row.problem("走访编号", f"编号中的日期 {ref_date.isoformat()} 晚于走访日期 {visit.isoformat()}"
+                            "（编号是简报上印的，走访不会早于简报的日期，请核对）", ref)
     if visit is None and _blank(raw_date):
         row.problem("走访日期", "走访日期不能为空")
     elif visit is not None and visit > dt.date.today():
