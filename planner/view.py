@@ -376,24 +376,39 @@ def request_state(request: dict, short: bool = False) -> str:
                        request.get("done", ()))
 
 
-# what the cadre does next with a request the departments have finished (the brief names no due date)
+# How a request's state reads to a cadre (the ledger's 登记, 交办 … are its steps, not sentences):
+# what has happened to it and, once the departments have finished, what the cadre does next. The
+# brief says it to the cadre (请回访); the plan's 诉求办理情况, which the enterprise may read, states it.
+CADRE_WORDS = {"登记": "待交办", "交办": "已交办", "办理中": "办理中"}
 CADRE_NEXT = {"办结": "已办结，请回访", "回访": "已回访，待销号"}
+PLAN_NEXT = {"办结": "已办结，待回访", "回访": "已回访，待销号"}
+RETURNED_WORDS = "已退回，待重新交办"
+
+
+def cadre_state(request: dict, brief: bool = True) -> str:
+    """A request's state in a cadre's words, without its due date: 待交办, 已交办, 已退回，待重新交办,
+    办理中; a co-held one some of whose departments have answered 办结: 市人力社保局已办结，尚待市经信局
+    (never a bare 已办结 while a department still holds it); finished by the departments:
+    已办结，请回访 (``brief``; the plan: 已办结，待回访), 已回访，待销号."""
+    state = request["state"]
+    if not request["pending"]:
+        return (CADRE_NEXT if brief else PLAN_NEXT).get(state, f"已{state}")
+    if request.get("returned"):  # the plan's 承办部门 cell already says （待重新交办）
+        return RETURNED_WORDS if brief else "已退回"
+    done = tuple(request.get("done") or ())
+    if done and state == "办理中":
+        waiting = [d for d in request.get("departments", ()) if d not in done]
+        return f"{'、'.join(done)}已办结" + (f"，尚待{'、'.join(waiting)}" if waiting else "")
+    return CADRE_WORDS.get(state, state)
 
 
 def follow_up_state(request: dict, as_of: dt.date) -> str:
-    """Inside a request's brackets on the brief: still with the departments, its state (已退回; a
-    co-held one: which departments have answered 办结 and which not), due date and 已逾期; finished
-    by them, what the cadre does next (已办结，请回访)."""
+    """Inside a request's brackets on the brief: still with the departments, its state in a cadre's
+    words (``cadre_state``), due date and 已逾期; finished by them, what the cadre does next
+    (已办结，请回访), with no due date."""
+    head = cadre_state(request)
     if not request["pending"]:
-        return CADRE_NEXT.get(request["state"], request["state"])
-    done = tuple(request.get("done") or ())
-    if request.get("returned"):
-        head = "已退回"
-    elif done and request["state"] == "办理中":
-        waiting = [d for d in request.get("departments", ()) if d not in done]
-        head = f"{'、'.join(done)}已办结，待{'、'.join(waiting)}"
-    else:
-        head = request["state"]
+        return head
     late = "，已逾期" if is_overdue(request, as_of) else ""
     return f"{head}，{short_date(request['due'], as_of)}到期{late}"
 
@@ -418,12 +433,9 @@ def brief_requests(requests, as_of: dt.date, most: int) -> tuple[list[dict], int
 
 
 def _state_shown(request: dict, overdue: bool) -> str:
-    """The plan's 状态 cell: the state, then 已退回 (or, co-held, 1/2 部门已办结：市经信局) and 已逾期
-    in one pair of brackets."""
-    done = request.get("done") if request["state"] == "办理中" else None
-    half = f"{len(done)}/{len(request['departments'])} 部门已办结：{'、'.join(done)}" if done else ""
-    notes = [n for n, on in (("已退回", request.get("returned")), (half, half), ("已逾期", overdue)) if on]
-    return f"{request['state']}（{'，'.join(notes)}）" if notes else request["state"]
+    """The plan's 状态 cell: the state in a cadre's words (``cadre_state``: 待交办, 已退回,
+    市科技局已办结，尚待市经信局, 已办结，待回访 …), then 已逾期."""
+    return cadre_state(request, brief=False) + ("，已逾期" if overdue else "")
 
 
 def plan_requests(requests, core: list, universal: list, as_of: dt.date) -> dict:

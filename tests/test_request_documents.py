@@ -115,8 +115,8 @@ def test_the_brief_lists_the_open_requests_first_with_state_and_due_date(with_re
     # (due 6月14日, overdue as of 6月15日); at most three, the overdue ones first; closed and withdrawn never
     assert len(lines) == 3
     assert "另有1件未销号，见诉求台账" in headings[0]
-    assert lines[0] == f"- {roles['late'].id} 融资：希望对接低息贷款，缓解流动资金压力（登记，6月2日到期，已逾期）"
-    assert lines[1].startswith(f"- {roles['hostile'].id} 技术：") and lines[1].endswith("（登记，6月14日到期，已逾期）")
+    assert lines[0] == f"- {roles['late'].id} 融资：希望对接低息贷款，缓解流动资金压力（待交办，6月2日到期，已逾期）"
+    assert lines[1].startswith(f"- {roles['hostile'].id} 技术：") and lines[1].endswith("（待交办，6月14日到期，已逾期）")
     due = roles["done"].due_date  # three working days after 6月1日, the 端午 holiday left out
     assert due == dt.date(2022, 6, 7)
     # finished by the department: no due date, the cadre's next step (found in a new-user trial)
@@ -134,7 +134,7 @@ def test_the_brief_with_requests_is_one_page_and_its_pdf_says_so(with_requests):
         assert len(PdfReader(out / code / "走访简报.pdf").pages) == 1, code
         text = squash(pdf_text(out / code / "走访简报.pdf"))
         assert squash(f"走访编号：{code}-20220615") in text
-        assert squash("融资：希望对接低息贷款，缓解流动资金压力（登记，6月2日到期，已逾期）") in text
+        assert squash("融资：希望对接低息贷款，缓解流动资金压力（待交办，6月2日到期，已逾期）") in text
     assert "诉求办理情况" in pdf_text(out / CODE / "帮扶方案.pdf")
     # the section is small print: a sample's plan keeps its pages; the stress record's, whose sixth
     # page is full without it, takes one more
@@ -158,8 +158,8 @@ def test_the_plan_lists_the_requests_and_names_the_measure_they_relate_to(kb, wi
     rows = [line for line in part.splitlines() if line.startswith("| ") and "---" not in line][1:]
     assert len(rows) == 4
     assert rows[0] == (f"| 融资 | 希望对接低息贷款，缓解流动资金压力〔对应措施：（{vat['number']}）{vat['title']}〕 | "
-                       "市地方金融监管局、人民银行宁波市中心支行 | 登记（已逾期） | 2022年6月2日 |")
-    assert rows[2] == "| 用工 | 缺工200人，希望帮助招工 | 市人力社保局 | 办结 | 2022年6月7日 |"  # no measure of the plan
+                       "市地方金融监管局、人民银行宁波市中心支行 | 待交办，已逾期 | 2022年6月2日 |")
+    assert rows[2] == "| 用工 | 缺工200人，希望帮助招工 | 市人力社保局 | 已办结，待回访 | 2022年6月7日 |"  # no measure of the plan
     for gone in ("咨询厂房租赁政策", "希望对接订单"):
         assert gone not in md
 
@@ -187,7 +187,7 @@ def test_a_changed_request_is_a_new_version_and_an_unchanged_ledger_none(kb, rec
     assert third.written == [CODE]
     meta = orjson.loads((out / CODE / "version.json").read_bytes())
     assert meta["version"] == 3 and meta["trigger"] == ["诉求变化"]
-    assert f"{roles['late'].id} 融资：希望对接低息贷款，缓解流动资金压力（交办，6月2日到期，已逾期）" in (
+    assert f"{roles['late'].id} 融资：希望对接低息贷款，缓解流动资金压力（已交办，6月2日到期，已逾期）" in (
         out / CODE / "brief.md").read_text(encoding="utf-8")
 
 
@@ -241,7 +241,7 @@ def test_control_characters_in_a_request_are_shown_and_counted(kb, records, tmp_
     printed = re.sub(r"\\(.)", r"\1", line[2:])  # as it prints, without Markdown's escapes
     # the carriage return marked as record fields are (textsafe.visible), the line break a space
     assert "审批手续：设备⟨U+000D⟩ 改造⟨U+001B⟩[31m" in printed
-    assert printed.endswith("…（登记，6月2日到期，已逾期）") and display_width(printed) <= LINE_WIDTH - 2 + 1
+    assert printed.endswith("…（待交办，6月2日到期，已逾期）") and display_width(printed) <= LINE_WIDTH - 2 + 1
     assert "| 审批手续 | 设备⟨U\\+000D⟩ 改造⟨U\\+001B⟩\\[31m资金⟨U" in plan
     for text in (brief, plan):
         assert "\x1b" not in text and "\u202e" not in text and "\r" not in text
@@ -276,7 +276,7 @@ def test_brief_docx_says_what_brief_md_says(with_requests):
         encoding="utf-8"), "附：诉求办理情况").splitlines() if line.startswith("| ") and "---" not in line]
     assert len(cells) == len(md_rows) - 1 == 4
     assert cells[0] == md_rows[1]  # the same words, cell by cell
-    assert "〔对应措施：（" in cells[0][1] and "增值税留抵退税" in cells[0][1] and cells[0][3] == "登记（已逾期）"
+    assert "〔对应措施：（" in cells[0][1] and "增值税留抵退税" in cells[0][1] and cells[0][3] == "待交办，已逾期"
     hostile = next(r for r in cells if r[0] == "技术")
     assert hostile[1].startswith("**加粗** <script>alert(1)</script> [点…〔对应措施：")
     assert "共6件：未办结3件（已逾期2件），已办结待回访、销号1件，已销号1件，已撤回1件。" in [p.text for p in plan.paragraphs]
@@ -324,7 +324,7 @@ def test_the_documents_read_the_ledger_as_of_their_date(records, kb, tmp_path):
     run(records, out, kb)
     brief = (out / CODE / "brief.md").read_text(encoding="utf-8")
     assert early.id in brief and later.id not in brief
-    assert "（登记，" in brief.split(early.id, 1)[1].splitlines()[0]  # not yet 交办 on the brief's date
+    assert "（待交办，" in brief.split(early.id, 1)[1].splitlines()[0]  # not yet 交办 on the brief's date
 
 
 def test_generate_db_reads_another_ledger_file(runner, records, tmp_path):
@@ -359,9 +359,9 @@ def test_a_returned_request_is_said_to_wait_for_a_department(kb, records, tmp_pa
     run(records, out, kb)
     row = next(line for line in section((out / CODE / "plan.md").read_text(encoding="utf-8"), "附：诉求办理情况")
                .splitlines() if asked.id in line or "希望申报市级重大技术专项" in line)
-    assert "| （待重新交办） | 交办（已退回，已逾期） |" in row
+    assert "| （待重新交办） | 已退回，已逾期 |" in row
     brief = (out / CODE / "brief.md").read_text(encoding="utf-8")
-    assert f"- {asked.id} 技术：希望申报市级重大技术专项（已退回，6月2日到期，已逾期）" in brief
+    assert f"- {asked.id} 技术：希望申报市级重大技术专项（已退回，待重新交办，6月2日到期，已逾期）" in brief
     with Ledger.open(ledger_path(out)) as ledger:  # handed on: as any other again
         ledger.transition(asked.id, "交办", by="市经信局", departments=["市科技局"], at="2022-06-10")
     run(records, out, kb)
@@ -378,11 +378,11 @@ def test_a_co_held_request_half_done_says_which_departments_have_answered(kb, re
     run(records, out, kb)
     row = next(line for line in section((out / CODE / "plan.md").read_text(encoding="utf-8"), "附：诉求办理情况")
                .splitlines() if "希望申报市级重大技术专项" in line)
-    assert "| 市科技局、市经信局 | 办理中（1/2 部门已办结：市科技局，已逾期） |" in row
+    assert "| 市科技局、市经信局 | 市科技局已办结，尚待市经信局，已逾期 |" in row
     brief = (out / CODE / "brief.md").read_text(encoding="utf-8")
     (line,) = [line for line in brief.splitlines() if line.startswith(f"- {asked.id} 技术：希望申报")]
     # which department has answered and which not (a bare 已办结 misled); the text cut to fit the line
-    assert line.endswith("…（市科技局已办结，待市经信局，6月2日到期，已逾期）")
+    assert line.endswith("…（市科技局已办结，尚待市经信局，6月2日到期，已逾期）")
 
 
 def test_briefs_printed_from_a_list_carry_the_requests_as_generate_prints_them(with_requests, records, runner,
@@ -398,7 +398,7 @@ def test_briefs_printed_from_a_list_carry_the_requests_as_generate_prints_them(w
     assert result.exit_code == 0, result.output
     pages = [page.extract_text() for page in PdfReader(target).pages]
     assert len(pages) == 2
-    line = f"{roles['late'].id} 融资：希望对接低息贷款，缓解流动资金压力（登记，6月2日到期，已逾期）"
+    line = f"{roles['late'].id} 融资：希望对接低息贷款，缓解流动资金压力（待交办，6月2日到期，已逾期）"
     assert squash(line) in squash(pages[0])
     assert squash(f"走访编号：{CODE}-20220615") in squash(pages[0])
     def body(text):  # the brief without its running footer (the combined PDF's title and page count)
@@ -413,3 +413,29 @@ def test_briefs_printed_from_a_list_carry_the_requests_as_generate_prints_them(w
     assert "待跟进诉求" not in pdf_text(plain)
     missing = runner.invoke(main, ["briefs", str(records), "--combined", str(plain), "--db", str(tmp_path / "x.db")])
     assert missing.exit_code == 2 and "诉求账本不存在" in missing.output
+
+
+@pytest.mark.parametrize(("state", "extra", "brief", "plan"), [
+    ("登记", {}, "待交办，6月20日到期", "待交办"),
+    ("交办", {}, "已交办，6月20日到期", "已交办"),
+    ("交办", {"returned": True, "departments": []}, "已退回，待重新交办，6月20日到期", "已退回"),
+    ("办理中", {}, "办理中，6月20日到期", "办理中"),
+    ("办理中", {"done": ["市人力社保局"]}, "市人力社保局已办结，尚待市经信局，6月20日到期",
+     "市人力社保局已办结，尚待市经信局"),
+    ("办结", {}, "已办结，请回访", "已办结，待回访"),
+    ("回访", {}, "已回访，待销号", "已回访，待销号"),
+])
+def test_every_open_state_reads_in_a_cadres_words_on_the_brief_and_in_the_plan(state, extra, brief, plan):
+    """The ledger's step names (登记, 交办, 办结) are not sentences: each open state says what has
+    happened and, once the departments have finished, what comes next, with no due date then; a
+    co-held request half answered never reads a bare 已办结 (the new-user trial's 办结，6月23日到期)."""
+    from planner.view import _state_shown, follow_up_state
+
+    request = {"id": "SQ-2022-000001", "category": "用工", "text": "招工", "state": state, "due": "2022-06-20",
+               "departments": ["市人力社保局", "市经信局"], "pending": state in ("登记", "交办", "办理中"),
+               "open": True, "measures": [], **extra}
+    assert follow_up_state(request, dt.date(2022, 6, 15)) == brief
+    assert _state_shown(request, False) == plan
+    if request["pending"]:  # past its due date
+        assert follow_up_state(request, dt.date(2022, 6, 21)) == f"{brief}，已逾期"
+        assert _state_shown(request, True) == f"{plan}，已逾期"
