@@ -335,7 +335,8 @@ def by_date(rows: list) -> list[tuple]:
 # state, departments (list), due (ISO date), pending (still with the departments: overdue once past
 # due), open (not 销号 or 撤回) and measures (the ids sectors/requests.yaml relates its category to).
 PLAN_REQUESTS = 6  # rows of the plan's 诉求办理情况 (open requests); the rest are counted above the table
-PLAN_REQUEST_WIDTH = 40  # display columns of a request's text there
+PLAN_REQUEST_WIDTH = 120  # display columns of a request's text there: a sentence or two in full; the
+# cadre's longer notes are clipped (the ledger keeps them whole)
 MEASURES_NAMED = 2  # measures a request names (对应措施)
 
 

@@ -152,12 +152,10 @@ def test_the_plan_lists_the_requests_and_names_the_measure_they_relate_to(kb, wi
     part = section(md, "附：诉求办理情况")
     # the closed ones are counted, in the order first registered; the open ones listed
     assert "共6件：未办结3件（已逾期2件），已办结待回访、销号1件，已销号1件，已撤回1件。" in part
-    record = next(r for r in read_records(records, kb).records if r.id == CODE)
-    core = {m["id"]: m for m in plan_context(match(record, kb, AS_OF), kb)["measures"]}
-    vat = core["citywide_vat_refund"]
     rows = [line for line in part.splitlines() if line.startswith("| ") and "---" not in line][1:]
     assert len(rows) == 4
-    assert rows[0] == (f"| 融资 | 希望对接低息贷款，缓解流动资金压力〔对应措施：（{vat['number']}）{vat['title']}〕 | "
+    # 融资 relates to 产融对接 (a 普惠 measure, named without a number), not to tax refunds
+    assert rows[0] == ("| 融资 | 希望对接低息贷款，缓解流动资金压力〔对应措施：标志性产业链和产业集群系列对接活动〕 | "
                        "市地方金融监管局、人民银行宁波市中心支行 | 待交办，已逾期 | 2022年6月2日 |")
     assert rows[2] == "| 用工 | 缺工200人，希望帮助招工 | 市人力社保局 | 已办结，待回访 | 2022年6月7日 |"  # no measure of the plan
     for gone in ("咨询厂房租赁政策", "希望对接订单"):
@@ -223,7 +221,9 @@ def test_a_hostile_request_text_prints_literally(kb, with_requests):
     row = next(r for r in plan_html.split("<tr>") if "<td>技术</td>" in r)
     assert "<strong>" not in row and "<em>" not in row
     assert row.count("<td") == 5  # the | of the text split no cell
-    assert "<td>**加粗** &lt;script&gt;alert(1)&lt;/script&gt; [点…〔对应措施：" in row  # cut to 40 columns
+    # in full (a sentence or two is not cut), the link and the | as text
+    assert "<td>**加粗** &lt;script&gt;alert(1)&lt;/script&gt; [点我](javascript:alert(1)) | 分栏 | # 标题" in row
+    assert "…" not in row
     item = next(li for li in brief_html.split("<li>") if roles["hostile"].id in li)
     assert "**加粗** &lt;script&gt;" in item and "<strong>" not in item
 
@@ -276,9 +276,9 @@ def test_brief_docx_says_what_brief_md_says(with_requests):
         encoding="utf-8"), "附：诉求办理情况").splitlines() if line.startswith("| ") and "---" not in line]
     assert len(cells) == len(md_rows) - 1 == 4
     assert cells[0] == md_rows[1]  # the same words, cell by cell
-    assert "〔对应措施：（" in cells[0][1] and "增值税留抵退税" in cells[0][1] and cells[0][3] == "待交办，已逾期"
+    assert "〔对应措施：标志性产业链和产业集群系列对接活动〕" in cells[0][1] and cells[0][3] == "待交办，已逾期"
     hostile = next(r for r in cells if r[0] == "技术")
-    assert hostile[1].startswith("**加粗** <script>alert(1)</script> [点…〔对应措施：")
+    assert hostile[1].startswith("**加粗** <script>alert(1)</script> [点我](javascript:alert(1)) | 分栏 | # 标题")
     assert "共6件：未办结3件（已逾期2件），已办结待回访、销号1件，已销号1件，已撤回1件。" in [p.text for p in plan.paragraphs]
 
 
