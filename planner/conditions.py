@@ -66,6 +66,8 @@ class Reason:
     state: str
     text: str
     fact: str = ""  # the fact alone (企业规模为中型), without what was needed, when the text adds that
+    plain: str = ""  # why it rules a measure out, for a reader beside the measure's title, when shorter
+    # than the text: 面向制造业企业, 已纳入规模以上工业统计 (not 已纳入…（“小升规”培育须未纳入…）)
 
 
 @dataclass
@@ -133,7 +135,10 @@ class AnyOf:
             shown = [o for o in outcomes if o.value is None] if result.value is None else outcomes
             text = "；或".join("，".join(r.text for r in o.reasons) for o in shown)
             prefix = "下列条件满足其一即可：" if len(shown) > 1 else ""
-            result.reasons = [Reason(_STATE[result.value], prefix + text)]
+            # beside a measure left out, why each alternative fails: 生产状态为正常，主要困难不含“缺芯”
+            plain = "，".join(r.plain or r.text for o in shown for r in o.reasons if r.state != PASS) \
+                if result.value is False else ""
+            result.reasons = [Reason(_STATE[result.value], prefix + text, plain=plain)]
         if self.says and result.value is False:
             # the alternative that came closest says why: an owner-only shop is short of hired staff
             def met(part):  # how many of an alternative's own conditions hold
@@ -204,28 +209,37 @@ class Test:
         wanted = holds != self.negated  # whether the condition is met
         need = self.operand != self.negated  # for yes/no: the value needed
         fact = f"{label}为{shown}"
+        plain = ""
         if self.audience:
             fact = f"{self.field.name}为{shown}"
             text = fact + ("" if wanted else f"，本措施面向{self._wanted_values()}")
+            plain = f"面向{self._wanted_values()}"
         elif self.field.type == "bool" and getattr(self.field, "says", None):
             who = getattr(facts, "requirement", "")
             says = self.field.says
             fact = says["yes" if actual else "no"]
             text = fact + (f"（{who}须{says['yes' if need else 'no']}）" if who and not wanted else "")
+            plain = fact
         elif self.field.type == "bool":
             fact = f"{label}：{shown}"
             text = fact + ("" if wanted else f"，需为“{'是' if need else '否'}”")
         elif self.op == "eq":
             text = fact + ("" if wanted else f"，需{self._phrase(not self.negated)}")
+            plain = fact
         elif self.op == "contains" and self.negated:  # a measure for those without an honour yet
             values = self.shown_operand.strip("“”")
             text = f"尚未获评{values}" if wanted else f"已获评{values}（{fact}），不在此列"
+            plain = f"已获评{values}"
+        elif self.op == "contains":  # 主要困难为缺订单、融资难，不包含“物流不畅”: the list is the plan's 二
+            text = f"{fact}，{self._phrase(holds)}"
+            plain = f"{label}不含{self.shown_operand}"
         elif self.field.type == "number":
             fact = f"{self.field.name}为{shown}"
             text = f"{fact}，{self._phrase(holds)}"
         else:
             text = f"{fact}，{self._phrase(holds)}"
-        return self._outcome(holds, text, fact)
+            plain = fact if self.op in ("in", "prefix") else ""  # 生产状态为正常 (the measure names whom)
+        return self._outcome(holds, text, fact, plain)
 
     def _unknown_text(self, facts: Facts) -> str:
         """研发投入占比未知，高新技术企业认定要求不低于3%."""
@@ -261,9 +275,9 @@ class Test:
             text = f"行业代码{code}不在{listed}之列"
         return self._outcome(industry is not None, text)
 
-    def _outcome(self, holds: bool, text: str, fact: str = "") -> Outcome:
+    def _outcome(self, holds: bool, text: str, fact: str = "", plain: str = "") -> Outcome:
         value = holds != self.negated
-        return Outcome(value, [Reason(_STATE[value], text, fact)])
+        return Outcome(value, [Reason(_STATE[value], text, fact, plain)])
 
     def _phrase(self, positive: bool) -> str:
         words = {

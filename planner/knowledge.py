@@ -845,8 +845,10 @@ class _Loader:
             except ConditionError as exc:
                 self.report(doc, path + (key,) + exc.path[1:], exc.message)
                 continue
-            parts.append(dataclasses.replace(test, audience=True,
-                                             audience_label=(label or "") if key in ("doors", "industries") else ""))
+            whom = (label or "") if key in ("doors", "industries") else ""
+            if key == "sizes":  # 本措施面向大型、中型企业, not …面向大型、中型
+                whom = test.shown_operand.strip("“”") + "企业"
+            parts.append(dataclasses.replace(test, audience=True, audience_label=whom))
         return All(parts) if parts else None
 
     def _implied(self, ctx) -> list:

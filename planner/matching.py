@@ -109,7 +109,8 @@ def match(record: Record, kb: KnowledgeBase, as_of: dt.date) -> Plan:
         if decided["status"] == "not_matched":
             not_matched.append({"id": measure.id, "title": measure.title, "scope": measure.scope,
                                 "reasons": decided["reasons"],
-                                "short": decided.get("short") or [r.removeprefix(FAIL_MARK) for r in decided["reasons"]]})
+                                "short": decided.get("short") or [r.removeprefix(FAIL_MARK) for r in decided["reasons"]],
+                                "plain": decided["plain"]})
         elif decided["status"] == "expired":
             expired.append({"id": measure.id, "title": measure.title, "scope": measure.scope,
                             "ended": decided["end"].isoformat(), "reasons": decided["reasons"]})
@@ -124,7 +125,8 @@ def match(record: Record, kb: KnowledgeBase, as_of: dt.date) -> Plan:
               and _STATUS_ORDER[covering[m.id].status] <= _STATUS_ORDER[m.status]]:
         proposed.remove(m)
         reason = f"已并入“{covering[m.id].title}”"
-        not_matched.append({"id": m.id, "title": m.title, "scope": m.scope, "reasons": [reason], "short": [reason]})
+        not_matched.append({"id": m.id, "title": m.title, "scope": m.scope, "reasons": [reason], "short": [reason],
+                            "plain": [reason]})
     proposed.sort(key=lambda m: (not m.answers, _STATUS_ORDER[m.status], m.scope == CITYWIDE, m.order))
     situations = [s for s in kb.situations if s.condition is not None and s.condition.evaluate(facts).value is True]
     questions, checklist = _questions(proposed, record, situations, kb)
@@ -170,12 +172,15 @@ def _decide(measure: Measure, record: Record, facts: "RecordFacts", kb: Knowledg
     audience = measure.audience.evaluate(facts) if measure.audience is not None else None
     base = measure.condition.evaluate(facts) if measure.condition is not None else None
     if audience is not None and audience.value is False:
-        return {"status": "not_matched", "reasons": [_mark(r) for r in audience.reasons if r.state != PASS]}
+        failing = [r for r in audience.reasons if r.state != PASS]
+        # whom it is for, once: 面向企业 says enough to a 个体工商户 (not 面向企业；面向制造业企业；…)
+        return {"status": "not_matched", "reasons": [_mark(r) for r in failing], "plain": _plain(failing[:1])}
     if base is not None and base.value is False:
-        return {"status": "not_matched", "reasons": [_mark(r) for r in base.reasons if r.state != PASS]}
+        failing = [r for r in base.reasons if r.state != PASS]
+        return {"status": "not_matched", "reasons": [_mark(r) for r in failing], "plain": _plain(failing)}
     activities, gate = _activities(measure, record, facts, kb, reported)
     if gate is not None and gate.value is False:
-        return {"status": "not_matched", "reasons": [_mark(r) for r in gate.reasons]}
+        return {"status": "not_matched", "reasons": [_mark(r) for r in gate.reasons], "plain": _plain(gate.reasons)}
     branches = measure.branches or [Branch("", "", None, measure.start, measure.end, [], [], [])]
     options = []
     for b in branches:
@@ -195,13 +200,16 @@ def _decide(measure: Measure, record: Record, facts: "RecordFacts", kb: Knowledg
     if best["status"] == "not_matched":
         if measure.branches:
             ruled_out = [(o["branch"].title, _first_failing(o["own"])) for o in options if o["own"] is not None]
-            reasons = [f"{title}：{why}" for title, why in ruled_out]
-            # in a few words: each case's reason once, without the cases' titles (the plan's appendix)
-            short = list(dict.fromkeys(why.removeprefix(FAIL_MARK) for _, why in ruled_out))
+            reasons = [f"{title}：{_mark(why)}" for title, why in ruled_out]
+            # in a few words: each case's reason once, without the cases' titles
+            short = list(dict.fromkeys(why.text for _, why in ruled_out))
+            plain = _plain([why for _, why in ruled_out])
         else:
-            reasons = [_mark(r) for part in best["parts"] for r in part.reasons if r.state != PASS]
+            failing = [r for part in best["parts"] for r in part.reasons if r.state != PASS]
+            reasons = [_mark(r) for r in failing]
             short = [r.removeprefix(FAIL_MARK) for r in reasons]
-        return {"status": "not_matched", "reasons": reasons, "short": short}
+            plain = _plain(failing)
+        return {"status": "not_matched", "reasons": reasons, "short": short, "plain": plain}
     if best["status"] == "expired":
         end = best["branch"].end
         return {"status": "expired", "end": end, "reasons": [f"已于{cn_date(end)}到期"]}
@@ -254,11 +262,17 @@ def _decide(measure: Measure, record: Record, facts: "RecordFacts", kb: Knowledg
             "items": _item_cases(measure, record, facts)}
 
 
-def _first_failing(outcome) -> str:
+def _first_failing(outcome) -> Reason:
     """Why one alternative does not fit, in one reason: a plain one before a list of alternatives."""
     failing = [r for r in outcome.reasons if r.state != PASS]
     plain = [r for r in failing if not r.text.startswith("下列条件满足其一即可")]
-    return _mark((plain or failing)[0])
+    return (plain or failing)[0]
+
+
+def _plain(reasons) -> list[str]:
+    """Why a measure is left out, as the plan's appendix says it beside the title: each reason in a
+    reader's few words (``Reason.plain``: 面向制造业企业, 已获评高新技术企业), once."""
+    return list(dict.fromkeys(r.plain or r.text for r in reasons))
 
 
 def _activities(measure: Measure, record: Record, facts: "RecordFacts", kb: KnowledgeBase,

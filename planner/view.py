@@ -314,7 +314,7 @@ def left_out(not_matched: list) -> list[dict]:
     in the order they come: six measures for industrial firms said once for a software company."""
     groups: dict[tuple, list] = {}
     for m in not_matched:
-        reasons = tuple(m["short"])
+        reasons = tuple(m.get("plain") or m["short"])  # a plan.json written before `plain` has only short
         groups.setdefault(reasons, []).append(m["title"])
     return [{"titles": titles, "reasons": list(reasons)} for reasons, titles in groups.items()]
 
