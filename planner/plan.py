@@ -8,6 +8,11 @@ import orjson
 from dataclasses import dataclass, field
 
 
+def deadline_text(deadline: dict) -> str:
+    """A measure's deadline (a target's due date) as the plan's timeline names it: 停产减产重点企业帮扶率（上半年）."""
+    return f"{deadline['title']}（{deadline['label']}）"
+
+
 @dataclass
 class Question:
     """A visit question and the measures its answer settles."""
@@ -96,7 +101,7 @@ class Plan:
             if m.period["start"] > self.as_of.isoformat():
                 add(m.period["start"], f"{m.title}开始实施", m.id)
             for d in m.deadlines:
-                add(d["date"], f"{d['title']}（{d['label']}）", None)
+                add(d["date"], deadline_text(d), None)
             if m.period["end"]:
                 add(m.period["end"], f"{m.title}截止", m.id)
         return sorted(events.values(), key=lambda e: (e["date"], e["text"]))

@@ -21,9 +21,11 @@ from pathlib import Path
 
 import orjson
 
+from planner.dates import cn_date, cn_month_day
 from planner.derive import derive
 from planner.knowledge import KnowledgeBase
 from planner.matching import RecordFacts, match, record_digest, show_value
+from planner.plan import deadline_text
 from planner.records import ReadResult, Record, RejectedRecord
 from planner.requests.machine import shown_state
 from planner.requests.rates import Ratio
@@ -197,7 +199,7 @@ class _Plan:
     enterprise: dict
     as_of: str | None
     measures: list  # (id, status, [verify labels])
-    timeline: list  # (date, text)
+    timeline: list  # (date, text, whether it awaits verification: every measure it comes from is 待核实)
     branches: dict = None  # measure id → the id of the alternative that fits
 
 
@@ -208,12 +210,28 @@ def _extract(plan: dict) -> _Plan:
             raise TypeError
         measures = [(m["id"], m["status"], tuple(v["label"] for v in m["verify"]) if m["status"] == "verify" else ())
                     for m in plan["measures"]]
-        timeline = [(e["date"], e["text"]) for e in plan.get("timeline", [])]
+        timeline = _timeline(plan)
         as_of = plan.get("as_of")
         branches = {m["id"]: (m.get("branch") or {}).get("id") for m in plan["measures"] if m.get("branch")}
     except (KeyError, TypeError, AttributeError):
         raise DamagedPlan(f"{PLAN} 内容不完整（缺少企业、措施或时间表）") from None
     return _Plan(enterprise, as_of, measures, timeline, branches)
+
+
+def _timeline(plan: dict) -> list:
+    """The plan's dates (plan.json's timeline), each with whether it only awaits verification: a
+    start or an end of a measure 待核实, a deadline all of whose measures (those serving its
+    target) are 待核实. A deadline no measure names (an older plan.json) counts as applying."""
+    status = {m["id"]: m["status"] for m in plan["measures"]}
+    by_deadline: dict = {}
+    for m in plan["measures"]:
+        for d in m.get("deadlines") or ():
+            by_deadline.setdefault((d["date"], deadline_text(d)), set()).add(m["status"])
+    out = []
+    for e in plan.get("timeline", []):
+        statuses = {status.get(e["measure"])} if e.get("measure") else by_deadline.get((e["date"], e["text"]), set())
+        out.append((e["date"], e["text"], statuses == {"verify"}))
+    return out
 
 
 @dataclass
@@ -225,7 +243,7 @@ class _Tally:
                                                         ("sector", "district", "size", "production_status")})
     per_measure: dict = field(default_factory=dict)
     open_questions: dict = field(default_factory=dict)
-    timeline: Counter = field(default_factory=Counter)
+    timeline: Counter = field(default_factory=Counter)  # (date, text, awaits verification) → enterprises
     dates: set = field(default_factory=set)
     key: int = 0
     covered: int = 0
@@ -390,8 +408,14 @@ def _context(t: _Tally, kb: KnowledgeBase, as_of: dt.date, scope: dict) -> dict:
         key=lambda r: (-r["enterprises"], r["title"]))
     days = kb.campaign.reminders["summary_deadline_days"]
     start, end = as_of.isoformat(), (as_of + dt.timedelta(days=days)).isoformat()
-    deadlines = [{"date": d, "text": text, "enterprises": n}
-                 for (d, text), n in sorted(t.timeline.items()) if start <= d <= end]
+    coming: dict = {}
+    for (d, text, verify), n in t.timeline.items():
+        if start <= d <= end:
+            coming.setdefault((d, text), Counter())[verify] += n
+    # enterprises whose plans have the date: those of a measure that applies (or starts later), and
+    # apart those of a measure still to be verified (so a target's count reads as the coverage's)
+    deadlines = [{"date": d, "text": text, "enterprises": c[False], "verify": c[True]}
+                 for (d, text), c in sorted(coming.items())]
     return {
         "title": kb.campaign.documents["summary"],
         "campaign": kb.campaign.title,
@@ -455,6 +479,44 @@ def _relief(t: _Tally, kb: KnowledgeBase, as_of: dt.date) -> dict:
     }
 
 
+def place_figures(body: str, places: dict, figures: dict) -> str:
+    """The summary's HTML ``body`` with its charts: ``places`` names each chart's placeholder
+    (a paragraph of its own where the template put the chart), ``figures`` its HTML as a function
+    of its number. The charts are numbered 图1, 图2, … in the order the template puts them; one
+    whose placeholder the template lacks (a bureau's own template) goes at the end, after the others.
+    PlannerError when a placeholder is not a paragraph of its own."""
+    from planner.exceptions import PlannerError
+
+    spots = {}
+    for name, place in places.items():
+        paragraph = f"<p>{place}</p>"
+        if paragraph in body:
+            spots[name] = body.index(paragraph)
+        elif place in body:
+            raise PlannerError(f"模板 summary.md.j2：{{{{ {name} }}}} 须单独成段（前后各空一行），图表才能放在那里")
+    order = sorted(spots, key=spots.get) + [name for name in places if name not in spots]
+    for number, name in enumerate(order, 1):
+        html = figures[name](number)
+        if name in spots:
+            body = body.replace(f"<p>{places[name]}</p>", html)
+        else:
+            body += html
+    return body
+
+
+def summary_figures(templates, context: dict) -> dict:
+    """The summary's charts for ``place_figures``: name → its HTML as a function of its number
+    (chart.svg.j2, and requests_chart.svg.j2 when there is a 诉求办理 section)."""
+    figures = {"chart": lambda n: templates.render("chart.svg.j2", as_html=True, rows=chart_rows(context), number=n)}
+    if "requests" in context:
+        section = context["requests"]
+        figures["requests_chart"] = lambda n: templates.render(
+            "requests_chart.svg.j2", as_html=True, rows=requests_chart_rows(section), number=n,
+            dimension=section["chart"]["dimension"], target=section["chart"]["target"],
+            target_label=section["target_value"])
+    return figures
+
+
 def chart_rows(context: dict) -> list[dict]:
     """Bars of the SVG chart: enterprises per measure, the longest first (the template decides
     how many it draws)."""
@@ -486,11 +548,15 @@ def requests_context(rates, ledger_name: str) -> dict:
     overdue = [{"id": o.request.id, "enterprise": visible(o.request.enterprise_name),
                 "enterprise_id": visible(o.request.enterprise_id), "category": visible(o.request.category),
                 "departments": visible("、".join(o.departments)) or "（待重新交办）",
-                "state": shown_state(o.state, o.returned, o.departments, o.done),
-                # the state alone (a label the summary's table keeps on one line), and the departments
-                # of a co-held request that have answered 办结 (said beside the departments)
-                "stage": "已退回" if o.returned else o.state, "done": visible("、".join(o.done)),
-                "due": o.request.due_date.isoformat(), "days": o.days, "working_days": o.working_days}
+                # as the request lists say it (requests list, the department's sheet): 交办（已退回）,
+                # 办理中（1/2 部门已办结：市经信局）
+                "state": visible(shown_state(o.state, o.returned, o.departments, o.done)),
+                "done": visible("、".join(o.done)),
+                "due": o.request.due_date.isoformat(), "days": o.days, "working_days": o.working_days,
+                # 6月21日 in the year of the as-of date (the section says it), so the table leaves the
+                # departments room for a name whole
+                "due_shown": (cn_month_day(o.request.due_date) if o.request.due_date.year == rates.as_of.year
+                              else cn_date(o.request.due_date))}
                for o in rates.overdue]
     return {
         "ledger": visible(ledger_name),

@@ -276,7 +276,7 @@ def test_the_summary_has_the_section_with_numerators_and_denominators(runner, pl
     assert "对照目标：“产业一链通”诉求办理率不低于95%（持续保持）。" in text
     assert "| 鄞州区 | 4（撤回1） | 33.3%（1/3） | 未达标 | 100.0%（1/1） | 无 | 1 |" in text
     assert "交办给多个部门的诉求在每个部门各计一次" in text
-    assert "| 宁波测试6号有限公司 | 政策兑现 | 市经信局、市财政局 | 办理中 | 2022年6月16日 | 10个工作日 |" in text
+    assert "| 宁波测试6号有限公司 | 政策兑现 | 市经信局、市财政局 | 办理中 | 6月16日 | 10个工作日 |" in text
     # the headline figures come first, each with its numerator, denominator and the target
     head = target.read_text(encoding="utf-8").split("## 二、")[0]
     assert "| 诉求办理率 | 50.0%（4/8） | 不低于95%（持续保持） | 未达标，还需办结4件 |" in head
@@ -389,7 +389,7 @@ def test_the_pdf_has_the_section_and_its_chart(runner, plans_with_ledger, tmp_pa
     flat = "".join(text.split())
     assert "三、诉求办理" in flat
     assert "诉求办理率50.0%（办结、回访、销号4件÷登记8件；另有撤回1件，不计）" in flat
-    assert "图2各区县（市）诉求办理率" in flat
+    assert "图1各区县（市）诉求办理率" in flat  # the first chart the summary puts (section 三)
     assert "33.3%（1/3）" in flat  # 鄞州区's bar label
 
 
@@ -412,3 +412,23 @@ def test_a_co_held_request_counts_as_done_only_when_every_department_has_answere
     assert [(o.state, o.days, o.working_days) for o in late.overdue] == [("办理中", 1, 1)]
     assert fraction(done.total.handling) == (1, 1) and fraction(done.total.on_time) == (0, 1)
     assert done.overdue == []
+
+
+def test_an_overdue_co_held_request_is_said_as_the_request_lists_say_it(runner, plans, tmp_path, target):
+    """The summary's overdue table names a co-held request's state in the lists' words (shown_state):
+    办理中（1/2 部门已办结：市科技局）, its departments as they are."""
+    folder = tmp_path / "output"
+    shutil.copytree(plans, folder)
+    with Ledger.open(folder / "requests.db") as book:
+        rid = book.register(_ent(1), "宁波测试1号有限公司", "技术", "申报专项", "复杂", D(2022, 6, 1), WANG,
+                            district=BEILUN, at=D(2022, 6, 1)).id
+        book.transition(rid, "交办", by="市经信局", at=D(2022, 6, 1))
+        book.transition(rid, "办结", by="张三", department="市科技局", at=D(2022, 6, 2))
+        listed = book.find(as_of=D(2022, 6, 8))[0].shown_state
+    assert listed == "办理中（1/2 部门已办结：市科技局）"
+    out = tmp_path / "汇总.md"
+    result = runner.invoke(main, ["summary", str(folder), "--out", str(out), "--as-of", "2022-06-08"])
+    assert result.exit_code == 0, result.output
+    text = section(out.read_text(encoding="utf-8"))
+    assert f"| 宁波测试1号有限公司 | 技术 | 市科技局、市经信局 | {listed} | 6月7日 | 1个工作日 |" in text
+    assert "| :--- | :--- | --- | --- | :--- | ---: |" in text  # the long state may wrap

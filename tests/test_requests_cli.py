@@ -266,9 +266,11 @@ def test_list_overdue_counts_working_days(out):
     assert "SQ-2022-000006  宁波海晟磁材科技有限公司  政策兑现（简单）  登记  市经信局、市财政局  办结时限2022年6月20日  逾期2个工作日" in lines
     assert not any(line.startswith("SQ-2022-000004") for line in lines)  # done in time
     assert result.stderr.strip() == f"共{len(late)}条诉求，其中逾期{len(late)}条（截至2022-06-22）"
-    cadre = run("list", out, "--cadre", "郑晓岚", "--as-of", "2022-06-15")
+    cadre = run("list", out, "--cadre", "郑晓岚", "--as-of", "2022-06-20")
     assert [line.split()[1] for line in cadre.stdout.splitlines()] == [BEILUN_CAR[1]] * 2 + [BEILUN_EQUIPMENT[1]] * 2
-    assert "逾期" not in cadre.stdout  # as of 15 June nothing is due yet
+    assert "逾期" not in cadre.stdout  # visited and registered on 20 June: nothing is due yet
+    before = run("list", out, "--cadre", "郑晓岚", "--as-of", "2022-06-15")
+    assert before.exit_code == 0 and before.stdout == ""  # not yet registered then
     done = run("list", out, "--status", "办结", "--department", "市商务局")
     assert [line.split()[0] for line in done.stdout.splitlines()] == ["SQ-2022-000004"]
     bad = run("list", out, "--status", "完成")
@@ -603,3 +605,91 @@ def test_a_department_or_cadre_no_one_knows_is_said_not_listed_as_nothing(out):
     assert "注意：“市火星局”不是诉求类别所路由的承办部门" in odd.stderr
     again = run("update", rid, out, "--to", "交办", "--department", "市火星局", "--by", "市经信局", "--at", "2022-06-29")
     assert "注意" not in again.stderr  # the ledger knows it now
+
+
+# --- as of a date: the department's sheet and the list as the requests stood that day ---------
+
+def demo_ledger(out):
+    """The ledger make demo builds: the bundled visits, handed over on 17, 22 and 27 June, the
+    departments' answers (20–29 June)."""
+    assert run("import", SHEET, out).exit_code == 0
+    for day in ("2022-06-17", "2022-06-22", "2022-06-27"):
+        assert run("assign", out, "--by", "市经信局", "--at", day).exit_code == 0
+    assert run("import", EXAMPLES / "部门办理结果.xlsx", out).exit_code == 0
+
+
+def sheet_rows(path) -> dict:
+    rows = openpyxl.load_workbook(path)["部门办理清单"].iter_rows(min_row=2, values_only=True)
+    return {r[0]: dict(zip(ANSWER_HEADER, r)) for r in rows}
+
+
+def test_a_department_sheet_as_of_a_date_shows_the_requests_as_they_stood_that_day(out, tmp_path):
+    """市人力社保局 holds SQ-12 (registered 20 June, handed over 22, 办结 23), SQ-15 (21, 22, 办理中
+    24) and SQ-19 (23, 27, 办结 29). As of 22 June the 办结 of the 23rd is not yet there, nor SQ-19."""
+    demo_ledger(out)
+    early = tmp_path / "22.xlsx"
+    assert run("export", out, "--department", "市人力社保局", "--out", early, "--as-of", "2022-06-22").exit_code == 0
+    rows = sheet_rows(early)
+    assert set(rows) == {"SQ-2022-000012", "SQ-2022-000015"}  # SQ-19 was registered on the 23rd
+    for row in rows.values():
+        assert row["当前状态"] == "交办" and row["承办部门"] == "市人力社保局"
+        assert [row[h] for h in ("办理状态", "办理情况", "办理人", "办理日期")] == [None] * 4
+    later = tmp_path / "24.xlsx"
+    assert run("export", out, "--department", "市人力社保局", "--out", later, "--as-of", "2022-06-24").exit_code == 0
+    rows = sheet_rows(later)
+    assert set(rows) == {"SQ-2022-000012", "SQ-2022-000015", "SQ-2022-000019"}
+    assert rows["SQ-2022-000019"]["当前状态"] == "登记"  # handed over on the 27th
+    done, going = rows["SQ-2022-000012"], rows["SQ-2022-000015"]
+    assert (done["当前状态"], done["办理状态"], done["办理日期"], done["办理人"]) == ("办结", "办结", "2022-06-23", "卫红")
+    assert done["办理情况"].startswith("已安排参加6月25日区人力社保局专场招聘")
+    assert (going["当前状态"], going["办理状态"], going["办理日期"]) == ("办理中", "办理中", "2022-06-24")
+    # every row with an answer says its state (a 办理日期 never stands alone)
+    for path in (early, later):
+        assert all(r["办理状态"] for r in sheet_rows(path).values() if r["办理日期"])
+    # the sheet as exported, imported back unchanged, adds nothing: the answers shown are the ledger's
+    with ledger_of(out) as ledger:
+        events = ledger.events()
+    back = run("import", later, out)
+    assert back.exit_code == 0, back.output
+    assert back.stdout.startswith("市人力社保局办理结果：已登记0条，已登记过2条（未变），未填办理状态1条，有问题0行；")
+    with ledger_of(out) as ledger:
+        assert ledger.events() == events
+    # a not-satisfied 回访 reopens SQ-12: from that day its 办结 no longer stands on the sheet
+    assert run("update", "SQ-2022-000012", out, "--to", "回访", "--not-satisfied", "--by", "市经信局",
+               "--at", "2022-06-30").exit_code == 0
+    reopened = tmp_path / "30.xlsx"
+    assert run("export", out, "--department", "市人力社保局", "--out", reopened, "--as-of", "2022-06-30").exit_code == 0
+    row = sheet_rows(reopened)["SQ-2022-000012"]
+    assert (row["当前状态"], row["办理状态"], row["办理日期"]) == ("办理中", None, None)
+    assert sheet_rows(later)["SQ-2022-000012"]["办理状态"] == "办结"  # the 24 June sheet is what it was
+
+
+def test_list_as_of_a_date_agrees_with_the_rates_of_that_date(out):
+    """requests list --as-of shows each request's state and departments of that day, leaves out those
+    registered later, and counts the overdue as the summary's rates do."""
+    from planner.requests.rates import compute
+
+    demo_ledger(out)
+    day = dt.date(2022, 6, 22)
+    listed = run("list", out, "--as-of", day.isoformat())
+    assert listed.exit_code == 0, listed.output
+    lines = {line.split("  ")[0]: line.split("  ") for line in listed.stdout.splitlines()}
+    with ledger_of(out) as ledger:
+        rates = compute(ledger, day)
+        registered = [r for r in ledger.find() if r.created_at[:10] <= day.isoformat()]
+    assert set(lines) == {r.id for r in registered} and len(lines) == rates.total.registered == 18
+    assert lines["SQ-2022-000012"][3] == "交办"  # 办结 on the 23rd
+    assert lines["SQ-2022-000011"][3:5] == ["交办", "市科技局、市经信局"]  # returned by both on the 23rd
+    handled = sum(lines[r][3] in ("办结", "回访", "销号") for r in lines)
+    assert handled == rates.total.handling.numerator
+    late = run("list", out, "--overdue", "--as-of", day.isoformat())
+    assert [line.split()[0] for line in late.stdout.splitlines()] == sorted(o.request.id for o in rates.overdue)
+    assert f"其中逾期{len(rates.overdue)}条（截至2022-06-22）" in late.stderr
+    mine = run("list", out, "--department", "市人力社保局", "--as-of", "2022-06-22")
+    assert [line.split()[0] for line in mine.stdout.splitlines()] == ["SQ-2022-000012", "SQ-2022-000015"]
+    returned = run("list", out, "--status", "退回", "--as-of", "2022-06-22")
+    assert returned.stdout == ""  # sent back on the 23rd
+    assert [line.split()[0] for line in run("list", out, "--status", "退回", "--as-of", "2022-06-23").stdout
+            .splitlines()] == ["SQ-2022-000011"]
+    now = run("list", out)  # without --as-of: the ledger as it is
+    assert len(now.stdout.splitlines()) == 30 and "SQ-2022-000012" in now.stdout

@@ -155,3 +155,40 @@ def test_a_column_alignment_is_a_class_not_an_inline_style():
     assert "style=" not in html.replace("&quot;style=&quot;", "")
     assert '<td class="align-left">a&quot;style=&quot;x</td>' in html
     assert '<th class="align-right">企业数</th>' in html and '<td class="align-center">达标</td>' in html
+
+
+def test_the_figures_are_numbered_in_the_order_they_appear(summaries):
+    """The 诉求办理 chart (section 三) comes before the measures' chart (section 五): 图1, then 图2."""
+    text = pdf_text(summaries["pdf"])
+    first, second = text.index("图1"), text.index("图2")
+    assert first < second and "图3" not in text
+    assert text[first:].startswith("图1各区县（市）诉求办理率") and text[second:].startswith("图2各项措施覆盖企业数")
+    assert text.index("三、诉求办理") < first < text.index("四、") < text.index("五、") < second
+
+
+def test_the_overdue_table_says_a_state_as_the_request_lists_do(summaries, demo):
+    """SQ-2022-000011, returned by both its departments, is 交办（已退回） in requests list and on the
+    department's sheet: the summary's overdue table says the same."""
+    from click.testing import CliRunner
+
+    listed = CliRunner().invoke(main, ["requests", "list", str(demo), "--status", "退回", "--as-of", "2022-06-30"])
+    (line,) = listed.stdout.splitlines()
+    assert line.split("  ")[3] == "交办（已退回）"
+    markdown = summaries["md"].read_text(encoding="utf-8")
+    (row,) = [r for r in markdown.splitlines() if r.startswith("| 宁波恒屹智能装备有限公司 | 技术 |")]
+    assert "| （待重新交办） | 交办（已退回） |" in row
+    assert "| 已退回 |" not in markdown
+    assert "交办（已退回）" in pdf_text(summaries["pdf"])
+
+
+def test_a_deadline_of_the_coverage_target_counts_as_the_coverage_does(summaries):
+    """停产减产重点企业帮扶率 is due 30 June: 4 key enterprises (the coverage's 4/4) have the measure
+    that serves it; 3 more have it only to be verified. The row says 4, and the 3 apart."""
+    markdown = summaries["md"].read_text(encoding="utf-8")
+    assert "停产减产重点企业帮扶覆盖率 | 100%（4/4）" in markdown
+    assert "| 日期 | 事项 | 涉及企业 | 待核实企业 |" in markdown
+    assert "| 2022年6月30日 | 停产减产重点企业帮扶率（上半年） | 4 | 3 |" in markdown
+    assert "| 2022年6月30日 | 惠企政策全部落地兑现（6月底） | 20 | 0 |" in markdown
+    assert "待核实企业：该措施是否适用尚待走访核实的企业，不计入涉及企业" in markdown
+    # the measures' table says the same split: 适用 4, 待核实 3
+    assert "| 停产减产重点企业帮扶 | 4 | 3 | 0 | 7 |" in markdown

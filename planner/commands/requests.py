@@ -189,14 +189,20 @@ def request_line(request, as_of: dt.date, calendar) -> str:
 @click.option("--district", metavar="NAME", help="只列这个区县企业的诉求。")
 @click.option("--cadre", metavar="NAME", help="只列这位干部登记的诉求（走访干部中含有这个名字）。")
 @click.option("--overdue", is_flag=True, help="只列逾期的诉求（过了办结时限仍未办结）。")
-@click.option("--as-of", callback=_as_of, metavar="YYYY-MM-DD", help="按此日期判断逾期（默认今天）。")
+@click.option("--as-of", "given_as_of", callback=_date_option, metavar="YYYY-MM-DD",
+              help="列出各诉求在这一天的状态和承办部门（此后的办理记录不计，此后登记的不列），"
+                   "并按这一天判断逾期（默认：账本现状，按今天判断逾期）。")
 @db_option
 @sectors_option
-def list_(out_dir: Path | None, status, department, district, cadre, overdue, as_of, db, sectors_dir):
-    """列出诉求，每条一行：编号、企业、类别、状态、承办部门、办结时限，逾期的注明逾期几个工作日。"""
+def list_(out_dir: Path | None, status, department, district, cadre, overdue, given_as_of, db, sectors_dir):
+    """列出诉求，每条一行：编号、企业、类别、状态、承办部门、办结时限，逾期的注明逾期几个工作日。
+
+    给出 --as-of 时，每条诉求按它在那一天的情况列出（与汇总中同一基准日的诉求办理率一致）。
+    """
     from planner.requests import LedgerError
 
     out_dir = _folder(out_dir)
+    as_of = given_as_of or dt.date.today()
     states = _states(status)
     label = None
     if district:
@@ -209,7 +215,7 @@ def list_(out_dir: Path | None, status, department, district, cadre, overdue, as
     with _open(_ledger_path(out_dir, db), sectors_dir) as ledger:
         try:
             found = ledger.find(status=states, department=department, district=label,
-                                overdue_as_of=as_of if overdue else None)
+                                overdue_as_of=as_of if overdue else None, as_of=given_as_of)
         except LedgerError as exc:
             raise PlannerError(exc.format_message()) from None
         if cadre:
@@ -334,7 +340,9 @@ def assign(out_dir: Path | None, by, department, at_text, db, sectors_dir):
 @click.option("--department", required=True, metavar="NAME", help="承办部门，如 市经信局。")
 @click.option("--out", "target", required=True, type=click.Path(dir_okay=False, path_type=Path),
               metavar="FILE.xlsx", help="要写入的办理清单。")
-@click.option("--as-of", callback=_as_of, metavar="YYYY-MM-DD", help="导出日期：列出此前30天内办结的诉求（默认今天）。")
+@click.option("--as-of", callback=_as_of, metavar="YYYY-MM-DD",
+              help="导出日期（默认今天）：每条诉求按它在这一天的状态、承办部门和办理结果列出（此后的办理记录不计，"
+                   "此后登记的不列），另列此前30天内办结的诉求。")
 @click.option("--assign", is_flag=True, help="同时把清单中尚未交办（登记）的诉求交办给承办部门，记为交办（须给 --by）。")
 @click.option("--by", metavar="NAME", help="交办人（与 --assign 一起使用）。")
 @db_option
@@ -342,8 +350,9 @@ def assign(out_dir: Path | None, by, department, at_text, db, sectors_dir):
 def export_(out_dir: Path | None, department, target: Path, as_of, assign, by, db, sectors_dir):
     """导出一个承办部门的诉求办理清单（Excel）。
 
-    列出现由该部门承办、尚未办结的诉求和近30天内办结的诉求；部门在办理状态（办理中、办结、退回）、
+    列出导出日期时由该部门承办、尚未办结的诉求和此前30天内办结的诉求；部门在办理状态（办理中、办结、退回）、
     办理情况、办理人、办理日期四列填写后交回，用 planner requests import 导入即登记办理结果。
+    本部门已登记的办理结果（截至导出日期）预先填在这四列中。
     """
     from planner.requests import LedgerError
     from planner.requests.sheets import assign as hand_over, write_department_sheet

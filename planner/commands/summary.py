@@ -18,8 +18,8 @@ from planner.records import PROBLEM_LIST, read_records, write_problem_list
 from planner.rosters import rosters
 from planner.requests import Ledger, ledger_path, load_rules
 from planner.requests.rates import compute as compute_rates
-from planner.summary import (chart_rows, plans_for_list, plans_from_records, plans_in_folder, requests_chart_rows,
-                             requests_context, summarize)
+from planner.summary import (place_figures, plans_for_list, plans_from_records, plans_in_folder, requests_context,
+                             summarize, summary_figures)
 from planner.yamlio import display_path
 
 
@@ -106,21 +106,7 @@ def summary(source: Path, plans_dir, target: Path, as_of_text, db, author, date_
     if not pdf:
         atomic_write(target, text)
     else:
-        figures = {"chart": templates.render("chart.svg.j2", as_html=True, rows=chart_rows(context))}
-        if "requests" in context:
-            section = context["requests"]
-            figures["requests_chart"] = templates.render(
-                "requests_chart.svg.j2", as_html=True, rows=requests_chart_rows(section),
-                dimension=section["chart"]["dimension"], target=section["chart"]["target"],
-                target_label=section["target_value"])
-        body = markdown_to_html(text)
-        for name, place in places.items():
-            if f"<p>{place}</p>" in body:
-                body = body.replace(f"<p>{place}</p>", figures[name])
-            elif place in body:
-                raise PlannerError(f"模板 summary.md.j2：{{{{ {name} }}}} 须单独成段（前后各空一行），图表才能放在那里")
-            else:  # a bureau template without the placeholder: the chart goes at the end
-                body += figures[name]
+        body = place_figures(markdown_to_html(text), places, summary_figures(templates, context))
         html = Renderer(kb, templates, author=author).document(body, "summary", title=context["title"],
                                                                keywords="汇总", created=as_of)
         fonts = templates.font_sheet()  # the plan's faces (Fandol), when make setup has fetched them

@@ -163,6 +163,7 @@ class Snapshot:
     events: int
     last_step: str = ""  # the step of its last event but 督办 (退回: returned, waiting to be handed on)
     done: tuple[str, ...] = ()  # co-held, 办理中: the departments that have answered 办结
+    at: str = ""  # when its last event (of those replayed) happened
 
     @property
     def returned(self) -> bool:
@@ -522,17 +523,27 @@ class Ledger:
         return _request(row)
 
     def find(self, status=None, department=None, district=None, cadre=None, enterprise_id=None, overdue_as_of=None,
-             category=None) -> list[Request]:
+             category=None, as_of=None) -> list[Request]:
         """Requests matching every filter given, in registration order. ``status``: a state or a
         list of states; ``department``: one the request is handed to now; ``overdue_as_of``: still
-        登记, 交办 or 办理中 with a due date before that date."""
-        where, args = [], []
+        登记, 交办 or 办理中 with a due date before that date.
+
+        ``as_of``: each request as it stood at the end of that day, from its events of that day
+        and before alone (``replay``: state, departments, 办结 date, 回访 verdict, last step),
+        a request registered later left out; ``status``, ``department`` and ``overdue_as_of``
+        then look at it as it stood, as the rates (``rates.compute``) do."""
+        states = None
         if status is not None:
             states = [status] if isinstance(status, str) else list(status)
             unknown = [s for s in states if s not in machine.STATES and s != machine.RETURN]
             if unknown:
                 raise LedgerError(f"未知的状态“{unknown[0]}”（可选：{'、'.join(machine.STATES)}，"
                                   f"或{machine.RETURN}：已退回、待重新交办的）")
+        if as_of is not None:
+            return self._find_as_of(_date(as_of, "基准日"), states, department, district, cadre, enterprise_id,
+                                    overdue_as_of, category)
+        where, args = [], []
+        if states is not None:
             plain = [s for s in states if s != machine.RETURN]
             either = []
             if plain:
@@ -560,6 +571,28 @@ class Ledger:
         if where:
             sql += " WHERE " + " AND ".join(where)
         return [_request(row) for row in self._conn.execute(sql + " ORDER BY number", args)]
+
+    def _find_as_of(self, day: dt.date, states, department, district, cadre, enterprise_id, overdue_as_of,
+                    category) -> list[Request]:
+        snapshots = self.replay(day)
+        wanted = None if department is None else str(department).strip()
+        late = None if overdue_as_of is None else _date(overdue_as_of, "基准日")
+        out = []
+        for request in self.find(district=district, cadre=cadre, enterprise_id=enterprise_id, category=category):
+            snap = snapshots.get(request.id)
+            if snap is None:  # registered after the day
+                continue
+            then = replace(request, state=snap.state, departments=snap.departments, closed_at=snap.closed_at,
+                           satisfied=snap.satisfied, updated_at=snap.at, event_count=snap.events,
+                           last_step=snap.last_step, done=snap.done)
+            if states is not None and not (then.state in states or machine.RETURN in states and then.returned):
+                continue
+            if wanted is not None and wanted not in then.departments:
+                continue
+            if late is not None and not then.is_overdue(late):
+                continue
+            out.append(then)
+        return out
 
     def events(self, request_id=None) -> list[Event]:
         """The events of one request, or of all, in the order they were written."""
@@ -621,7 +654,8 @@ def _fold(events, limit: str | None = None):
             continue
         before = now.get(event.request_id)
         if before is None:
-            after = Snapshot(machine.REGISTERED, event.departments or (), None, None, 1, machine.REGISTERED)
+            after = Snapshot(machine.REGISTERED, event.departments or (), None, None, 1, machine.REGISTERED,
+                             at=event.at)
         else:
             state, departments, done = machine.advance(before.state, event.step, before.departments, before.done,
                                                        event.satisfied, event.department, event.departments)
@@ -629,7 +663,7 @@ def _fold(events, limit: str | None = None):
             satisfied = event.satisfied if event.step == machine.VISITED else before.satisfied
             passing = event.step == machine.SUPERVISE or machine.keeps_going(event.step, event.department, departments)
             after = Snapshot(state, departments, dt.date.fromisoformat(closed) if closed else None, satisfied,
-                             before.events + 1, before.last_step if passing else event.step, done)
+                             before.events + 1, before.last_step if passing else event.step, done, event.at)
         now[event.request_id] = after
         yield event, before, after
 

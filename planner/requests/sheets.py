@@ -236,12 +236,37 @@ def _guide(book, rules, visit_date) -> None:
 
 def department_requests(ledger: Ledger, department: str, as_of: dt.date,
                         recent_days: int = RECENT_DAYS) -> list[Request]:
-    """What a department's list shows: its requests still pending (登记, 交办, 办理中), and those
-    handled (办结, 回访, 销号) in the ``recent_days`` before ``as_of``, by due date."""
+    """What a department's list shows, each request as it stood at the end of ``as_of`` (its
+    events after that day not yet taken, one registered later absent: ``Ledger.find(as_of=…)``):
+    those handed to the department then and still pending (登记, 交办, 办理中), and those handled
+    (办结, 回访, 销号) in the ``recent_days`` before ``as_of``, by due date."""
     since = as_of - dt.timedelta(days=recent_days)
-    out = [r for r in ledger.find(department=department)
+    out = [r for r in ledger.find(department=department, as_of=as_of)
            if r.state in machine.PENDING or (r.state in machine.HANDLED and r.closed_at and r.closed_at >= since)]
     return sorted(out, key=lambda r: (r.state not in machine.PENDING, r.due_date, r.number))
+
+
+def department_answers(ledger: Ledger, department: str, as_of: dt.date) -> dict:
+    """The answer of ``department`` that stands for each request at the end of ``as_of``: request
+    id → its last 办理中, 办结 or 退回 event of that day or before naming the department (or naming
+    none while the department held the request alone), unless a later 交办 handed the request on
+    afresh or a 回访 not satisfied reopened it (then there is none until the department answers
+    again). What the sheet's answer columns show."""
+    limit = as_of.isoformat()
+    holders: dict[str, tuple] = {}
+    out: dict = {}
+    for event in ledger.events():
+        if event.at[:10] > limit:
+            continue
+        rid, before = event.request_id, holders.get(event.request_id, ())
+        if event.departments is not None:
+            holders[rid] = event.departments
+        if event.step == machine.ASSIGNED or (event.step == machine.VISITED and event.satisfied is False):
+            out.pop(rid, None)
+        elif event.step in ANSWERS and (event.department == department
+                                        or event.department is None and before == (department,)):
+            out[rid] = event
+    return out
 
 
 def assign(ledger: Ledger, department: str, by: str, at: dt.date) -> list[Request]:
@@ -273,6 +298,7 @@ def write_department_sheet(ledger: Ledger, department: str, target: Path, as_of:
     from planner.records.problems import put_text
 
     chosen = department_requests(ledger, department, as_of, recent_days)
+    answers = department_answers(ledger, department, as_of)
     book, sheet = _book()
     sheet.title = ANSWER_SHEET
     _header(sheet, ANSWER_HEADER, ANSWER_WIDTHS)
@@ -286,8 +312,10 @@ def write_department_sheet(ledger: Ledger, department: str, target: Path, as_of:
                   "所在区县": req.district, "包联干部": req.cadre, "诉求类别": req.category, "紧急程度": req.urgency,
                   "诉求内容": req.text, "走访日期": req.visit_date.isoformat(), "办结时限": req.due_date.isoformat(),
                   "当前状态": req.shown_state, "承办部门": "、".join(req.departments)}
-        if req.state in machine.HANDLED and req.closed_at:
-            values["办理日期"] = req.closed_at.isoformat()
+        given = answers.get(req.id)
+        if given is not None:  # what the department answered, as it stood: its state always with its date
+            values.update({"办理状态": given.step, "办理情况": given.note, "办理人": given.by,
+                           "办理日期": given.date.isoformat()})
         for c, title in enumerate(ANSWER_HEADER, 1):
             put_text(sheet.cell(row=r, column=c), values.get(title, ""), top)
     last = len(chosen) + 1

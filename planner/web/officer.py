@@ -260,20 +260,10 @@ def register(app: FastAPI, site: Site) -> None:
 
     def summary_html(context, text, places) -> str:
         from planner.render import Templates, markdown_to_html
-        from planner.summary import chart_rows, requests_chart_rows
+        from planner.summary import place_figures, summary_figures
 
         templates = Templates.from_option(None)
-        figures = {"chart": templates.render("chart.svg.j2", as_html=True, rows=chart_rows(context))}
-        if "requests" in context:
-            section = context["requests"]
-            figures["requests_chart"] = templates.render(
-                "requests_chart.svg.j2", as_html=True, rows=requests_chart_rows(section),
-                dimension=section["chart"]["dimension"], target=section["chart"]["target"],
-                target_label=section["target_value"])
-        body = markdown_to_html(text)
-        for name, place in places.items():
-            body = body.replace(f"<p>{place}</p>", figures[name]) if f"<p>{place}</p>" in body else body + figures[name]
-        return body
+        return place_figures(markdown_to_html(text), places, summary_figures(templates, context))
 
     def no_summary(context):
         if not context["total"] and not context["rejected"]:
