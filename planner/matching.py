@@ -108,9 +108,7 @@ def match(record: Record, kb: KnowledgeBase, as_of: dt.date) -> Plan:
         decided = _decide(measure, record, facts, kb, as_of, reported)
         if decided["status"] == "not_matched":
             not_matched.append({"id": measure.id, "title": measure.title, "scope": measure.scope,
-                                "reasons": decided["reasons"],
-                                "short": decided.get("short") or [r.removeprefix(FAIL_MARK) for r in decided["reasons"]],
-                                "plain": decided["plain"]})
+                                "reasons": decided["reasons"], "plain": decided["plain"]})
         elif decided["status"] == "expired":
             expired.append({"id": measure.id, "title": measure.title, "scope": measure.scope,
                             "ended": decided["end"].isoformat(), "reasons": decided["reasons"]})
@@ -125,8 +123,7 @@ def match(record: Record, kb: KnowledgeBase, as_of: dt.date) -> Plan:
               and _STATUS_ORDER[covering[m.id].status] <= _STATUS_ORDER[m.status]]:
         proposed.remove(m)
         reason = f"已并入“{covering[m.id].title}”"
-        not_matched.append({"id": m.id, "title": m.title, "scope": m.scope, "reasons": [reason], "short": [reason],
-                            "plain": [reason]})
+        not_matched.append({"id": m.id, "title": m.title, "scope": m.scope, "reasons": [reason], "plain": [reason]})
     proposed.sort(key=lambda m: (not m.answers, _STATUS_ORDER[m.status], m.scope == CITYWIDE, m.order))
     situations = [s for s in kb.situations if s.condition is not None and s.condition.evaluate(facts).value is True]
     questions, checklist = _questions(proposed, record, situations, kb)
@@ -201,15 +198,12 @@ def _decide(measure: Measure, record: Record, facts: "RecordFacts", kb: Knowledg
         if measure.branches:
             ruled_out = [(o["branch"].title, _first_failing(o["own"])) for o in options if o["own"] is not None]
             reasons = [f"{title}：{_mark(why)}" for title, why in ruled_out]
-            # in a few words: each case's reason once, without the cases' titles
-            short = list(dict.fromkeys(why.text for _, why in ruled_out))
-            plain = _plain([why for _, why in ruled_out])
+            plain = _plain([why for _, why in ruled_out])  # each case's reason once, without its title
         else:
             failing = [r for part in best["parts"] for r in part.reasons if r.state != PASS]
             reasons = [_mark(r) for r in failing]
-            short = [r.removeprefix(FAIL_MARK) for r in reasons]
             plain = _plain(failing)
-        return {"status": "not_matched", "reasons": reasons, "short": short, "plain": plain}
+        return {"status": "not_matched", "reasons": reasons, "plain": plain}
     if best["status"] == "expired":
         end = best["branch"].end
         return {"status": "expired", "end": end, "reasons": [f"已于{cn_date(end)}到期"]}

@@ -23,6 +23,7 @@ import orjson
 
 from planner.dates import cn_date, cn_month_day
 from planner.derive import derive
+from planner.exceptions import PlannerError
 from planner.knowledge import KnowledgeBase
 from planner.matching import RecordFacts, match, record_digest, show_value
 from planner.plan import deadline_text
@@ -485,8 +486,6 @@ def place_figures(body: str, places: dict, figures: dict) -> str:
     of its number. The charts are numbered 图1, 图2, … in the order the template puts them; one
     whose placeholder the template lacks (a bureau's own template) goes at the end, after the others.
     PlannerError when a placeholder is not a paragraph of its own."""
-    from planner.exceptions import PlannerError
-
     spots = {}
     for name, place in places.items():
         paragraph = f"<p>{place}</p>"

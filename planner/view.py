@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from planner.dates import cn_date, cn_period
 from planner.knowledge import BENEFIT_WIDTH, CITYWIDE, KnowledgeBase, Locality
-from planner.matching import UNKNOWN_MARK, show_value, with_basis
+from planner.matching import FAIL_MARK, UNKNOWN_MARK, show_value, with_basis
 from planner.plan import Plan
 from planner.requests.machine import shown_state
 from planner.requests.refs import visit_ref
@@ -314,7 +314,8 @@ def left_out(not_matched: list) -> list[dict]:
     in the order they come: six measures for industrial firms said once for a software company."""
     groups: dict[tuple, list] = {}
     for m in not_matched:
-        reasons = tuple(m.get("plain") or m["short"])  # a plan.json written before `plain` has only short
+        # a plan.json written before `plain` has `short`, the reasons without the 不符合 mark
+        reasons = tuple(m.get("plain") or m.get("short") or [r.removeprefix(FAIL_MARK) for r in m["reasons"]])
         groups.setdefault(reasons, []).append(m["title"])
     return [{"titles": titles, "reasons": list(reasons)} for reasons, titles in groups.items()]
 
