@@ -590,13 +590,16 @@ def brief_context(plan: Plan, kb: KnowledgeBase, limits: BriefLimits = BriefLimi
     for p in plan.pressures:
         if p["scope"] not in ("reported",) and not p["reported"]:
             difficulties.append({"title": p["title"], "note": "产业共性"})
-    # what a cadre presents first: measures that apply, money first (visits.yaml order; a stopped key
-    # enterprise's assistance before that), then those to check and those to come
+    # what a cadre presents first: measures that apply, then those to check and those to come; in
+    # each, the plan's 重点帮扶措施 before its 普惠政策, so the brief leads with what the plan leads
+    # with; among those, money first (visits.yaml order; a stopped key enterprise's assistance before
+    # that), then the plan's own order
     first = [k for s in plan.situations for k in s.get("brief_first", [])]
     rank = {k: i for i, k in enumerate(first + [k for k in kb.question_order if k not in first])}
     status_rank = {"applies": 0, "verify": 1, "upcoming": 2}
-    ordered = sorted(plan.measures, key=lambda m: (status_rank[m.status], rank.get(m.kind, 99)))
     specs = {s.id: s for s in kb.measures_for(e.get("sector"))}
+    ordered = sorted(plan.measures, key=lambda m: (status_rank[m.status], measure_section(m, specs.get(m.id)) != "core",
+                                                   rank.get(m.kind, 99), m.order))
     measures = []
     for m in ordered:
         line = {"title": m.title, "status_label": STATUS_LABELS[m.status], "lead": lead_text(m.lead, plan, kb),

@@ -197,6 +197,20 @@ def test_a_measure_without_a_case_states_its_own_benefit(kb):
     assert lines["“芯机”对接保障芯片供应"] == "“芯机”对接拓展芯片货源，协调替代型号验证"
 
 
+def test_a_brief_leads_with_what_the_plan_leads_with(kb):
+    """The brief presents the plan's 重点帮扶措施 before its 普惠政策: an automotive factory hears of
+    the chip and parts matchmaking its plan opens with, not of umbrella services first (trial 26)."""
+    rendered = render(kb, plan_of(kb, factory()))
+    core = re.findall(r"^### （[一二三四五六七八九十]+）(.+)$", section(rendered.plan_md, "三、重点帮扶措施"), re.M)
+    shown = list(measure_lines(rendered.brief_md))
+    assert "“芯机”对接保障芯片供应" in core[:2]
+    assert shown == [t for t in shown if t in core] + [t for t in shown if t not in core]  # core first
+    assert set(core[:3]) <= set(shown)  # the plan's first core measures all reach the brief
+    # money first among them (visits.yaml order): the VAT refund, when it applies, leads
+    if "增值税留抵退税" in core:
+        assert shown[0] == "增值税留抵退税"
+
+
 def test_without_a_benefit_a_case_falls_back_to_its_short_note(sectors_copy):
     from planner import knowledge
 
