@@ -47,11 +47,12 @@ class BriefLimits:
     request_lines: int = 5
     lines: int = 17
     name_width: int = 116  # display columns of the name: with 走访简报： two title lines; the rest is cut with …
-    cell_width: int = 60  # of a record value in the facts table (contact, cadre: one table line)
+    cell_width: int = 52  # of a record value in the facts table: two lines of its cell (FACT_WIDTH)
 
 
 LINE_WIDTH = 92  # display columns of one body line (a Chinese character counts two)
 TITLE_WIDTH = 64  # of one line of the 15pt title
+FACT_WIDTH = 26  # of one line of a value cell in the brief's facts table (brief.css: 29% of the body, 13 characters)
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -620,28 +621,32 @@ def brief_context(plan: Plan, kb: KnowledgeBase, limits: BriefLimits = BriefLimi
     reserved = sum(line_count(c) for c in kept_c) + (2 if kept_c else 0)  # its items and heading
     follow_up, more_follow_up = brief_requests(requests, plan.as_of, limits.open_requests)
     reserved += len(follow_up) + (2 if follow_up else 0)  # a line each (cut to one) and a heading
-    kept_d, kept_m, kept_q = fit_brief(difficulties, measures, questions, limits, line_count(title, TITLE_WIDTH),
-                                       reserved)
     rent = e.get("rents_premises")
     owed = e.get("receivables") or []
     amounts = [r.get("amount") for r in owed]
     known = [a for a in amounts if isinstance(a, (int, float))]
     debts = "未登记" if not owed else f"{len(owed)}笔，合计{sum(known):g}万元" + (
         "（部分金额未知）" if len(known) < len(amounts) else "")
+    rows = [
+        ("统一社会信用代码", plan.id, "所属产业", shown("sector")),
+        ("所在区县", location, "企业规模", shown("size")),
+        (kb.fields["employees"].label, shown("employees"), kb.fields["revenue"].label, shown("revenue")),
+        (status_label, status or "—", "重点企业", shown("key_enterprise")),
+        (kb.fields["receivables"].label, debts, kb.fields["utility_arrears"].label, shown("utility_arrears")),
+        (kb.fields["rents_premises"].label, shown("rents_premises") if rent is not None else "—",
+         "基准日", cn_date(plan.as_of)),
+        ("联系人", clip(" ".join(shown(f) for f in ("contact", "phone") if e.get(f) is not None) or "—",
+                      limits.cell_width), "包联干部", shown("cadre")),
+    ]
+    # a value wider than its cell wraps onto a second line (a zone bureau's cadre, a long contact):
+    # that row costs a line more
+    reserved += sum(1 for row in rows if max(display_width(str(v)) for v in row[1::2]) > FACT_WIDTH)
+    kept_d, kept_m, kept_q = fit_brief(difficulties, measures, questions, limits, line_count(title, TITLE_WIDTH),
+                                       reserved)
     return {
         "doc_title": kb.campaign.documents["brief"],
         "name": name,
-        "rows": [
-            ("统一社会信用代码", plan.id, "所属产业", shown("sector")),
-            ("所在区县", location, "企业规模", shown("size")),
-            (kb.fields["employees"].label, shown("employees"), kb.fields["revenue"].label, shown("revenue")),
-            (status_label, status or "—", "重点企业", shown("key_enterprise")),
-            (kb.fields["receivables"].label, debts, kb.fields["utility_arrears"].label, shown("utility_arrears")),
-            (kb.fields["rents_premises"].label, shown("rents_premises") if rent is not None else "—",
-             "基准日", cn_date(plan.as_of)),
-            ("联系人", clip(" ".join(shown(f) for f in ("contact", "phone") if e.get(f) is not None) or "—",
-                          limits.cell_width), "包联干部", shown("cadre")),
-        ],
+        "rows": rows,
         "difficulties": kept_d,
         "more_difficulties": len(difficulties) - len(kept_d),
         "measures": kept_m,

@@ -4,6 +4,7 @@ once, no provenance in the enterprise's copy, and a page budget over the bundled
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 import statistics
@@ -209,6 +210,28 @@ def test_a_brief_leads_with_what_the_plan_leads_with(kb):
     # money first among them (visits.yaml order): the VAT refund, when it applies, leads
     if "增值税留抵退税" in core:
         assert shown[0] == "增值税留抵退税"
+
+
+def test_a_long_cadre_is_printed_whole_on_two_lines_of_its_cell(kb):
+    """A zone bureau's cadre is wider than the facts table's value cell: it wraps onto a second line
+    of the cell, whole, and the brief (which counts that line) still takes one page at the full
+    budget. Before, it was cut to 袁志华（东钱湖旅游度假… (trial 26)."""
+    from planner.generate import BRIEF_PDF
+    from planner.view import FACT_WIDTH
+
+    cadre = "袁志华（宁波杭州湾新区开发建设管理委员会经济发展局）"
+    assert FACT_WIDTH < display_width(cadre) <= 2 * FACT_WIDTH
+    renderer = Renderer(kb, Templates.from_option(None))
+    rendered = renderer.render(plan_of(kb, factory(cadre=cadre)))
+    assert f"| 包联干部 | {cadre} |" in rendered.brief_md
+    short = renderer.render(plan_of(kb, factory()))
+    count = lambda md: len(re.findall(r"^\d+\. ", md, re.M))  # noqa: E731  (measure and question lines)
+    assert count(rendered.brief_md) == count(short.brief_md) - 1  # the cell's second line is paid for
+    pdfs = renderer.pdfs(rendered)
+    assert "brief.md" not in pdfs  # no fallback was needed
+    reader = PdfReader(io.BytesIO(pdfs[BRIEF_PDF]))
+    assert len(reader.pages) == 1
+    assert squash(cadre) in squash(reader.pages[0].extract_text())
 
 
 def test_without_a_benefit_a_case_falls_back_to_its_short_note(sectors_copy):
