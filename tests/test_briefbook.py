@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 from pypdf import PdfReader
@@ -95,3 +96,22 @@ def test_a_folder_that_is_not_an_output_folder_is_refused(runner, tmp_path):
 
     result = runner.invoke(main, ["briefs", str(tmp_path), "--combined", str(tmp_path / "b.pdf")])
     assert result.exit_code != 0 and "不是 planner generate 的输出目录" in result.output
+
+
+def test_the_route_sheet_of_twenty_visits_takes_one_page_with_each_phone_on_one_line(
+        runner, generated, tmp_path):  # noqa: F811
+    """The columns are sized for what they hold (brief.css): before, 包联干部 wrapped onto three lines
+    and 20 visits ran onto a second page (trial 26)."""
+    from planner.cli import main
+
+    target = tmp_path / "全部.pdf"
+    result = runner.invoke(main, ["briefs", str(generated), "--combined", str(target)])
+    assert result.exit_code == 0, result.output
+    reader = PdfReader(target)
+    briefs = len(list(generated.glob("*/走访简报.pdf")))
+    assert len(reader.pages) == briefs + 1  # the route sheet is one page
+    cover = reader.pages[0].extract_text()
+    phones = [line for line in cover.splitlines() if any(p in line for p in ("0574-", "138000"))]
+    assert len(phones) >= briefs - 1  # a phone is never broken across lines
+    for line in phones:
+        assert re.search(r"(0574-\d{8}|1380000\d{4})", line), line
