@@ -144,3 +144,22 @@ def install() -> None:
             module._ = zh.gettext
         if getattr(module, "ngettext", None) in (gettext.ngettext, zh.ngettext):
             module.ngettext = zh.ngettext
+    MissingParameter = sys.modules["click.exceptions"].MissingParameter
+    if not getattr(MissingParameter.format_message, "chinese", False):
+        MissingParameter.format_message = _chinese_missing(MissingParameter.format_message)
+
+
+def _chinese_missing(format_message):
+    """Click joins a missing parameter's message in code, not through gettext:
+    ``f"{missing}{hint}.{msg}"``, which read ``缺少选项 '--combined'.`` with an English full stop.
+    This ends it with ``。`` (the hint keeps its quotes, as in ``'--workers' 的值无效``)."""
+
+    @functools.wraps(format_message)
+    def chinese(self) -> str:
+        text = format_message(self)
+        head, dot, rest = text.partition("'.")  # click's join after the quoted hint: names have no '.
+        return f"{head}'。{rest.strip()}" if dot else text
+
+    chinese.chinese = True
+    return chinese
+

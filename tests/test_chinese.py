@@ -172,8 +172,8 @@ def test_exact_click_messages(runner):
 
     assert error("generate", str(RECORDS), "--x") == "错误：没有 --x 这个选项。"
     assert error("generate", str(RECORDS), "--as-o", "x") == "错误：没有 --as-o 这个选项。 是否想输入 '--as-of'？"
-    assert error("generate") == "错误：缺少参数 'RECORDS'."
-    assert error("briefs", str(RECORDS)) == "错误：缺少选项 '--combined'."
+    assert error("generate") == "错误：缺少参数 'RECORDS'。"
+    assert error("briefs", str(RECORDS)) == "错误：缺少选项 '--combined'。"  # click joins it in code: '. → '。
     assert error("generate", str(RECORDS), "--workers", "0") == "错误：'--workers' 的值无效：0 超出允许范围（至少为1）。"
     assert error("generate", str(RECORDS), "--workers", "a") == "错误：'--workers' 的值无效：“a”不是有效的数值。"
     assert error("generate", str(RECORDS), "--format", "doc") == ("错误：'--format' 的值无效：请写 md、pdf、docx 中的一项或几项，以逗号分隔，"

@@ -81,7 +81,7 @@ def test_template_lists_the_cadres_enterprises_with_dropdowns(out, tmp_path):
     target = tmp_path / "走访诉求登记表.xlsx"
     result = run("template", out, "--cadre", "郑晓岚", "--out", target, "--visit-date", "2022-06-20", "--rows", "2")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"已将2家企业的走访诉求登记表写入 {target}")
+    assert result.output.startswith(f"已将2家企业（包联干部郑晓岚）的走访诉求登记表写入 {target}")
     book = openpyxl.load_workbook(target)
     assert book.sheetnames == ["走访诉求登记表", "填表说明", "planner"]
     assert book["planner"].sheet_state == "hidden"
@@ -265,8 +265,11 @@ def test_list_overdue_counts_working_days(out):
     # 政策 from 17 June (Friday), 简单: due Monday 20 June; 21 and 22 June are two working days late
     assert "SQ-2022-000006  宁波海晟磁材科技有限公司  政策兑现（简单）  登记  市经信局、市财政局  办结时限2022年6月20日  逾期2个工作日" in lines
     assert not any(line.startswith("SQ-2022-000004") for line in lines)  # done in time
-    assert result.stderr.strip() == f"共{len(late)}条诉求，其中逾期{len(late)}条（截至2022-06-22）"
+    assert result.stderr.strip() == f"共{len(late)}条诉求，其中逾期{len(late)}条（截至2022年6月22日）"
     cadre = run("list", out, "--cadre", "郑晓岚", "--as-of", "2022-06-20")
+    assert cadre.stderr.startswith("共4条诉求（包联干部郑晓岚），")  # the filter said back
+    beilun = run("list", out, "--district", "北仑", "--as-of", "2022-06-20")  # an alias, said back as its label
+    assert beilun.stdout == cadre.stdout and beilun.stderr.startswith("共4条诉求（北仑区），")
     assert [line.split()[1] for line in cadre.stdout.splitlines()] == [BEILUN_CAR[1]] * 2 + [BEILUN_EQUIPMENT[1]] * 2
     assert "逾期" not in cadre.stdout  # visited and registered on 20 June: nothing is due yet
     before = run("list", out, "--cadre", "郑晓岚", "--as-of", "2022-06-15")
@@ -684,7 +687,7 @@ def test_list_as_of_a_date_agrees_with_the_rates_of_that_date(out):
     assert handled == rates.total.handling.numerator
     late = run("list", out, "--overdue", "--as-of", day.isoformat())
     assert [line.split()[0] for line in late.stdout.splitlines()] == sorted(o.request.id for o in rates.overdue)
-    assert f"其中逾期{len(rates.overdue)}条（截至2022-06-22）" in late.stderr
+    assert f"其中逾期{len(rates.overdue)}条（截至2022年6月22日）" in late.stderr
     mine = run("list", out, "--department", "市人力社保局", "--as-of", "2022-06-22")
     assert [line.split()[0] for line in mine.stdout.splitlines()] == ["SQ-2022-000012", "SQ-2022-000015"]
     returned = run("list", out, "--status", "退回", "--as-of", "2022-06-22")

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from planner.commands.options import as_of_option, load_knowledge, report_read, sectors_option, templates_option
+from planner.commands.options import (as_of_option, load_knowledge, report_read, scope_words, sectors_option,
+                                      templates_option)
 from planner.generate import BriefsIncomplete, combined_briefs
 from planner.records import PROBLEM_LIST, write_problem_list
 from planner.render import Templates
@@ -67,7 +68,9 @@ def briefs(records: Path, target: Path, ids, ids_file, district, zone, cadre, co
             click.echo(f"注意：{held}", err=True)
         for line in older_lines(result.older, "打印"):
             click.echo(f"注意：{line}", err=True)
-        click.echo(f"已将{len(result.printed)}份走访简报（每份一页{'，另附走访路线单' if cover else ''}）写入 "
+        scope = scope_words(kb, district, zone, cadre)[1:-1]
+        click.echo(f"已将{len(result.printed)}份走访简报（{scope + '，' if scope else ''}每份一页"
+                   f"{'，另附走访路线单' if cover else ''}）写入 "
                    f"{display_path(target)}")
         if result.missing:
             raise SystemExit(1)
@@ -85,5 +88,7 @@ def briefs(records: Path, target: Path, ids, ids_file, district, zone, cadre, co
     printed = {p.id for p in plans}
     errors += [f"错误：{code}：名单中没有这家企业，或不符合筛选条件" for code in wanted if code not in printed]
     problems = write_problem_list(read, target.with_name(PROBLEM_LIST))  # beside the PDF; an old one removed
-    summary = f"已将{len(plans)}份走访简报（每份一页）写入 {display_path(target)}" if plans else "未写入走访简报"
+    scope = scope_words(kb, district, zone, cadre)[1:-1]
+    summary = (f"已将{len(plans)}份走访简报（{scope + '，' if scope else ''}每份一页）写入 {display_path(target)}"
+               if plans else "未写入走访简报")
     report_read(read, kb, as_of, summary, problems, failed=bool(errors), errors=errors)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from planner.commands.options import load_knowledge, sectors_option
+from planner.commands.options import load_knowledge, scope_words, sectors_option
 from planner.yamlio import display_path
 
 
@@ -50,6 +50,6 @@ def export(out_dir: Path, target: Path, by, district, zone, cadre, sectors_dir):
         click.echo(f"注意：{line}", err=True)
     which = "审核通过的版本" if result.review else "的最新版本"
     older = f"（其中{len(result.older)}家是较早的通过版本，见上）" if result.older else ""
-    click.echo(f"已导出{len(result.exported)}家企业{which}到 {display_path(target)}/{older}")
+    click.echo(f"已导出{len(result.exported)}家企业{scope_words(kb, district, zone, cadre)}{which}到 {display_path(target)}/{older}")
     if result.skipped:
         raise SystemExit(1)

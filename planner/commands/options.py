@@ -36,6 +36,22 @@ def load_knowledge(sectors_dir: Path | None) -> knowledge.KnowledgeBase:
     return knowledge.load(sectors_dir or bundled("sectors"))
 
 
+def scope_words(kb: knowledge.KnowledgeBase, district: str | None = None, zone: str | None = None,
+                cadre: str | None = None, department: str | None = None) -> str:
+    """The filters a command was given, as a message says them back: ``（北仑区、包联干部郑晓岚）``, with
+    a district or zone by its label, so `--district 北仑` is seen to mean 北仑区; empty without any."""
+    words = []
+    for vocabulary, value in (("districts", district), ("zones", zone)):
+        if value:
+            found = kb.vocabularies[vocabulary].resolve(value)
+            words.append(kb.vocabularies[vocabulary].entries[found].label if found else value.strip())
+    if cadre:
+        words.append(f"包联干部{cadre.strip()}")
+    if department:
+        words.append(department.strip())
+    return f"（{'、'.join(words)}）" if words else ""
+
+
 records_argument = click.argument("records", type=click.Path(dir_okay=False, path_type=Path))
 
 

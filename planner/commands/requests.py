@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 
 from planner import helptext
-from planner.commands.options import AtLeast, load_knowledge, parse_date, sectors_option
+from planner.commands.options import AtLeast, load_knowledge, parse_date, scope_words, sectors_option
+from planner.dates import cn_date
 from planner.exceptions import PlannerError
 from planner.yamlio import display_path
 
@@ -101,7 +102,7 @@ def template(out_dir: Path | None, cadre, district, target: Path, visit_date, ro
         raise PlannerError(f"{display_path(target)}：--out 须以 .xlsx 结尾")
     kb = load_knowledge(sectors_dir)
     chosen = write_template(out_dir, target, kb, load_rules(sectors_dir), cadre, district, visit_date, rows)
-    click.echo(f"已将{len(chosen)}家企业的走访诉求登记表写入 {display_path(target)}；"
+    click.echo(f"已将{len(chosen)}家企业{scope_words(kb, district, cadre=cadre)}的走访诉求登记表写入 {display_path(target)}；"
                f"填写后导入：planner requests import {display_path(target)} {display_path(out_dir)}")
 
 
@@ -229,7 +230,9 @@ def list_(out_dir: Path | None, status, department, district, cadre, overdue, gi
         for request in found:
             click.echo(request_line(request, as_of, calendar))
         late = sum(r.is_overdue(as_of) for r in found)
-    click.echo(f"共{len(found)}条诉求，其中逾期{late}条（截至{as_of.isoformat()}）", err=True)
+    scope = scope_words(load_knowledge(sectors_dir), district, cadre=cadre, department=department) if (
+        district or cadre or department) else ""
+    click.echo(f"共{len(found)}条诉求{scope}，其中逾期{late}条（截至{cn_date(as_of)}）", err=True)
 
 
 @requests.command("update")
