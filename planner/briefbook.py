@@ -72,8 +72,7 @@ def folder_briefs(folder: Path, kb: KnowledgeBase, ids: list[str] | None = None,
     for code in wanted:
         sub = subs.get(code)
         if sub is None:
-            result.missing.append((code, Said(f"输出目录中没有这家企业（{folder}/{code}）",
-                                              "输出目录中没有这家企业（请核对统一社会信用代码，或先为它生成方案）")))
+            result.missing.append((code, "输出目录中没有这家企业（请核对统一社会信用代码，或先为它生成方案）"))
             continue
         chosen = pick(sub, required)
         result.notes += chosen.notes

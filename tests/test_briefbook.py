@@ -51,7 +51,8 @@ def test_an_unknown_id_is_named_and_the_others_still_print(runner, generated, tm
     result = runner.invoke(main, ["briefs", str(generated), "--combined", str(target), "--no-cover",
                                   "--id", sample_ids()[0], "--id", "91330200MA0000000X"])
     assert result.exit_code == 1
-    assert "91330200MA0000000X：输出目录中没有这家企业" in result.output
+    assert "91330200MA0000000X：输出目录中没有这家企业（请核对统一社会信用代码，或先为它生成方案）" in result.output
+    assert str(generated) not in result.output  # no folder path: the code is what was typed
     assert len(page_texts(target)) == 1
 
 
