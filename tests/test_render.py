@@ -158,7 +158,7 @@ def test_combined_briefs_one_page_each(runner, tmp_path):
     result = runner.invoke(main, ["briefs", str(EXAMPLES / "enterprises.yaml"), "--combined", str(target),
                                   "--district", "北仑区", "--as-of", "2022-06-15"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("已将3份走访简报（每份一页）写入 ")
+    assert result.output.startswith("已将3份走访简报（北仑区，每份一页）写入 ")  # the filter said back
     pages = PdfReader(target).pages
     assert len(pages) == 3
     assert all("北仑区" in squash(p.extract_text()) for p in pages)
