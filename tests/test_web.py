@@ -426,7 +426,7 @@ def test_the_reviewer_sees_the_last_runs_changes_and_the_redline(app):
     r = c.get("/changes")
     assert r.status_code == 200
     assert listed_ids(r.text) == {CHANGED}  # the last run wrote only the changed enterprise
-    assert "v1→v2" in r.text and f"/e/{CHANGED}/redline?old=1&amp;new=2" in r.text
+    assert "第1版→第2版" in r.text and f"/e/{CHANGED}/redline?old=1&amp;new=2" in r.text
     red = c.get(f"/e/{CHANGED}/redline?old=1&new=2")
     assert red.status_code == 200 and "<ins>" in red.text and "帮扶方案版本比较" in red.text
     csp = red.headers["content-security-policy"]  # the site's own: no inline script or style
@@ -450,6 +450,28 @@ def test_the_reviewer_sees_the_last_runs_changes_and_the_redline(app):
         assert other.status_code == 200 and "<ins>" in other.text and "审核通过" not in other.text
         assert 'action="/e/' not in other.text
     assert 'href="/changes"' not in login(app, "city").get(f"/e/{CHANGED}/redline").text.split("</header>")[1]
+
+
+def test_the_changes_page_without_a_run_or_with_a_damaged_record_says_so_in_a_users_words(data, tmp_path):
+    from planner.changes import RUNS
+
+    empty = create_app(tmp_path / "empty")
+    empty.state.accounts.add("王芳", "reviewer", password=PASSWORD)
+    r = login(empty, "王芳").get("/changes")
+    assert r.status_code == 200 and "还没有生成记录：上传名单并生成方案后，这里列出最近一次生成的新版本" in r.text
+    assert RUNS not in r.text and "--since" not in r.text
+    copy = tmp_path / "copy"
+    shutil.copytree(data, copy)
+    with open(copy / "output" / RUNS, "a", encoding="utf-8") as handle:
+        handle.write("{not json\n")
+    shutil.rmtree(copy / "output" / CHANGED)  # the last run's one enterprise, gone meanwhile
+    r = login(create_app(copy), "王芳").get("/changes")
+    lines = (copy / "output" / RUNS).read_text().splitlines()
+    assert f"运行记录第{len(lines)}行已损坏，已忽略该行" in r.text and f"{CHANGED}：企业文件夹已不存在" in r.text
+    assert str(copy) not in r.text and RUNS not in r.text
+    (copy / "output" / RUNS).write_text("{not json\n", encoding="utf-8")
+    r = login(create_app(copy), "王芳").get("/changes")
+    assert r.status_code == 200 and "运行记录已损坏，无法确定最近一次生成" in r.text and str(copy) not in r.text
 
 
 def test_the_reviewer_approves_from_the_redline_and_is_back_at_the_list(app, data):

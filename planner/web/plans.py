@@ -189,11 +189,18 @@ def register(app: FastAPI, site: Site) -> None:
     @app.get("/changes")
     def changes_page(request: Request):
         from planner import changes
+        from planner.exceptions import PlannerError, for_web
 
         session = need(request, "admin", "reviewer")
         output = site.folder.output
-        result = changes.collect(output, kb=site.kb) if output.is_dir() else changes.Changes("最近一次运行")
-        return page(request, "changes.html.j2", session, result=result, headline=changes.headline(result))
+        try:
+            result = changes.collect(output, kb=site.kb)
+            headline = changes.headline(result)
+        except PlannerError as exc:  # no run yet, or its record damaged: said as a page says it
+            result, headline = changes.Changes("最近一次运行"), exc.web_message()
+        # a note names a file by its path on the server: the enterprise folder is what a user knows
+        notes = [for_web(note).replace(f"{output}/", "") for note in result.notes]
+        return page(request, "changes.html.j2", session, result=result, headline=headline, notes=notes)
 
     @app.get("/briefs.pdf")
     def combined_briefs(request: Request, id: list[str] = Query([])):
