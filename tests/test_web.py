@@ -651,6 +651,8 @@ def test_the_whole_loop_in_the_browser_forms_by_the_right_roles(app, data):
     cadre, officer = login(app, "罗建华"), login(app, "city")
     rid = _register(cadre, LUO[0], "希望协调解决厂房租金减免")
     page = cadre.get(f"/requests/{rid}").text
+    assert "走访日期 2022年6月20日 · 办理期限 2022年6月" in page  # days as the history writes them
+    assert '<a href="/requests">← 返回我登记的诉求</a>' in page
     assert _forms(page) == []  # nothing for the cadre until it is done; the page says what comes
     assert "下一步：由经信部门交办。诉求办结后，请回访企业并在这里登记企业是否满意。" in page
     page = officer.get(f"/requests/{rid}").text
@@ -674,6 +676,8 @@ def test_the_whole_loop_in_the_browser_forms_by_the_right_roles(app, data):
     assert _step(dept, rid, "办理中", note="已对接").status_code == 303
     assert _step(dept, rid, "办结", note="已减免三个月租金").status_code == 303
     assert "下一步：由包联干部回访。" in dept.get(f"/requests/{rid}").text
+    page = officer.get(f"/requests/{rid}").text  # its only step a side one (撤回): whose turn it is, too
+    assert _forms(page) == ["撤回"] and "下一步：由包联干部回访。" in page
     assert _forms(cadre.get(f"/requests/{rid}").text) == ["回访"]
     r = _step(cadre, rid, "回访")  # no verdict
     assert r.status_code == 400 and "回访须注明企业是否满意" in r.text

@@ -25,7 +25,7 @@ from fastapi.responses import HTMLResponse
 from itsdangerous import BadSignature, TimestampSigner
 from starlette.exceptions import HTTPException
 
-from planner.dates import local_time
+from planner.dates import cn_date, local_time
 from planner.web.accounts import ROLES, SESSION_HOURS, Session
 from planner.web.folder import CODE, DataFolder, ensure_secret, sees_enterprise, sees_request
 
@@ -73,6 +73,7 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["local_time"] = _local_time
+    env.filters["cn_date"] = cn_date  # 2022年6月17日, as the plans and the request's history write a day
     env.filters["q"] = lambda value: quote(str(value), safe="")
     return env
 
