@@ -366,6 +366,7 @@ def test_the_enterprise_page_shows_the_plan_its_files_and_versions(app, data):
     first_heading = next(line for line in plan.splitlines() if line.startswith("## ")).lstrip("# ")
     assert f"<h2>{first_heading}</h2>" in r.text
     assert "第2版" in r.text and "第1版" in r.text
+    assert "，基准日2022年6月15日。" in r.text  # the day as the plan writes it, not 2022-06-15
     assert f'href="/e/{CHANGED}/files/%E5%B8%AE%E6%89%B6%E6%96%B9%E6%A1%88.pdf"' in r.text
     assert "登记走访诉求" in r.text and "审核通过第2版" not in r.text  # a cadre does not review
 
