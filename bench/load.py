@@ -213,7 +213,7 @@ async def login(base: str, name: str) -> httpx.AsyncClient:
 def filters_of(html: str) -> dict[str, list[str]]:
     """The values each filter of the list page offers."""
     found = {}
-    for name in ("district", "sector", "cadre", "status"):
+    for name in ("district", "zone", "sector", "cadre", "status"):
         select = re.search(rf'<select name="{name}">(.*?)</select>', html, re.S)
         if select:
             found[name] = [v for v in re.findall(r'<option value="([^"]*)"', select.group(1)) if v]
@@ -237,11 +237,11 @@ async def browse(rec: Recorder, client: httpx.AsyncClient, html: str, until: flo
                 codes = PLAN_LINK.findall(response.text) or codes
         elif pick < 0.5:
             params = {}
-            name = rng.choice(["q", "questions", *choices])
+            name = rng.choice(["q", "questions", "requests", *choices])
             if name == "q":
                 params["q"] = rng.choice(["示例", "equipment", "宁波", "有限公司", "91330", "企业0"])
-            elif name == "questions":
-                params["questions"] = "1"
+            elif name in ("questions", "requests"):  # 有待核实问题, 有未办结诉求
+                params[name] = "1"
             elif choices.get(name):
                 params[name] = rng.choice(choices[name])
             if rng.random() < 0.25:  # a page link of the list (50 a page; past the last is the last)

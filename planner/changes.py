@@ -20,7 +20,7 @@ from pathlib import Path
 import orjson
 
 from planner.dates import cn_date, local_time, local_zone
-from planner.exceptions import PlannerError
+from planner.exceptions import PlannerError, Said
 from planner.review import read_reviews, state_of
 from planner.store import atomic_write
 from planner.versions import HISTORY, DamagedVersion, Version, read_meta
@@ -80,7 +80,7 @@ def last_run(out_dir: Path) -> tuple[dict | None, list[str]]:
         except orjson.JSONDecodeError:
             ok = False
         if not ok:
-            notes.append(f"{path}:{number}：运行记录已损坏，已忽略该行")
+            notes.append(Said(f"{path}:{number}：运行记录已损坏，已忽略该行", f"运行记录第{number}行已损坏，已忽略该行"))
             continue
         latest = run
     return latest, notes
@@ -99,7 +99,8 @@ class Change:
 
     @property
     def versions(self) -> str:
-        return f"v{self.old}→v{self.new}" if self.old else f"新建→v{self.new}"
+        """第1版→第2版 (新建→第1版 for an enterprise new in the run), as every other list writes versions."""
+        return f"第{self.old}版→第{self.new}版" if self.old else f"新建→第{self.new}版"
 
 
 @dataclass
@@ -175,16 +176,19 @@ def collect(out_dir: Path, since: dt.date | None = None, kb=None) -> Changes:
         run, notes = last_run(out_dir)
         if run is None:
             what = f"运行记录均已损坏（{'；'.join(notes)}）" if notes else f"没有运行记录（{RUNS}）"
-            raise PlannerError(f"{out_dir}：{what}，无法确定最近一次运行；请用 --since 日期 列出某日以来的新版本")
+            web = ("运行记录已损坏，无法确定最近一次生成；再生成一次后，这里列出那次生成的新版本" if notes
+                   else "还没有生成记录：上传名单并生成方案后，这里列出最近一次生成的新版本")
+            raise PlannerError(f"{out_dir}：{what}，无法确定最近一次运行；请用 --since 日期 列出某日以来的新版本", web=web)
         result = Changes(f"最近一次运行（{local_time(run['finished'])}）", notes=notes)
         for enterprise_id, number in sorted(run["versions"].items()):
             folder = out_dir / enterprise_id
             if not folder.is_dir() or folder.is_symlink():
-                result.notes.append(f"{folder}：企业文件夹已不存在")
+                result.notes.append(Said(f"{folder}：企业文件夹已不存在", f"{enterprise_id}：企业文件夹已不存在"))
                 continue
             found = _versions(folder, result.notes)
             if number not in found:
-                result.notes.append(f"{folder}：第{number}版已不存在或无法读取")
+                result.notes.append(Said(f"{folder}：第{number}版已不存在或无法读取",
+                                         f"{enterprise_id}：第{number}版已不存在或无法读取"))
                 continue
             result.rows.append(_change(folder, found, number, number, result.notes, kb))
         return result

@@ -70,7 +70,7 @@ def test_decisions_are_appended_and_earlier_bytes_never_change(runner, folder):
     assert decisions(reviews)[1]["decision"] == "rejected" and decisions(reviews)[1]["reason"] == "未列留抵退税"
 
     listed = run(runner, "changes", out, "--last-run")  # the latest decision wins
-    assert f"（{ids[0]}）　新建→v1　首次生成　〔已退回（李四：未列留抵退税）〕　首个版本" in listed.stdout
+    assert f"（{ids[0]}）　新建→第1版　首次生成　〔已退回（李四：未列留抵退税）〕　首个版本" in listed.stdout
 
 
 def test_a_damaged_line_is_named_and_ignored(runner, folder):

@@ -366,6 +366,7 @@ def test_the_enterprise_page_shows_the_plan_its_files_and_versions(app, data):
     first_heading = next(line for line in plan.splitlines() if line.startswith("## ")).lstrip("# ")
     assert f"<h2>{first_heading}</h2>" in r.text
     assert "第2版" in r.text and "第1版" in r.text
+    assert "，基准日2022年6月15日。" in r.text  # the day as the plan writes it, not 2022-06-15
     assert f'href="/e/{CHANGED}/files/%E5%B8%AE%E6%89%B6%E6%96%B9%E6%A1%88.pdf"' in r.text
     assert "登记走访诉求" in r.text and "审核通过第2版" not in r.text  # a cadre does not review
 
@@ -426,7 +427,7 @@ def test_the_reviewer_sees_the_last_runs_changes_and_the_redline(app):
     r = c.get("/changes")
     assert r.status_code == 200
     assert listed_ids(r.text) == {CHANGED}  # the last run wrote only the changed enterprise
-    assert "v1→v2" in r.text and f"/e/{CHANGED}/redline?old=1&amp;new=2" in r.text
+    assert "第1版→第2版" in r.text and f"/e/{CHANGED}/redline?old=1&amp;new=2" in r.text
     red = c.get(f"/e/{CHANGED}/redline?old=1&new=2")
     assert red.status_code == 200 and "<ins>" in red.text and "帮扶方案版本比较" in red.text
     csp = red.headers["content-security-policy"]  # the site's own: no inline script or style
@@ -450,6 +451,28 @@ def test_the_reviewer_sees_the_last_runs_changes_and_the_redline(app):
         assert other.status_code == 200 and "<ins>" in other.text and "审核通过" not in other.text
         assert 'action="/e/' not in other.text
     assert 'href="/changes"' not in login(app, "city").get(f"/e/{CHANGED}/redline").text.split("</header>")[1]
+
+
+def test_the_changes_page_without_a_run_or_with_a_damaged_record_says_so_in_a_users_words(data, tmp_path):
+    from planner.changes import RUNS
+
+    empty = create_app(tmp_path / "empty")
+    empty.state.accounts.add("王芳", "reviewer", password=PASSWORD)
+    r = login(empty, "王芳").get("/changes")
+    assert r.status_code == 200 and "还没有生成记录：上传名单并生成方案后，这里列出最近一次生成的新版本" in r.text
+    assert RUNS not in r.text and "--since" not in r.text
+    copy = tmp_path / "copy"
+    shutil.copytree(data, copy)
+    with open(copy / "output" / RUNS, "a", encoding="utf-8") as handle:
+        handle.write("{not json\n")
+    shutil.rmtree(copy / "output" / CHANGED)  # the last run's one enterprise, gone meanwhile
+    r = login(create_app(copy), "王芳").get("/changes")
+    lines = (copy / "output" / RUNS).read_text().splitlines()
+    assert f"运行记录第{len(lines)}行已损坏，已忽略该行" in r.text and f"{CHANGED}：企业文件夹已不存在" in r.text
+    assert str(copy) not in r.text and RUNS not in r.text
+    (copy / "output" / RUNS).write_text("{not json\n", encoding="utf-8")
+    r = login(create_app(copy), "王芳").get("/changes")
+    assert r.status_code == 200 and "运行记录已损坏，无法确定最近一次生成" in r.text and str(copy) not in r.text
 
 
 def test_the_reviewer_approves_from_the_redline_and_is_back_at_the_list(app, data):
@@ -629,6 +652,8 @@ def test_the_whole_loop_in_the_browser_forms_by_the_right_roles(app, data):
     cadre, officer = login(app, "罗建华"), login(app, "city")
     rid = _register(cadre, LUO[0], "希望协调解决厂房租金减免")
     page = cadre.get(f"/requests/{rid}").text
+    assert "走访日期 2022年6月20日 · 办理期限 2022年6月" in page  # days as the history writes them
+    assert '<a href="/requests">← 返回我登记的诉求</a>' in page
     assert _forms(page) == []  # nothing for the cadre until it is done; the page says what comes
     assert "下一步：由经信部门交办。诉求办结后，请回访企业并在这里登记企业是否满意。" in page
     page = officer.get(f"/requests/{rid}").text
@@ -652,6 +677,8 @@ def test_the_whole_loop_in_the_browser_forms_by_the_right_roles(app, data):
     assert _step(dept, rid, "办理中", note="已对接").status_code == 303
     assert _step(dept, rid, "办结", note="已减免三个月租金").status_code == 303
     assert "下一步：由包联干部回访。" in dept.get(f"/requests/{rid}").text
+    page = officer.get(f"/requests/{rid}").text  # its only step a side one (撤回): whose turn it is, too
+    assert _forms(page) == ["撤回"] and "下一步：由包联干部回访。" in page
     assert _forms(cadre.get(f"/requests/{rid}").text) == ["回访"]
     r = _step(cadre, rid, "回访")  # no verdict
     assert r.status_code == 400 and "回访须注明企业是否满意" in r.text

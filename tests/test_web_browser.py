@@ -140,6 +140,8 @@ def _login(page, name, landing="**/enterprises"):
 
 
 def test_a_reviewer_opens_a_plan_downloads_its_pdf_and_approves_it(page, server):
+    from planner.requests import PENDING, Ledger, ledger_path
+
     origin, root = server
     _login(page, "王芳")
     rows = page.locator("tbody tr")
@@ -148,8 +150,25 @@ def test_a_reviewer_opens_a_plan_downloads_its_pdf_and_approves_it(page, server)
     page.get_by_label("产业").select_option("汽车")  # htmx refreshes the list in place
     page.wait_for_url("**sector=%E6%B1%BD%E8%BD%A6**")
     page.wait_for_function(f"document.querySelectorAll('tbody tr').length < {total}")
-    assert 0 < rows.count() < total
+    cars = rows.count()
+    assert 0 < cars < total
+    with Ledger.open(ledger_path(root / "output")) as book:  # the sample sheet's, not yet 办结
+        open_cars = {r.enterprise_id for r in book.find(status=sorted(PENDING))} & {
+            p.name for p in (root / "output").iterdir() if (p / "version.json").is_file()
+            and json.loads((p / "version.json").read_text())["listing"]["sector"] == "汽车"}
+    assert 0 < len(open_cars) <= cars
+    page.get_by_label("有未办结诉求").check()
+    page.wait_for_url("**sector=%E6%B1%BD%E8%BD%A6&requests=1")
+    playwright.expect(rows).to_have_count(len(open_cars))
+    counts = page.locator("tbody tr td:nth-child(9)").all_inner_texts()
+    assert all(c.isdigit() and int(c) > 0 for c in counts)
     shot(page, "web-enterprises.png")
+    page.get_by_label("有未办结诉求").uncheck()
+    playwright.expect(rows).to_have_count(cars)
+    page.get_by_label("功能区").select_option("前湾新区")
+    page.wait_for_url("**zone=%E5%89%8D%E6%B9%BE%E6%96%B0%E5%8C%BA**")
+    playwright.expect(rows).to_have_count(1)
+    assert "前湾新区" in rows.first.inner_text()
     page.goto(f"/e/{REVIEWED}")
     name = json.loads((root / "output" / REVIEWED / "version.json").read_text())["listing"]["name"]
     assert page.locator("main > h1").inner_text() == name
@@ -176,9 +195,10 @@ def test_a_cadre_on_a_phone_prints_two_briefs_and_enters_a_request(browser, serv
     boxes = page.locator('input[name="id"]')
     assert boxes.count() == 2
     # on the phone: the tick, the enterprise with its district and status under its name, the
-    # measures and open questions, each heading on one line (not 区/县 a character a line)
+    # measures, open questions and requests not yet 办结, each heading on one line (not 区/县 a
+    # character a line)
     heads = page.locator("table.enterprises thead th:visible")
-    assert heads.all_inner_texts() == ["简报", "企业名称", "措施", "待核实"]
+    assert heads.all_inner_texts() == ["简报", "企业名称", "措施", "待核实", "未办结诉求"]
     line = page.evaluate("parseFloat(getComputedStyle(document.querySelector('table.enterprises th')).lineHeight)")
     assert all(h <= line * 1.5 + 16 for h in heads.evaluate_all("cells => cells.map(c => c.clientHeight)"))
     assert page.locator("table.enterprises tbody tr").first.locator(".phone").is_visible()

@@ -571,6 +571,8 @@ def test_the_summary_shows_the_officers_scope_with_its_charts(app, data):
     assert f"企业{beilun}家" in html
     city = login(app, "王芳").get("/summary").text
     assert f"企业{len(listing)}家" in city and 'href="/export.zip"' not in city
+    # the check against the lists names no folder of the server: 已生成的帮扶方案, as the report says it
+    assert "本汇总按已生成的帮扶方案统计" in city and "文件夹 output" not in city and "仅凭文件夹" not in city
     assert not re.search(r"(?i)\son[a-z]+\s*=|<script(?![^>]*\bsrc=\"/static/)", html + city)
 
 

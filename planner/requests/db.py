@@ -572,6 +572,15 @@ class Ledger:
             sql += " WHERE " + " AND ".join(where)
         return [_request(row) for row in self._conn.execute(sql + " ORDER BY number", args)]
 
+    def pending_counts(self) -> list[tuple[str, str, str, int]]:
+        """The requests not yet 办结 (``machine.PENDING``: 登记, 交办, 办理中) counted in one query, per
+        (enterprise, district, cadre) as registered: what a list of enterprises shows beside each,
+        each user counting the requests of their scope (the district and cadre decide it)."""
+        pending = sorted(machine.PENDING)
+        sql = (f"SELECT enterprise_id, district, cadre, COUNT(*) FROM requests "
+               f"WHERE state IN ({', '.join('?' * len(pending))}) GROUP BY enterprise_id, district, cadre")
+        return [(ent, district, cadre, n) for ent, district, cadre, n in self._conn.execute(sql, pending)]
+
     def _find_as_of(self, day: dt.date, states, department, district, cadre, enterprise_id, overdue_as_of,
                     category) -> list[Request]:
         snapshots = self.replay(day)

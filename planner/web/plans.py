@@ -33,7 +33,9 @@ def page_numbers(current: int, pages: int) -> list:
     return out
 
 
-LIST_KEYS = ("q", "district", "sector", "cadre", "status", "questions", "page")  # what a list's URL may hold
+# what a list's URL may hold: the search, the filters (区县, 功能区, 产业, 包联干部, 生产状态, 有待核实问题,
+# 有未办结诉求) and the page
+LIST_KEYS = ("q", "district", "zone", "sector", "cadre", "status", "questions", "requests", "page")
 
 
 def list_link(query: dict) -> str:
@@ -55,20 +57,25 @@ def register(app: FastAPI, site: Site) -> None:
     need, page, enterprise = site.need, site.page, site.enterprise
 
     @app.get("/enterprises")
-    def enterprises(request: Request, q: str = "", district: str = "", sector: str = "", cadre: str = "",
-                    status: str = "", questions: str = "", page_no: str = Query("", alias="page")):
+    def enterprises(request: Request, q: str = "", district: str = "", zone: str = "", sector: str = "",
+                    cadre: str = "", status: str = "", questions: str = "", requests: str = "",
+                    page_no: str = Query("", alias="page")):
         session = need(request, *SEES_ENTERPRISES)
         rows = site.visible_rows(session)
+        pending = site.pending_requests(session)  # in the user's scope, as /requests lists them
+        for row in rows:
+            row["requests"] = pending.get(row["id"], 0)
         choices = {key: sorted({row[key] for row in rows if row[key]})
-                   for key in ("district", "sector", "cadre", "production_status")}
+                   for key in ("district", "zone", "sector", "cadre", "production_status")}
         wanted = q.strip()
         shown = [row for row in rows
                  if (not wanted or wanted in row["name"] or wanted.upper() in row["id"])
-                 and (not district or row["district"] == district) and (not sector or row["sector"] == sector)
+                 and (not district or row["district"] == district) and (not zone or row["zone"] == zone)
+                 and (not sector or row["sector"] == sector)
                  and (not cadre or row["cadre"] == cadre) and (not status or row["production_status"] == status)
-                 and (not questions or row["questions"] > 0)]
-        filters = {"q": q, "district": district, "sector": sector, "cadre": cadre, "status": status,
-                   "questions": questions}
+                 and (not questions or row["questions"] > 0) and (not requests or row["requests"] > 0)]
+        filters = {"q": q, "district": district, "zone": zone, "sector": sector, "cadre": cadre, "status": status,
+                   "questions": questions, "requests": requests}
         pages = max(1, -(-len(shown) // PER_PAGE))
         number = min(int(page_no), pages) if page_no.isdigit() and int(page_no) >= 1 else 1
         first = (number - 1) * PER_PAGE
@@ -182,11 +189,18 @@ def register(app: FastAPI, site: Site) -> None:
     @app.get("/changes")
     def changes_page(request: Request):
         from planner import changes
+        from planner.exceptions import PlannerError, for_web
 
         session = need(request, "admin", "reviewer")
         output = site.folder.output
-        result = changes.collect(output, kb=site.kb) if output.is_dir() else changes.Changes("最近一次运行")
-        return page(request, "changes.html.j2", session, result=result, headline=changes.headline(result))
+        try:
+            result = changes.collect(output, kb=site.kb)
+            headline = changes.headline(result)
+        except PlannerError as exc:  # no run yet, or its record damaged: said as a page says it
+            result, headline = changes.Changes("最近一次运行"), exc.web_message()
+        # a note names a file by its path on the server: the enterprise folder is what a user knows
+        notes = [for_web(note).replace(f"{output}/", "") for note in result.notes]
+        return page(request, "changes.html.j2", session, result=result, headline=headline, notes=notes)
 
     @app.get("/briefs.pdf")
     def combined_briefs(request: Request, id: list[str] = Query([])):

@@ -15,6 +15,7 @@ import os
 import re
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -24,7 +25,7 @@ from fastapi.responses import HTMLResponse
 from itsdangerous import BadSignature, TimestampSigner
 from starlette.exceptions import HTTPException
 
-from planner.dates import local_time
+from planner.dates import cn_date, local_time
 from planner.web.accounts import ROLES, SESSION_HOURS, Session
 from planner.web.folder import CODE, DataFolder, ensure_secret, sees_enterprise, sees_request
 
@@ -72,6 +73,7 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["local_time"] = _local_time
+    env.filters["cn_date"] = cn_date  # 2022年6月17日, as the plans and the request's history write a day
     env.filters["q"] = lambda value: quote(str(value), safe="")
     return env
 
@@ -87,6 +89,7 @@ class Site:
         self.cache: dict = {}
         self._listed: dict[str, tuple] = {}  # enterprise folder name: (its _folder_key, its row or None)
         self._plan_html: OrderedDict[str, tuple] = OrderedDict()  # plan.md path: (its stat key, its HTML)
+        self._pending: tuple | None = None  # (the ledger files' stat key, Ledger.pending_counts())
 
     # -- knowledge and renderer, lazily (the first page that needs them pays)
 
@@ -230,6 +233,31 @@ class Site:
             self.cache["request_rules"] = load_rules()
         return Ledger.open(ledger_path(self.folder.output), self.cache["request_rules"])
 
+    def pending_requests(self, session: Session) -> dict[str, int]:
+        """Credit code → how many of its requests in the user's scope are not yet 办结
+        (Ledger.pending_counts). The counts are kept while the ledger's files (requests.db and its
+        WAL) stay as they were, so a list page stats two files instead of opening the ledger;
+        a ledger written this moment is read again (RACY_NS), as the list's rows are."""
+        from planner.requests import ledger_path
+
+        path = ledger_path(self.folder.output)
+        key = _ledger_key(path)
+        if key is None:
+            return {}
+        known = self._pending
+        if known is not None and known[0] == key:
+            groups = known[1]
+        else:
+            with self.ledger() as book:
+                groups = book.pending_counts()
+            if time.time_ns() - max(max(k[0], k[1]) for k in key if k) >= RACY_NS:
+                self._pending = (key, groups)
+        counts: dict[str, int] = {}
+        for enterprise_id, district, cadre, n in groups:
+            if sees_request(session.user, _Held(district, cadre)):
+                counts[enterprise_id] = counts.get(enterprise_id, 0) + n
+        return counts
+
     @staticmethod
     def request_in_scope(session: Session, book, rid: str):
         from planner.requests import UnknownRequest
@@ -243,6 +271,32 @@ class Site:
         if not sees_request(session.user, found):
             raise HTTPException(404)
         return found
+
+
+@dataclass(frozen=True)
+class _Held:
+    """What decides whether a user sees a request (folder.sees_request), for counting them."""
+
+    district: str
+    cadre: str
+    departments: tuple = ()
+
+
+def _ledger_key(path: Path) -> tuple | None:
+    """What the ledger's contents depend on, from two stats: the times, size and inode of
+    requests.db and of its write-ahead log (a commit appends to the log, a checkpoint writes the
+    file); None when there is no ledger."""
+    keys = []
+    for name in (path, path.with_name(path.name + "-wal")):
+        try:
+            found = os.stat(name)
+        except (FileNotFoundError, NotADirectoryError):
+            if name == path:
+                return None
+            keys.append(())
+            continue
+        keys.append((found.st_mtime_ns, found.st_ctime_ns, found.st_size, found.st_ino))
+    return tuple(keys)
 
 
 def _folder_key(path: str) -> tuple | None:

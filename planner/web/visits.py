@@ -134,9 +134,14 @@ def register(app: FastAPI, site: Site) -> None:
                     nexts={r.id: next_line(session.user, r) for r in found})
 
     def request_view(request, session, book, found, status=200, error="", failed=""):
+        from planner.requests import STEPS
+
         role = session.user.role
         steps = steps_of(session.user, found)
-        hint = next_hint(found.state, found.returned, role, steps) if found.is_open else ""
+        # what the request waits for, unless the user's own step carries it on: an officer whose
+        # only steps are 督办 or 撤回 (a side step) still reads whose turn it is
+        forward = [s for s in steps if s not in SIDE_STEPS and (STEPS[s].target != found.state or found.returned)]
+        hint = next_hint(found.state, found.returned, role, forward) if found.is_open else ""
         answering = found.departments if found.co_held and role in REHANDS else ()
         return page(request, "request.html.j2", session, status, r=found, events=book.events(found.id), steps=steps,
                     rehands=role in REHANDS, answering=answering, answers=ANSWERS, error=error, failed=failed,
