@@ -45,7 +45,7 @@ BINARY_FORMATS = ("pdf", "docx")  # made beside the Markdown and JSON, which eve
 # Smaller and smaller briefs, tried in turn should one ever run onto a second page.
 FALLBACK_LIMITS = (BriefLimits(lines=15), BriefLimits(lines=12, request_lines=4),
                    BriefLimits(difficulties=4, measures=4, questions=3, checklist=1, open_requests=2, request_lines=3,
-                               lines=10, name_width=60, cell_width=26))  # the last resort: the least of each
+                               lines=10, name_width=60, cell_width=24))  # the last resort: the least of each
 
 
 ARCHIVE_VARIANT = "pdf/a-3b"  # plans are archived with their data: PDF/A-3 allows embedded files

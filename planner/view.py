@@ -47,12 +47,12 @@ class BriefLimits:
     request_lines: int = 5
     lines: int = 17
     name_width: int = 116  # display columns of the name: with 走访简报： two title lines; the rest is cut with …
-    cell_width: int = 52  # of a record value in the facts table: two lines of its cell (FACT_WIDTH)
+    cell_width: int = 48  # of a record value in the facts table: two lines of its cell (FACT_WIDTH)
 
 
 LINE_WIDTH = 92  # display columns of one body line (a Chinese character counts two)
 TITLE_WIDTH = 64  # of one line of the 15pt title
-FACT_WIDTH = 26  # of one line of a value cell in the brief's facts table (brief.css: 29% of the body, 13 characters)
+FACT_WIDTH = 24  # of one line of a value cell in the brief's facts table (brief.css: what the labels leave, 12 characters)
 
 
 @functools.lru_cache(maxsize=1 << 14)
