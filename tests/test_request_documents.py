@@ -114,7 +114,7 @@ def test_the_brief_lists_the_open_requests_first_with_state_and_due_date(with_re
     # open: late (due 6月2日), done (due 6月7日, 办结 awaiting its 回访), ahead (due 6月17日), hostile
     # (due 6月14日, overdue as of 6月15日); at most three, the overdue ones first; closed and withdrawn never
     assert len(lines) == 3
-    assert "另有1件未销号，见诉求台账" in headings[0]
+    assert "另有1件未销号，见帮扶方案或网页工作台" in headings[0]  # a cadre has no ledger; the plan lists them
     assert lines[0] == f"- {roles['late'].id} 融资：希望对接低息贷款，缓解流动资金压力（待交办，6月2日到期，已逾期）"
     assert lines[1].startswith(f"- {roles['hostile'].id} 技术：") and lines[1].endswith("（待交办，6月14日到期，已逾期）")
     due = roles["done"].due_date  # three working days after 6月1日, the 端午 holiday left out
@@ -439,3 +439,19 @@ def test_every_open_state_reads_in_a_cadres_words_on_the_brief_and_in_the_plan(s
     if request["pending"]:  # past its due date
         assert follow_up_state(request, dt.date(2022, 6, 21)) == f"{brief}，已逾期"
         assert _state_shown(request, True) == f"{plan}，已逾期"
+
+
+def test_the_brief_keeps_the_longest_overdue_requests_when_more_are_open():
+    """Three lines for five open requests: the two overdue ones, the longest overdue first, then one
+    the departments have done (to 回访), not the first three by number (trial 28)."""
+    from planner.view import brief_requests
+
+    def req(n, due, state="交办"):
+        return {"id": f"SQ-2022-00000{n}", "category": "融资", "text": "文本", "state": state, "departments": ["市经信局"],
+                "due": due, "pending": state in ("登记", "交办", "办理中"), "open": True, "measures": []}
+
+    requests = [req(1, "2022-06-28"), req(2, "2022-06-20"), req(3, "2022-06-10"), req(4, "2022-06-24", "办结"),
+                req(5, "2022-06-29")]
+    kept, more = brief_requests(requests, dt.date(2022, 6, 27), 3)
+    assert [r["id"][-1] for r in kept] == ["3", "2", "4"] and more == 2
+    assert all(r["overdue"] for r in kept[:2]) and not kept[2]["overdue"]
