@@ -60,7 +60,8 @@ def read_ids(values: tuple, ids_file: Path | None) -> list[str]:
 def folder_briefs(folder: Path, kb: KnowledgeBase, ids: list[str] | None = None, district: str | None = None,
                   cadre: str | None = None, zone: str | None = None) -> tuple[list, FolderBriefs]:
     """The (plan.json, brief.pdf path) of each enterprise to print: those of ``ids`` in that order,
-    else every enterprise of the folder by credit code; then the district, zone and cadre filters."""
+    else every enterprise of the folder, by district, zone and cadre (``_pile``); then the district,
+    zone and cadre filters."""
     from planner.generate import select_plans
     from planner.review import pick, review_required
 
@@ -89,6 +90,8 @@ def folder_briefs(folder: Path, kb: KnowledgeBase, ids: list[str] | None = None,
                                      brief=chosen.version.path / BRIEF_PDF, version=chosen.version, older=chosen.older,
                                      newer=chosen.newer))
     chosen = select_plans(found, kb, district, cadre, zone, source="输出目录") if found else []
+    if not ids:  # a whole folder or a filter: in piles to hand out, by district, zone and cadre
+        chosen.sort(key=lambda p: _pile(kb, p.enterprise) + (p.id,))
     if ids:  # asked for by code and left out by a filter: said, not dropped silently
         kept = {p.id for p in chosen}
         result.missing += [(p.id, "不符合筛选条件（区县、功能区或包联干部）") for p in found if p.id not in kept]
@@ -103,6 +106,13 @@ def folder_briefs(folder: Path, kb: KnowledgeBase, ids: list[str] | None = None,
             result.missing.append((p.id, Said("该版本没有走访简报 PDF（用 --format md,pdf 重新生成）",
                                               "该版本没有走访简报 PDF（须重新生成，生成时选择输出 PDF）")))
     return printable, result
+
+
+def _pile(kb: KnowledgeBase, e: dict) -> tuple:
+    """Where a brief goes in a print of many: its district (in vocabulary.yaml's order, the unknown
+    last), its zone, its cadre."""
+    order = {v.id: i for i, v in enumerate(kb.vocabularies["districts"])}
+    return (order.get(e.get("district"), len(order)), str(e.get("zone") or ""), str(e.get("cadre") or ""))
 
 
 def route_sheet_markdown(chosen: list, kb: KnowledgeBase, title: str, left_out: tuple = ()) -> str:

@@ -116,3 +116,22 @@ def test_the_route_sheet_of_twenty_visits_takes_one_page_with_each_phone_on_one_
     assert len(phones) >= briefs - 1  # a phone is never broken across lines
     for line in phones:
         assert re.search(r"(0574-\d{8}|1380000\d{4})", line), line
+
+
+def test_a_whole_folder_prints_in_piles_by_district_and_cadre(runner, generated, tmp_path):  # noqa: F811
+    """Without --id the print runs district by district (vocabulary.yaml's order), a cadre's visits
+    together, so each pile can be handed out; it ran by credit code, with 海曙区 at 1 and 19 (trial 28)."""
+    import json
+
+    from planner import knowledge
+    from planner.cli import main
+
+    target = tmp_path / "全部.pdf"
+    assert runner.invoke(main, ["briefs", str(generated), "--combined", str(target)]).exit_code == 0
+    cover = PdfReader(target).pages[0].extract_text()
+    kb = knowledge.load(EXAMPLES.parent / "sectors")
+    order = [v.id for v in kb.vocabularies["districts"]]
+    plans = [json.loads(p.read_text(encoding="utf-8"))["enterprise"] for p in generated.glob("*/plan.json")]
+    printed = sorted(plans, key=lambda e: cover.index(e["name"]) if e["name"] in cover else 10 ** 6)
+    districts = [order.index(e["district"]) for e in printed if e["name"] in cover]
+    assert districts == sorted(districts) and len(districts) >= 20
