@@ -31,7 +31,7 @@ def changes(out_dir: Path, since, last_run, fmt, target):
     触发原因、变化概要、审核状态（待审核 / 已通过 / 已退回）和生成时间。
 
     默认（或 --last-run）列出最近一次 planner generate 生成的新版本；--since 日期 列出该日以来的新版本，
-    一家企业期间有几个新版本的，写作如 第1版→第3版。
+    一家企业期间有几个新版本的，写作“第1版→第3版”。
     """
     from planner import changes as listing
 
