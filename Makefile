@@ -33,6 +33,14 @@ demo-ledger: setup
 	$(BIN)/planner requests assign output --by 市经信局 --at 2022-06-22
 	$(BIN)/planner requests assign output --by 市经信局 --at 2022-06-27
 	$(BIN)/planner requests import examples/部门办理结果.xlsx output
+	@# the cadres' follow-ups: three satisfied (two then closed by the bureau), one not (it reopens)
+	$(BIN)/planner requests update SQ-2022-000004 output --to 回访 --satisfied --by 吴晓东 --at 2022-06-27
+	$(BIN)/planner requests update SQ-2022-000004 output --to 销号 --by 市经信局 --at 2022-06-28
+	$(BIN)/planner requests update SQ-2022-000005 output --to 回访 --satisfied --by 孙海波 --at 2022-06-27
+	$(BIN)/planner requests update SQ-2022-000005 output --to 销号 --by 市经信局 --at 2022-06-29
+	$(BIN)/planner requests update SQ-2022-000014 output --to 回访 --not-satisfied --by 邬海明 --at 2022-06-28 \
+	  --note 企业反映错峰用电时段仍未调整
+	$(BIN)/planner requests update SQ-2022-000013 output --to 回访 --satisfied --by 徐丽君 --at 2022-06-28
 	touch output/.demo-ledger
 
 # The web workplace over the demo's output: demo-data/ (git-ignored) is made anew from output/ with
