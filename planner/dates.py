@@ -82,3 +82,10 @@ def local_time(value) -> str:
         moment = moment.replace(tzinfo=dt.timezone.utc)
     here = moment.astimezone(local_zone())
     return f"{cn_date(here.date())} {here:%H:%M}"
+
+
+def today() -> dt.date:
+    """Today where people read dates (``local_zone``): a server kept on UTC still dates a 报送日期,
+    a download or a default 基准日 by Beijing's calendar, as the times beside them are."""
+    return dt.datetime.now(local_zone()).date()
+

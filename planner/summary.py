@@ -21,7 +21,7 @@ from pathlib import Path
 
 import orjson
 
-from planner.dates import cn_date, cn_month_day
+from planner.dates import cn_date, cn_month_day, today
 from planner.derive import derive
 from planner.exceptions import PlannerError
 from planner.knowledge import KnowledgeBase
@@ -369,9 +369,9 @@ def summarize(items: Iterable, kb: KnowledgeBase, as_of: dt.date | None = None, 
     for item in items:
         tally.add(item)
     if as_of is None:
-        as_of = plans_as_of(tally.dates) or dt.date.today()
+        as_of = plans_as_of(tally.dates) or today()
     context = _context(tally, kb, as_of, scope or {"mode": "list"})
-    context["report_date"] = (report_date or dt.date.today()).isoformat()
+    context["report_date"] = (report_date or today()).isoformat()
     if issuer:
         context["issuer"] = issuer
     return context

@@ -174,3 +174,19 @@ def test_a_version_whose_only_changes_are_dates_says_so_never_no_change(runner, 
     # the same plan on the same day is still 无实质变化
     same = (out / ids[0] / "plan.json").read_text(encoding="utf-8")
     assert change_summary(out / ids[0] / "plan.json", same, kb) == SAME_PLAN
+
+
+def test_today_is_the_day_where_people_read_dates(monkeypatch):
+    """A server kept on UTC dates a 报送日期 or a default 基准日 by the readers' calendar
+    (PLANNER_TZ, Asia/Shanghai by default), as it writes the times beside it (web28)."""
+    import datetime as dt
+
+    from planner.dates import today
+
+    monkeypatch.setenv("PLANNER_TZ", "Pacific/Kiritimati")  # UTC+14
+    east = today()
+    monkeypatch.setenv("PLANNER_TZ", "Etc/GMT+12")  # UTC-12: 26 hours behind
+    west = today()
+    assert 1 <= (east - west).days <= 2
+    monkeypatch.delenv("PLANNER_TZ")
+    assert today() == dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()

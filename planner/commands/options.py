@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from planner import knowledge
+from planner.dates import today
 from planner.matching import campaign_notice
 from planner.resources import bundled
 
@@ -66,7 +67,7 @@ def parse_date(value: str) -> dt.date:
 
 
 def _parse_date(ctx, param, value):
-    return dt.date.today() if value is None else parse_date(value)
+    return today() if value is None else parse_date(value)
 
 
 as_of_option = click.option(

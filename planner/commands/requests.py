@@ -11,7 +11,7 @@ import click
 
 from planner import helptext
 from planner.commands.options import AtLeast, load_knowledge, parse_date, scope_words, sectors_option
-from planner.dates import cn_date
+from planner.dates import cn_date, today
 from planner.exceptions import PlannerError
 from planner.yamlio import display_path
 
@@ -40,7 +40,7 @@ def _date_option(ctx, param, value):
 
 
 def _as_of(ctx, param, value):
-    return dt.date.today() if value is None else parse_date(value)
+    return today() if value is None else parse_date(value)
 
 
 DEFAULT_DIR = Path("output")
@@ -203,7 +203,7 @@ def list_(out_dir: Path | None, status, department, district, cadre, overdue, gi
     from planner.requests import LedgerError
 
     out_dir = _folder(out_dir)
-    as_of = given_as_of or dt.date.today()
+    as_of = given_as_of or today()
     states = _states(status)
     label = None
     if district:
@@ -320,7 +320,7 @@ def assign(out_dir: Path | None, by, department, at_text, db, sectors_dir):
     from planner.requests.sheets import assign_registered
 
     out_dir = _folder(out_dir)
-    at = parse_date(at_text) if at_text else dt.date.today()
+    at = parse_date(at_text) if at_text else today()
     with _open(_ledger_path(out_dir, db), sectors_dir) as ledger:
         try:
             handed = assign_registered(ledger, by.strip(), at, department.strip() if department else None)

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from planner.commands.options import load_knowledge, parse_date, report_read, sectors_option, templates_option
+from planner.dates import today
 from planner.exceptions import PlannerError
 from planner.generate import Renderer
 from planner.pdf import PdfJob, render_pdf
@@ -83,7 +84,7 @@ def summary(source: Path, plans_dir, target: Path, as_of_text, db, author, date_
     else:
         read = read_records(source, kb)
         if plans_dir is None:  # a records list is matched as of this
-            as_of = as_of or dt.date.today()
+            as_of = as_of or today()
             items = plans_from_records(read, kb, as_of)
             scope = {"mode": "list", "list": source.name}
         else:

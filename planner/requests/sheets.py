@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from planner import uscc
+from planner.dates import today
 from planner.exceptions import PlannerError
 from planner.requests import machine
 from planner.requests.db import Conflict, Ledger, Request, UnknownRequest
@@ -552,7 +553,7 @@ def _register_row(ledger: Ledger, known: dict, result: ImportResult, number: int
                             "（编号是简报上印的，走访不会早于简报的日期，请核对）", ref)
     if visit is None and _blank(raw_date):
         row.problem("走访日期", "走访日期不能为空")
-    elif visit is not None and visit > dt.date.today():
+    elif visit is not None and visit > today():
         row.problem("走访日期", f"走访日期 {visit.isoformat()} 晚于今天", raw_date or ref)
     category = rules.category(get["诉求类别"]) if get["诉求类别"] else None
     if not get["诉求类别"]:

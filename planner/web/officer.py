@@ -22,6 +22,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from planner.dates import today
 from planner.web import runs, uploads
 from planner.web.site import Site
 
@@ -124,7 +125,7 @@ def register(app: FastAPI, site: Site) -> None:
         session = need(request, *OFFICERS)
         upload = upload_of(session, token)
         return page(request, "upload_result.html.j2", session, upload=upload, busy=runs.is_running(root),
-                    current=runs.current_run(root), today=dt.date.today().isoformat(), error="",
+                    current=runs.current_run(root), today=today().isoformat(), error="",
                     has_problems=upload.problems_file.is_file(), ask_outside=False,
                     campaign_period=campaign_period(site.kb()))
 
@@ -151,13 +152,13 @@ def register(app: FastAPI, site: Site) -> None:
         def refused(status, message, ask_outside=False):
             return page(request, "upload_result.html.j2", session, status, upload=upload,
                         busy=runs.is_running(root), current=runs.current_run(root),
-                        today=as_of or dt.date.today().isoformat(), error=message,
+                        today=as_of or today().isoformat(), error=message,
                         has_problems=upload.problems_file.is_file(), ask_outside=ask_outside,
                         campaign_period=campaign_period(site.kb()))
 
         if upload.read_error or not upload.kept:
             return refused(400, "这份名单没有可生成方案的企业")
-        date = parse_date(as_of.strip()) if as_of.strip() else dt.date.today()
+        date = parse_date(as_of.strip()) if as_of.strip() else today()
         if date is None:
             return refused(400, f"“{as_of}”{not_a_date(as_of)}")
         if formats not in FORMAT_CHOICES:
@@ -224,7 +225,7 @@ def register(app: FastAPI, site: Site) -> None:
             _remove(work)
             raise
         site.accounts.audit(session.user.name, "导出压缩包", district or "全市", f"{len(result.exported)}家企业")
-        name = f"帮扶方案导出-{district or '全市'}-{dt.date.today().isoformat()}.zip"
+        name = f"帮扶方案导出-{district or '全市'}-{today().isoformat()}.zip"
         return FileResponse(target, media_type="application/zip", headers=attachment(name),
                             background=BackgroundTask(_remove, work))
 
@@ -314,7 +315,7 @@ def register(app: FastAPI, site: Site) -> None:
 
 def _summary_name(session, suffix: str) -> str:
     scope = session.user.district if session.user.role == "officer" and session.user.district else "全市"
-    return f"帮扶工作汇总-{scope}-{dt.date.today().isoformat()}.{suffix}"
+    return f"帮扶工作汇总-{scope}-{today().isoformat()}.{suffix}"
 
 
 def _requests_section(site: Site, context: dict) -> dict:

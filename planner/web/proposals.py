@@ -35,6 +35,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from planner.dates import today
 from planner.store import atomic_write
 from planner.web.uploads import Kind, UploadRefused, size_text
 
@@ -270,7 +271,7 @@ def run(target: Path, output: Path, kb, current_sectors: Path, as_of: dt.date | 
         raise ProfileBroken(_shown(exc.format_message(), target)) from None
     records, dates = output_records(output)
     if as_of is None:
-        as_of = (dt.date.fromisoformat(min(dates, key=lambda d: (-dates[d], d))) if dates else dt.date.today())
+        as_of = (dt.date.fromisoformat(min(dates, key=lambda d: (-dates[d], d))) if dates else today())
     changes = tree_changes(current_sectors, sectors)
     if uploaded_templates:
         from planner.impact import _text_changes

@@ -4,13 +4,13 @@ templates/ folder) and see what it would change in the plans of the output folde
 
 from __future__ import annotations
 
-import datetime as dt
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from planner.dates import today
 from planner.web import proposals, uploads
 from planner.web.site import Site
 
@@ -85,4 +85,4 @@ def register(app: FastAPI, site: Site) -> None:
         if meta is None:
             raise HTTPException(404)
         return page(request, "impact.html.j2", session, meta=meta, report=meta.get("report"),
-                    today=dt.date.today().isoformat())
+                    today=today().isoformat())

@@ -6,13 +6,13 @@ their scope."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.exceptions import HTTPException
 
+from planner.dates import today
 from planner.web.accounts import ROLES
 from planner.web.folder import cadre_as_written, sees_request
 from planner.web.site import Site
@@ -88,7 +88,7 @@ def register(app: FastAPI, site: Site) -> None:
     def request_form_page(request, session, code, row, book, status=200, error="", form=None):
         return page(request, "request_new.html.j2", session, status, code=code, row=row,
                     categories=list(book.rules.categories), urgencies=list(book.rules.urgencies),
-                    today=dt.date.today().isoformat(), error=error, form=form or dict.fromkeys(FORM_FIELDS, ""))
+                    today=today().isoformat(), error=error, form=form or dict.fromkeys(FORM_FIELDS, ""))
 
     @app.get("/e/{code}/requests/new")
     def request_form(request: Request, code: str):
