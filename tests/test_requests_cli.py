@@ -304,6 +304,22 @@ def test_update_takes_a_step_and_refuses_an_illegal_one(out):
     assert not (out / "nothing.db").exists()
 
 
+def test_update_errors_name_the_option_to_give(out):
+    assert run("import", SHEET, out).exit_code == 0
+    rid = "SQ-2022-000001"
+    for step, *more in (("交办", "--department", "市发改委"), ("办结", "--note", "已协调用能指标")):
+        assert run("update", rid, "--to", step, *more, "--by", "王芳", "--at", "2022-06-20", out).exit_code == 0
+    no_verdict = run("update", rid, "--to", "回访", "--by", "王芳", "--at", "2022-06-21", out)
+    assert no_verdict.exit_code == 2
+    assert no_verdict.output == f"错误：{rid}：回访须注明企业是否满意（--satisfied 或 --not-satisfied）\n"
+    bad_day = run("update", rid, "--to", "回访", "--satisfied", "--by", "王芳", "--at", "2022-06-2x", out)
+    assert bad_day.exit_code == 2 and "'--at' 的值无效：“2022-06-2x”不是日期" in bad_day.output, bad_day.output
+    bad_assign = run("assign", out, "--by", "市经信局", "--at", "2022-06-2x")
+    assert bad_assign.exit_code == 2 and "'--at' 的值无效" in bad_assign.output, bad_assign.output
+    with ledger_of(out) as ledger:
+        assert [e.step for e in ledger.events(rid)] == ["登记", "交办", "办结"]
+
+
 def test_update_of_a_co_held_request_names_the_department_that_answers(out):
     assert run("import", SHEET, "--out", out).exit_code == 0
     rid = "SQ-2022-000004"  # 市场: 市商务局、市经信局

@@ -248,12 +248,12 @@ def list_(out_dir: Path | None, status, department, district, cadre, overdue, gi
 @click.option("--note", default="", metavar="TEXT", help="办理情况；退回和撤回须写明理由，督办须写明督办意见。")
 @click.option("--satisfied/--not-satisfied", default=None, help="回访时企业是否满意（不满意则重新办理）。")
 @click.option("--by", required=True, metavar="NAME", help="办理人。")
-@click.option("--at", "at_text", metavar="YYYY-MM-DD", help="这一步的日期（默认现在）。")
+@click.option("--at", "at", callback=_date_option, metavar="YYYY-MM-DD", help="这一步的日期（默认现在）。")
 @dir_argument
 @out_option
 @db_option
 @sectors_option
-def update(request_id, to_state, department, from_department, note, satisfied, by, at_text, out_dir, out_option, db,
+def update(request_id, to_state, department, from_department, note, satisfied, by, at, out_dir, out_option, db,
            sectors_dir):
     """把一条诉求推进一步（交办、办理中、办结、回访、销号，或退回、撤回）；督办只记入办理过程，状态不变。
 
@@ -264,7 +264,6 @@ def update(request_id, to_state, department, from_department, note, satisfied, b
     from planner.requests import LedgerError
 
     out_dir = _folder(out_dir, out_option)
-    at = parse_date(at_text) if at_text else None
     departments = [d for v in department for d in _SPLIT.split(v) if d] or None
     with _open(_ledger_path(out_dir, db), sectors_dir) as ledger:
         for name in _unknown_departments(departments or (), ledger):
@@ -307,10 +306,10 @@ def update(request_id, to_state, department, from_department, note, satisfied, b
 @dir_argument
 @click.option("--by", required=True, metavar="NAME", help="交办人（如 市经信局）。")
 @click.option("--department", metavar="NAME", help="只交办由这个部门承办的诉求。")
-@click.option("--at", "at_text", metavar="YYYY-MM-DD", help="交办日期（默认今天）；此后才登记的诉求不交办。")
+@click.option("--at", callback=_as_of, metavar="YYYY-MM-DD", help="交办日期（默认今天）；此后才登记的诉求不交办。")
 @db_option
 @sectors_option
-def assign(out_dir: Path | None, by, department, at_text, db, sectors_dir):
+def assign(out_dir: Path | None, by, department, at, db, sectors_dir):
     """把已登记、尚未交办的诉求一次交办给各自的承办部门。
 
     承办部门按诉求类别（sectors/requests.yaml）或登记表中写明的部门；只想交办给某个部门时给 --department。
@@ -320,7 +319,6 @@ def assign(out_dir: Path | None, by, department, at_text, db, sectors_dir):
     from planner.requests.sheets import assign_registered
 
     out_dir = _folder(out_dir)
-    at = parse_date(at_text) if at_text else dt.date.today()
     with _open(_ledger_path(out_dir, db), sectors_dir) as ledger:
         try:
             handed = assign_registered(ledger, by.strip(), at, department.strip() if department else None)
