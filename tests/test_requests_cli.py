@@ -118,6 +118,20 @@ def test_template_of_a_district_and_unknown_names(out, tmp_path):
     assert_chinese(unknown.output + mars.output)
 
 
+def test_template_of_a_zone_and_a_zone_given_as_a_district(out, tmp_path):
+    target = tmp_path / "东钱湖.xlsx"
+    made = run("template", out, "--zone", "东钱湖", "--out", target, "--rows", "1")
+    assert made.exit_code == 0, made.output
+    assert made.output.startswith("已将1家企业（东钱湖）的走访诉求登记表写入")
+    rows = [row for row in openpyxl.load_workbook(target).active.iter_rows(min_row=2, values_only=True) if row[1]]
+    assert len(rows) == 1
+    wrong = run("template", out, "--district", "东钱湖", "--out", tmp_path / "x.xlsx")
+    assert wrong.exit_code == 1 and "没有“东钱湖”这个区县" in wrong.output
+    assert wrong.output.rstrip().endswith("；东钱湖是功能区，请用 --zone 东钱湖")
+    assert not (tmp_path / "x.xlsx").exists()
+    assert "--zone NAME" in run("template", "--help").output
+
+
 # --- import -----------------------------------------------------------------------------------
 
 def test_import_registers_good_rows_and_names_the_bad_by_row_and_field(out, tmp_path):

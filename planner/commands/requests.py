@@ -81,6 +81,7 @@ def requests() -> None:
 @dir_argument
 @click.option("--cadre", metavar="NAME", help="只列这位包联干部的企业（包联干部中含有这个名字）。")
 @click.option("--district", metavar="NAME", help="只列这个区县的企业（如北仑区、beilun 或 330206）。")
+@click.option("--zone", metavar="NAME", help="只列这个功能区的企业（如前湾新区、东钱湖）。")
 @click.option("--out", "target", required=True, type=click.Path(dir_okay=False, path_type=Path),
               metavar="FILE.xlsx", help="要写入的登记表，如 走访诉求登记表.xlsx。")
 @click.option("--visit-date", callback=_date_option, metavar="YYYY-MM-DD",
@@ -88,11 +89,11 @@ def requests() -> None:
 @click.option("--rows", default=3, show_default=True, type=AtLeast(1), metavar="N",
               help="每家企业预留几行（一行一条诉求）。")
 @sectors_option
-def template(out_dir: Path | None, cadre, district, target: Path, visit_date, rows, sectors_dir):
-    """生成走访诉求登记表（Excel），预填某位干部或某个区县的企业。
+def template(out_dir: Path | None, cadre, district, zone, target: Path, visit_date, rows, sectors_dir):
+    """生成走访诉求登记表（Excel），预填某位干部、某个区县或功能区的企业。
 
     DIR 是 planner generate 的输出目录。每家企业预填统一社会信用代码、企业名称和包联干部，诉求类别和
-    紧急程度可从下拉列表选择，另附填表说明。都不给 --cadre、--district 时列出全部企业。
+    紧急程度可从下拉列表选择，另附填表说明。都不给 --cadre、--district、--zone 时列出全部企业。
     """
     from planner.requests import load_rules
     from planner.requests.sheets import write_template
@@ -101,8 +102,8 @@ def template(out_dir: Path | None, cadre, district, target: Path, visit_date, ro
     if target.suffix.lower() != ".xlsx":
         raise PlannerError(f"{display_path(target)}：--out 须以 .xlsx 结尾")
     kb = load_knowledge(sectors_dir)
-    chosen = write_template(out_dir, target, kb, load_rules(sectors_dir), cadre, district, visit_date, rows)
-    click.echo(f"已将{len(chosen)}家企业{scope_words(kb, district, cadre=cadre)}的走访诉求登记表写入 {display_path(target)}；"
+    chosen = write_template(out_dir, target, kb, load_rules(sectors_dir), cadre, district, visit_date, rows, zone)
+    click.echo(f"已将{len(chosen)}家企业{scope_words(kb, district, zone, cadre)}的走访诉求登记表写入 {display_path(target)}；"
                f"填写后导入：planner requests import {display_path(target)} {display_path(out_dir)}")
 
 

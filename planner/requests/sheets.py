@@ -143,10 +143,11 @@ def _save(book, target: Path) -> None:
 
 
 def write_template(out_dir: Path, target: Path, kb, rules, cadre: str | None = None, district: str | None = None,
-                   visit_date: dt.date | None = None, rows: int = 1) -> list[Enterprise]:
+                   visit_date: dt.date | None = None, rows: int = 1, zone: str | None = None) -> list[Enterprise]:
     """Write the registration workbook for the enterprises of ``out_dir`` a cadre (name contained
-    in 包联干部) or a district has, ``rows`` rows each; the enterprises written, by credit code. An
-    unknown cadre or district raises PlannerError listing those that exist."""
+    in 包联干部), a district or a functional zone has, ``rows`` rows each; the enterprises
+    written, by credit code. An unknown cadre, district or zone raises PlannerError listing those
+    that exist."""
     from types import SimpleNamespace
 
     from planner.generate import select_plans
@@ -154,9 +155,10 @@ def write_template(out_dir: Path, target: Path, kb, rules, cadre: str | None = N
     _require_folder(out_dir)
     everyone = folder_enterprises(out_dir, kb)
     plans = [SimpleNamespace(id=e.id, enterprise=e.facts, item=e) for e in everyone.values()]
-    chosen = [p.item for p in select_plans(plans, kb, district, cadre, source="输出目录")] if plans else []
+    chosen = [p.item for p in select_plans(plans, kb, district, cadre, zone, source="输出目录")] if plans else []
     if not chosen:
-        asked = "、".join(x for x in (f"区县“{district}”" if district else "", f"包联干部“{cadre}”" if cadre else "") if x)
+        asked = "、".join(x for x in (f"区县“{district}”" if district else "", f"功能区“{zone}”" if zone else "",
+                                     f"包联干部“{cadre}”" if cadre else "") if x)
         raise PlannerError(f"输出目录中没有符合筛选条件（{asked or '全部'}）的企业，未写入登记表")
     rows_out = [{"走访编号": visit_ref(e.id, visit_date) if visit_date else "", "统一社会信用代码": e.id,
                  "企业名称": e.name, "包联干部": e.cadre} for e in chosen for _ in range(rows)]
