@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 from planner import uscc
 from planner.cli import main
+from planner.dates import local_zone
 from planner.requests import Ledger, load_rules, visit_ref
 from planner.requests.sheets import ANSWER_HEADER, INTAKE_HEADER, PROBLEM_LIST
 from test_chinese import assert_chinese
@@ -442,6 +443,45 @@ def test_department_list_answers_come_back_as_transitions_once(out, tmp_path):
 
     other = run("export", out, "--department", "市教委", "--out", tmp_path / "x.xlsx")
     assert other.exit_code == 1 and "诉求账本中没有由“市教委”承办的诉求（账本中的承办部门：" in other.output
+
+
+def test_natural_answers_and_a_blank_date_said_row_by_row(out, tmp_path):
+    """已办结 is 办结 (sectors/requests.yaml: steps); an answer without 办理日期 is the import's day,
+    as the sheet's 填表说明 says, and the import says so for each such row."""
+    assert run("import", SHEET, out).exit_code == 0
+    target = tmp_path / "市人力社保局.xlsx"
+    assert run("export", out, "--department", "市人力社保局", "--out", target, "--as-of", "2022-06-23",
+               "--assign", "--by", "市经信局").exit_code == 0
+    book = openpyxl.load_workbook(target)
+    guide = "\n".join(str(c.value) for row in book["填表说明"].iter_rows() for c in row if c.value)
+    assert "也可写“正在办理”“已办结”“已退回”" in guide
+    assert "办理日期不填的，按导入当天记（导入时逐行提示）" in guide
+    col = {h: i for i, h in enumerate(ANSWER_HEADER)}
+    rows = list(book["部门办理清单"].iter_rows(min_row=2))
+    rows[0][col["办理状态"]].value, rows[0][col["办理情况"]].value = "已办结", "已组织专场招聘会"
+    rows[0][col["办理人"]].value, rows[0][col["办理日期"]].value = "张伟", "2022-06-24"
+    rows[1][col["办理状态"]].value, rows[1][col["办理情况"]].value = " 已办结 ", "已落实"
+    rows[1][col["办理人"]].value = "张伟"  # no date
+    book.save(target)
+    result = run("import", target, out)
+    assert result.exit_code == 0, result.output
+    rid, name = rows[1][0].value, rows[1][1].value
+    today = dt.datetime.now(local_zone()).date()  # the ledger's day (Asia/Shanghai), not the machine's
+    with ledger_of(out) as ledger:
+        assert ledger.get(rows[0][0].value).closed_at == dt.date(2022, 6, 24)
+        late = ledger.get(rid)
+        assert late.state == "办结" and late.closed_at == today
+        due = late.due_date
+    assert (f"注意：{target}[部门办理清单]:3: {name}：{rid}（办结）：未填办理日期，"
+            f"按导入当天（{today.year}年{today.month}月{today.day}日）记，已晚于办结时限"
+            f"{due.year}年{due.month}月{due.day}日，按时办结率按此计") in result.stderr.splitlines()
+    assert result.stderr.count("注意：") == 1  # the dated row is not noted
+    assert "注意：" not in run("import", target, out).stderr  # nothing new, nothing said
+    assert_chinese(result.output)
+    # update takes the same spellings
+    done = run("update", "SQ-2022-000001", "--to", "已交办", "--department", "市发改委", "--by", "王芳",
+               "--at", "2022-06-20", out)
+    assert done.exit_code == 0 and done.output.startswith("SQ-2022-000001：已交办，现为“交办”"), done.output
 
 
 def test_a_department_sheet_answers_for_its_department_only(out, tmp_path):

@@ -134,6 +134,8 @@ def import_(sheet: Path, out_dir: Path | None, out_option: Path | None, db, by, 
         result = import_sheet(table, out_dir, ledger, kb, by)
     for problem in result.problems:
         click.echo(printed(problem), err=True)
+    for note in result.notes:
+        click.echo(f"注意：{note}", err=True)
     problems_dir = out_dir if out_dir.is_dir() else path.parent
     written = write_problems(result, problems_dir / PROBLEM_LIST)
     line = result.summary()
@@ -267,6 +269,7 @@ def update(request_id, to_state, department, from_department, note, satisfied, b
     out_dir = _folder(out_dir, out_option)
     departments = [d for v in department for d in _SPLIT.split(v) if d] or None
     with _open(_ledger_path(out_dir, db), sectors_dir) as ledger:
+        to_state = ledger.rules.step(to_state)  # 已办结 is 办结 (sectors/requests.yaml: steps)
         for name in _unknown_departments(departments or (), ledger):
             click.echo(f"注意：“{name}”不是诉求类别所路由的承办部门，账本中也没有交办给它的诉求，请核对名称"
                        f"（sectors/requests.yaml 中的承办部门：{_known_departments(ledger)}）", err=True)

@@ -324,10 +324,13 @@ def write_department_sheet(ledger: Ledger, department: str, target: Path, as_of:
     _dropdown(sheet, ANSWER_HEADER.index("办理状态") + 1, list(ANSWERS), max(last, 2), "办理状态")
     sheet.auto_filter.ref = f"A1:P{last}"
     guide = book.create_sheet(GUIDE_SHEET)
+    also = "".join(f"“{a}”" for step in ANSWERS for a in ledger.rules.step_aliases(step)[:1]) or "状态的名称"
     for r, text in enumerate((
             f"{department}诉求办理清单（{cn_date(as_of)}导出）：本部门承办、尚未办结的诉求，及{recent_days}天内办结的诉求。",
-            "请在黄色的四列填写办理结果后交回：办理状态选“办理中”“办结”或“退回”；办理情况写明办理结果（退回须写明理由）；"
-            "办理人写经办人；办理日期写开始办理、办结或退回的日期（可写 2022-06-15、2022年6月15日 等，不填按导入当天）。",
+            "请在黄色的四列填写办理结果后交回：办理状态选“办理中”“办结”或“退回”"
+            f"（也可写{also}）；办理情况写明办理结果（退回须写明理由）；"
+            "办理人写经办人；办理日期写开始办理、办结或退回的日期（可写 2022-06-15、2022年6月15日 等）。"
+            "办理日期不填的，按导入当天记（导入时逐行提示）；办结日期晚于办结时限即计为超时办结，请填写实际日期。",
             "不需要填写的行留空即可；同一张表再次导入时，已登记过的办理结果不会重复登记。",
             f"办结时限按工作日计算，逾期以办结时限之后仍未办结为准。"), 1):
         put_text(guide.cell(row=r, column=1), text, top)
@@ -449,6 +452,7 @@ class ImportResult:
     problems: list = field(default_factory=list)  # RecordProblem, level "rejected"
     bad_rows: set = field(default_factory=set)  # row numbers refused for a problem (not a conflict)
     department: str = ""
+    notes: list = field(default_factory=list)  # 注意 lines: what was taken as it is, e.g. a blank 办理日期
 
     @property
     def refused(self) -> int:
@@ -600,7 +604,7 @@ def _answer_row(ledger: Ledger, result: ImportResult, number: int, values: dict,
     get = {h: _text(values.get(h)) for h in ANSWER_HEADER}
     row = _Row(result, number, get["企业名称"], get["统一社会信用代码"])
     rid = get["诉求编号"]
-    status = get["办理状态"]
+    status = ledger.rules.step(get["办理状态"]) if get["办理状态"] else ""  # 已办结 is 办结 (sectors/requests.yaml)
     if not status:
         result.unanswered += 1
         return
@@ -616,7 +620,7 @@ def _answer_row(ledger: Ledger, result: ImportResult, number: int, values: dict,
         return
     row.name, row.code = request.enterprise_name, request.enterprise_id
     if status not in ANSWERS:
-        row.problem("办理状态", f"应为{'、'.join(ANSWERS)}之一", status)
+        row.problem("办理状态", f"应为{'、'.join(ANSWERS)}之一", get["办理状态"])
     note = get["办理情况"]
     if status == machine.RETURN and not note:
         row.problem("办理情况", "退回须在办理情况中写明理由")
@@ -666,6 +670,14 @@ def _answer_row(ledger: Ledger, result: ImportResult, number: int, values: dict,
         row.close()
         return
     result.applied += 1
+    if at is None:  # as the sheet's 填表说明 says: the day of the import, and said so, row by row
+        from planner.dates import cn_date
+
+        today = ledger.events(request.id)[-1].date  # the import's day where the ledger keeps time
+        late = (f"，已晚于办结时限{cn_date(request.due_date)}，按时办结率按此计"
+                if status == machine.DONE and today > request.due_date else "")
+        result.notes.append(f"{result.shown}:{number}: {row.name}：{request.id}（{status}）：未填办理日期，"
+                            f"按导入当天（{cn_date(today)}）记{late}")
 
 
 def _done_conflict(row: _Row, request: Request, standing, actor: str, note: str) -> bool:
