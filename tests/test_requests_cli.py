@@ -92,7 +92,9 @@ def test_template_lists_the_cadres_enterprises_with_dropdowns(out, tmp_path):
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2, max_row=sheet.max_row)]
     filled = [r for r in rows if r[1]]
     assert [(r[1], r[2]) for r in filled] == [BEILUN_CAR, BEILUN_CAR, BEILUN_EQUIPMENT, BEILUN_EQUIPMENT]
-    assert all(r[4] == "郑晓岚（北仑区经信局）" and r[3] is None for r in filled)  # 走访日期 left to the cadre
+    # 走访日期 pre-filled with --visit-date, as a real Excel date
+    assert all(r[4] == "郑晓岚（北仑区经信局）" and r[3] == dt.datetime(2022, 6, 20) for r in filled)
+    assert sheet["D2"].is_date and sheet["D2"].number_format == "yyyy-mm-dd"
     assert filled[0][0] == visit_ref(BEILUN_CAR[0], dt.date(2022, 6, 20)) == "91330206NB0000059N-20220620"
     assert all(sheet.cell(row=r, column=c).data_type == "s" for r in range(2, 6) for c in (1, 2, 3, 5))
     rules = load_rules()
@@ -102,6 +104,25 @@ def test_template_lists_the_cadres_enterprises_with_dropdowns(out, tmp_path):
     assert str(validations["F2"].sqref).endswith(str(5 + 500))  # rows added below keep the dropdown
     guide = "\n".join(str(c.value) for row in book["填表说明"].iter_rows() for c in row if c.value)
     assert "市地方金融监管局、人民银行宁波市中心支行" in guide and "简单问题一个工作日内答复" in guide
+
+
+def test_a_pre_filled_row_left_empty_is_not_a_request_nor_a_problem(out, tmp_path):
+    target = tmp_path / "走访诉求登记表.xlsx"
+    assert run("template", out, "--cadre", "郑晓岚", "--out", target, "--visit-date", "2022-06-20",
+               "--rows", "2").exit_code == 0
+    untouched = run("import", target, out)
+    assert untouched.exit_code == 0, untouched.output
+    assert untouched.stdout.startswith("新登记0条，已存在0条（未变），冲突0条，有问题0行；")
+    assert not list(out.glob("诉求问题清单*.xlsx"))
+    book = openpyxl.load_workbook(target)
+    sheet = book["走访诉求登记表"]
+    sheet["F2"], sheet["G2"], sheet["H2"] = "融资", "简单", "希望对接低息贷款"  # one row used, its date as given
+    book.save(target)
+    used = run("import", target, out)
+    assert used.exit_code == 0 and used.stdout.startswith("新登记1条，"), used.output
+    with ledger_of(out) as ledger:
+        (registered,) = ledger.find()
+        assert registered.visit_date == dt.date(2022, 6, 20) and registered.enterprise_id == BEILUN_CAR[0]
 
 
 def test_template_of_a_district_and_unknown_names(out, tmp_path):

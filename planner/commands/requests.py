@@ -85,7 +85,7 @@ def requests() -> None:
 @click.option("--out", "target", required=True, type=click.Path(dir_okay=False, path_type=Path),
               metavar="FILE.xlsx", help="要写入的登记表，如 走访诉求登记表.xlsx。")
 @click.option("--visit-date", callback=_date_option, metavar="YYYY-MM-DD",
-              help="走访日期：给出时按它预填走访编号（信用代码-日期）。")
+              help="走访日期：给出时按它预填走访编号（信用代码-日期）和走访日期。")
 @click.option("--rows", default=3, show_default=True, type=AtLeast(1), metavar="N",
               help="每家企业预留几行（一行一条诉求）。")
 @sectors_option

@@ -161,14 +161,16 @@ def write_template(out_dir: Path, target: Path, kb, rules, cadre: str | None = N
                                      f"包联干部“{cadre}”" if cadre else "") if x)
         raise PlannerError(f"输出目录中没有符合筛选条件（{asked or '全部'}）的企业，未写入登记表")
     rows_out = [{"走访编号": visit_ref(e.id, visit_date) if visit_date else "", "统一社会信用代码": e.id,
-                 "企业名称": e.name, "包联干部": e.cadre} for e in chosen for _ in range(rows)]
+                 "企业名称": e.name, "走访日期": visit_date or "", "包联干部": e.cadre}
+                for e in chosen for _ in range(rows)]
     write_intake_book(Path(target), rows_out, rules, kb.campaign.issuer, prefilled_refs=visit_date is not None)
     return chosen
 
 
 def write_intake_book(target: Path, rows: list[dict], rules, creator: str = "", prefilled_refs: bool = False) -> None:
-    """The registration workbook with ``rows`` (header → value) filled in: text cells, dropdowns
-    for category and urgency (also on the empty rows below), 填表说明, the hidden marker."""
+    """The registration workbook with ``rows`` (header → value) filled in: text cells (a date, a
+    date cell), dropdowns for category and urgency (also on the empty rows below), 填表说明, the
+    hidden marker. A row pre-filled but left without category, urgency and text is not imported."""
     from openpyxl.styles import Alignment
 
     from planner.records.problems import put_text
@@ -179,7 +181,11 @@ def write_intake_book(target: Path, rows: list[dict], rules, creator: str = "", 
     top = Alignment(vertical="top", wrap_text=True)
     for r, values in enumerate(rows, 2):
         for c, title in enumerate(INTAKE_HEADER, 1):
-            put_text(sheet.cell(row=r, column=c), values.get(title, ""), top)
+            value, cell = values.get(title, ""), sheet.cell(row=r, column=c)
+            if isinstance(value, dt.date):  # a real Excel date, shown as the guide writes dates
+                cell.value, cell.number_format, cell.alignment = value, "yyyy-mm-dd", top
+            else:
+                put_text(cell, value, top)
     filled = len(rows) + 1
     last = filled + ROWS_WITH_DROPDOWNS
     for r in range(filled + 1, last + 1):  # rows added below keep text cells too
@@ -204,13 +210,14 @@ def _guide(book, rules, visit_date) -> None:
     lines = [
         ("填表说明", ""),
         ("每行一条诉求", "一家企业有多条诉求时，复制该企业的行（或在表末新增一行，填写统一社会信用代码）。"
-                   "诉求类别、诉求内容均未填写的行不导入。"),
+                   "诉求类别、紧急程度、诉求内容均未填写的行不导入（预填的信用代码、名称、走访日期等不算填写）。"),
         ("走访编号", "走访简报诉求表上印的编号（统一社会信用代码-走访日期，如 91330206NB0000059N-20220615）。"
                  "可不填；填写时须与本行的信用代码和走访日期一致。"
                  + ("本表已按走访日期预填。" if visit_date else "")),
         ("统一社会信用代码", "必填，18位，须为输出目录中已有方案的企业。"),
         ("企业名称", "可不填；填写时须与该信用代码的企业一致。"),
-        ("走访日期", f"必填（已填走访编号时可不填，按编号中的日期），可写{DATE_FORMS}。"),
+        ("走访日期", f"必填（已填走访编号时可不填，按编号中的日期），可写{DATE_FORMS}。"
+                 + ("本表已按走访日期预填，实际走访日期不同时改为实际日期。" if visit_date else "")),
         ("包联干部", "已按方案预填；换人走访时改为实际走访的干部。"),
         ("诉求类别", "从下拉列表中选择（也可写别名，见下表）。"),
         ("紧急程度", "从下拉列表中选择，决定办结时限（工作日，自走访次日起算）。"),
