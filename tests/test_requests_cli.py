@@ -23,7 +23,7 @@ from planner import uscc
 from planner.cli import main
 from planner.dates import local_zone
 from planner.requests import Ledger, load_rules, visit_ref
-from planner.requests.sheets import ANSWER_HEADER, INTAKE_HEADER, PROBLEM_LIST
+from planner.requests.sheets import ANSWER_HEADER, INTAKE_HEADER, problem_list
 from test_chinese import assert_chinese
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -203,11 +203,12 @@ def test_import_registers_good_rows_and_names_the_bad_by_row_and_field(out, tmp_
     lines = result.output.splitlines()
     for line in expected:
         assert any(l.startswith(line) for l in lines), (line, result.output)
-    assert lines[-1] == (f"新登记2条，已存在0条（未变），冲突0条，有问题8行；问题清单：{out / PROBLEM_LIST}；"
+    assert lines[-1] == (f"新登记2条，已存在0条（未变），冲突0条，有问题8行；问题清单：{out / '诉求问题清单（已填）.xlsx'}；"
                          f"诉求账本：{out / 'requests.db'}")
     assert_chinese(result.output)
-    problems = list(openpyxl.load_workbook(out / PROBLEM_LIST).active.iter_rows(values_only=True))
-    assert problems[0] == ("行号", "企业名称", "统一社会信用代码", "字段", "原值", "问题", "处理结果")
+    problems = list(openpyxl.load_workbook(out / "诉求问题清单（已填）.xlsx").active.iter_rows(values_only=True))
+    assert problems[0] == ("行号", "企业名称", "统一社会信用代码", "字段", "原值", "问题", "处理结果", "来源文件")
+    assert {r[7] for r in problems[1:]} == {"已填.xlsx（工作表：走访诉求登记表）"}
     assert {(r[0], r[3]) for r in problems[1:]} == {
         ("4", "统一社会信用代码"), ("5", "统一社会信用代码"), ("6", "诉求类别"), ("6", "紧急程度"), ("7", "走访日期"),
         ("8", "走访编号"), ("9", "诉求内容"), ("10", "企业名称"), ("11", "走访日期")}
@@ -440,7 +441,7 @@ def test_department_list_answers_come_back_as_transitions_once(out, tmp_path):
     second = run("import", answered, out)  # the folder as DIR, like list and export
     assert second.exit_code == 0, second.output
     assert second.stdout.startswith("市人力社保局办理结果：已登记1条，已登记过2条（未变），未填办理状态0条，有问题0行；")
-    assert not (out / PROBLEM_LIST).exists()  # the last import had no problem
+    assert not problem_list(out, answered).exists()  # the last import had no problem
     third = run("import", answered, "--out", out)
     assert third.stdout.startswith("市人力社保局办理结果：已登记0条，已登记过3条（未变）")
     with ledger_of(out) as ledger:
@@ -505,6 +506,38 @@ def test_natural_answers_and_a_blank_date_said_row_by_row(out, tmp_path):
     assert done.exit_code == 0 and done.output.startswith("SQ-2022-000001：已交办，现为“交办”"), done.output
 
 
+def test_a_files_problem_list_survives_the_import_of_another_and_goes_when_it_comes_back_clean(out, tmp_path):
+    assert run("import", SHEET, out).exit_code == 0
+    col = {h: i for i, h in enumerate(ANSWER_HEADER)}
+    sheets = {}
+    for department in ("市经信局", "市人力社保局"):
+        target = tmp_path / f"{department}.xlsx"
+        assert run("export", out, "--department", department, "--out", target, "--as-of", "2022-06-23",
+                   "--assign", "--by", "市经信局").exit_code == 0
+        sheets[department] = target
+    book = openpyxl.load_workbook(sheets["市经信局"])
+    row = list(book["部门办理清单"].iter_rows(min_row=2))[0]
+    row[col["办理状态"]].value, row[col["办理人"]].value = "退回", "李明"  # no reason: a problem
+    book.save(sheets["市经信局"])
+    first = run("import", sheets["市经信局"], out)
+    assert first.exit_code == 1
+    listed = out / "诉求问题清单（市经信局）.xlsx"
+    assert first.stdout.rstrip().endswith(f"问题清单：{listed}；诉求账本：{out / 'requests.db'}")
+    clean = run("import", sheets["市人力社保局"], out)  # nothing filled in: no problem
+    assert clean.exit_code == 0 and "问题清单" not in clean.stdout, clean.output
+    assert listed.exists()  # the first department's problems are still there to be read
+    rows = list(openpyxl.load_workbook(listed).active.iter_rows(values_only=True))
+    assert rows[0][-1] == "来源文件" and rows[1][-1] == "市经信局.xlsx（工作表：部门办理清单）"
+    assert rows[1][3] == "办理情况" and "退回须在办理情况中写明理由" in rows[1][5]
+    row[col["办理情况"]].value = "不属本局职责，请改交市发改委"
+    book.save(sheets["市经信局"])
+    fixed = run("import", sheets["市经信局"], out)
+    assert fixed.exit_code == 0, fixed.output
+    assert f"上次导入本表的问题清单 {listed} 已删除" in fixed.stdout
+    assert not listed.exists()
+    assert_chinese(fixed.output)
+
+
 def test_a_department_sheet_answers_for_its_department_only(out, tmp_path):
     """SQ-2022-000004 (市场) is with 市商务局 and 市经信局: the 市商务局 sheet's 办结 is its answer alone."""
     assert run("import", SHEET, "--out", out).exit_code == 0
@@ -561,7 +594,7 @@ def test_a_changed_answer_for_a_request_already_done_is_a_conflict_never_overwri
     same = run("import", answered, out)  # the identical sheet: nothing added, nothing reported
     assert same.exit_code == 0, same.output
     assert same.stdout.startswith("市人力社保局办理结果：已登记0条，已登记过1条（未变），未填办理状态2条，有问题0行；")
-    assert not (out / PROBLEM_LIST).exists()
+    assert not problem_list(out, answered).exists()
 
     row[col["办理情况"]].value = "已组织专场招聘会，招到数控技师15名"  # a correction after 办结
     corrected = tmp_path / "更正.xlsx"
@@ -574,7 +607,7 @@ def test_a_changed_answer_for_a_request_already_done_is_a_conflict_never_overwri
             in result.output.splitlines())
     assert result.stdout.startswith("市人力社保局办理结果：已登记0条，已登记过0条（未变），未填办理状态2条，冲突1条，"
                                     "有问题0行；问题清单：")
-    listed = list(openpyxl.load_workbook(out / PROBLEM_LIST).active.iter_rows(values_only=True))
+    listed = list(openpyxl.load_workbook(problem_list(out, corrected)).active.iter_rows(values_only=True))
     header, rows = listed[0], listed[1:]
     (problem,) = [dict(zip(header, r)) for r in rows if r[0]]
     assert any("数控技师12名" in str(v) and "数控技师15名" in str(v) for v in problem.values()), problem
@@ -584,7 +617,8 @@ def test_a_changed_answer_for_a_request_already_done_is_a_conflict_never_overwri
         assert ledger.events() == events  # never overwritten
         assert ledger.events(rid)[-1].note == "已组织专场招聘会，招到数控技师12名"
     again = run("import", answered, out)  # the first sheet again: still nothing
-    assert again.exit_code == 0 and not (out / PROBLEM_LIST).exists()
+    assert again.exit_code == 0 and not problem_list(out, answered).exists()
+    assert problem_list(out, corrected).exists()  # the correction's problem stands until it is sent again clean
 
 
 # --- kill -9 during a large import --------------------------------------------------------------

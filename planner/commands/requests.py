@@ -118,13 +118,15 @@ def import_(sheet: Path, out_dir: Path | None, out_option: Path | None, db, by, 
     """导入走访诉求登记表，或部门交回的办理清单。
 
     逐行核对（统一社会信用代码及其校验码、企业是否在输出目录中、诉求类别、紧急程度、走访日期、走访编号），
-    有问题的行列入 DIR/诉求问题清单.xlsx 并跳过，其余登记入账本；全表在一个事务中导入，中断时不留半张表。
+    有问题的行列入 DIR/诉求问题清单（表的文件名）.xlsx 并跳过，其余登记入账本；全表在一个事务中导入，
+    中断时不留半张表。每张表有自己的问题清单，导入另一张表不影响它；改好后再导入同一张表，没有问题时删除。
     同一张表再导入不会重复登记；同一条诉求（企业、走访日期、类别、内容相同）的其他信息改变时报告冲突，不覆盖。
-    部门办理清单（planner requests export 导出的表）导入时，把办理状态登记为办理记录，已登记过的不再登记。
+    部门办理清单（planner requests export 导出的表）导入时，把办理状态登记为办理记录，已登记过的不再登记；
+    未填办理日期的按导入当天记，逐行提示。
     有被跳过或冲突的行时退出状态为1。
     """
     from planner.records import printed
-    from planner.requests.sheets import KIND_INTAKE, PROBLEM_LIST, import_sheet, read_sheet, write_problems
+    from planner.requests.sheets import KIND_INTAKE, import_sheet, problem_list, read_sheet, write_problems
 
     out_dir = _folder(out_dir, out_option)
     kb = load_knowledge(sectors_dir)
@@ -137,10 +139,14 @@ def import_(sheet: Path, out_dir: Path | None, out_option: Path | None, db, by, 
     for note in result.notes:
         click.echo(f"注意：{note}", err=True)
     problems_dir = out_dir if out_dir.is_dir() else path.parent
-    written = write_problems(result, problems_dir / PROBLEM_LIST)
+    target = problem_list(problems_dir, sheet)  # this file's own: another file's import keeps it
+    had = target.is_file()
+    written = write_problems(result, target)
     line = result.summary()
     if written is not None:
         line += f"；问题清单：{display_path(written)}"
+    elif had:
+        line += f"；上次导入本表的问题清单 {display_path(target)} 已删除"
     click.echo(f"{line}；诉求账本：{display_path(path)}")
     if result.refused:
         raise SystemExit(1)

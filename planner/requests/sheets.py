@@ -51,7 +51,7 @@ GUIDE_SHEET = "填表说明"
 MARKER_SHEET = "planner"  # hidden: what the sheet is, for the import
 KIND_INTAKE = "requests-intake"
 KIND_ANSWERS = "requests-answers"
-PROBLEM_LIST = "诉求问题清单.xlsx"
+PROBLEM_LIST = "诉求问题清单（{stem}）.xlsx"  # one per imported file: importing another keeps it
 RECENT_DAYS = 30  # a department's list also shows what it closed in these days
 ROWS_WITH_DROPDOWNS = 500  # rows below the enterprises that still carry the dropdowns
 HEADER_SEARCH_ROWS = 20
@@ -357,6 +357,14 @@ class Table:
     shown: str
     rows: list  # (row number, {header: cell})
     marker: dict = field(default_factory=dict)
+    path: Path | None = None  # the file read
+    sheet: str = ""  # the worksheet read (a workbook's)
+
+    @property
+    def source(self) -> str:
+        """The file and sheet, as the problem list's 来源文件 names them."""
+        name = self.path.name if self.path is not None else self.shown
+        return f"{name}（工作表：{self.sheet}）" if self.sheet else name
 
 
 def _norm_header(value) -> str:
@@ -415,7 +423,7 @@ def read_sheet(path: Path) -> Table:
         found = _table(((n, row) for n, row in enumerate(reader, 1)), shown)
         if found is None:
             raise PlannerError(wanted)
-        return Table(found[0], shown, found[1])
+        return Table(found[0], shown, found[1], path=path)
     if suffix not in (".xlsx", ".xlsm"):
         raise PlannerError(f"{shown}：须为 .xlsx 工作簿或 .csv 文件")
     import openpyxl
@@ -437,7 +445,8 @@ def read_sheet(path: Path) -> Table:
             found = _table(((n, list(row)) for n, row in enumerate(sheet.iter_rows(values_only=True), 1)), shown)
             if found is not None:
                 kind = marker.get("kind") if marker.get("kind") in (KIND_INTAKE, KIND_ANSWERS) else found[0]
-                return Table(kind, f"{shown}[{name}]" if len(book.sheetnames) > 1 else shown, found[1], marker)
+                return Table(kind, f"{shown}[{name}]" if len(book.sheetnames) > 1 else shown, found[1], marker,
+                             path=path, sheet=name)
     finally:
         book.close()
     raise PlannerError(wanted)
@@ -459,6 +468,7 @@ class ImportResult:
     problems: list = field(default_factory=list)  # RecordProblem, level "rejected"
     bad_rows: set = field(default_factory=set)  # row numbers refused for a problem (not a conflict)
     department: str = ""
+    source: str = ""  # the file and sheet (Table.source)
     notes: list = field(default_factory=list)  # 注意 lines: what was taken as it is, e.g. a blank 办理日期
 
     @property
@@ -506,7 +516,8 @@ def import_sheet(sheet: Path | Table, out_dir: Path, ledger: Ledger, kb, by: str
     """Import a registration sheet or a department's answers (a path, or the Table ``read_sheet``
     made of it) into ``ledger``, as one transaction."""
     table = sheet if isinstance(sheet, Table) else read_sheet(sheet)
-    result = ImportResult(table.kind, table.shown, department=table.marker.get("department", ""))
+    result = ImportResult(table.kind, table.shown, department=table.marker.get("department", ""),
+                          source=table.source)
     if table.kind == KIND_INTAKE:
         _require_folder(out_dir)
         known = folder_enterprises(out_dir, kb)
@@ -699,10 +710,16 @@ def _done_conflict(row: _Row, request: Request, standing, actor: str, note: str)
     return found
 
 
+def problem_list(folder: Path, sheet: Path) -> Path:
+    """Where the problems of importing ``sheet`` go: 诉求问题清单（<its stem>）.xlsx in ``folder``,
+    so that importing another file (another department's list) leaves this one's problems."""
+    return Path(folder) / PROBLEM_LIST.format(stem=Path(sheet).stem)
+
+
 def write_problems(result: ImportResult, path: Path) -> Path | None:
-    """诉求问题清单.xlsx for the import's problems (the problem list's layout); an old one removed
-    when there are none."""
+    """The import's problem list at ``path`` (the problem list's layout, and a column 来源文件
+    naming the file and sheet); an old one at ``path`` removed when there are none."""
     from planner.records.problems import write_problem_list
 
     read = ReadResult(records=[], rejected=list(result.problems), warnings=[], rejected_count=result.refused)
-    return write_problem_list(read, path)
+    return write_problem_list(read, path, source=result.source)
