@@ -582,7 +582,16 @@ def select_plans(plans: list, kb: KnowledgeBase, district: str | None = None, ca
             if wanted is None:
                 labels = "、".join(e.label for e in kb.vocabularies[vocabulary])
                 what = {"zone": "功能区", "district": "区县"}[field_id]
-                raise RenderError(f"没有“{value}”这个{what}（可选：{labels}）")
+                message = f"没有“{value}”这个{what}（可选：{labels}）"
+                # a zone given as a district (东钱湖) or the other way round: say which option takes it
+                other, other_vocabulary, other_what = {"zone": ("district", "districts", "区县"),
+                                                       "district": ("zone", "zones", "功能区")}[field_id]
+                found = kb.vocabularies[other_vocabulary].resolve(value)
+                if found is not None:
+                    label = kb.vocabularies[other_vocabulary].entries[found].label
+                    raise RenderError(f"{message}；{label}是{other_what}，请用 --{other} {label}",
+                                      web=f"{message}；{label}是{other_what}")
+                raise RenderError(message)
             chosen = [p for p in chosen if p.enterprise.get(field_id) == wanted]
     if cadre:
         if not any(cadre.strip() in str(p.enterprise.get("cadre") or "") for p in plans):

@@ -580,6 +580,7 @@ REQUESTS_FILE = Struct({
         "description": Field(TEXT, "what makes a request this urgent"),
     }), 1), "urgencies and their time limits"),
     "urgency_source": Field(TEXT, "the public practice the time limits follow"),
+    "steps": optional(MapOf(TEXT, TEXTS), "step name (办结) → other spellings accepted (已办结)"),
     "calendar": Field(ListOf(Struct({
         "year": Field(Number(), "the year of the notice"),
         "source": Field(TEXT, "the State Council notice"),

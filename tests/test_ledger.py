@@ -388,6 +388,7 @@ def test_broken_rules_name_file_line_and_key(tmp_path, monkeypatch, runner):
     text = text.replace("measures: [citywide_logistics,", "measures: [citywide_logistix,")
     text = text.replace("2022-04-24, 2022-05-07", "2022-04-25, 2022-05-07")
     text = text.replace("    aliases: [其它]\n", "    aliases: [其它, 贷款]\n")
+    text = text.replace("  撤回: [已撤回]\n", "  撤回: [已撤回, 已退回]\n  完成: [已完成了]\n")
     path.write_text(text, encoding="utf-8")
     result = runner.invoke(main, ["check", "--sectors", "sectors"])
     assert result.exit_code == 1
@@ -396,7 +397,10 @@ def test_broken_rules_name_file_line_and_key(tmp_path, monkeypatch, runner):
                and l.startswith("sectors/requests.yaml:") for l in lines), lines
     assert any(l.endswith("categories[11].aliases[1]: “贷款”重复：已是诉求类别“融资”的名称或别名") for l in lines)
     assert any(l.endswith("calendar[0].working_weekends[3]: 2022-04-25 不是周六或周日（调休上班只列周末）") for l in lines)
-    assert len(lines) == 3
+    assert any(l.endswith("steps.撤回[1]: “已退回”重复：已是步骤“退回”的名称或别名") for l in lines), lines
+    assert any(l.endswith("steps.完成: 未知的步骤“完成”（可选：交办、办理中、办结、回访、销号、退回、督办、撤回）")
+               for l in lines), lines
+    assert len(lines) == 5
     text = text.replace("    working_days: 1\n", "    workdays: 1\n")
     (sectors / "requests.yaml").write_text(text, encoding="utf-8")
     lines = text.splitlines()

@@ -21,8 +21,9 @@ from click.testing import CliRunner
 
 from planner import uscc
 from planner.cli import main
+from planner.dates import local_zone
 from planner.requests import Ledger, load_rules, visit_ref
-from planner.requests.sheets import ANSWER_HEADER, INTAKE_HEADER, PROBLEM_LIST
+from planner.requests.sheets import ANSWER_HEADER, INTAKE_HEADER, problem_list
 from test_chinese import assert_chinese
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,7 +92,9 @@ def test_template_lists_the_cadres_enterprises_with_dropdowns(out, tmp_path):
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2, max_row=sheet.max_row)]
     filled = [r for r in rows if r[1]]
     assert [(r[1], r[2]) for r in filled] == [BEILUN_CAR, BEILUN_CAR, BEILUN_EQUIPMENT, BEILUN_EQUIPMENT]
-    assert all(r[4] == "郑晓岚（北仑区经信局）" and r[3] is None for r in filled)  # 走访日期 left to the cadre
+    # 走访日期 pre-filled with --visit-date, as a real Excel date
+    assert all(r[4] == "郑晓岚（北仑区经信局）" and r[3] == dt.datetime(2022, 6, 20) for r in filled)
+    assert sheet["D2"].is_date and sheet["D2"].number_format == "yyyy-mm-dd"
     assert filled[0][0] == visit_ref(BEILUN_CAR[0], dt.date(2022, 6, 20)) == "91330206NB0000059N-20220620"
     assert all(sheet.cell(row=r, column=c).data_type == "s" for r in range(2, 6) for c in (1, 2, 3, 5))
     rules = load_rules()
@@ -101,6 +104,25 @@ def test_template_lists_the_cadres_enterprises_with_dropdowns(out, tmp_path):
     assert str(validations["F2"].sqref).endswith(str(5 + 500))  # rows added below keep the dropdown
     guide = "\n".join(str(c.value) for row in book["填表说明"].iter_rows() for c in row if c.value)
     assert "市地方金融监管局、人民银行宁波市中心支行" in guide and "简单问题一个工作日内答复" in guide
+
+
+def test_a_pre_filled_row_left_empty_is_not_a_request_nor_a_problem(out, tmp_path):
+    target = tmp_path / "走访诉求登记表.xlsx"
+    assert run("template", out, "--cadre", "郑晓岚", "--out", target, "--visit-date", "2022-06-20",
+               "--rows", "2").exit_code == 0
+    untouched = run("import", target, out)
+    assert untouched.exit_code == 0, untouched.output
+    assert untouched.stdout.startswith("新登记0条，已存在0条（未变），冲突0条，有问题0行；")
+    assert not list(out.glob("诉求问题清单*.xlsx"))
+    book = openpyxl.load_workbook(target)
+    sheet = book["走访诉求登记表"]
+    sheet["F2"], sheet["G2"], sheet["H2"] = "融资", "简单", "希望对接低息贷款"  # one row used, its date as given
+    book.save(target)
+    used = run("import", target, out)
+    assert used.exit_code == 0 and used.stdout.startswith("新登记1条，"), used.output
+    with ledger_of(out) as ledger:
+        (registered,) = ledger.find()
+        assert registered.visit_date == dt.date(2022, 6, 20) and registered.enterprise_id == BEILUN_CAR[0]
 
 
 def test_template_of_a_district_and_unknown_names(out, tmp_path):
@@ -116,6 +138,20 @@ def test_template_of_a_district_and_unknown_names(out, tmp_path):
     mars = run("template", out, "--district", "火星区", "--out", tmp_path / "x.xlsx")
     assert mars.exit_code == 1 and "没有“火星区”这个区县（可选：海曙区、" in mars.output
     assert_chinese(unknown.output + mars.output)
+
+
+def test_template_of_a_zone_and_a_zone_given_as_a_district(out, tmp_path):
+    target = tmp_path / "东钱湖.xlsx"
+    made = run("template", out, "--zone", "东钱湖", "--out", target, "--rows", "1")
+    assert made.exit_code == 0, made.output
+    assert made.output.startswith("已将1家企业（东钱湖）的走访诉求登记表写入")
+    rows = [row for row in openpyxl.load_workbook(target).active.iter_rows(min_row=2, values_only=True) if row[1]]
+    assert len(rows) == 1
+    wrong = run("template", out, "--district", "东钱湖", "--out", tmp_path / "x.xlsx")
+    assert wrong.exit_code == 1 and "没有“东钱湖”这个区县" in wrong.output
+    assert wrong.output.rstrip().endswith("；东钱湖是功能区，请用 --zone 东钱湖")
+    assert not (tmp_path / "x.xlsx").exists()
+    assert "--zone NAME" in run("template", "--help").output
 
 
 # --- import -----------------------------------------------------------------------------------
@@ -167,11 +203,12 @@ def test_import_registers_good_rows_and_names_the_bad_by_row_and_field(out, tmp_
     lines = result.output.splitlines()
     for line in expected:
         assert any(l.startswith(line) for l in lines), (line, result.output)
-    assert lines[-1] == (f"新登记2条，已存在0条（未变），冲突0条，有问题8行；问题清单：{out / PROBLEM_LIST}；"
+    assert lines[-1] == (f"新登记2条，已存在0条（未变），冲突0条，有问题8行；问题清单：{out / '诉求问题清单（已填）.xlsx'}；"
                          f"诉求账本：{out / 'requests.db'}")
     assert_chinese(result.output)
-    problems = list(openpyxl.load_workbook(out / PROBLEM_LIST).active.iter_rows(values_only=True))
-    assert problems[0] == ("行号", "企业名称", "统一社会信用代码", "字段", "原值", "问题", "处理结果")
+    problems = list(openpyxl.load_workbook(out / "诉求问题清单（已填）.xlsx").active.iter_rows(values_only=True))
+    assert problems[0] == ("行号", "企业名称", "统一社会信用代码", "字段", "原值", "问题", "处理结果", "来源文件")
+    assert {r[7] for r in problems[1:]} == {"已填.xlsx（工作表：走访诉求登记表）"}
     assert {(r[0], r[3]) for r in problems[1:]} == {
         ("4", "统一社会信用代码"), ("5", "统一社会信用代码"), ("6", "诉求类别"), ("6", "紧急程度"), ("7", "走访日期"),
         ("8", "走访编号"), ("9", "诉求内容"), ("10", "企业名称"), ("11", "走访日期")}
@@ -304,6 +341,22 @@ def test_update_takes_a_step_and_refuses_an_illegal_one(out):
     assert not (out / "nothing.db").exists()
 
 
+def test_update_errors_name_the_option_to_give(out):
+    assert run("import", SHEET, out).exit_code == 0
+    rid = "SQ-2022-000001"
+    for step, *more in (("交办", "--department", "市发改委"), ("办结", "--note", "已协调用能指标")):
+        assert run("update", rid, "--to", step, *more, "--by", "王芳", "--at", "2022-06-20", out).exit_code == 0
+    no_verdict = run("update", rid, "--to", "回访", "--by", "王芳", "--at", "2022-06-21", out)
+    assert no_verdict.exit_code == 2
+    assert no_verdict.output == f"错误：{rid}：回访须注明企业是否满意（--satisfied 或 --not-satisfied）\n"
+    bad_day = run("update", rid, "--to", "回访", "--satisfied", "--by", "王芳", "--at", "2022-06-2x", out)
+    assert bad_day.exit_code == 2 and "'--at' 的值无效：“2022-06-2x”不是日期" in bad_day.output, bad_day.output
+    bad_assign = run("assign", out, "--by", "市经信局", "--at", "2022-06-2x")
+    assert bad_assign.exit_code == 2 and "'--at' 的值无效" in bad_assign.output, bad_assign.output
+    with ledger_of(out) as ledger:
+        assert [e.step for e in ledger.events(rid)] == ["登记", "交办", "办结"]
+
+
 def test_update_of_a_co_held_request_names_the_department_that_answers(out):
     assert run("import", SHEET, "--out", out).exit_code == 0
     rid = "SQ-2022-000004"  # 市场: 市商务局、市经信局
@@ -388,7 +441,7 @@ def test_department_list_answers_come_back_as_transitions_once(out, tmp_path):
     second = run("import", answered, out)  # the folder as DIR, like list and export
     assert second.exit_code == 0, second.output
     assert second.stdout.startswith("市人力社保局办理结果：已登记1条，已登记过2条（未变），未填办理状态0条，有问题0行；")
-    assert not (out / PROBLEM_LIST).exists()  # the last import had no problem
+    assert not problem_list(out, answered).exists()  # the last import had no problem
     third = run("import", answered, "--out", out)
     assert third.stdout.startswith("市人力社保局办理结果：已登记0条，已登记过3条（未变）")
     with ledger_of(out) as ledger:
@@ -412,6 +465,77 @@ def test_department_list_answers_come_back_as_transitions_once(out, tmp_path):
 
     other = run("export", out, "--department", "市教委", "--out", tmp_path / "x.xlsx")
     assert other.exit_code == 1 and "诉求账本中没有由“市教委”承办的诉求（账本中的承办部门：" in other.output
+
+
+def test_natural_answers_and_a_blank_date_said_row_by_row(out, tmp_path):
+    """已办结 is 办结 (sectors/requests.yaml: steps); an answer without 办理日期 is the import's day,
+    as the sheet's 填表说明 says, and the import says so for each such row."""
+    assert run("import", SHEET, out).exit_code == 0
+    target = tmp_path / "市人力社保局.xlsx"
+    assert run("export", out, "--department", "市人力社保局", "--out", target, "--as-of", "2022-06-23",
+               "--assign", "--by", "市经信局").exit_code == 0
+    book = openpyxl.load_workbook(target)
+    guide = "\n".join(str(c.value) for row in book["填表说明"].iter_rows() for c in row if c.value)
+    assert "也可写“正在办理”“已办结”“已退回”" in guide
+    assert "办理日期不填的，按导入当天记（导入时逐行提示）" in guide
+    col = {h: i for i, h in enumerate(ANSWER_HEADER)}
+    rows = list(book["部门办理清单"].iter_rows(min_row=2))
+    rows[0][col["办理状态"]].value, rows[0][col["办理情况"]].value = "已办结", "已组织专场招聘会"
+    rows[0][col["办理人"]].value, rows[0][col["办理日期"]].value = "张伟", "2022-06-24"
+    rows[1][col["办理状态"]].value, rows[1][col["办理情况"]].value = " 已办结 ", "已落实"
+    rows[1][col["办理人"]].value = "张伟"  # no date
+    book.save(target)
+    result = run("import", target, out)
+    assert result.exit_code == 0, result.output
+    rid, name = rows[1][0].value, rows[1][1].value
+    today = dt.datetime.now(local_zone()).date()  # the ledger's day (Asia/Shanghai), not the machine's
+    with ledger_of(out) as ledger:
+        assert ledger.get(rows[0][0].value).closed_at == dt.date(2022, 6, 24)
+        late = ledger.get(rid)
+        assert late.state == "办结" and late.closed_at == today
+        due = late.due_date
+    assert (f"注意：{target}[部门办理清单]:3: {name}：{rid}（办结）：未填办理日期，"
+            f"按导入当天（{today.year}年{today.month}月{today.day}日）记，已晚于办结时限"
+            f"{due.year}年{due.month}月{due.day}日，按时办结率按此计") in result.stderr.splitlines()
+    assert result.stderr.count("注意：") == 1  # the dated row is not noted
+    assert "注意：" not in run("import", target, out).stderr  # nothing new, nothing said
+    assert_chinese(result.output)
+    # update takes the same spellings
+    done = run("update", "SQ-2022-000001", "--to", "已交办", "--department", "市发改委", "--by", "王芳",
+               "--at", "2022-06-20", out)
+    assert done.exit_code == 0 and done.output.startswith("SQ-2022-000001：已交办，现为“交办”"), done.output
+
+
+def test_a_files_problem_list_survives_the_import_of_another_and_goes_when_it_comes_back_clean(out, tmp_path):
+    assert run("import", SHEET, out).exit_code == 0
+    col = {h: i for i, h in enumerate(ANSWER_HEADER)}
+    sheets = {}
+    for department in ("市经信局", "市人力社保局"):
+        target = tmp_path / f"{department}.xlsx"
+        assert run("export", out, "--department", department, "--out", target, "--as-of", "2022-06-23",
+                   "--assign", "--by", "市经信局").exit_code == 0
+        sheets[department] = target
+    book = openpyxl.load_workbook(sheets["市经信局"])
+    row = list(book["部门办理清单"].iter_rows(min_row=2))[0]
+    row[col["办理状态"]].value, row[col["办理人"]].value = "退回", "李明"  # no reason: a problem
+    book.save(sheets["市经信局"])
+    first = run("import", sheets["市经信局"], out)
+    assert first.exit_code == 1
+    listed = out / "诉求问题清单（市经信局）.xlsx"
+    assert first.stdout.rstrip().endswith(f"问题清单：{listed}；诉求账本：{out / 'requests.db'}")
+    clean = run("import", sheets["市人力社保局"], out)  # nothing filled in: no problem
+    assert clean.exit_code == 0 and "问题清单" not in clean.stdout, clean.output
+    assert listed.exists()  # the first department's problems are still there to be read
+    rows = list(openpyxl.load_workbook(listed).active.iter_rows(values_only=True))
+    assert rows[0][-1] == "来源文件" and rows[1][-1] == "市经信局.xlsx（工作表：部门办理清单）"
+    assert rows[1][3] == "办理情况" and "退回须在办理情况中写明理由" in rows[1][5]
+    row[col["办理情况"]].value = "不属本局职责，请改交市发改委"
+    book.save(sheets["市经信局"])
+    fixed = run("import", sheets["市经信局"], out)
+    assert fixed.exit_code == 0, fixed.output
+    assert f"上次导入本表的问题清单 {listed} 已删除" in fixed.stdout
+    assert not listed.exists()
+    assert_chinese(fixed.output)
 
 
 def test_a_department_sheet_answers_for_its_department_only(out, tmp_path):
@@ -470,7 +594,7 @@ def test_a_changed_answer_for_a_request_already_done_is_a_conflict_never_overwri
     same = run("import", answered, out)  # the identical sheet: nothing added, nothing reported
     assert same.exit_code == 0, same.output
     assert same.stdout.startswith("市人力社保局办理结果：已登记0条，已登记过1条（未变），未填办理状态2条，有问题0行；")
-    assert not (out / PROBLEM_LIST).exists()
+    assert not problem_list(out, answered).exists()
 
     row[col["办理情况"]].value = "已组织专场招聘会，招到数控技师15名"  # a correction after 办结
     corrected = tmp_path / "更正.xlsx"
@@ -483,7 +607,7 @@ def test_a_changed_answer_for_a_request_already_done_is_a_conflict_never_overwri
             in result.output.splitlines())
     assert result.stdout.startswith("市人力社保局办理结果：已登记0条，已登记过0条（未变），未填办理状态2条，冲突1条，"
                                     "有问题0行；问题清单：")
-    listed = list(openpyxl.load_workbook(out / PROBLEM_LIST).active.iter_rows(values_only=True))
+    listed = list(openpyxl.load_workbook(problem_list(out, corrected)).active.iter_rows(values_only=True))
     header, rows = listed[0], listed[1:]
     (problem,) = [dict(zip(header, r)) for r in rows if r[0]]
     assert any("数控技师12名" in str(v) and "数控技师15名" in str(v) for v in problem.values()), problem
@@ -493,7 +617,8 @@ def test_a_changed_answer_for_a_request_already_done_is_a_conflict_never_overwri
         assert ledger.events() == events  # never overwritten
         assert ledger.events(rid)[-1].note == "已组织专场招聘会，招到数控技师12名"
     again = run("import", answered, out)  # the first sheet again: still nothing
-    assert again.exit_code == 0 and not (out / PROBLEM_LIST).exists()
+    assert again.exit_code == 0 and not problem_list(out, answered).exists()
+    assert problem_list(out, corrected).exists()  # the correction's problem stands until it is sent again clean
 
 
 # --- kill -9 during a large import --------------------------------------------------------------

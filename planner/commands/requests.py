@@ -81,18 +81,19 @@ def requests() -> None:
 @dir_argument
 @click.option("--cadre", metavar="NAME", help="只列这位包联干部的企业（包联干部中含有这个名字）。")
 @click.option("--district", metavar="NAME", help="只列这个区县的企业（如北仑区、beilun 或 330206）。")
+@click.option("--zone", metavar="NAME", help="只列这个功能区的企业（如前湾新区、东钱湖）。")
 @click.option("--out", "target", required=True, type=click.Path(dir_okay=False, path_type=Path),
               metavar="FILE.xlsx", help="要写入的登记表，如 走访诉求登记表.xlsx。")
 @click.option("--visit-date", callback=_date_option, metavar="YYYY-MM-DD",
-              help="走访日期：给出时按它预填走访编号（信用代码-日期）。")
+              help="走访日期：给出时按它预填走访编号（信用代码-日期）和走访日期。")
 @click.option("--rows", default=3, show_default=True, type=AtLeast(1), metavar="N",
               help="每家企业预留几行（一行一条诉求）。")
 @sectors_option
-def template(out_dir: Path | None, cadre, district, target: Path, visit_date, rows, sectors_dir):
-    """生成走访诉求登记表（Excel），预填某位干部或某个区县的企业。
+def template(out_dir: Path | None, cadre, district, zone, target: Path, visit_date, rows, sectors_dir):
+    """生成走访诉求登记表（Excel），预填某位干部、某个区县或功能区的企业。
 
     DIR 是 planner generate 的输出目录。每家企业预填统一社会信用代码、企业名称和包联干部，诉求类别和
-    紧急程度可从下拉列表选择，另附填表说明。都不给 --cadre、--district 时列出全部企业。
+    紧急程度可从下拉列表选择，另附填表说明。都不给 --cadre、--district、--zone 时列出全部企业。
     """
     from planner.requests import load_rules
     from planner.requests.sheets import write_template
@@ -101,8 +102,8 @@ def template(out_dir: Path | None, cadre, district, target: Path, visit_date, ro
     if target.suffix.lower() != ".xlsx":
         raise PlannerError(f"{display_path(target)}：--out 须以 .xlsx 结尾")
     kb = load_knowledge(sectors_dir)
-    chosen = write_template(out_dir, target, kb, load_rules(sectors_dir), cadre, district, visit_date, rows)
-    click.echo(f"已将{len(chosen)}家企业{scope_words(kb, district, cadre=cadre)}的走访诉求登记表写入 {display_path(target)}；"
+    chosen = write_template(out_dir, target, kb, load_rules(sectors_dir), cadre, district, visit_date, rows, zone)
+    click.echo(f"已将{len(chosen)}家企业{scope_words(kb, district, zone, cadre)}的走访诉求登记表写入 {display_path(target)}；"
                f"填写后导入：planner requests import {display_path(target)} {display_path(out_dir)}")
 
 
@@ -117,13 +118,15 @@ def import_(sheet: Path, out_dir: Path | None, out_option: Path | None, db, by, 
     """导入走访诉求登记表，或部门交回的办理清单。
 
     逐行核对（统一社会信用代码及其校验码、企业是否在输出目录中、诉求类别、紧急程度、走访日期、走访编号），
-    有问题的行列入 DIR/诉求问题清单.xlsx 并跳过，其余登记入账本；全表在一个事务中导入，中断时不留半张表。
+    有问题的行列入 DIR/诉求问题清单（表的文件名）.xlsx 并跳过，其余登记入账本；全表在一个事务中导入，
+    中断时不留半张表。每张表有自己的问题清单，导入另一张表不影响它；改好后再导入同一张表，没有问题时删除。
     同一张表再导入不会重复登记；同一条诉求（企业、走访日期、类别、内容相同）的其他信息改变时报告冲突，不覆盖。
-    部门办理清单（planner requests export 导出的表）导入时，把办理状态登记为办理记录，已登记过的不再登记。
+    部门办理清单（planner requests export 导出的表）导入时，把办理状态登记为办理记录，已登记过的不再登记；
+    未填办理日期的按导入当天记，逐行提示。
     有被跳过或冲突的行时退出状态为1。
     """
     from planner.records import printed
-    from planner.requests.sheets import KIND_INTAKE, PROBLEM_LIST, import_sheet, read_sheet, write_problems
+    from planner.requests.sheets import KIND_INTAKE, import_sheet, problem_list, read_sheet, write_problems
 
     out_dir = _folder(out_dir, out_option)
     kb = load_knowledge(sectors_dir)
@@ -133,11 +136,17 @@ def import_(sheet: Path, out_dir: Path | None, out_option: Path | None, db, by, 
         result = import_sheet(table, out_dir, ledger, kb, by)
     for problem in result.problems:
         click.echo(printed(problem), err=True)
+    for note in result.notes:
+        click.echo(f"注意：{note}", err=True)
     problems_dir = out_dir if out_dir.is_dir() else path.parent
-    written = write_problems(result, problems_dir / PROBLEM_LIST)
+    target = problem_list(problems_dir, sheet)  # this file's own: another file's import keeps it
+    had = target.is_file()
+    written = write_problems(result, target)
     line = result.summary()
     if written is not None:
         line += f"；问题清单：{display_path(written)}"
+    elif had:
+        line += f"；上次导入本表的问题清单 {display_path(target)} 已删除"
     click.echo(f"{line}；诉求账本：{display_path(path)}")
     if result.refused:
         raise SystemExit(1)
@@ -248,12 +257,12 @@ def list_(out_dir: Path | None, status, department, district, cadre, overdue, gi
 @click.option("--note", default="", metavar="TEXT", help="办理情况；退回和撤回须写明理由，督办须写明督办意见。")
 @click.option("--satisfied/--not-satisfied", default=None, help="回访时企业是否满意（不满意则重新办理）。")
 @click.option("--by", required=True, metavar="NAME", help="办理人。")
-@click.option("--at", "at_text", metavar="YYYY-MM-DD", help="这一步的日期（默认现在）。")
+@click.option("--at", "at", callback=_date_option, metavar="YYYY-MM-DD", help="这一步的日期（默认现在）。")
 @dir_argument
 @out_option
 @db_option
 @sectors_option
-def update(request_id, to_state, department, from_department, note, satisfied, by, at_text, out_dir, out_option, db,
+def update(request_id, to_state, department, from_department, note, satisfied, by, at, out_dir, out_option, db,
            sectors_dir):
     """把一条诉求推进一步（交办、办理中、办结、回访、销号，或退回、撤回）；督办只记入办理过程，状态不变。
 
@@ -264,9 +273,9 @@ def update(request_id, to_state, department, from_department, note, satisfied, b
     from planner.requests import LedgerError
 
     out_dir = _folder(out_dir, out_option)
-    at = parse_date(at_text) if at_text else None
     departments = [d for v in department for d in _SPLIT.split(v) if d] or None
     with _open(_ledger_path(out_dir, db), sectors_dir) as ledger:
+        to_state = ledger.rules.step(to_state)  # 已办结 is 办结 (sectors/requests.yaml: steps)
         for name in _unknown_departments(departments or (), ledger):
             click.echo(f"注意：“{name}”不是诉求类别所路由的承办部门，账本中也没有交办给它的诉求，请核对名称"
                        f"（sectors/requests.yaml 中的承办部门：{_known_departments(ledger)}）", err=True)
@@ -307,10 +316,10 @@ def update(request_id, to_state, department, from_department, note, satisfied, b
 @dir_argument
 @click.option("--by", required=True, metavar="NAME", help="交办人（如 市经信局）。")
 @click.option("--department", metavar="NAME", help="只交办由这个部门承办的诉求。")
-@click.option("--at", "at_text", metavar="YYYY-MM-DD", help="交办日期（默认今天）；此后才登记的诉求不交办。")
+@click.option("--at", callback=_as_of, metavar="YYYY-MM-DD", help="交办日期（默认今天）；此后才登记的诉求不交办。")
 @db_option
 @sectors_option
-def assign(out_dir: Path | None, by, department, at_text, db, sectors_dir):
+def assign(out_dir: Path | None, by, department, at, db, sectors_dir):
     """把已登记、尚未交办的诉求一次交办给各自的承办部门。
 
     承办部门按诉求类别（sectors/requests.yaml）或登记表中写明的部门；只想交办给某个部门时给 --department。
@@ -320,7 +329,6 @@ def assign(out_dir: Path | None, by, department, at_text, db, sectors_dir):
     from planner.requests.sheets import assign_registered
 
     out_dir = _folder(out_dir)
-    at = parse_date(at_text) if at_text else today()
     with _open(_ledger_path(out_dir, db), sectors_dir) as ledger:
         try:
             handed = assign_registered(ledger, by.strip(), at, department.strip() if department else None)

@@ -25,6 +25,7 @@ from planner.textsafe import visible
 
 HEADER = ("行号", "企业名称", "统一社会信用代码", "字段", "原值", "问题", "处理结果")
 FILE_NAME = "问题清单.xlsx"
+SOURCE_HEADER = "来源文件"  # the column a list of several imported files' problems adds
 _ROW = re.compile(r"^(?P<file>.*?):(?P<row>\d+)$")
 _SHEET = re.compile(r"^(?P<file>.*?)\[(?P<sheet>[^\]]*)\]$")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -117,12 +118,17 @@ def put_text(cell, value, alignment=None) -> None:
         cell.quotePrefix = True  # Excel keeps it text, even when the cell is edited
 
 
-def write_problem_list(read: ReadResult, path: Path) -> Path | None:
+def write_problem_list(read: ReadResult, path: Path, source: str | None = None) -> Path | None:
     """Write 问题清单.xlsx (atomically, creating its folder) when ``read`` has any problem and
-    return its path; with none, remove an earlier list at ``path`` and return None. A folder
+    return its path; with none, remove an earlier list at ``path`` and return None. ``source``:
+    a last column 来源文件 saying on every row which file (and sheet) it came from. A folder
     that cannot be written raises PlannerError (in Chinese)."""
     path = Path(path)
     rows = problem_rows(read)
+    header = list(HEADER)
+    if source is not None:
+        header.append(SOURCE_HEADER)
+        rows = [[*row, source] for row in rows]
     if not rows:
         if path.is_symlink() or path.is_file():
             try:
@@ -141,15 +147,15 @@ def write_problem_list(read: ReadResult, path: Path) -> Path | None:
     sheet = book.active
     sheet.title = "问题清单"
     wrap = Alignment(wrap_text=True, vertical="top")
-    for r, values in enumerate([list(HEADER), *rows], start=1):
+    for r, values in enumerate([header, *rows], start=1):
         for c, value in enumerate(values, start=1):
             put_text(sheet.cell(row=r, column=c), value, wrap)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for letter, width in zip("ABCDEFG", (10, 28, 22, 16, 20, 50, 18)):
+    for letter, width in zip("ABCDEFGH", (10, 28, 22, 16, 20, 50, 18, 30)):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:G{len(rows) + 1}"
+    sheet.auto_filter.ref = f"A1:{'ABCDEFGH'[len(header) - 1]}{len(rows) + 1}"
     sheet.print_title_rows = "1:1"
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4

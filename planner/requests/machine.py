@@ -40,7 +40,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from planner.exceptions import PlannerError
+from planner.exceptions import PlannerError, Said
 
 REGISTERED = "登记"
 ASSIGNED = "交办"
@@ -184,10 +184,15 @@ def check(request_id: str, state: str, step: str, note: str = "", satisfied: boo
     if spec.needs_reason and not (note or "").strip():
         what = "督办意见" if step == SUPERVISE else "理由"
         raise IllegalTransition(request_id, state, step, f"{request_id}：{spec.verb}须写明{what}")
+    # the command line says which option it takes; the web page, which has its own field, does not
     if spec.needs_verdict and satisfied is None:
-        raise IllegalTransition(request_id, state, step, f"{request_id}：回访须注明企业是否满意")
+        raise IllegalTransition(request_id, state, step, Said(
+            f"{request_id}：回访须注明企业是否满意（--satisfied 或 --not-satisfied）",
+            f"{request_id}：回访须注明企业是否满意"))
     if not spec.needs_verdict and satisfied is not None:
-        raise IllegalTransition(request_id, state, step, f"{request_id}：只有回访才注明是否满意")
+        raise IllegalTransition(request_id, state, step, Said(
+            f"{request_id}：只有回访才注明是否满意（{step}时不用 --satisfied、--not-satisfied）",
+            f"{request_id}：只有回访才注明是否满意"))
     return result(state, step, satisfied)
 
 

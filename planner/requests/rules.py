@@ -1,5 +1,6 @@
 """The rules of the request ledger, as data: sectors/requests.yaml (categories with their measures
-and departments, urgencies with their time limits, the holiday calendar).
+and departments, urgencies with their time limits, other spellings of the steps, the holiday
+calendar).
 
 ``load(sectors_dir)`` reads and checks the file; every problem names the file, line and key, in
 Chinese, as ``planner check`` prints them. With the knowledge base (``kb``) the measure ids are
@@ -10,10 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from planner.exceptions import PlannerError
+from planner.requests import machine
 from planner.requests.calendar import Calendar
 from planner.resources import bundled
 from planner.schema import REQUESTS_FILE
@@ -59,6 +61,7 @@ class Rules:
     file: str  # as shown in messages
     _lookup_category: dict  # normalised name or alias -> canonical name
     _lookup_urgency: dict
+    _lookup_step: dict = field(default_factory=dict)  # normalised step name or alias -> step name
 
     def category(self, value: str) -> Category | None:
         """The category ``value`` names (its name or an alias; spaces and width ignored), or None."""
@@ -68,6 +71,15 @@ class Rules:
     def urgency(self, value: str) -> Urgency | None:
         name = self._lookup_urgency.get(_norm(value))
         return self.urgencies[name] if name else None
+
+    def step(self, value: str) -> str:
+        """The step ``value`` names: a step's own name, or its other spelling (``steps``: 已办结 →
+        办结; spaces and width ignored); else ``value`` as it is, for the ledger to refuse."""
+        return self._lookup_step.get(_norm(value), str(value).strip())
+
+    def step_aliases(self, name: str) -> tuple[str, ...]:
+        """The other spellings ``steps`` gives for step ``name``."""
+        return tuple(k for k, v in self._lookup_step.items() if v == name and k != _norm(name))
 
     def working_days(self, category: str, urgency: str) -> int:
         """Working days a request of ``category`` and ``urgency`` (canonical names) has."""
@@ -181,8 +193,21 @@ def _build(doc, problems: list[Problem], kb) -> Rules:
         categories[name] = Category(name, tuple(raw.get("aliases", [])), tuple(raw["measures"]),
                                     tuple(departments), own)
 
+    lookup_step = {_norm(name): name for name in machine.STEPS}
+    for name, spellings in (data.get("steps") or {}).items():
+        if name not in machine.STEPS:
+            report(("steps", name), f"未知的步骤“{name}”（可选：{machine.step_names()}）")
+            continue
+        for j, spelling in enumerate(spellings):
+            key = _norm(spelling)
+            if key in lookup_step:
+                report(("steps", name, j), f"“{spelling}”重复：已是步骤“{lookup_step[key]}”的名称或别名")
+            else:
+                lookup_step[key] = name
+
     calendar = _calendar(data["calendar"], report)
-    return Rules(categories, urgencies, data["urgency_source"], calendar, doc.file, lookup_category, lookup_urgency)
+    return Rules(categories, urgencies, data["urgency_source"], calendar, doc.file, lookup_category, lookup_urgency,
+                 lookup_step)
 
 
 def _calendar(entries, report) -> Calendar:

@@ -52,7 +52,7 @@ GUIDE_SHEET = "填表说明"
 MARKER_SHEET = "planner"  # hidden: what the sheet is, for the import
 KIND_INTAKE = "requests-intake"
 KIND_ANSWERS = "requests-answers"
-PROBLEM_LIST = "诉求问题清单.xlsx"
+PROBLEM_LIST = "诉求问题清单（{stem}）.xlsx"  # one per imported file: importing another keeps it
 RECENT_DAYS = 30  # a department's list also shows what it closed in these days
 ROWS_WITH_DROPDOWNS = 500  # rows below the enterprises that still carry the dropdowns
 HEADER_SEARCH_ROWS = 20
@@ -144,10 +144,11 @@ def _save(book, target: Path) -> None:
 
 
 def write_template(out_dir: Path, target: Path, kb, rules, cadre: str | None = None, district: str | None = None,
-                   visit_date: dt.date | None = None, rows: int = 1) -> list[Enterprise]:
+                   visit_date: dt.date | None = None, rows: int = 1, zone: str | None = None) -> list[Enterprise]:
     """Write the registration workbook for the enterprises of ``out_dir`` a cadre (name contained
-    in 包联干部) or a district has, ``rows`` rows each; the enterprises written, by credit code. An
-    unknown cadre or district raises PlannerError listing those that exist."""
+    in 包联干部), a district or a functional zone has, ``rows`` rows each; the enterprises
+    written, by credit code. An unknown cadre, district or zone raises PlannerError listing those
+    that exist."""
     from types import SimpleNamespace
 
     from planner.generate import select_plans
@@ -155,19 +156,22 @@ def write_template(out_dir: Path, target: Path, kb, rules, cadre: str | None = N
     _require_folder(out_dir)
     everyone = folder_enterprises(out_dir, kb)
     plans = [SimpleNamespace(id=e.id, enterprise=e.facts, item=e) for e in everyone.values()]
-    chosen = [p.item for p in select_plans(plans, kb, district, cadre, source="输出目录")] if plans else []
+    chosen = [p.item for p in select_plans(plans, kb, district, cadre, zone, source="输出目录")] if plans else []
     if not chosen:
-        asked = "、".join(x for x in (f"区县“{district}”" if district else "", f"包联干部“{cadre}”" if cadre else "") if x)
+        asked = "、".join(x for x in (f"区县“{district}”" if district else "", f"功能区“{zone}”" if zone else "",
+                                     f"包联干部“{cadre}”" if cadre else "") if x)
         raise PlannerError(f"输出目录中没有符合筛选条件（{asked or '全部'}）的企业，未写入登记表")
     rows_out = [{"走访编号": visit_ref(e.id, visit_date) if visit_date else "", "统一社会信用代码": e.id,
-                 "企业名称": e.name, "包联干部": e.cadre} for e in chosen for _ in range(rows)]
+                 "企业名称": e.name, "走访日期": visit_date or "", "包联干部": e.cadre}
+                for e in chosen for _ in range(rows)]
     write_intake_book(Path(target), rows_out, rules, kb.campaign.issuer, prefilled_refs=visit_date is not None)
     return chosen
 
 
 def write_intake_book(target: Path, rows: list[dict], rules, creator: str = "", prefilled_refs: bool = False) -> None:
-    """The registration workbook with ``rows`` (header → value) filled in: text cells, dropdowns
-    for category and urgency (also on the empty rows below), 填表说明, the hidden marker."""
+    """The registration workbook with ``rows`` (header → value) filled in: text cells (a date, a
+    date cell), dropdowns for category and urgency (also on the empty rows below), 填表说明, the
+    hidden marker. A row pre-filled but left without category, urgency and text is not imported."""
     from openpyxl.styles import Alignment
 
     from planner.records.problems import put_text
@@ -178,7 +182,11 @@ def write_intake_book(target: Path, rows: list[dict], rules, creator: str = "", 
     top = Alignment(vertical="top", wrap_text=True)
     for r, values in enumerate(rows, 2):
         for c, title in enumerate(INTAKE_HEADER, 1):
-            put_text(sheet.cell(row=r, column=c), values.get(title, ""), top)
+            value, cell = values.get(title, ""), sheet.cell(row=r, column=c)
+            if isinstance(value, dt.date):  # a real Excel date, shown as the guide writes dates
+                cell.value, cell.number_format, cell.alignment = value, "yyyy-mm-dd", top
+            else:
+                put_text(cell, value, top)
     filled = len(rows) + 1
     last = filled + ROWS_WITH_DROPDOWNS
     for r in range(filled + 1, last + 1):  # rows added below keep text cells too
@@ -203,13 +211,14 @@ def _guide(book, rules, visit_date) -> None:
     lines = [
         ("填表说明", ""),
         ("每行一条诉求", "一家企业有多条诉求时，复制该企业的行（或在表末新增一行，填写统一社会信用代码）。"
-                   "诉求类别、诉求内容均未填写的行不导入。"),
+                   "诉求类别、紧急程度、诉求内容均未填写的行不导入（预填的信用代码、名称、走访日期等不算填写）。"),
         ("走访编号", "走访简报诉求表上印的编号（统一社会信用代码-走访日期，如 91330206NB0000059N-20220615）。"
                  "可不填；填写时须与本行的信用代码和走访日期一致。"
                  + ("本表已按走访日期预填。" if visit_date else "")),
         ("统一社会信用代码", "必填，18位，须为输出目录中已有方案的企业。"),
         ("企业名称", "可不填；填写时须与该信用代码的企业一致。"),
-        ("走访日期", f"必填（已填走访编号时可不填，按编号中的日期），可写{DATE_FORMS}。"),
+        ("走访日期", f"必填（已填走访编号时可不填，按编号中的日期），可写{DATE_FORMS}。"
+                 + ("本表已按走访日期预填，实际走访日期不同时改为实际日期。" if visit_date else "")),
         ("包联干部", "已按方案预填；换人走访时改为实际走访的干部。"),
         ("诉求类别", "从下拉列表中选择（也可写别名，见下表）。"),
         ("紧急程度", "从下拉列表中选择，决定办结时限（工作日，自走访次日起算）。"),
@@ -323,10 +332,13 @@ def write_department_sheet(ledger: Ledger, department: str, target: Path, as_of:
     _dropdown(sheet, ANSWER_HEADER.index("办理状态") + 1, list(ANSWERS), max(last, 2), "办理状态")
     sheet.auto_filter.ref = f"A1:P{last}"
     guide = book.create_sheet(GUIDE_SHEET)
+    also = "".join(f"“{a}”" for step in ANSWERS for a in ledger.rules.step_aliases(step)[:1]) or "状态的名称"
     for r, text in enumerate((
             f"{department}诉求办理清单（{cn_date(as_of)}导出）：本部门承办、尚未办结的诉求，及{recent_days}天内办结的诉求。",
-            "请在黄色的四列填写办理结果后交回：办理状态选“办理中”“办结”或“退回”；办理情况写明办理结果（退回须写明理由）；"
-            "办理人写经办人；办理日期写开始办理、办结或退回的日期（可写 2022-06-15、2022年6月15日 等，不填按导入当天）。",
+            "请在黄色的四列填写办理结果后交回：办理状态选“办理中”“办结”或“退回”"
+            f"（也可写{also}）；办理情况写明办理结果（退回须写明理由）；"
+            "办理人写经办人；办理日期写开始办理、办结或退回的日期（可写 2022-06-15、2022年6月15日 等）。"
+            "办理日期不填的，按导入当天记（导入时逐行提示）；办结日期晚于办结时限即计为超时办结，请填写实际日期。",
             "不需要填写的行留空即可；同一张表再次导入时，已登记过的办理结果不会重复登记。",
             f"办结时限按工作日计算，逾期以办结时限之后仍未办结为准。"), 1):
         put_text(guide.cell(row=r, column=1), text, top)
@@ -346,6 +358,14 @@ class Table:
     shown: str
     rows: list  # (row number, {header: cell})
     marker: dict = field(default_factory=dict)
+    path: Path | None = None  # the file read
+    sheet: str = ""  # the worksheet read (a workbook's)
+
+    @property
+    def source(self) -> str:
+        """The file and sheet, as the problem list's 来源文件 names them."""
+        name = self.path.name if self.path is not None else self.shown
+        return f"{name}（工作表：{self.sheet}）" if self.sheet else name
 
 
 def _norm_header(value) -> str:
@@ -404,7 +424,7 @@ def read_sheet(path: Path) -> Table:
         found = _table(((n, row) for n, row in enumerate(reader, 1)), shown)
         if found is None:
             raise PlannerError(wanted)
-        return Table(found[0], shown, found[1])
+        return Table(found[0], shown, found[1], path=path)
     if suffix not in (".xlsx", ".xlsm"):
         raise PlannerError(f"{shown}：须为 .xlsx 工作簿或 .csv 文件")
     import openpyxl
@@ -426,7 +446,8 @@ def read_sheet(path: Path) -> Table:
             found = _table(((n, list(row)) for n, row in enumerate(sheet.iter_rows(values_only=True), 1)), shown)
             if found is not None:
                 kind = marker.get("kind") if marker.get("kind") in (KIND_INTAKE, KIND_ANSWERS) else found[0]
-                return Table(kind, f"{shown}[{name}]" if len(book.sheetnames) > 1 else shown, found[1], marker)
+                return Table(kind, f"{shown}[{name}]" if len(book.sheetnames) > 1 else shown, found[1], marker,
+                             path=path, sheet=name)
     finally:
         book.close()
     raise PlannerError(wanted)
@@ -448,6 +469,8 @@ class ImportResult:
     problems: list = field(default_factory=list)  # RecordProblem, level "rejected"
     bad_rows: set = field(default_factory=set)  # row numbers refused for a problem (not a conflict)
     department: str = ""
+    source: str = ""  # the file and sheet (Table.source)
+    notes: list = field(default_factory=list)  # 注意 lines: what was taken as it is, e.g. a blank 办理日期
 
     @property
     def refused(self) -> int:
@@ -494,7 +517,8 @@ def import_sheet(sheet: Path | Table, out_dir: Path, ledger: Ledger, kb, by: str
     """Import a registration sheet or a department's answers (a path, or the Table ``read_sheet``
     made of it) into ``ledger``, as one transaction."""
     table = sheet if isinstance(sheet, Table) else read_sheet(sheet)
-    result = ImportResult(table.kind, table.shown, department=table.marker.get("department", ""))
+    result = ImportResult(table.kind, table.shown, department=table.marker.get("department", ""),
+                          source=table.source)
     if table.kind == KIND_INTAKE:
         _require_folder(out_dir)
         known = folder_enterprises(out_dir, kb)
@@ -599,7 +623,7 @@ def _answer_row(ledger: Ledger, result: ImportResult, number: int, values: dict,
     get = {h: _text(values.get(h)) for h in ANSWER_HEADER}
     row = _Row(result, number, get["企业名称"], get["统一社会信用代码"])
     rid = get["诉求编号"]
-    status = get["办理状态"]
+    status = ledger.rules.step(get["办理状态"]) if get["办理状态"] else ""  # 已办结 is 办结 (sectors/requests.yaml)
     if not status:
         result.unanswered += 1
         return
@@ -615,7 +639,7 @@ def _answer_row(ledger: Ledger, result: ImportResult, number: int, values: dict,
         return
     row.name, row.code = request.enterprise_name, request.enterprise_id
     if status not in ANSWERS:
-        row.problem("办理状态", f"应为{'、'.join(ANSWERS)}之一", status)
+        row.problem("办理状态", f"应为{'、'.join(ANSWERS)}之一", get["办理状态"])
     note = get["办理情况"]
     if status == machine.RETURN and not note:
         row.problem("办理情况", "退回须在办理情况中写明理由")
@@ -665,6 +689,14 @@ def _answer_row(ledger: Ledger, result: ImportResult, number: int, values: dict,
         row.close()
         return
     result.applied += 1
+    if at is None:  # as the sheet's 填表说明 says: the day of the import, and said so, row by row
+        from planner.dates import cn_date
+
+        today = ledger.events(request.id)[-1].date  # the import's day where the ledger keeps time
+        late = (f"，已晚于办结时限{cn_date(request.due_date)}，按时办结率按此计"
+                if status == machine.DONE and today > request.due_date else "")
+        result.notes.append(f"{result.shown}:{number}: {row.name}：{request.id}（{status}）：未填办理日期，"
+                            f"按导入当天（{cn_date(today)}）记{late}")
 
 
 def _done_conflict(row: _Row, request: Request, standing, actor: str, note: str) -> bool:
@@ -679,10 +711,16 @@ def _done_conflict(row: _Row, request: Request, standing, actor: str, note: str)
     return found
 
 
+def problem_list(folder: Path, sheet: Path) -> Path:
+    """Where the problems of importing ``sheet`` go: 诉求问题清单（<its stem>）.xlsx in ``folder``,
+    so that importing another file (another department's list) leaves this one's problems."""
+    return Path(folder) / PROBLEM_LIST.format(stem=Path(sheet).stem)
+
+
 def write_problems(result: ImportResult, path: Path) -> Path | None:
-    """诉求问题清单.xlsx for the import's problems (the problem list's layout); an old one removed
-    when there are none."""
+    """The import's problem list at ``path`` (the problem list's layout, and a column 来源文件
+    naming the file and sheet); an old one at ``path`` removed when there are none."""
     from planner.records.problems import write_problem_list
 
     read = ReadResult(records=[], rejected=list(result.problems), warnings=[], rejected_count=result.refused)
-    return write_problem_list(read, path)
+    return write_problem_list(read, path, source=result.source)
