@@ -84,7 +84,8 @@ def test_the_task_table_has_a_row_per_core_measure_with_cadre_and_chinese_date(k
     for u in context["universal"]:  # a universal measure is a row of 四, not a task
         assert not any(f"| {u['title']} |" in r for r in rows)
     assert "属地责任单位：慈溪市经济和信息化局。" in section(md, "七、任务分解表")  # the local unit, once
-    assert "宁波市经济和信息化局\n\n2022年6月15日\n" in section(md, "七、任务分解表")  # the signature
+    # the signature: one paragraph of two lines (plan.css sets it as GB/T 9704 does, on the right)
+    assert "宁波市经济和信息化局\\\n2022年6月15日\n" in section(md, "七、任务分解表")
 
 
 def test_without_a_cadre_the_responsible_person_is_left_blank(kb):

@@ -164,3 +164,18 @@ def test_the_fetcher_reads_fonts_from_the_font_folder_only(tmp_path):
     (link / "passwd.otf").symlink_to("/etc/passwd")
     with pytest.raises(ValueError):
         make_fetcher([link]).fetch((link / "passwd.otf").as_uri())
+
+
+@needs_poppler
+def test_the_signature_sits_on_the_right_as_the_standard_sets_it(copies):
+    """GB/T 9704-2012 7.3.5.2: the bureau two characters in from the right, the date under it
+    starting two characters further right; it sat at the left edge (trial 28)."""
+    layout = subprocess.run(["pdftotext", "-layout", str(copies["enterprise"] / "帮扶方案.pdf"), "-"],
+                            capture_output=True, text=True, check=True).stdout.splitlines()
+    at = max(i for i, line in enumerate(layout) if squash(line) == ISSUER)  # the last: not the 版头
+    bureau, date = layout[at], next(line for line in layout[at + 1:] if line.strip())
+    indent = lambda line: len(line) - len(line.lstrip())  # noqa: E731
+    body = max(len(line) for line in layout)
+    assert indent(bureau) > body / 2  # on the right, not at the left margin
+    assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", date.strip())
+    assert indent(date) > indent(bureau)  # the date starts right of the bureau's first character
