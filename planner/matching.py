@@ -15,7 +15,7 @@ import orjson
 
 from planner import __version__
 from planner.conditions import PASS, UNKNOWN, ItemFacts, Outcome, Reason, item_name
-from planner.dates import cn_date
+from planner.dates import cn_date, cn_period
 from planner.derive import derive
 from planner.knowledge import CITYWIDE, Branch, KnowledgeBase, Measure
 from planner.plan import Plan, PlanMeasure, Question
@@ -77,8 +77,7 @@ def campaign_notice(kb: KnowledgeBase, as_of: dt.date) -> str | None:
     """One line when ``as_of`` lies outside the campaign, since every measure is then upcoming or expired."""
     c = kb.campaign
     if as_of < c.start or (c.end is not None and as_of > c.end):
-        end = c.end.isoformat() if c.end else "长期"
-        return (f"注意：基准日{as_of.isoformat()}不在行动期（{c.start.isoformat()}至{end}）内，"
+        return (f"注意：基准日{cn_date(as_of)}不在行动期（{cn_period(c.start, c.end)}）内，"
                 f"有期限的措施将显示为尚未开始或已到期。")
     return None
 

@@ -88,7 +88,7 @@ def test_one_question_settles_every_measure_waiting_on_the_same_fact(kb, sample_
 def test_campaign_notice(kb):
     assert campaign_notice(kb, AS_OF) is None
     assert campaign_notice(kb, dt.date(2026, 11, 26)) == (
-        "注意：基准日2026-11-26不在行动期（2022-06-01至2022-12-31）内，有期限的措施将显示为尚未开始或已到期。"
+        "注意：基准日2026年11月26日不在行动期（2022年6月1日至12月31日）内，有期限的措施将显示为尚未开始或已到期。"
     )
 
 

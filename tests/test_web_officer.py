@@ -492,7 +492,7 @@ def test_a_bad_date_or_format_starts_nothing(app, data, table):
     assert r.status_code == 403
     # a day outside the campaign (today's, left in the form) asks for a tick first
     r = c.post(f"/uploads/{tok}/generate", data={"csrf": token(c), "as_of": "2026-12-03", "formats": "md"})
-    assert r.status_code == 400 and "基准日2026-12-03不在行动期（2022-06-01至2022-12-31）内" in r.text
+    assert r.status_code == 400 and "基准日2026年12月3日不在行动期（2022年6月1日至12月31日）内" in r.text
     assert 'name="outside"' in r.text and "请勾选下面的确认框" in r.text
     assert {p.name for p in runs.runs_folder(data).iterdir() if runs.RUN_ID.match(p.name)} == before
     r = c.post(f"/uploads/{tok}/generate", data={"csrf": token(c), "as_of": "2026-12-03", "formats": "md",
