@@ -91,7 +91,8 @@ def folder_briefs(folder: Path, kb: KnowledgeBase, ids: list[str] | None = None,
                                      newer=chosen.newer))
     chosen = select_plans(found, kb, district, cadre, zone, source="输出目录") if found else []
     if not ids:  # a whole folder or a filter: in piles to hand out, by district, zone and cadre
-        chosen.sort(key=lambda p: _pile(kb, p.enterprise) + (p.id,))
+        districts = {v.id: i for i, v in enumerate(kb.vocabularies["districts"])}
+        chosen.sort(key=lambda p: _pile(districts, p.enterprise) + (p.id,))
     if ids:  # asked for by code and left out by a filter: said, not dropped silently
         kept = {p.id for p in chosen}
         result.missing += [(p.id, "不符合筛选条件（区县、功能区或包联干部）") for p in found if p.id not in kept]
@@ -108,11 +109,10 @@ def folder_briefs(folder: Path, kb: KnowledgeBase, ids: list[str] | None = None,
     return printable, result
 
 
-def _pile(kb: KnowledgeBase, e: dict) -> tuple:
-    """Where a brief goes in a print of many: its district (in vocabulary.yaml's order, the unknown
-    last), its zone, its cadre."""
-    order = {v.id: i for i, v in enumerate(kb.vocabularies["districts"])}
-    return (order.get(e.get("district"), len(order)), str(e.get("zone") or ""), str(e.get("cadre") or ""))
+def _pile(districts: dict, e: dict) -> tuple:
+    """Where a brief goes in a print of many: its district (``districts``: id → place in
+    vocabulary.yaml's order; the unknown last), its zone, its cadre."""
+    return (districts.get(e.get("district"), len(districts)), str(e.get("zone") or ""), str(e.get("cadre") or ""))
 
 
 def route_sheet_markdown(chosen: list, kb: KnowledgeBase, title: str, left_out: tuple = ()) -> str:

@@ -425,9 +425,11 @@ def brief_requests(requests, as_of: dt.date, most: int) -> tuple[list[dict], int
     at most ``most``; and how many more are open. Overdue ones first, the longest overdue first,
     then those the departments have done (办结: the cadre asks the enterprise whether it is
     satisfied), then the rest by due date."""
-    open_ = sorted((r for r in requests if r["open"]),
-                   key=lambda r: (not is_overdue(r, as_of), bool(r["pending"]) if not is_overdue(r, as_of) else 0,
-                                  str(r["due"] or "")))
+    def order(r):  # overdue (the earliest due first), then done, then the rest by due date
+        late = is_overdue(r, as_of)
+        return (not late, not late and bool(r["pending"]), str(r["due"] or ""))
+
+    open_ = sorted((r for r in requests if r["open"]), key=order)
     kept = []
     for r in open_[:most]:
         room = LINE_WIDTH - 2 - display_width(follow_up_line(r, as_of, ""))  # 2: the list mark
