@@ -37,10 +37,11 @@ def load_knowledge(sectors_dir: Path | None) -> knowledge.KnowledgeBase:
     return knowledge.load(sectors_dir or bundled("sectors"))
 
 
-def scope_words(kb: knowledge.KnowledgeBase, district: str | None = None, zone: str | None = None,
+def scope_words(kb: knowledge.KnowledgeBase | None, district: str | None = None, zone: str | None = None,
                 cadre: str | None = None, department: str | None = None) -> str:
     """The filters a command was given, as a message says them back: ``（北仑区、包联干部郑晓岚）``, with
-    a district or zone by its label, so `--district 北仑` is seen to mean 北仑区; empty without any."""
+    a district or zone by its label, so `--district 北仑` is seen to mean 北仑区; empty without any.
+    ``kb`` is needed only with a district or zone."""
     words = []
     for vocabulary, value in (("districts", district), ("zones", zone)):
         if value:

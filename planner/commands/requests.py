@@ -214,7 +214,7 @@ def list_(out_dir: Path | None, status, department, district, cadre, overdue, gi
     out_dir = _folder(out_dir)
     as_of = given_as_of or today()
     states = _states(status)
-    label = None
+    label, kb = None, None
     if district:
         kb = load_knowledge(sectors_dir)
         vocabulary = kb.vocabularies["districts"]
@@ -239,8 +239,7 @@ def list_(out_dir: Path | None, status, department, district, cadre, overdue, gi
         for request in found:
             click.echo(request_line(request, as_of, calendar))
         late = sum(r.is_overdue(as_of) for r in found)
-    scope = scope_words(load_knowledge(sectors_dir), district, cadre=cadre, department=department) if (
-        district or cadre or department) else ""
+    scope = scope_words(kb, label, cadre=cadre, department=department)  # kb: only a district needs it
     click.echo(f"共{len(found)}条诉求{scope}，其中逾期{late}条（截至{cn_date(as_of)}）", err=True)
 
 
